@@ -1,0 +1,79 @@
+import type { ICredentialType, INodeProperties } from 'n8n-workflow';
+
+export class DeliveryChannelSmtpApi implements ICredentialType {
+	name = 'deliveryChannelSmtpApi';
+
+	displayName = 'Delivery Channel: Custom SMTP API';
+
+	icon = { light: 'file:deliveryChannel.svg', dark: 'file:deliveryChannel.dark.svg' } as const;
+
+	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-delivery-channel#custom-smtp';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Host',
+			name: 'host',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'smtp.example.com',
+			description: 'SMTP server host name. For Microsoft 365 use smtp.office365.com.',
+		},
+		{
+			displayName: 'Port',
+			name: 'port',
+			type: 'number',
+			default: 587,
+			description: 'Usually 587 with STARTTLS, 465 with SSL/TLS, 25 between servers',
+		},
+		{
+			displayName: 'Security',
+			name: 'security',
+			type: 'options',
+			options: [
+				{ name: 'SSL/TLS (Implicit, Port 465)', value: 'tls', description: 'The connection is encrypted from the first byte' },
+				{ name: 'STARTTLS Required', value: 'starttls', description: 'Upgrade to TLS with STARTTLS; fail if the server does not offer it' },
+				{ name: 'STARTTLS When Offered', value: 'starttlsWhenOffered', description: 'Upgrade to TLS when the server offers it, otherwise send unencrypted' },
+				{ name: 'None (Unencrypted)', value: 'none', description: 'Never encrypt; only for servers on a trusted network' },
+			],
+			default: 'starttls',
+		},
+		{
+			displayName: 'User',
+			name: 'user',
+			type: 'string',
+			default: '',
+			description: 'Login name; leave empty for a server that needs no login',
+		},
+		{
+			displayName: 'Password',
+			name: 'password',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+		},
+		{
+			displayName: 'Client Host Name',
+			name: 'clientHostname',
+			type: 'string',
+			default: '',
+			placeholder: 'mail.example.com',
+			description: 'The name this machine gives in EHLO; some servers want a real host name. Defaults to the machine name.',
+		},
+		{
+			displayName: 'Max Connections',
+			name: 'maxConnections',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 50 },
+			default: 5,
+			description: 'How many connections may send at the same time. Microsoft 365 allows 3 per mailbox.',
+		},
+		{
+			displayName: 'Allow Self-Signed Certificates',
+			name: 'allowSelfSigned',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to accept a certificate that is self-signed or does not match the host. Only for a server you control: it lets anyone in between read the mail and the password.',
+		},
+	];
+}

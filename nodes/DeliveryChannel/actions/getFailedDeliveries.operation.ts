@@ -1,0 +1,116 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { DeliveryError, inputError } from '../channels/errors';
+import type { FailedDeliveryQuery } from '../channels/types';
+import type { OperationContext } from './types';
+
+export const concurrent = false;
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to return all results or only up to a given limit',
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 50,
+		description: 'Max number of results to return',
+		displayOptions: { show: { returnAll: [false] } },
+	},
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		options: [
+			{
+				displayName: 'Include Complaints',
+				name: 'includeComplaints',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to include spam complaints (feedback reports) from recipients',
+			},
+			{
+				displayName: 'Include Delays',
+				name: 'includeDelays',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to include deliveries that are delayed but may still arrive',
+			},
+			{
+				displayName: 'Recipient',
+				name: 'recipient',
+				type: 'string',
+				default: '',
+				placeholder: 'jane@example.com',
+				description: 'Only failures for this recipient address',
+			},
+			{
+				displayName: 'Since',
+				name: 'since',
+				type: 'dateTime',
+				default: '',
+				description: 'Only failures reported at or after this time',
+			},
+			{
+				displayName: 'Type',
+				name: 'verdict',
+				type: 'options',
+				options: [
+					{ name: 'All', value: 'all' },
+					{ name: 'Hard (Address Is Dead)', value: 'hard' },
+					{ name: 'Soft (May Work Later)', value: 'soft' },
+				],
+				default: 'all',
+			},
+			{
+				displayName: 'Until',
+				name: 'until',
+				type: 'dateTime',
+				default: '',
+				description: 'Only failures reported before this time',
+			},
+		],
+	},
+];
+
+function dateFilter(field: string, label: string, value: unknown): Date | undefined {
+	if (value === undefined || value === null || value === '') return undefined;
+	const date = new Date(value as string);
+	if (Number.isNaN(date.getTime())) {
+		throw inputError(field, `${label} is not a valid date: ${JSON.stringify(value)}`, 'Use an ISO 8601 date such as 2026-11-01T00:00:00Z.');
+	}
+	return date;
+}
+
+export async function execute(this: IExecuteFunctions, itemIndex: number, { channel, session }: OperationContext): Promise<INodeExecutionData[]> {
+	if (!session.listFailedDeliveries) {
+		throw new DeliveryError(`Failed Deliveries is not available for the ${channel.displayName} channel yet`, {
+			code: 'ENOTAVAILABLE',
+			stopsBatch: true,
+		});
+	}
+	const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
+	const filters = this.getNodeParameter('filters', itemIndex, {}) as IDataObject;
+	const query: FailedDeliveryQuery = {
+		since: dateFilter('filters.since', 'Since', filters.since),
+		until: dateFilter('filters.until', 'Until', filters.until),
+		recipient: String(filters.recipient ?? '').trim() || undefined,
+		verdict: (filters.verdict as FailedDeliveryQuery['verdict']) ?? 'all',
+		includeDelays: filters.includeDelays === true,
+		includeComplaints: filters.includeComplaints === true,
+		limit: returnAll ? undefined : (this.getNodeParameter('limit', itemIndex, 50) as number),
+	};
+	if (query.since && query.until && query.since > query.until) {
+		throw inputError('filters.until', `Until (${query.until.toISOString()}) is before Since (${query.since.toISOString()})`);
+	}
+	const failures = await session.listFailedDeliveries(query, itemIndex);
+	return failures.map((failure) => ({ json: failure as unknown as IDataObject }));
+}

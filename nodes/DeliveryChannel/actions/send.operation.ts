@@ -1,0 +1,290 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { DeliveryError, inputError } from '../channels/errors';
+import type { OutgoingAttachment } from '../channels/types';
+import { formatAddress } from '../message/addresses';
+import { composeMessage, type EmailFormat } from '../message/compose';
+import type { OperationContext } from './types';
+
+export const concurrent = true;
+
+const DEFAULT_MAX_ATTACHMENT_MB = 25;
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Identity',
+		name: 'identity',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		description: 'Who the email is from, as recipients see it: an identity of the channel or an address',
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select an identity...',
+				typeOptions: { searchListMethod: 'searchIdentities', searchable: true },
+			},
+			{
+				displayName: 'By Address',
+				name: 'address',
+				type: 'string',
+				placeholder: 'Jane Doe <jane@example.com>',
+			},
+		],
+	},
+	{
+		displayName: 'To Email',
+		name: 'to',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'info@example.com, "Jane Doe" <jane@example.com>',
+		description: 'Email address of the recipient. Separate several with commas.',
+	},
+	{
+		displayName: 'Subject',
+		name: 'subject',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. Following up on our call',
+	},
+	{
+		displayName: 'Email Format',
+		name: 'emailFormat',
+		type: 'options',
+		options: [
+			{ name: 'Text', value: 'text', description: 'Send the email as plain text' },
+			{ name: 'HTML', value: 'html', description: 'Send the email as HTML' },
+			{ name: 'Both', value: 'both', description: "Send both formats; the recipient's client picks one" },
+		],
+		default: 'html',
+	},
+	{
+		displayName: 'Text',
+		name: 'text',
+		type: 'string',
+		typeOptions: { rows: 5 },
+		default: '',
+		description: 'Plain text message of the email',
+		displayOptions: { show: { emailFormat: ['text', 'both'] } },
+	},
+	{
+		displayName: 'HTML',
+		name: 'html',
+		type: 'string',
+		typeOptions: { rows: 5 },
+		default: '',
+		description: 'HTML message of the email',
+		displayOptions: { show: { emailFormat: ['html', 'both'] } },
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [
+			{
+				displayName: 'Attachments',
+				name: 'attachments',
+				type: 'fixedCollection',
+				typeOptions: { multipleValues: true },
+				default: {},
+				placeholder: 'Add Attachment',
+				options: [
+					{
+						displayName: 'Attachment',
+						name: 'attachment',
+						values: [
+							{
+								displayName: 'Input Binary Field',
+								name: 'binaryPropertyName',
+								type: 'string',
+								default: 'data',
+								description: 'Name of the binary field of the input item that holds the file',
+							},
+							{
+								displayName: 'Inline',
+								name: 'inline',
+								type: 'boolean',
+								default: false,
+								description: 'Whether to embed the file in the HTML body (reference it as cid:Content ID) instead of attaching it',
+							},
+							{
+								displayName: 'Content ID',
+								name: 'contentId',
+								type: 'string',
+								default: '',
+								description: 'The ID to use in the HTML as src="cid:…". Defaults to the binary field name.',
+								displayOptions: { show: { inline: [true] } },
+							},
+						],
+					},
+				],
+			},
+			{
+				displayName: 'BCC Email',
+				name: 'bcc',
+				type: 'string',
+				default: '',
+				description: 'Email address of BCC recipient. Separate several with commas.',
+			},
+			{
+				displayName: 'CC Email',
+				name: 'cc',
+				type: 'string',
+				default: '',
+				description: 'Email address of CC recipient. Separate several with commas.',
+			},
+			{
+				displayName: 'Custom Headers',
+				name: 'headers',
+				type: 'fixedCollection',
+				typeOptions: { multipleValues: true },
+				default: {},
+				placeholder: 'Add Header',
+				options: [
+					{
+						displayName: 'Header',
+						name: 'header',
+						values: [
+							{ displayName: 'Name', name: 'name', type: 'string', default: '', placeholder: 'X-Campaign' },
+							{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+						],
+					},
+				],
+			},
+			{
+				displayName: 'In Reply To',
+				name: 'inReplyTo',
+				type: 'string',
+				default: '',
+				placeholder: '<abc123@example.com>',
+				description: 'Message-ID of the email this one replies to, so it appears in the same thread',
+			},
+			{
+				displayName: 'Max Attachment Size (MB)',
+				name: 'maxAttachmentSizeMb',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: DEFAULT_MAX_ATTACHMENT_MB,
+				description: 'Items whose attachments add up to more than this fail before anything is sent',
+			},
+			{
+				displayName: 'References',
+				name: 'references',
+				type: 'string',
+				default: '',
+				placeholder: '<abc123@example.com> <def456@example.com>',
+				description: 'Message-IDs of the earlier emails in the thread, separated by spaces',
+			},
+			{
+				displayName: 'Reply To',
+				name: 'replyTo',
+				type: 'string',
+				default: '',
+				placeholder: 'replies@example.com',
+				description: 'The address replies go to, when not the identity',
+			},
+		],
+	},
+];
+
+interface AttachmentOption {
+	binaryPropertyName?: string;
+	inline?: boolean;
+	contentId?: string;
+}
+
+async function readAttachments(context: IExecuteFunctions, itemIndex: number, options: IDataObject): Promise<OutgoingAttachment[]> {
+	const entries = ((options.attachments as IDataObject | undefined)?.attachment ?? []) as AttachmentOption[];
+	const binary = context.getInputData()[itemIndex]?.binary ?? {};
+	const attachments: OutgoingAttachment[] = [];
+	for (const entry of entries) {
+		const property = String(entry.binaryPropertyName ?? '').trim();
+		if (!property) {
+			throw inputError('options.attachments', 'An attachment has an empty Input Binary Field', 'Enter the name of the binary field that holds the file, e.g. data.');
+		}
+		const data = binary[property];
+		if (!data) {
+			const available = Object.keys(binary);
+			throw inputError(
+				'options.attachments',
+				`The item has no binary field ${JSON.stringify(property)} to attach`,
+				available.length ? `Binary fields on this item: ${available.join(', ')}.` : 'This item has no binary data; add a node that reads or downloads the file before this one.',
+			);
+		}
+		const content = await context.helpers.getBinaryDataBuffer(itemIndex, property);
+		const contentId = String(entry.contentId ?? '').trim() || property;
+		if (entry.inline && /[\s<>"]/.test(contentId)) {
+			throw inputError('options.attachments', `Content ID ${JSON.stringify(contentId)} may not contain spaces, quotes or angle brackets`);
+		}
+		attachments.push({
+			filename: data.fileName ?? property,
+			contentType: data.mimeType || 'application/octet-stream',
+			content,
+			inline: entry.inline === true,
+			contentId: entry.inline ? contentId : undefined,
+		});
+	}
+	return attachments;
+}
+
+function headerEntries(options: IDataObject): Array<{ name?: unknown; value?: unknown }> {
+	return ((options.headers as IDataObject | undefined)?.header ?? []) as Array<{ name?: unknown; value?: unknown }>;
+}
+
+export async function execute(this: IExecuteFunctions, itemIndex: number, { channel, session }: OperationContext): Promise<INodeExecutionData[]> {
+	const identity = this.getNodeParameter('identity', itemIndex, '', { extractValue: true });
+	const emailFormat = this.getNodeParameter('emailFormat', itemIndex, 'html') as EmailFormat;
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const maxMb = options.maxAttachmentSizeMb === undefined ? DEFAULT_MAX_ATTACHMENT_MB : Number(options.maxAttachmentSizeMb);
+	if (!Number.isFinite(maxMb) || maxMb < 0) {
+		throw inputError('options.maxAttachmentSizeMb', `Max Attachment Size (MB) must be a positive number, got ${JSON.stringify(options.maxAttachmentSizeMb)}`);
+	}
+
+	const message = composeMessage({
+		identity,
+		to: this.getNodeParameter('to', itemIndex, ''),
+		cc: options.cc,
+		bcc: options.bcc,
+		replyTo: options.replyTo,
+		subject: this.getNodeParameter('subject', itemIndex, ''),
+		emailFormat,
+		text: emailFormat === 'html' ? undefined : this.getNodeParameter('text', itemIndex, ''),
+		html: emailFormat === 'text' ? undefined : this.getNodeParameter('html', itemIndex, ''),
+		headers: headerEntries(options),
+		inReplyTo: options.inReplyTo,
+		references: options.references,
+		attachments: await readAttachments(this, itemIndex, options),
+		maxAttachmentBytes: Math.round(maxMb * 1024 * 1024),
+	});
+
+	const requested = formatAddress(message.identity);
+	try {
+		const result = await session.send(message, itemIndex);
+		const json: IDataObject = {
+			status: result.rejected.length ? 'partial' : 'sent',
+			channel: channel.key,
+			messageId: result.messageId,
+			deliveryId: message.deliveryId,
+			identity: { requested, used: result.fromUsed },
+			from: result.fromUsed,
+			subject: message.subject,
+			accepted: result.accepted,
+			rejected: result.rejected as unknown as IDataObject[],
+			response: result.response,
+			sentAt: new Date().toISOString(),
+			warnings: result.warnings,
+			...result.details,
+		};
+		return [{ json }];
+	} catch (error) {
+		if (error instanceof DeliveryError) {
+			error.context = { messageId: message.messageId, deliveryId: message.deliveryId, identity: { requested }, subject: message.subject, ...error.context };
+		}
+		throw error;
+	}
+}

@@ -1,0 +1,103 @@
+/** Custom SMTP: the company's own server or Microsoft Exchange / 365, over nodemailer's SMTP client. */
+import type { ICredentialDataDecryptedObject, ICredentialTestFunctions, IExecuteFunctions, ILoadOptionsFunctions, INodeCredentialTestResult } from 'n8n-workflow';
+
+import { formatAddress, isValidAddress } from '../../message/addresses';
+import { allRecipients } from '../../message/compose';
+import { buildMime } from '../../message/mime';
+import { DeliveryError } from '../errors';
+import type { Channel, ChannelSession, OutgoingMessage, SendResult } from '../types';
+import { SmtpPool } from './pool';
+import { smtpSettings, type SmtpSettings } from './settings';
+
+export const SMTP_CREDENTIAL = 'deliveryChannelSmtpApi';
+
+/** Attempts per message for failures that may pass (connection lost before the data, 421, 4xx). */
+const ATTEMPTS = 3;
+const BACKOFF_MS = [1_000, 3_000];
+
+function maxConnections(settings: SmtpSettings, credentials: ICredentialDataDecryptedObject): number {
+	const configured = Number(credentials.maxConnections);
+	if (Number.isInteger(configured) && configured > 0) return Math.min(configured, 50);
+	// Exchange Online allows 3 concurrent connections per mailbox; more gets 4xx refusals.
+	return /(^|\.)(office365\.com|outlook\.com)$/i.test(settings.host) ? 3 : 5;
+}
+
+function sleep(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+class SmtpSession implements ChannelSession {
+	readonly concurrency: number;
+
+	constructor(private readonly pool: SmtpPool) {
+		this.concurrency = pool.size;
+	}
+
+	async send(message: OutgoingMessage): Promise<SendResult> {
+		const raw = await buildMime(message);
+		const envelope = {
+			from: message.identity.address,
+			to: allRecipients(message),
+			dsn: { envid: message.deliveryId, ret: 'HDRS' as const, notify: ['FAILURE', 'DELAY'] },
+		};
+		for (let attempt = 1; ; attempt++) {
+			try {
+				const delivery = await this.pool.deliver(envelope, raw);
+				const warnings = delivery.rejected.length
+					? [`The server refused ${delivery.rejected.length} of ${envelope.to.length} recipients: ${delivery.rejected.map((entry) => entry.address).join(', ')}`]
+					: [];
+				return {
+					messageId: message.messageId,
+					accepted: delivery.accepted,
+					rejected: delivery.rejected,
+					fromUsed: formatAddress(message.identity),
+					response: delivery.response,
+					warnings,
+					details: { envelopeFrom: envelope.from, attempts: attempt, dsnRequested: delivery.dsnOffered },
+				};
+			} catch (error) {
+				const failure = error as DeliveryError;
+				if (!(failure instanceof DeliveryError) || !failure.retryable || attempt >= ATTEMPTS) throw failure;
+				const base = BACKOFF_MS[Math.min(attempt - 1, BACKOFF_MS.length - 1)];
+				await sleep(base / 2 + Math.random() * base);
+			}
+		}
+	}
+
+	async close(): Promise<void> {
+		await this.pool.close();
+	}
+}
+
+export const smtpChannel: Channel = {
+	key: 'smtp',
+	displayName: 'Custom SMTP',
+	description: 'Your own mail server or Microsoft Exchange / 365',
+	credentialType: SMTP_CREDENTIAL,
+
+	async open(context: IExecuteFunctions): Promise<ChannelSession> {
+		const credentials = await context.getCredentials(SMTP_CREDENTIAL);
+		const settings = smtpSettings(credentials);
+		return new SmtpSession(new SmtpPool(settings, maxConnections(settings, credentials)));
+	},
+
+	async testCredential(
+		this: ICredentialTestFunctions,
+		credentials: ICredentialDataDecryptedObject,
+	): Promise<INodeCredentialTestResult> {
+		try {
+			await new SmtpPool(smtpSettings(credentials), 1).verify();
+			return { status: 'OK', message: 'Connection successful' };
+		} catch (error) {
+			const failure = error as DeliveryError;
+			const message = failure.hint ? `${failure.message}. ${failure.hint}` : failure.message;
+			return { status: 'Error', message };
+		}
+	},
+
+	async listIdentities(this: ILoadOptionsFunctions) {
+		const credentials = await this.getCredentials(SMTP_CREDENTIAL);
+		const user = String(credentials.user ?? '').trim();
+		return isValidAddress(user) ? [{ name: user, value: user }] : [];
+	},
+};

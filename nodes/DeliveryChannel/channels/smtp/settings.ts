@@ -1,0 +1,60 @@
+/** Turns the Custom SMTP credential into connection options, with timeouts sized for a workflow step. */
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+import type { SMTPConnectionOptions } from 'nodemailer/lib/smtp-connection';
+
+import { DeliveryError } from '../errors';
+
+export type SmtpSecurity = 'tls' | 'starttls' | 'starttlsWhenOffered' | 'none';
+
+export interface SmtpSettings {
+	connection: SMTPConnectionOptions;
+	auth?: { user: string; pass: string };
+	host: string;
+	port: number;
+	security: SmtpSecurity;
+}
+
+/** Seconds, not the library's minutes: a stuck server should fail the item, not the whole workflow. */
+export const TIMEOUTS = { connect: 15_000, greeting: 15_000, socket: 60_000, dns: 15_000 };
+
+export function smtpSettings(credentials: ICredentialDataDecryptedObject): SmtpSettings {
+	const host = String(credentials.host ?? '').trim();
+	if (!host) {
+		throw new DeliveryError('The Custom SMTP credential has no Host', { code: 'EINPUT', field: 'host', hint: 'Open the credential and enter the SMTP server host name.' });
+	}
+	const security = (credentials.security ?? 'starttlsWhenOffered') as SmtpSecurity;
+	if (!['tls', 'starttls', 'starttlsWhenOffered', 'none'].includes(security)) {
+		throw new DeliveryError(`The Custom SMTP credential has an unknown Security value: ${JSON.stringify(security)}`, { code: 'EINPUT', field: 'security' });
+	}
+	const port = Number(credentials.port || (security === 'tls' ? 465 : 587));
+	if (!Number.isInteger(port) || port < 1 || port > 65535) {
+		throw new DeliveryError(`The Custom SMTP credential has an invalid Port: ${JSON.stringify(credentials.port)}`, { code: 'EINPUT', field: 'port' });
+	}
+	const user = String(credentials.user ?? '');
+	const clientHostname = String(credentials.clientHostname ?? '').trim();
+	const connection: SMTPConnectionOptions = {
+		host,
+		port,
+		secure: security === 'tls',
+		requireTLS: security === 'starttls',
+		ignoreTLS: security === 'none',
+		connectionTimeout: TIMEOUTS.connect,
+		greetingTimeout: TIMEOUTS.greeting,
+		socketTimeout: TIMEOUTS.socket,
+		dnsTimeout: TIMEOUTS.dns,
+		name: clientHostname || undefined,
+		tls: {
+			// Certificates are checked unless the user switched it off explicitly in the credential;
+			// pinned here so a global default cannot loosen it.
+			rejectUnauthorized: credentials.allowSelfSigned !== true,
+			servername: host,
+		},
+	};
+	return {
+		connection,
+		auth: user ? { user, pass: String(credentials.password ?? '') } : undefined,
+		host,
+		port,
+		security,
+	};
+}

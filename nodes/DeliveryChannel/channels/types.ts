@@ -1,0 +1,135 @@
+/**
+ * The one contract every delivery channel implements. Operations and the router only ever talk to
+ * these types; everything channel-specific lives in `channels/<key>/`.
+ */
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialTestFunctions,
+	IDataObject,
+	IExecuteFunctions,
+	ILoadOptionsFunctions,
+	INodeCredentialTestResult,
+	INodeListSearchItems,
+	INodeProperties,
+} from 'n8n-workflow';
+
+export type ChannelKey = 'msc' | 'gmail' | 'smtp';
+
+export interface MailAddress {
+	name: string;
+	address: string;
+}
+
+export interface OutgoingAttachment {
+	filename: string;
+	contentType: string;
+	content: Buffer;
+	/** Embedded in the HTML body (Content-Disposition: inline) instead of attached. */
+	inline: boolean;
+	contentId?: string;
+}
+
+/**
+ * A message built once from the node's parameters (identity, recipients, bodies, attachments,
+ * headers, threading) and handed unchanged to whichever channel sends it.
+ */
+export interface OutgoingMessage {
+	/** Our id for this delivery: the DSN envelope id and the X-Delivery-Id header. */
+	deliveryId: string;
+	/** The Message-ID header we set, with angle brackets. */
+	messageId: string;
+	identity: MailAddress;
+	to: MailAddress[];
+	cc: MailAddress[];
+	bcc: MailAddress[];
+	replyTo: MailAddress[];
+	subject: string;
+	text?: string;
+	html?: string;
+	attachments: OutgoingAttachment[];
+	headers: Array<{ name: string; value: string }>;
+	inReplyTo?: string;
+	references: string[];
+}
+
+export interface RecipientRejection {
+	address: string;
+	/** SMTP reply code or HTTP status, when there is one. */
+	code?: number;
+	response: string;
+	/** A temporary (4xx) refusal: trying again later may work. */
+	retryable: boolean;
+}
+
+export interface SendResult {
+	messageId: string;
+	accepted: string[];
+	rejected: RecipientRejection[];
+	/** The From header the recipients see. */
+	fromUsed: string;
+	/** The server's final answer, as it gave it. */
+	response: string;
+	warnings: string[];
+	/** Channel facts worth showing on the item (Gmail ids, the MSC message id, ...). */
+	details?: IDataObject;
+}
+
+/** What a failed delivery looks like on every channel's output item. */
+export interface FailedDelivery {
+	channel: ChannelKey;
+	recipient: string;
+	/** This message's fate: 'failed' is permanent for this message, 'delayed' may still arrive. */
+	action: string;
+	kind: 'failure' | 'delay' | 'complaint';
+	/** Whether the address itself is dead (do not mail it again). */
+	hard: boolean;
+	reason: string;
+	status: string;
+	replyCode: string;
+	diagnostic: string;
+	failedAt?: string;
+	remoteMta?: string;
+	reportingMta?: string;
+	feedbackType?: string;
+	message: IDataObject;
+	link: { method: string; confidence: 'high' | 'medium' | 'low' | 'none' };
+	details?: IDataObject;
+}
+
+export interface FailedDeliveryQuery {
+	since?: Date;
+	until?: Date;
+	recipient?: string;
+	verdict: 'all' | 'hard' | 'soft';
+	includeDelays: boolean;
+	includeComplaints: boolean;
+	/** Undefined means Return All. */
+	limit?: number;
+}
+
+/** One open connection to a channel for the length of one node execution. */
+export interface ChannelSession {
+	/** How many sends the router may have in flight at once. */
+	readonly concurrency: number;
+	send(message: OutgoingMessage, itemIndex: number): Promise<SendResult>;
+	listFailedDeliveries?(query: FailedDeliveryQuery, itemIndex: number): Promise<FailedDelivery[]>;
+	close(): Promise<void>;
+}
+
+export interface Channel {
+	key: ChannelKey;
+	/** The option name users pick in the Channel parameter. */
+	displayName: string;
+	description: string;
+	credentialType: string;
+	/** Node parameters that only this channel shows; displayed for this channel only. */
+	properties?: INodeProperties[];
+	open(context: IExecuteFunctions): Promise<ChannelSession>;
+	/** Backs the credential test (the "Test" button in the credential dialog). */
+	testCredential?(
+		this: ICredentialTestFunctions,
+		credentials: ICredentialDataDecryptedObject,
+	): Promise<INodeCredentialTestResult>;
+	/** Identities the editor offers in the Identity list. */
+	listIdentities?(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchItems[]>;
+}

