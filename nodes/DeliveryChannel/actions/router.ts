@@ -111,8 +111,9 @@ function errorFields(error: Error): IDataObject {
 }
 
 function errorItem(error: Error, itemIndex: number, channel?: Channel): INodeExecutionData {
+	const status = error instanceof DeliveryError && error.code === 'ENOTSENT' ? 'not sent' : 'failed';
 	return {
-		json: { status: 'failed', channel: channel?.key ?? null, ...errorFields(error) },
+		json: { status, channel: channel?.key ?? null, ...errorFields(error) },
 		pairedItem: { item: itemIndex },
 	};
 }

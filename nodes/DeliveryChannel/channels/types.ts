@@ -8,6 +8,7 @@ import type {
 	IDataObject,
 	IExecuteFunctions,
 	ILoadOptionsFunctions,
+	IPollFunctions,
 	INodeCredentialTestResult,
 	INodeListSearchItems,
 	INodeProperties,
@@ -99,6 +100,12 @@ export interface FailedDelivery {
 export interface FailedDeliveryQuery {
 	since?: Date;
 	until?: Date;
+	/**
+	 * Only failures whose report reached the channel (the mailbox, the provider's log) at or after
+	 * this time, whenever the failure itself happened. The trigger polls with it, so a report that
+	 * arrives late is still found. Channels that cannot tell may ignore it.
+	 */
+	receivedSince?: Date;
 	recipient?: string;
 	verdict: 'all' | 'hard' | 'soft';
 	includeDelays: boolean;
@@ -116,6 +123,13 @@ export interface ChannelSession {
 	close(): Promise<void>;
 }
 
+/**
+ * What a channel may use from n8n: the node's execution context, or a polling trigger's (the
+ * Delivery Channel Trigger lists failed deliveries too). Both give credentials, parameters and the
+ * authenticated HTTP helpers.
+ */
+export type ChannelContext = IExecuteFunctions | IPollFunctions;
+
 export interface Channel {
 	key: ChannelKey;
 	/** The option name users pick in the Channel parameter. */
@@ -124,7 +138,7 @@ export interface Channel {
 	credentialType: string;
 	/** Node parameters that only this channel shows; displayed for this channel only. */
 	properties?: INodeProperties[];
-	open(context: IExecuteFunctions): Promise<ChannelSession>;
+	open(context: ChannelContext): Promise<ChannelSession>;
 	/** Backs the credential test (the "Test" button in the credential dialog). */
 	testCredential?(
 		this: ICredentialTestFunctions,

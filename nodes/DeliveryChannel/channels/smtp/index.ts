@@ -1,11 +1,12 @@
 /** Custom SMTP: the company's own server or Microsoft Exchange / 365, over nodemailer's SMTP client. */
-import type { ICredentialDataDecryptedObject, ICredentialTestFunctions, IExecuteFunctions, ILoadOptionsFunctions, INodeCredentialTestResult } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, ICredentialTestFunctions, ILoadOptionsFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 
 import { formatAddress, isValidAddress } from '../../message/addresses';
 import { allRecipients } from '../../message/compose';
 import { buildMime } from '../../message/mime';
 import { DeliveryError } from '../errors';
-import type { Channel, ChannelSession, OutgoingMessage, SendResult } from '../types';
+import type { Channel, ChannelContext, ChannelSession, FailedDelivery, FailedDeliveryQuery, OutgoingMessage, SendResult } from '../types';
+import { Mailbox, mailboxNotConfigured, mailboxSettings } from './mailbox';
 import { SmtpPool } from './pool';
 import { smtpSettings, type SmtpSettings } from './settings';
 
@@ -29,7 +30,14 @@ function sleep(ms: number): Promise<void> {
 class SmtpSession implements ChannelSession {
 	readonly concurrency: number;
 
-	constructor(private readonly pool: SmtpPool) {
+	/** The sender's mailbox, where the bounce reports arrive; opened on first use. */
+	private mailbox?: Mailbox;
+
+	constructor(
+		private readonly pool: SmtpPool,
+		/** Mailbox settings are read only when Failed Deliveries needs them, so they never hold up sending. */
+		private readonly credentials: ICredentialDataDecryptedObject,
+	) {
 		this.concurrency = pool.size;
 	}
 
@@ -64,8 +72,17 @@ class SmtpSession implements ChannelSession {
 		}
 	}
 
+	async listFailedDeliveries(query: FailedDeliveryQuery): Promise<FailedDelivery[]> {
+		if (!this.mailbox) {
+			const settings = mailboxSettings(this.credentials);
+			if (!settings) throw mailboxNotConfigured();
+			this.mailbox = new Mailbox(settings);
+		}
+		return await this.mailbox.listFailedDeliveries(query);
+	}
+
 	async close(): Promise<void> {
-		await this.pool.close();
+		await Promise.all([this.pool.close(), this.mailbox?.close()]);
 	}
 }
 
@@ -75,10 +92,10 @@ export const smtpChannel: Channel = {
 	description: 'Your own mail server or Microsoft Exchange / 365',
 	credentialType: SMTP_CREDENTIAL,
 
-	async open(context: IExecuteFunctions): Promise<ChannelSession> {
+	async open(context: ChannelContext): Promise<ChannelSession> {
 		const credentials = await context.getCredentials(SMTP_CREDENTIAL);
 		const settings = smtpSettings(credentials);
-		return new SmtpSession(new SmtpPool(settings, maxConnections(settings, credentials)));
+		return new SmtpSession(new SmtpPool(settings, maxConnections(settings, credentials)), credentials);
 	},
 
 	async testCredential(
@@ -87,7 +104,17 @@ export const smtpChannel: Channel = {
 	): Promise<INodeCredentialTestResult> {
 		try {
 			await new SmtpPool(smtpSettings(credentials), 1).verify();
-			return { status: 'OK', message: 'Connection successful' };
+			const settings = mailboxSettings(credentials);
+			if (!settings) return { status: 'OK', message: 'Connection successful' };
+			// The mailbox for Failed Deliveries: log in and find the folders to scan.
+			const mailbox = new Mailbox(settings);
+			try {
+				const folders = await mailbox.verify();
+				const sent = folders.sent ? `, sent messages in ${folders.sent}` : ', no Sent folder found';
+				return { status: 'OK', message: `Connection successful (SMTP, and the mailbox: reports read from ${folders.scan.join(', ')}${sent})` };
+			} finally {
+				await mailbox.close();
+			}
 		} catch (error) {
 			const failure = error as DeliveryError;
 			const message = failure.hint ? `${failure.message}. ${failure.hint}` : failure.message;

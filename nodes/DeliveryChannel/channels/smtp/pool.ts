@@ -36,11 +36,23 @@ interface PooledConnection {
 
 type Waiter = { resolve: (entry: PooledConnection) => void; reject: (error: unknown) => void };
 
+function notAttempted(cause: DeliveryError): DeliveryError {
+	return new DeliveryError(`Not attempted: connecting to the SMTP server failed for an earlier message (${cause.message})`, {
+		code: 'ENOTSENT',
+		retryable: true,
+		hint: cause.hint,
+	});
+}
+
 export class SmtpPool {
 	private readonly idle: PooledConnection[] = [];
 	private readonly waiters: Waiter[] = [];
 	private open = 0;
 	private closed = false;
+	/** Until one connection has worked, connect one at a time: a wrong password is tried once, not per item. */
+	private connectedOnce = false;
+	/** A connection failure that will not pass (login, certificate, unknown host): later sends are not tried. */
+	private fatal?: DeliveryError;
 
 	constructor(
 		private readonly settings: SmtpSettings,
@@ -63,7 +75,10 @@ export class SmtpPool {
 				// 'end' means every byte was handed to the connection; from then on the server may
 				// have the complete message even if its answer never reaches us.
 				body.once('end', () => (stage = 'data-sent'));
-				entry.connection.send(envelope, body, (error, result) => (error ? reject(error) : resolve(result)));
+				// A fresh envelope per attempt: the library writes its progress (and any error) into the
+				// object it is given, and a retry must not inherit the previous attempt's failure.
+				const attemptEnvelope = { ...envelope, to: [...envelope.to], dsn: envelope.dsn && { ...envelope.dsn, notify: [...envelope.dsn.notify] } };
+				entry.connection.send(attemptEnvelope, body, (error, result) => (error ? reject(error) : resolve(result)));
 				body.end(raw);
 			});
 			entry.sent += 1;
@@ -108,15 +123,19 @@ export class SmtpPool {
 
 	private async acquire(): Promise<PooledConnection> {
 		if (this.closed) throw new DeliveryError('The SMTP connection pool is closed', { code: 'ECONNECTION' });
+		if (this.fatal) throw notAttempted(this.fatal);
 		const ready = this.idle.pop();
 		if (ready) return ready;
-		if (this.open < this.size) {
+		if (this.open < this.size && (this.connectedOnce || this.open === 0)) {
 			this.open += 1;
 			try {
-				return await this.connect();
+				const entry = await this.connect();
+				this.connectedOnce = true;
+				this.fillWaiters();
+				return entry;
 			} catch (error) {
 				this.open -= 1;
-				this.wakeWaiter();
+				this.connectFailed(error);
 				throw error;
 			}
 		}
@@ -147,15 +166,38 @@ export class SmtpPool {
 
 	/** A slot freed up: give a queued caller a fresh connection. */
 	private wakeWaiter(): void {
-		if (this.closed || this.open >= this.size) return;
+		if (this.closed || this.fatal || this.open >= this.size) return;
+		if (!this.connectedOnce && this.open > 0) return;
 		const waiter = this.waiters.shift();
 		if (!waiter) return;
 		this.open += 1;
-		this.connect().then(waiter.resolve, (error) => {
-			this.open -= 1;
-			waiter.reject(error);
-			this.wakeWaiter();
-		});
+		this.connect().then(
+			(entry) => {
+				this.connectedOnce = true;
+				waiter.resolve(entry);
+				this.fillWaiters();
+			},
+			(error) => {
+				this.open -= 1;
+				waiter.reject(error);
+				this.connectFailed(error);
+			},
+		);
+	}
+
+	/** The server takes connections: open as many as there are callers waiting, up to the pool size. */
+	private fillWaiters(): void {
+		let room = Math.min(this.waiters.length, this.size - this.open);
+		while (room-- > 0) this.wakeWaiter();
+	}
+
+	private connectFailed(error: unknown): void {
+		if (error instanceof DeliveryError && error.stopsBatch) {
+			this.fatal = error;
+			for (const waiter of this.waiters.splice(0)) waiter.reject(notAttempted(error));
+			return;
+		}
+		this.wakeWaiter();
 	}
 
 	private connect(): Promise<PooledConnection> {

@@ -1,0 +1,227 @@
+/**
+ * Bounce engine: `parseBounce(raw)` reads a delivery report, complaint or auto-reply and
+ * returns one entry per affected recipient plus what identifies the original message.
+ * Pure TypeScript, no n8n import; never throws, never hangs on hostile input.
+ */
+import { arfFailures, isArf, isUnsubscribeRequest, parseArf } from './arf';
+import { isAutoReply, isBounceLike } from './autoreply';
+import { classify, isHard } from './classify';
+import { looksLikeDsn, parseDsn } from './dsn';
+import type { DsnResult } from './dsn';
+import { extractOriginal } from './link';
+import { readMail } from './mime';
+import type { MailView } from './mime';
+import { parseSes } from './ses';
+import { parseText, splitNotification, unquote } from './text';
+import type { BounceRecipient, BounceReport, RawRecipient, ReportKind } from './types';
+import { findAddresses, findReplyCode, findStatus, firstAddress, squash } from './util';
+
+export * from './types';
+export { classify, isHard, REASONS } from './classify';
+
+const BOUNCE_TEXT =
+	/could not be delivered|couldn't be delivered|undeliverable|undelivered|delivery (?:has )?failed|delivery to the following|failed permanently|permanent (?:error|failure)|not be delivered|unable to deliver|wasn't able to deliver|was not delivered|delivery failure|returned to sender|mail delivery failed|following address(?:es)? (?:had|failed)|did not reach|delivery problem|there was an error delivering|could not deliver|giving up|delivery status notification/i;
+
+function emptyReport(problems: string[]): BounceReport {
+	return { kind: 'not-a-report', failures: [], original: { recipients: [], links: [] }, problems };
+}
+
+function finish(raw: RawRecipient, fallbackDiag: string): BounceRecipient {
+	let diagnostic = raw.diagnostic || '';
+	const replyCode = raw.replyCode || findReplyCode(diagnostic) || findReplyCode(fallbackDiag);
+	let status = raw.status || findStatus(diagnostic);
+	const diagStatus = findStatus(diagnostic);
+	// A generic DSN status (x.0.0) is refined by a specific code in the server's reply.
+	if (diagStatus && /^\d\.0\.0$/.test(status) && diagStatus[0] === status[0]) status = diagStatus;
+	if (!status && fallbackDiag) status = findStatus(fallbackDiag);
+	const context = diagnostic || fallbackDiag;
+	const reason = classify({
+		status,
+		replyCode,
+		diagnostic: context,
+		diagnosticType: raw.diagnosticType,
+		action: raw.action,
+	});
+	if (!diagnostic) diagnostic = squash(fallbackDiag, 500);
+	const out: BounceRecipient = {
+		recipient: raw.recipient,
+		action: raw.action ?? (status.startsWith('4') ? 'delayed' : 'failed'),
+		status,
+		replyCode,
+		reason,
+		hard: isHard(reason, status, replyCode),
+		diagnostic: squash(diagnostic, 1000),
+	};
+	if (reason === 'delivered') out.action = 'delivered';
+	if (raw.remoteMta) out.remoteMta = raw.remoteMta;
+	if (raw.reportingMta) out.reportingMta = raw.reportingMta;
+	if (raw.failedAt) out.failedAt = raw.failedAt;
+	return out;
+}
+
+function kindOf(failures: BounceRecipient[]): ReportKind {
+	if (failures.some((f) => f.action === 'failed')) return 'failure';
+	if (failures.some((f) => f.action === 'delayed')) return 'delay';
+	if (failures.some((f) => f.action === 'delivered')) return 'delivered';
+	return failures.length ? 'failure' : 'not-a-report';
+}
+
+/** Only failures and delays count; delivery confirmations only when nothing failed. */
+function select(failures: BounceRecipient[]): BounceRecipient[] {
+	const bad = failures.filter((f) => f.action === 'failed' || f.action === 'delayed');
+	if (bad.length) return bad;
+	return failures.filter((f) => f.action === 'delivered');
+}
+
+function dsnSource(view: MailView): string {
+	if (view.deliveryStatus.length) return view.deliveryStatus.join('\n\n');
+	for (const t of [view.text, ...view.otherText, ...view.originals.slice(0, 1)]) {
+		if (t && looksLikeDsn(t)) {
+			const i = t.search(/^(?:Reporting-MTA|Original-Envelope-Id|Final-Recipient|Original-Recipient)\s{0,5}:/im);
+			return i >= 0 ? t.slice(i) : t;
+		}
+	}
+	return '';
+}
+
+async function parse(raw: Buffer | Uint8Array | string): Promise<BounceReport> {
+	const view = await readMail(raw);
+	const problems = view.problems;
+	const from = firstAddress(view.headers.get('from'));
+	const to = firstAddress(view.headers.get('to'));
+	const exclude = new Set<string>();
+	if (from) exclude.add(from.toLowerCase());
+	if (to) exclude.add(to.toLowerCase());
+	const allText = [view.text, ...view.otherText].join('\n');
+	const { notice, original: originalText } = splitNotification(unquote(allText));
+
+	// Complaints.
+	if (isArf(view) || isUnsubscribeRequest(view)) {
+		const arf = isArf(view)
+			? parseArf(view)
+			: { feedbackType: 'opt-out', recipients: from ? [from] : [], arrivalDate: undefined };
+		const failures = arfFailures(arf, '');
+		const original = extractOriginal({
+			view,
+			originalText,
+			notice,
+			recipients: failures.map((f) => f.recipient),
+			isReply: false,
+		});
+		return {
+			kind: failures.length ? 'complaint' : 'not-a-report',
+			failures,
+			original,
+			reportingMta: 'reportingMta' in arf ? arf.reportingMta : undefined,
+			arrivalDate: arf.arrivalDate,
+			problems: problems.length ? problems : undefined,
+		};
+	}
+
+	// RFC 3464 delivery status.
+	let dsn: DsnResult | undefined;
+	const source = dsnSource(view);
+	if (source) dsn = parseDsn(source);
+	let raws: RawRecipient[] = dsn?.recipients ?? [];
+	const envelopeId = dsn?.envelopeId;
+	let kindHint: ReportKind | undefined;
+	let sesMessageId: string | undefined;
+	let sesSubject: string | undefined;
+	let feedbackType: string | undefined;
+
+	const failedHeader = findAddresses(view.headers.get('x-failed-recipients') ?? '', 100);
+	const textResult = parseText(allText, exclude, failedHeader);
+	if (raws.length) {
+		// Enrich DSN entries without a diagnostic from the human-readable part.
+		for (const r of raws) {
+			const t = textResult.recipients.find(
+				(x) =>
+					x.recipient.toLowerCase() === r.recipient.toLowerCase() ||
+					(r.originalRecipient && x.recipient.toLowerCase() === r.originalRecipient.toLowerCase()),
+			);
+			if (!r.diagnostic && t) {
+				r.diagnostic = t.diagnostic;
+				r.replyCode ||= t.replyCode;
+			}
+			if (!r.diagnostic && textResult.recipients.length === 0) r.diagnostic = squash(notice, 1500);
+		}
+	} else {
+		const ses = parseSes(allText);
+		if (ses && ses.recipients.length) {
+			raws = ses.recipients;
+			sesMessageId = ses.messageId;
+			sesSubject = ses.subject;
+			if (ses.type === 'complaint') {
+				kindHint = 'complaint';
+				feedbackType = ses.feedbackType;
+			}
+		} else if (
+			textResult.recipients.length &&
+			(isBounceLike(view, from) || BOUNCE_TEXT.test(notice.slice(0, 20000)) || failedHeader.length > 0)
+		) {
+			raws = textResult.recipients;
+		}
+	}
+
+	let failures: BounceRecipient[];
+	let kind: ReportKind;
+	if (kindHint === 'complaint') {
+		failures = arfFailures({ feedbackType: feedbackType ?? 'abuse', recipients: raws.map((r) => r.recipient) }, '');
+		kind = 'complaint';
+	} else if (raws.length) {
+		const fallback = raws.length === 1 ? squash(notice, 3000) : '';
+		failures = select(raws.map((r) => finish(r, fallback)));
+		kind = kindOf(failures);
+	} else if (isAutoReply(view, from)) {
+		failures = from
+			? [
+					{
+						recipient: from,
+						action: 'autoreply',
+						status: '',
+						replyCode: '',
+						reason: 'vacation',
+						hard: false,
+						diagnostic: squash(view.subject, 300),
+					},
+				]
+			: [];
+		kind = failures.length ? 'autoreply' : 'not-a-report';
+	} else {
+		failures = [];
+		kind = 'not-a-report';
+		if (isBounceLike(view, from)) problems.push('looks like a bounce, but no recipient could be found');
+	}
+
+	const original = extractOriginal({
+		view,
+		envelopeId,
+		originalText: textResult.original || originalText,
+		notice,
+		recipients: raws.length
+			? raws.map((r) => r.originalRecipient || r.recipient)
+			: kind === 'autoreply' && from
+				? [from]
+				: [],
+		isReply: kind === 'autoreply',
+	});
+	if (sesMessageId && !original.messageId) {
+		original.messageId = sesMessageId.includes('<') ? sesMessageId : `<${sesMessageId}>`;
+		original.links.unshift({ method: 'message-id', value: original.messageId, confidence: 'high' });
+	}
+	if (sesSubject && !original.subject) original.subject = sesSubject;
+	const report: BounceReport = { kind, failures, original };
+	if (dsn?.reportingMta) report.reportingMta = dsn.reportingMta;
+	if (dsn?.arrivalDate) report.arrivalDate = dsn.arrivalDate;
+	if (problems.length) report.problems = problems;
+	return report;
+}
+
+/** Parse one raw mail. Never rejects: bad input gives kind 'not-a-report' with `problems`. */
+export async function parseBounce(raw: Buffer | Uint8Array | string): Promise<BounceReport> {
+	try {
+		return await parse(raw);
+	} catch (error) {
+		return emptyReport([`internal error: ${String((error as Error)?.message ?? error)}`.slice(0, 300)]);
+	}
+}

@@ -1,0 +1,191 @@
+/**
+ * MIME layer: turns raw mail into the pieces the parsers need, on top of postal-mime.
+ * Input is capped, and a failure of the MIME parser falls back to a plain header/body split,
+ * so bad input never throws out of here.
+ */
+import PostalMime from 'postal-mime';
+import type { Email } from 'postal-mime';
+import { HeaderBlock, parseFields, splitLines } from './util';
+
+/** Only the first part of a huge mail is read; notifications come first. */
+export const MAX_INPUT_BYTES = 256 * 1024;
+/** Cap of the notification text handed to the text parsers. */
+export const MAX_TEXT_CHARS = 64 * 1024;
+const MAX_HEADERS_BYTES = 64 * 1024;
+/** Body bytes handed to the MIME parser. */
+const MAX_BODY_BYTES = 128 * 1024;
+const MIME_KEEP = new Set([
+	'content-type',
+	'content-transfer-encoding',
+	'mime-version',
+	'subject',
+	'from',
+	'to',
+	'date',
+	'message-id',
+	'in-reply-to',
+	'references',
+]);
+
+export interface MailView {
+	headers: HeaderBlock;
+	/** Lowercase MIME type of the top-level message. */
+	contentType: string;
+	/** report-type parameter, lowercase. */
+	reportType: string;
+	subject: string;
+	/** Readable body text (plain parts, HTML converted to text). */
+	text: string;
+	/** Contents of message/delivery-status parts. */
+	deliveryStatus: string[];
+	/** Contents of message/feedback-report parts. */
+	feedbackReports: string[];
+	/** Contents of message/rfc822 and text/rfc822-headers parts (the returned original). */
+	originals: string[];
+	/** Other textual attachments (some servers put the notification there). */
+	otherText: string[];
+	problems: string[];
+}
+
+export function toText(raw: Buffer | Uint8Array | string): { bytes: Uint8Array; truncated: boolean } {
+	let bytes: Uint8Array;
+	if (typeof raw === 'string') bytes = Buffer.from(raw.slice(0, MAX_INPUT_BYTES * 2), 'utf8');
+	else if (raw instanceof Uint8Array) bytes = raw;
+	else bytes = new Uint8Array(0);
+	const truncated = bytes.length > MAX_INPUT_BYTES;
+	if (truncated) bytes = bytes.subarray(0, MAX_INPUT_BYTES);
+	// An mbox "From " separator line is not a header; drop it.
+	if (bytes.length > 5 && bytes[0] === 0x46 && bytes[1] === 0x72 && bytes[2] === 0x6f && bytes[3] === 0x6d && bytes[4] === 0x20) {
+		const nl = bytes.indexOf(0x0a);
+		bytes = nl >= 0 ? bytes.subarray(nl + 1) : new Uint8Array(0);
+	}
+	return { bytes, truncated };
+}
+
+function contentToString(content: ArrayBuffer | Uint8Array | string): string {
+	if (typeof content === 'string') return content;
+	const buf = content instanceof Uint8Array ? content : new Uint8Array(content);
+	return Buffer.from(buf.buffer, buf.byteOffset, Math.min(buf.byteLength, MAX_INPUT_BYTES)).toString('utf8');
+}
+
+const HTML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+/** Very small HTML to text conversion for attachments postal-mime leaves alone. */
+export function htmlToText(html: string): string {
+	return html
+		.slice(0, MAX_TEXT_CHARS * 2)
+		.replace(/<(script|style)[^>]{0,200}>[^]{0,20000}?<\/\1>/gi, ' ')
+		.replace(/<br[^>]{0,50}>|<\/(?:p|div|tr|li|h\d)>/gi, '\n')
+		.replace(/<[^<>]{0,2000}>/g, '')
+		.replace(/&(#\d{1,6}|[a-z]{2,6});/gi, (all: string, e: string) => {
+			if (e[0] === '#') {
+				const n = Number(e.slice(1));
+				return n > 0 && n < 0x110000 ? String.fromCodePoint(n) : ' ';
+			}
+			return HTML_ENTITIES[e.toLowerCase()] ?? all;
+		});
+}
+
+function paramOf(contentType: string, name: string): string {
+	const re = new RegExp(`;\\s*${name}\\s*=\\s*"?([^";\\s]{1,100})`, 'i');
+	const m = re.exec(contentType);
+	return m ? m[1].toLowerCase() : '';
+}
+
+/** Plain header/body split used when the MIME parser gives up. */
+function fallbackView(text: string, problems: string[]): MailView {
+	const lines = splitLines(text);
+	const { block, end } = parseFields(lines);
+	const body = lines.slice(end + 1).join('\n');
+	const ct = block.get('content-type') ?? 'text/plain';
+	return {
+		headers: block,
+		contentType: ct.split(';')[0].trim().toLowerCase(),
+		reportType: paramOf(ct, 'report-type'),
+		subject: block.get('subject') ?? '',
+		text: body.slice(0, MAX_TEXT_CHARS),
+		deliveryStatus: [],
+		feedbackReports: [],
+		originals: [],
+		otherText: [],
+		problems,
+	};
+}
+
+export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailView> {
+	const problems: string[] = [];
+	const { bytes, truncated } = toText(raw);
+	if (truncated) problems.push(`input truncated to ${MAX_INPUT_BYTES} bytes`);
+	const asText = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+	const sep = /\r?\n\r?\n/.exec(asText);
+	const bodyStart = sep ? sep.index + sep[0].length : asText.length;
+	if (bodyStart > MAX_HEADERS_BYTES) problems.push('oversized header section');
+	const headerLines = splitLines(asText.slice(0, bodyStart), 40000);
+	const { block: headers } = parseFields(headerLines, 0, 40000);
+	// The MIME parser gets a rebuilt, bounded top-level header (only the fields that matter)
+	// and a bounded body, so header bombs and huge mails stay cheap.
+	const kept = headers.fields
+		.filter((f) => MIME_KEEP.has(f.key))
+		.slice(0, 40)
+		.map((f) => `${f.key}: ${f.value.slice(0, 2000)}`)
+		.join('\r\n');
+	const forParser = Buffer.concat([
+		Buffer.from(`${kept}\r\n\r\n`, 'latin1'),
+		bytes.subarray(bodyStart, bodyStart + MAX_BODY_BYTES),
+	]);
+	let email: Email;
+	try {
+		email = await PostalMime.parse(forParser, {
+			forceRfc822Attachments: true,
+			attachmentEncoding: 'arraybuffer',
+			maxNestingDepth: 20,
+			maxHeadersSize: MAX_HEADERS_BYTES,
+		});
+	} catch (error) {
+		problems.push(`MIME parser failed: ${(error as Error).message ?? String(error)}`.slice(0, 200));
+		return fallbackView(Buffer.from(bytes).toString('utf8'), problems);
+	}
+	const ct = headers.get('content-type') ?? 'text/plain';
+	const view: MailView = {
+		headers,
+		contentType: ct.split(';')[0].trim().toLowerCase(),
+		reportType: paramOf(ct, 'report-type'),
+		subject: email.subject ?? '',
+		text: '',
+		deliveryStatus: [],
+		feedbackReports: [],
+		originals: [],
+		otherText: [],
+		problems,
+	};
+	let text = email.text ?? '';
+	if (!text.trim() && email.html) text = htmlToText(email.html);
+	for (const att of (email.attachments ?? []).slice(0, 50)) {
+		const type = (att.mimeType ?? '').toLowerCase();
+		const content = contentToString(att.content);
+		if (type === 'message/delivery-status' || type === 'message/global-delivery-status') {
+			view.deliveryStatus.push(content);
+		} else if (type === 'message/feedback-report') {
+			view.feedbackReports.push(content);
+		} else if (
+			type === 'message/rfc822' ||
+			type === 'message/global' ||
+			type === 'text/rfc822-headers' ||
+			type === 'message/global-headers' ||
+			type === 'message/partial'
+		) {
+			view.originals.push(content);
+		} else if (type === 'text/plain' || type === 'text/html' || type === 'message/disposition-notification') {
+			view.otherText.push(type === 'text/html' ? htmlToText(content) : content);
+		}
+	}
+	if (!text.trim() && view.deliveryStatus.length === 0 && view.otherText.length === 0) {
+		// Broken MIME structure (wrong boundary): read the raw body as text.
+		if (bodyStart < bytes.length) {
+			text = Buffer.from(bytes.subarray(bodyStart, bodyStart + MAX_TEXT_CHARS * 2)).toString('utf8');
+			problems.push('no readable MIME part; raw body used');
+		}
+	}
+	view.text = text.slice(0, MAX_TEXT_CHARS);
+	return view;
+}

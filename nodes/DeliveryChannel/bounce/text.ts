@@ -1,0 +1,211 @@
+/**
+ * Plain-text bounce formats (Exim, qmail, Sendmail transcripts, Postfix, Exchange, Gmail,
+ * Yahoo, Courier, Lotus Notes, ...). Instead of one parser per server this relies on the
+ * structure they share: a line naming a recipient address, followed by the lines that explain
+ * what happened to it (usually an SMTP reply), until the next recipient or the returned message.
+ */
+import type { RawRecipient, RecipientAction } from './types';
+import { MAX_LINE, cleanAddress, findAddresses, findReplyCode, findStatus, splitLines, squash } from './util';
+
+const MAX_LINES = 1500;
+const MAX_BLOCK_LINES = 40;
+
+/** Lines that start the returned original message (the notification ends there). */
+const ORIGINAL_MARKERS = [
+	/^[\s\-=*_#]{0,20}(?:original message|original mail|returned message|unsent message|undelivered message|message headers follow|headers of the original|the original message (?:headers )?(?:is |was |are )?(?:follows|attached|below|included|enclosed)|a copy of the original message|below (?:this line )?is (?:a copy|the original)|this is a copy of (?:the|your) message|enclosed is a copy|copy of (?:the )?(?:original )?message follows|original message follows|your message reads|message follows|forwarded message|rfc822 message|header of the original message|partial message)/i,
+	/^[\s\-=*_#]{0,20}(?:the following is|here is) (?:a copy|the original|the header)/i,
+	/^\s{0,4}-{2,}\s?(?:original|returned|unsent|undelivered) /i,
+	/^content-type:\s*(?:message\/rfc822|text\/rfc822-headers)/i,
+	/^message headers follow/i,
+];
+
+export function isOriginalMarker(line: string): boolean {
+	if (line.length > 200) return false;
+	return ORIGINAL_MARKERS.some((re) => re.test(line));
+}
+
+/** Split readable text into the notification and the returned original (if marked). */
+export function splitNotification(text: string): { notice: string; original: string } {
+	const lines = splitLines(text, MAX_LINES * 4);
+	for (let i = 0; i < lines.length; i++) {
+		if (i > 0 && isOriginalMarker(lines[i])) {
+			return { notice: lines.slice(0, i).join('\n'), original: lines.slice(i + 1).join('\n') };
+		}
+	}
+	return { notice: text, original: '' };
+}
+
+/** Remove one level of `>` quoting when most lines are quoted (forwarded bounces). */
+export function unquote(text: string): string {
+	const lines = splitLines(text, MAX_LINES * 4);
+	let quoted = 0;
+	let nonEmpty = 0;
+	for (const l of lines) {
+		if (!l.trim()) continue;
+		nonEmpty++;
+		if (/^\s?>/.test(l)) quoted++;
+	}
+	if (nonEmpty < 4 || quoted / nonEmpty < 0.5) return text;
+	return lines.map((l) => l.replace(/^\s?> ?/, '')).join('\n');
+}
+
+const ADDR = "[A-Za-z0-9_.!#$%&'*+/=?^`{|}~-]{1,64}@[A-Za-z0-9][A-Za-z0-9.-]{0,252}";
+
+const ERROR_LABEL =
+	'(?:unknown|invalid|failed|failure|rejected|undeliverable|undelivered|error|bad|not found|non-?existent|unreachable)';
+
+const ANCHORS: RegExp[] = [
+	// Address alone (maybe bulleted, in <>, with a trailing colon or a short parenthesised note).
+	new RegExp(`^\\s{0,20}(?:[*\\-•]\\s{1,4})?(?:\\d{3}[ -])?["<]?(${ADDR})[">]?\\s{0,4}(?:\\([^)]{0,200}\\))?\\s{0,4}:?\\s{0,4}$`),
+	// Postfix style: <addr> (expanded from <x>): text ; OpenSMTPD: addr: 550 ...
+	new RegExp(`^\\s{0,20}<?(${ADDR})>?\\s{0,4}(?:\\(expanded from[^)]{0,200}\\))?\\s{0,4}:\\s{0,4}\\S`),
+	// Exchange 2003: addr on <date>
+	new RegExp(`^\\s{0,20}<?(${ADDR})>?\\s{1,4}on\\s{1,4}\\S`),
+	// Sendmail transcript: [550 ]<addr>... text
+	new RegExp(`^\\s{0,20}(?:[245]\\d\\d[ -](?:[245]\\.\\d{1,3}\\.\\d{1,3}\\s)?)?<(${ADDR})>\\.{3}`),
+	// Phrases naming the recipient of the failed delivery.
+	new RegExp(
+		`(?:delivered|deliver|delivering|delivery|sent|send|sending|reach|addressed|forward(?:ed)?)\\b[^<>@]{0,60}?\\bto:?\\s{0,4}<(${ADDR})>`,
+		'i',
+	),
+	new RegExp(`(?:undeliverable|not (?:be )?delivered|failed|could not deliver|unable to deliver)\\b[^<>@]{0,30}?\\bto:?\\s{0,4}<?(${ADDR})`, 'i'),
+	new RegExp(
+		`(?:could not be delivered to|not delivered to|failed to deliver to|delivery to|recipient|rcpt to|original-recipient|final-recipient|destinataire|empfänger)\\s{0,4}:?\\s{0,4}<?(?:rfc822;\\s{0,4})?<?(${ADDR})>?(?:[\\s:,.)]|$)`,
+		'i',
+	),
+	// A label naming the problem: "Unknown user: addr"
+	new RegExp(`^\\s{0,20}[^:@]{0,40}\\b${ERROR_LABEL}\\b[^:@]{0,40}:\\s{0,4}<?(${ADDR})>?\\s{0,4}$`, 'i'),
+	// A line that starts with the address, followed by the explanation.
+	new RegExp(`^\\s{0,20}<?(${ADDR})>?[\\s,]{1,4}[\\[(A-Za-z0-9]`),
+];
+
+/** Recipient-like addresses that are never the failed recipient. */
+const SYSTEM_LOCAL = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|bounce|bounces|noreply|no-reply|root|daemon)$/i;
+
+export interface TextRecipientBlock {
+	recipient: string;
+	lines: string[];
+	line: number;
+	weak?: boolean;
+}
+
+function anchorOf(line: string): string {
+	if (!line.includes('@')) return '';
+	const l = line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line;
+	for (const re of ANCHORS) {
+		const m = re.exec(l);
+		if (m) {
+			const a = cleanAddress(m[1]);
+			if (a) return a;
+		}
+	}
+	return '';
+}
+
+/** Find recipient blocks in a notification text. */
+export function findBlocks(notice: string, exclude: Set<string>): TextRecipientBlock[] {
+	const lines = splitLines(notice, MAX_LINES);
+	const blocks: TextRecipientBlock[] = [];
+	let current: TextRecipientBlock | null = null;
+	for (let i = 0; i < lines.length; i++) {
+		const line = lines[i];
+		const a = anchorOf(line);
+		if (a) {
+			const existing = blocks.find((b) => b.recipient.toLowerCase() === a.toLowerCase());
+			if (existing) {
+				current = existing;
+				if (current.lines.length < MAX_BLOCK_LINES) current.lines.push(line);
+				continue;
+			}
+			current = {
+				recipient: a,
+				lines: [line],
+				line: i,
+				weak: exclude.has(a.toLowerCase()) || SYSTEM_LOCAL.test(a.slice(0, a.indexOf('@'))),
+			};
+			blocks.push(current);
+			if (blocks.length > 200) break;
+			continue;
+		}
+		if (current && current.lines.length < MAX_BLOCK_LINES) current.lines.push(line);
+	}
+	// The report's own sender / recipient and system mailboxes count only when nothing else does.
+	const strong = blocks.filter((b) => !b.weak);
+	return strong.length ? strong : blocks;
+}
+
+const DELAY_RE =
+	/\b(?:delayed|deferred|will (?:be )?(?:retr(?:y|ied)|try again|continue (?:to try|trying|attempting))|still (?:trying|attempting)|not yet been delivered|has not been delivered yet|warning: message|delivery status notification \(delay\)|temporar(?:y|ily) (?:failure|error|problem|unavailable|suspended))\b/i;
+const PERMANENT_RE =
+	/\b(?:permanent(?:ly)?|fatal|given up|giving up|gave up|failed permanently|could not be delivered|undeliverable|not delivered|returning message|rejected)\b/i;
+
+export function guessAction(text: string): RecipientAction {
+	if (PERMANENT_RE.test(text)) return 'failed';
+	if (DELAY_RE.test(text)) return 'delayed';
+	return 'failed';
+}
+
+/** Text of a block without quoted original headers and with the address line reduced. */
+function blockText(block: TextRecipientBlock): string {
+	const out: string[] = [];
+	for (const l of block.lines) {
+		if (/^\s*$/.test(l) && out.length > 0 && out[out.length - 1] === '') continue;
+		out.push(l.trim());
+	}
+	return out.join('\n').trim();
+}
+
+function hasSignal(text: string): boolean {
+	return /[245]\d\d|[245]\.\d{1,3}\.\d{1,3}|[A-Za-z]{3,}\s+[A-Za-z]{3,}/.test(text.replace(/\S*@\S*/g, ''));
+}
+
+export interface TextParseResult {
+	recipients: RawRecipient[];
+	notice: string;
+	original: string;
+}
+
+/**
+ * Parse a plain-text notification. `failedHeader` are addresses from X-Failed-Recipients;
+ * `exclude` are addresses known not to be recipients (the bounce's own From / To).
+ */
+export function parseText(text: string, exclude: Set<string>, failedHeader: string[]): TextParseResult {
+	const { notice, original } = splitNotification(unquote(text));
+	const blocks = findBlocks(notice, exclude);
+	const noticeFlat = squash(notice, 6000);
+	const recipients: RawRecipient[] = [];
+	const ordered: TextRecipientBlock[] = [];
+	if (failedHeader.length > 0) {
+		const wanted = failedHeader.map((a) => a.toLowerCase());
+		for (const b of blocks) if (wanted.includes(b.recipient.toLowerCase())) ordered.push(b);
+		for (const a of failedHeader) {
+			if (!ordered.some((b) => b.recipient.toLowerCase() === a.toLowerCase())) {
+				ordered.push({ recipient: a, lines: [], line: -1 });
+			}
+		}
+	} else {
+		ordered.push(...blocks);
+	}
+	const single = ordered.length === 1;
+	for (const b of ordered) {
+		let diag = blockText(b);
+		const stripped = diag.replace(new RegExp(b.recipient.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), '');
+		if (!hasSignal(stripped) || (single && !/[245]\d\d|[245]\.\d/.test(stripped))) {
+			diag = single || !hasSignal(stripped) ? `${diag}\n${noticeFlat}` : diag;
+		}
+		const flat = squash(diag, 2000);
+		recipients.push({
+			recipient: b.recipient,
+			diagnostic: flat,
+			status: findStatus(flat),
+			replyCode: findReplyCode(diag),
+			action: guessAction(single ? noticeFlat : `${flat} ${noticeFlat.slice(0, 600)}`),
+		});
+	}
+	return { recipients, notice, original };
+}
+
+/** Addresses mentioned in a text (used by the fallbacks). */
+export function addressesIn(text: string): string[] {
+	return findAddresses(text.slice(0, 64 * 1024));
+}

@@ -1,0 +1,85 @@
+/** Public result types of the bounce engine. */
+
+export type ReportKind = 'failure' | 'delay' | 'complaint' | 'autoreply' | 'delivered' | 'not-a-report';
+
+export type RecipientAction =
+	| 'failed'
+	| 'delayed'
+	| 'delivered'
+	| 'relayed'
+	| 'expanded'
+	| 'complaint'
+	| 'autoreply';
+
+export interface BounceRecipient {
+	recipient: string;
+	action: RecipientAction;
+	/** RFC 3463 enhanced status code such as '5.1.1', '' when unknown. */
+	status: string;
+	/** SMTP reply code such as '550', '' when unknown. */
+	replyCode: string;
+	/** Reason from the fixed vocabulary (see classify.ts). */
+	reason: string;
+	/** True when the address itself is dead. */
+	hard: boolean;
+	diagnostic: string;
+	remoteMta?: string;
+	reportingMta?: string;
+	/** ISO 8601 */
+	failedAt?: string;
+	feedbackType?: string;
+}
+
+export type LinkMethod =
+	| 'envelope-id'
+	| 'message-id'
+	| 'x-original-message-id'
+	| 'in-reply-to'
+	| 'references'
+	| 'subject-recipient';
+
+export type LinkConfidence = 'high' | 'medium' | 'low';
+
+export interface OriginalLink {
+	method: LinkMethod;
+	value: string;
+	confidence: LinkConfidence;
+}
+
+export interface OriginalMessage {
+	messageId?: string;
+	envelopeId?: string;
+	subject?: string;
+	recipients: string[];
+	from?: string;
+	date?: string;
+	inReplyTo?: string;
+	references?: string[];
+	links: OriginalLink[];
+}
+
+export interface BounceReport {
+	kind: ReportKind;
+	failures: BounceRecipient[];
+	original: OriginalMessage;
+	reportingMta?: string;
+	arrivalDate?: string;
+	problems?: string[];
+}
+
+/** One recipient as found by a parser, before classification. */
+export interface RawRecipient {
+	recipient: string;
+	action?: RecipientAction;
+	status?: string;
+	replyCode?: string;
+	diagnostic: string;
+	/** Diagnostic type such as 'smtp' or 'x-unix' from a Diagnostic-Code field. */
+	diagnosticType?: string;
+	remoteMta?: string;
+	reportingMta?: string;
+	failedAt?: string;
+	originalRecipient?: string;
+	/** SMTP command the remote host rejected (RCPT, DATA, MAIL, CONN). */
+	command?: string;
+}

@@ -1,0 +1,207 @@
+/**
+ * Small shared helpers: header-block parsing, address and code extraction.
+ * Every loop here is bounded and every regular expression is linear (bounded quantifiers,
+ * no nested repetition), so hostile input cannot make the engine hang.
+ */
+
+/** Longest line the text scanners look at; longer lines are cut. */
+export const MAX_LINE = 2000;
+/** Most header lines read from one header block. */
+export const MAX_HEADER_LINES = 400;
+
+export interface HeaderField {
+	key: string;
+	value: string;
+}
+
+/** A header block: fields in order, with lookup by lowercase name. */
+export class HeaderBlock {
+	readonly fields: HeaderField[] = [];
+
+	get(name: string): string | undefined {
+		const key = name.toLowerCase();
+		for (const f of this.fields) {
+			if (f.key === key) return f.value;
+		}
+		return undefined;
+	}
+
+	getAll(name: string): string[] {
+		const key = name.toLowerCase();
+		return this.fields.filter((f) => f.key === key).map((f) => f.value);
+	}
+
+	has(name: string): boolean {
+		return this.get(name) !== undefined;
+	}
+}
+
+const FIELD_LINE = /^([!-9;-~]{1,76}):[ \t]?(.*)$/;
+
+/**
+ * Parse RFC 5322 style fields from `lines` starting at `start`, unfolding continuation lines.
+ * Stops at the first empty line (returned as `end`) unless `acrossBlank` is set.
+ */
+export function parseFields(
+	lines: string[],
+	start = 0,
+	maxLines = MAX_HEADER_LINES,
+): { block: HeaderBlock; end: number } {
+	const block = new HeaderBlock();
+	let i = start;
+	let taken = 0;
+	for (; i < lines.length && taken < maxLines; i++, taken++) {
+		const line = cut(lines[i]);
+		if (line.trim() === '') break;
+		if ((line[0] === ' ' || line[0] === '\t') && block.fields.length > 0) {
+			const last = block.fields[block.fields.length - 1];
+			if (last.value.length < 8000) last.value += ' ' + line.trim();
+			continue;
+		}
+		const m = FIELD_LINE.exec(line);
+		if (m) block.fields.push({ key: m[1].toLowerCase(), value: m[2].trim() });
+	}
+	return { block, end: i };
+}
+
+/** Header block at the top of `text` (a message or a part). */
+export function parseHeaderText(text: string): HeaderBlock {
+	return parseFields(splitLines(text.slice(0, 128 * 1024), MAX_HEADER_LINES * 2)).block;
+}
+
+export function cut(line: string): string {
+	return line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line;
+}
+
+/** Split into lines (CRLF, LF or CR), at most `max` lines. */
+export function splitLines(text: string, max = 20000): string[] {
+	const out: string[] = [];
+	let pos = 0;
+	while (pos <= text.length && out.length < max) {
+		const nl = text.indexOf('\n', pos);
+		if (nl < 0) {
+			out.push(stripCr(text.slice(pos)));
+			break;
+		}
+		out.push(stripCr(text.slice(pos, nl)));
+		pos = nl + 1;
+	}
+	return out;
+}
+
+function stripCr(s: string): string {
+	return s.endsWith('\r') ? s.slice(0, -1) : s;
+}
+
+// Local part and domain with bounded quantifiers; validated afterwards.
+const ADDRESS_G = /[A-Za-z0-9_.!#$%&'*+/=?^`{|}~-]{1,64}@[A-Za-z0-9][A-Za-z0-9.-]{0,252}/g;
+
+/** Normalise a candidate address; returns '' if it is not plausible. */
+export function cleanAddress(raw: string): string {
+	let a = raw.trim().replace(/^[<("'[]+/, '').replace(/[>)"'\].,;:]+$/, '');
+	a = a.replace(/^mailto:/i, '');
+	const at = a.lastIndexOf('@');
+	if (at <= 0 || at === a.length - 1) return '';
+	let local = a.slice(0, at);
+	let domain = a.slice(at + 1).replace(/[.-]+$/, '');
+	local = local.replace(/^[.]+/, '');
+	if (!local || !domain.includes('.') || domain.startsWith('.') || domain.includes('..')) return '';
+	if (!/^[A-Za-z0-9-]{2,63}$/.test(domain.slice(domain.lastIndexOf('.') + 1))) return '';
+	domain = domain.toLowerCase();
+	return `${local}@${domain}`;
+}
+
+/** All plausible addresses in a string, in order, without duplicates. */
+export function findAddresses(text: string, max = 50): string[] {
+	const out: string[] = [];
+	ADDRESS_G.lastIndex = 0;
+	let m: RegExpExecArray | null;
+	let guard = 0;
+	while ((m = ADDRESS_G.exec(text)) !== null && guard++ < 1000) {
+		const a = cleanAddress(m[0]);
+		if (a && !out.some((x) => x.toLowerCase() === a.toLowerCase())) out.push(a);
+		if (out.length >= max) break;
+	}
+	return out;
+}
+
+/** First address in a header value like `"Name" <a@b.c>` or `rfc822; a@b.c`. */
+export function firstAddress(value: string | undefined): string {
+	if (!value) return '';
+	return findAddresses(value.slice(0, 4000), 1)[0] ?? '';
+}
+
+const STATUS_RE = /(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\d|\.\d)/;
+
+/** First RFC 3463 status code in `text`, or ''. */
+export function findStatus(text: string): string {
+	const m = STATUS_RE.exec(text);
+	if (!m) return '';
+	return `${m[1]}.${Number(m[2])}.${Number(m[3])}`;
+}
+
+const REPLY_BEFORE_STATUS = /(?<![\d.:\-/])([245][0-5]\d)(?:[ -]|: ?|-#)\(?#?[245]\.\d{1,3}\.\d{1,3}(?!\d)/;
+const REPLY_LINE_START = /^[\s>*#:]{0,12}(?:<<<\s{0,4})?([245][0-5]\d)(?=[\s:\-]|$)/m;
+const REPLY_AFTER_WORD =
+	/(?:said|says|reply|replied|response|responded|error|returned|answer|message|code|status|host [^\s:]{1,200}(?: \[[0-9a-f.:]{3,60}\])?|\])\s{0,3}[:=(]?\s{0,3}\(?([245][0-5]\d)(?=[\s:\-.,)]|$)/i;
+
+/** First SMTP reply code in `text`, or ''. */
+export function findReplyCode(text: string): string {
+	let m = REPLY_BEFORE_STATUS.exec(text);
+	if (m) return m[1];
+	m = REPLY_LINE_START.exec(text);
+	if (m) return m[1];
+	m = REPLY_AFTER_WORD.exec(text);
+	if (m) return m[1];
+	return '';
+}
+
+/** Collapse whitespace and cap the length. */
+export function squash(text: string, max = 1000): string {
+	const s = text.slice(0, max * 4).replace(/\s+/g, ' ').trim();
+	return s.length > max ? s.slice(0, max) : s;
+}
+
+/** Angle-bracketed message id, e.g. `<abc@host>`; '' when none. */
+export function messageIdOf(value: string | undefined): string {
+	if (!value) return '';
+	const v = value.slice(0, 2000);
+	const m = /<([^<>\s]{1,995})>/.exec(v);
+	if (m) return `<${m[1]}>`;
+	const t = v.trim();
+	if (/^[^\s<>]{1,995}@[^\s<>]{1,995}$/.test(t)) return `<${t}>`;
+	return '';
+}
+
+/** All message ids in a References style value. */
+export function messageIds(value: string | undefined, max = 50): string[] {
+	if (!value) return [];
+	const out: string[] = [];
+	const re = /<([^<>\s]{1,995})>/g;
+	let m: RegExpExecArray | null;
+	const v = value.slice(0, 20000);
+	while ((m = re.exec(v)) !== null && out.length < max) out.push(`<${m[1]}>`);
+	return out;
+}
+
+/** Parse a date into ISO 8601, or undefined. */
+export function isoDate(value: string | undefined): string | undefined {
+	if (!value) return undefined;
+	const v = value
+		.slice(0, 200)
+		.replace(/\([^)]{0,60}\)/g, ' ')
+		.trim();
+	const t = Date.parse(v);
+	if (Number.isNaN(t)) return undefined;
+	const d = new Date(t);
+	const y = d.getUTCFullYear();
+	if (y < 1980 || y > 2200) return undefined;
+	return d.toISOString();
+}
+
+/** Strip the `type;` prefix of a DSN field value (`rfc822; a@b`, `dns; host`). */
+export function typedValue(value: string): { type: string; value: string } {
+	const m = /^\s*([A-Za-z0-9-]{1,30})\s*;\s*(.*)$/s.exec(value);
+	if (m) return { type: m[1].toLowerCase(), value: m[2].trim() };
+	return { type: '', value: value.trim() };
+}

@@ -1,0 +1,169 @@
+/**
+ * A real SMTP server (the `smtp-server` package) on 127.0.0.1 for tests, recording what it received
+ * and able to misbehave on purpose: refuse recipients, answer 421, or drop the connection at a
+ * chosen point of a chosen message.
+ */
+import type { AddressInfo, Socket } from 'node:net';
+
+import { simpleParser } from './parse-mail';
+import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+
+export interface ReceivedMessage {
+	from: string;
+	to: string[];
+	raw: Buffer;
+	headers: Record<string, string>;
+	/** DSN parameters from the envelope, when the client sent them. */
+	envid?: string;
+	user?: string;
+	secure: boolean;
+}
+
+export interface TestSmtpOptions {
+	/** Require AUTH with these credentials. */
+	auth?: { user: string; pass: string };
+	/** Offer STARTTLS with smtp-server's built-in self-signed certificate; required when true. */
+	tls?: 'required' | 'offered' | 'off';
+	/** Return an SMTP error (e.g. [550, '5.1.1 No such user']) for a recipient, or nothing to accept. */
+	rcpt?: (address: string) => [number, string] | undefined;
+	/** Called for each message (1-based count) at MAIL FROM; may return an action. */
+	onMail?: (count: number) => 'drop' | '421' | undefined;
+	/** Called after the whole message was received (1-based count); may drop instead of answering. */
+	afterData?: (count: number) => 'drop' | '421' | '451' | undefined;
+	/** Greeting delay in ms (smtp-server's default is 100). */
+	hideDSN?: boolean;
+}
+
+export interface TestSmtpServer {
+	port: number;
+	host: string;
+	received: ReceivedMessage[];
+	/** MAIL FROM commands seen, including the ones that did not end in a message. */
+	attempts: number;
+	connections: number;
+	close(): Promise<void>;
+}
+
+function headerMap(raw: Buffer): Record<string, string> {
+	const text = raw.toString('utf8');
+	const end = text.search(/\r?\n\r?\n/);
+	const head = (end >= 0 ? text.slice(0, end) : text).replace(/\r?\n[ \t]+/g, ' ');
+	const headers: Record<string, string> = {};
+	for (const line of head.split(/\r?\n/)) {
+		const colon = line.indexOf(':');
+		if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+	}
+	return headers;
+}
+
+export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<TestSmtpServer> {
+	const received: ReceivedMessage[] = [];
+	const sockets = new Map<number, Socket>();
+	const state = { attempts: 0, connections: 0, messages: 0 };
+	const drop = (session: SMTPServerSession) => sockets.get(session.remotePort)?.destroy();
+	const tls = options.tls ?? 'off';
+
+	const serverOptions: SMTPServerOptions = {
+		secure: false,
+		disabledCommands: [...(options.auth ? [] : ['AUTH']), ...(tls === 'off' ? ['STARTTLS'] : [])],
+		authOptional: !options.auth,
+		allowInsecureAuth: tls === 'off',
+		hideDSN: options.hideDSN ?? false,
+		hideENHANCEDSTATUSCODES: false,
+		logger: false,
+		onConnect(_session, callback) {
+			state.connections += 1;
+			callback();
+		},
+		onAuth(auth, _session, callback) {
+			if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) {
+				callback(null, { user: auth.username });
+				return;
+			}
+			callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
+		},
+		onMailFrom(_address, session, callback) {
+			if (tls === 'required' && !session.secure) {
+				callback(Object.assign(new Error('5.7.0 Must issue a STARTTLS command first'), { responseCode: 530 }));
+				return;
+			}
+			state.attempts += 1;
+			const action = options.onMail?.(state.attempts);
+			if (action === 'drop') {
+				drop(session);
+				return;
+			}
+			if (action === '421') {
+				callback(Object.assign(new Error('4.3.2 Service shutting down, try again later'), { responseCode: 421 }));
+				return;
+			}
+			callback();
+		},
+		onRcptTo(address, _session, callback) {
+			const refusal = options.rcpt?.(address.address);
+			if (refusal) {
+				callback(Object.assign(new Error(refusal[1]), { responseCode: refusal[0] }));
+				return;
+			}
+			callback();
+		},
+		onData(stream, session, callback) {
+			const chunks: Buffer[] = [];
+			stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+			stream.on('end', () => {
+				state.messages += 1;
+				const action = options.afterData?.(state.messages);
+				const raw = Buffer.concat(chunks);
+				if (action !== '421' && action !== '451') {
+					received.push({
+						from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+						to: session.envelope.rcptTo.map((entry) => entry.address),
+						raw,
+						headers: headerMap(raw),
+						envid: (session.envelope as { dsn?: { envid?: string } }).dsn?.envid,
+						user: session.user as string | undefined,
+						secure: session.secure,
+					});
+				}
+				if (action === 'drop') {
+					drop(session);
+					return;
+				}
+				if (action === '421') {
+					callback(Object.assign(new Error('4.3.2 Closing connection'), { responseCode: 421 }));
+					return;
+				}
+				if (action === '451') {
+					callback(Object.assign(new Error('4.3.0 Temporary failure, try again'), { responseCode: 451 }));
+					return;
+				}
+				callback(null, `2.0.0 Ok: queued as M${state.messages}`);
+			});
+		},
+	};
+	const server = new SMTPServer(serverOptions);
+	(server as unknown as { server: import('node:net').Server }).server.on('connection', (socket: Socket) => {
+		sockets.set(socket.remotePort ?? 0, socket);
+		socket.on('close', () => sockets.delete(socket.remotePort ?? 0));
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const port = ((server as unknown as { server: import('node:net').Server }).server.address() as AddressInfo).port;
+	return {
+		port,
+		host: '127.0.0.1',
+		received,
+		get attempts() {
+			return state.attempts;
+		},
+		get connections() {
+			return state.connections;
+		},
+		close: () =>
+			new Promise<void>((resolve) => {
+				for (const socket of sockets.values()) socket.destroy();
+				server.close(() => resolve());
+			}),
+	};
+}
+
+export { simpleParser };
