@@ -15,7 +15,7 @@ export class DeliveryChannelMscApi implements ICredentialType {
 			name: 'baseUrl',
 			type: 'string',
 			default: 'http://127.0.0.1:8025',
-			description: 'Address of the MSC API. The local sandbox (npm run msc-sandbox) listens on http://127.0.0.1:8025.',
+			description: 'Address of the MSC API, without /v1. The local sandbox (npm run msc-sandbox) listens on http://127.0.0.1:8025.',
 		},
 		{
 			displayName: 'API Key',
@@ -23,6 +23,7 @@ export class DeliveryChannelMscApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
+			description: 'The account\'s API key (msc_sk_...). The local sandbox prints its demo key once, when it creates the demo account.',
 		},
 	];
 

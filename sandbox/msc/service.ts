@@ -1,0 +1,432 @@
+/**
+ * What the MSC service does, apart from HTTP and SMTP framing: send a message for an account
+ * (idempotently), record the recipients the upstream refused, and turn bounce reports that arrive on
+ * the inbound port into failed deliveries linked to the message they are about.
+ */
+import { createHash } from 'node:crypto';
+
+import type { IDataObject } from 'n8n-workflow';
+
+import { parseBounce } from '../../nodes/DeliveryChannel/bounce';
+import type { OriginalLink } from '../../nodes/DeliveryChannel/bounce/types';
+import { classify, isHard } from '../../nodes/DeliveryChannel/bounce';
+import { DeliveryError } from '../../nodes/DeliveryChannel/channels/errors';
+import type { OutgoingAttachment, RecipientRejection } from '../../nodes/DeliveryChannel/channels/types';
+import { failuresFromReport } from '../../nodes/DeliveryChannel/failures';
+import { formatAddress, parseAddressList } from '../../nodes/DeliveryChannel/message/addresses';
+import { allRecipients, composeMessage } from '../../nodes/DeliveryChannel/message/compose';
+import { buildMime } from '../../nodes/DeliveryChannel/message/mime';
+import type { SandboxConfig } from './config';
+import type { Relay } from './relay';
+import { newId, unknownResultProblem, type Account, type FailureRecord, type Identity, type SandboxStore, type StoredMessage } from './store';
+
+export const PROBLEM_BASE = 'https://msc.example/problems/';
+
+/** An RFC 9457 problem: the API's only error shape. */
+export class Problem extends Error {
+	constructor(
+		readonly status: number,
+		readonly code: string,
+		readonly title: string,
+		readonly detail: string,
+		readonly extra: Record<string, unknown> = {},
+		readonly headers: Record<string, string> = {},
+	) {
+		super(detail);
+	}
+
+	toJSON(): Record<string, unknown> {
+		return {
+			type: `${PROBLEM_BASE}${this.code}`,
+			title: this.title,
+			status: this.status,
+			detail: this.detail,
+			code: this.code,
+			...this.extra,
+		};
+	}
+}
+
+export interface ApiResponse {
+	status: number;
+	body: Record<string, unknown>;
+	headers?: Record<string, string>;
+}
+
+const VERP = /^bounce\+(msg_[0-9a-f]+)@(.+)$/i;
+
+export class MscService {
+	constructor(
+		readonly config: SandboxConfig,
+		readonly store: SandboxStore,
+		private readonly relay: Relay,
+	) {}
+
+	/* ---------------------------------------------------------------- views */
+
+	accountView(account: Account): Record<string, unknown> {
+		return {
+			id: account.id,
+			name: account.name,
+			sendingDomain: account.sendingDomain,
+			bounceDomain: this.config.domain,
+			sender: formatAddress(this.senderOf(account)),
+			createdAt: account.createdAt,
+		};
+	}
+
+	identityView(identity: Identity): Record<string, unknown> {
+		return { id: identity.id, name: identity.name, address: identity.address, verified: identity.verified, createdAt: identity.createdAt };
+	}
+
+	/** Who actually sends on the identity's behalf: this is the "via" recipients may see. */
+	senderOf(account: Account): { name: string; address: string } {
+		return { name: `${account.name} via MSC`, address: `${account.id}@${account.sendingDomain}` };
+	}
+
+	/* ---------------------------------------------------------------- send */
+
+	async send(account: Account, rawBody: Buffer, idempotencyKey: string | undefined): Promise<ApiResponse> {
+		if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
+			throw new Problem(400, 'invalid-idempotency-key', 'Invalid Idempotency-Key', 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.');
+		}
+		const requestHash = createHash('sha256').update(rawBody).digest('hex');
+		// A retry gets the first answer, whatever changed since (an identity unverified meanwhile...).
+		const earlier = idempotencyKey === undefined ? undefined : this.store.messageByKey(account.id, idempotencyKey);
+		if (earlier) return this.answerRetry(earlier, earlier.requestHash === requestHash ? (earlier.status === 'sending' ? 'in-progress' : 'replay') : 'mismatch');
+
+		const body = parseJson(rawBody);
+		const identity = this.resolveIdentity(account, body);
+		const message = toOutgoingMessage(body, identity);
+		const id = newId('msg');
+		const bounceAddress = `bounce+${id}@${this.config.domain}`;
+		const recipients = allRecipients(message);
+
+		const claim = this.store.claimMessage(
+			{
+				id,
+				accountId: account.id,
+				identityId: identity.id,
+				idempotencyKey,
+				messageId: message.messageId,
+				deliveryId: message.deliveryId,
+				subject: message.subject,
+				from: formatAddress(message.identity),
+				recipients,
+				bounceAddress,
+			},
+			requestHash,
+		);
+		if (claim.state !== 'claimed') return this.answerRetry(claim.existing, claim.state);
+
+		const sender = this.senderOf(account);
+		message.headers.push({ name: 'X-MSC-Message-Id', value: id });
+		let raw: Buffer;
+		try {
+			raw = await buildMime(message, { sender });
+		} catch (error) {
+			this.store.releaseMessage(id);
+			throw new Problem(422, 'invalid-message', 'Invalid message', `The message could not be built: ${(error as Error).message}`);
+		}
+		const outcome = await this.relay.relay({ envelopeFrom: bounceAddress, recipients, raw, envelopeId: message.deliveryId });
+
+		if (outcome.kind === 'not-sent') {
+			// Nothing left the sandbox: drop the claim so the client's retry (same key) sends it.
+			this.store.releaseMessage(id);
+			throw new Problem(
+				503,
+				'upstream-unavailable',
+				'Upstream unavailable',
+				`The message could not be handed to the receiving server (${outcome.error.message}); nothing was sent.`,
+				{ retryable: true },
+				{ 'Retry-After': '2' },
+			);
+		}
+		if (outcome.kind === 'unknown') {
+			const problem = unknownResultProblem();
+			this.store.finishMessage(id, 'unknown', 502, problem);
+			return { status: 502, body: problem };
+		}
+
+		const stored = this.store.message(id)!;
+		const now = new Date().toISOString();
+		for (const rejection of outcome.rejected) {
+			this.store.addFailure(account.id, identity.id, id, this.relayFailure(stored, identity, rejection, now));
+		}
+		const status = outcome.accepted.length === 0 ? 'failed' : outcome.rejected.length ? 'partial' : 'sent';
+		const response: Record<string, unknown> = {
+			id,
+			status,
+			messageId: message.messageId,
+			deliveryId: message.deliveryId,
+			identity: this.identityView(identity),
+			from: formatAddress(message.identity),
+			sender: formatAddress(sender),
+			sendingDomain: account.sendingDomain,
+			envelopeFrom: bounceAddress,
+			accepted: outcome.accepted,
+			rejected: outcome.rejected,
+			upstreamResponse: outcome.response,
+			createdAt: stored.createdAt,
+		};
+		this.store.finishMessage(id, status, 201, response);
+		return { status: 201, body: response, headers: { Location: `/v1/messages/${id}` } };
+	}
+
+	private answerRetry(existing: StoredMessage, state: 'replay' | 'in-progress' | 'mismatch'): ApiResponse {
+		if (state === 'mismatch') {
+			throw new Problem(422, 'idempotency-key-reused', 'Idempotency-Key reused', `The Idempotency-Key was already used for a different request (message ${existing.id}).`, { messageId: existing.id });
+		}
+		if (state === 'in-progress' || !existing.response) {
+			throw new Problem(409, 'request-in-progress', 'Request in progress', 'A request with this Idempotency-Key is still being processed; try again shortly.', { retryable: true }, { 'Retry-After': '1' });
+		}
+		return { status: existing.response.status, body: existing.response.body, headers: { 'Idempotent-Replayed': 'true' } };
+	}
+
+	messageView(message: StoredMessage): Record<string, unknown> {
+		return {
+			id: message.id,
+			status: message.status,
+			messageId: message.messageId,
+			deliveryId: message.deliveryId,
+			identityId: message.identityId,
+			from: message.from,
+			subject: message.subject,
+			recipients: message.recipients,
+			envelopeFrom: message.bounceAddress,
+			createdAt: message.createdAt,
+			result: message.response?.body,
+		};
+	}
+
+	private resolveIdentity(account: Account, body: Record<string, unknown>): Identity {
+		const given = body.identity;
+		const key = typeof given === 'string' ? given.trim() : typeof given === 'object' && given ? String((given as { address?: unknown }).address ?? '').trim() : '';
+		if (!key) throw new Problem(422, 'invalid-request', 'Invalid request', 'identity is required: an identity id or its address.', { field: 'identity' });
+		let lookup = key;
+		if (!key.startsWith('idt_')) {
+			try {
+				lookup = parseAddressList('identity', 'identity', key, { required: true, single: true })[0].address;
+			} catch (error) {
+				throw new Problem(422, 'invalid-request', 'Invalid request', (error as Error).message, { field: 'identity' });
+			}
+		}
+		const identity = this.store.identity(account.id, lookup);
+		const verified = this.store.identities(account.id).filter((entry) => entry.verified).map((entry) => entry.address);
+		if (!identity) {
+			throw new Problem(422, 'unknown-identity', 'Unknown identity', `${key} is not an Email Identity of this account.`, { field: 'identity', verifiedIdentities: verified });
+		}
+		if (!identity.verified) {
+			throw new Problem(422, 'identity-not-verified', 'Identity not verified', `The Email Identity ${identity.address} is not verified yet, so MSC does not send from it.`, {
+				field: 'identity',
+				identity: this.identityView(identity),
+				verifiedIdentities: verified,
+			});
+		}
+		return identity;
+	}
+
+	private relayFailure(message: StoredMessage, identity: Identity, rejection: RecipientRejection, now: string): FailureRecord {
+		const replyCode = rejection.code ? String(rejection.code) : '';
+		const status = /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(rejection.response)?.[1] ?? '';
+		const temporary = rejection.retryable || status.startsWith('4');
+		const reason = classify({ status, replyCode, diagnostic: rejection.response, action: temporary ? 'delayed' : 'failed', command: 'RCPT' });
+		return {
+			id: newId('fd'),
+			recipient: rejection.address,
+			action: temporary ? 'delayed' : 'failed',
+			kind: temporary ? 'delay' : 'failure',
+			hard: isHard(reason, status, replyCode),
+			reason,
+			status,
+			replyCode,
+			diagnostic: rejection.response,
+			failedAt: now,
+			remoteMta: this.relay.target,
+			reportingMta: this.config.domain,
+			message: messageFacts(message, identity),
+			link: { method: 'relay-session', confidence: 'high' },
+			source: 'relay',
+		};
+	}
+
+	/* ---------------------------------------------------------------- inbound reports */
+
+	/** Parses one report from the inbound port and records its failures. Returns the report id. */
+	async receiveReport(raw: Buffer, envelope: { mailFrom?: string; rcptTo: string[] }): Promise<{ reportId: string; recorded: number; kind: string }> {
+		const reportId = newId('rpt');
+		const receivedAt = new Date().toISOString();
+		const report = await parseBounce(raw);
+
+		// The bounce address names the message (VERP): the strongest link there is.
+		let verp: StoredMessage | undefined;
+		for (const rcpt of envelope.rcptTo) {
+			const match = VERP.exec(rcpt);
+			if (match && match[2].toLowerCase() === this.config.domain.toLowerCase()) verp = this.store.message(match[1].toLowerCase()) ?? verp;
+		}
+		const resolved = new Map<string, StoredMessage>();
+		const resolver = async (link: OriginalLink) => {
+			const found = this.findByLink(link);
+			if (!found) return undefined;
+			resolved.set(found.id, found);
+			return messageFacts(found, this.identityOf(found));
+		};
+		let failures = await failuresFromReport(report, 'msc', { receivedAt, reportId }, resolver);
+		if (verp) {
+			const facts = messageFacts(verp, this.identityOf(verp));
+			failures = failures.map((failure) => ({ ...failure, message: { ...failure.message, ...facts }, link: { method: 'bounce-address', confidence: 'high' } }));
+		}
+
+		let recorded = 0;
+		for (const failure of failures) {
+			const message = verp ?? resolved.get(String(failure.message.id ?? ''));
+			const identity = message ? this.identityOf(message) : this.store.identityByAddress(report.original.from ?? '');
+			const accountId = message?.accountId ?? identity?.accountId;
+			if (!accountId) continue; // about nothing this sandbox sent
+			const record: FailureRecord = {
+				id: newId('fd'),
+				recipient: failure.recipient,
+				action: failure.action,
+				kind: failure.kind,
+				hard: failure.hard,
+				reason: failure.reason,
+				status: failure.status,
+				replyCode: failure.replyCode,
+				diagnostic: failure.diagnostic,
+				failedAt: validDate(failure.failedAt) ?? receivedAt,
+				remoteMta: failure.remoteMta,
+				reportingMta: failure.reportingMta,
+				feedbackType: failure.feedbackType,
+				message: failure.message,
+				link: failure.link,
+				source: 'bounce-report',
+				reportId,
+				reportReceivedAt: receivedAt,
+			};
+			this.store.addFailure(accountId, identity?.id, message?.id, record);
+			recorded += 1;
+		}
+		this.store.addReport({
+			id: reportId,
+			receivedAt,
+			mailFrom: envelope.mailFrom,
+			rcptTo: envelope.rcptTo,
+			kind: report.kind,
+			messageRef: verp?.id ?? [...resolved.keys()][0],
+			raw,
+			problems: report.problems,
+		});
+		return { reportId, recorded, kind: report.kind };
+	}
+
+	private identityOf(message: StoredMessage): Identity | undefined {
+		return this.store.identity(message.accountId, message.identityId);
+	}
+
+	private findByLink(link: OriginalLink): StoredMessage | undefined {
+		switch (link.method) {
+			case 'envelope-id':
+				return this.store.messageByDeliveryId(link.value);
+			case 'message-id':
+			case 'x-original-message-id':
+			case 'in-reply-to':
+			case 'references':
+				return this.store.messageByHeaderId(link.value);
+			case 'subject-recipient': {
+				const [recipient, ...subject] = link.value.split('\n');
+				return this.store.messageBySubjectAndRecipient(subject.join('\n'), recipient);
+			}
+			default:
+				return undefined;
+		}
+	}
+}
+
+function validDate(value: string | undefined): string | undefined {
+	if (!value) return undefined;
+	const time = Date.parse(value);
+	return Number.isNaN(time) ? undefined : new Date(time).toISOString();
+}
+
+function messageFacts(message: StoredMessage, identity: Identity | undefined): IDataObject {
+	return {
+		id: message.id,
+		messageId: message.messageId,
+		deliveryId: message.deliveryId,
+		subject: message.subject,
+		from: message.from,
+		to: message.recipients,
+		identity: identity?.address,
+		identityId: message.identityId,
+		envelopeFrom: message.bounceAddress,
+		sentAt: message.createdAt,
+	};
+}
+
+function parseJson(raw: Buffer): Record<string, unknown> {
+	let body: unknown;
+	try {
+		body = JSON.parse(raw.toString('utf8'));
+	} catch (error) {
+		throw new Problem(400, 'invalid-json', 'Invalid JSON', `The request body is not valid JSON: ${(error as Error).message}`);
+	}
+	if (!body || typeof body !== 'object' || Array.isArray(body)) {
+		throw new Problem(400, 'invalid-json', 'Invalid JSON', 'The request body must be a JSON object.');
+	}
+	return body as Record<string, unknown>;
+}
+
+/** The API body → the same message the node builds, validated by the same code. */
+function toOutgoingMessage(body: Record<string, unknown>, identity: Identity) {
+	const deliveryId = typeof body.deliveryId === 'string' && /^[\x21-\x7e]{1,100}$/.test(body.deliveryId) ? body.deliveryId : undefined;
+	const given = body.identity;
+	const name = typeof given === 'object' && given ? String((given as { name?: unknown }).name ?? '') : '';
+	try {
+		const format = body.html !== undefined && body.text !== undefined ? 'both' : body.html !== undefined ? 'html' : 'text';
+		const message = composeMessage(
+			{
+				identity: { name: name || identity.name, address: identity.address },
+				to: body.to,
+				cc: body.cc,
+				bcc: body.bcc,
+				replyTo: body.replyTo,
+				subject: body.subject ?? '',
+				emailFormat: format,
+				text: body.text,
+				html: body.html,
+				headers: asArray(body.headers, 'headers') as Array<{ name?: unknown; value?: unknown }>,
+				inReplyTo: body.inReplyTo,
+				references: body.references,
+				attachments: asArray(body.attachments, 'attachments').map(toAttachment),
+			},
+			deliveryId,
+		);
+		if (typeof body.messageId === 'string' && /^<[^<>\s@]+@[^<>\s@]+>$/.test(body.messageId)) message.messageId = body.messageId;
+		return message;
+	} catch (error) {
+		if (error instanceof Problem) throw error;
+		const field = error instanceof DeliveryError ? error.field : undefined;
+		throw new Problem(422, 'invalid-request', 'Invalid request', (error as Error).message, field ? { field } : {});
+	}
+}
+
+function asArray(value: unknown, field: string): unknown[] {
+	if (value === undefined || value === null) return [];
+	if (!Array.isArray(value)) throw new Problem(422, 'invalid-request', 'Invalid request', `${field} must be a list.`, { field });
+	return value;
+}
+
+function toAttachment(value: unknown, index: number): OutgoingAttachment {
+	const entry = (value ?? {}) as Record<string, unknown>;
+	const field = `attachments[${index}]`;
+	if (typeof entry.content !== 'string' || !/^[A-Za-z0-9+/=\r\n]*$/.test(entry.content)) {
+		throw new Problem(422, 'invalid-request', 'Invalid request', `${field}.content must be base64 text.`, { field });
+	}
+	return {
+		filename: String(entry.filename ?? `attachment-${index + 1}`),
+		contentType: String(entry.contentType ?? 'application/octet-stream'),
+		content: Buffer.from(entry.content, 'base64'),
+		inline: entry.inline === true,
+		contentId: entry.inline === true && typeof entry.contentId === 'string' ? entry.contentId : undefined,
+	};
+}

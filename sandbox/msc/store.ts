@@ -1,0 +1,455 @@
+/**
+ * Everything the sandbox knows, in one SQLite file (Node's built-in node:sqlite, no dependency):
+ * accounts, Email Identities, messages (with their idempotency keys and the answer given), failed
+ * deliveries and the bounce reports they came from. WAL mode, so a restart loses nothing that was
+ * answered.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+import type { IDataObject } from 'n8n-workflow';
+
+export interface Account {
+	id: string;
+	name: string;
+	sendingDomain: string;
+	createdAt: string;
+}
+
+export interface Identity {
+	id: string;
+	accountId: string;
+	name: string;
+	address: string;
+	verified: boolean;
+	createdAt: string;
+}
+
+export type MessageStatus = 'sending' | 'sent' | 'partial' | 'failed' | 'unknown';
+
+export interface StoredMessage {
+	id: string;
+	accountId: string;
+	identityId: string;
+	idempotencyKey?: string;
+	status: MessageStatus;
+	messageId: string;
+	deliveryId?: string;
+	subject: string;
+	from: string;
+	recipients: string[];
+	bounceAddress: string;
+	createdAt: string;
+	/** The answer given to the request that created it, replayed for a retry with the same key. */
+	response?: { status: number; body: Record<string, unknown> };
+}
+
+/** A failed delivery as the API returns it (the bounce engine's fields plus links). */
+export interface FailureRecord {
+	id: string;
+	recipient: string;
+	action: string;
+	kind: 'failure' | 'delay' | 'complaint';
+	hard: boolean;
+	reason: string;
+	status: string;
+	replyCode: string;
+	diagnostic: string;
+	failedAt: string;
+	remoteMta?: string;
+	reportingMta?: string;
+	feedbackType?: string;
+	message: IDataObject;
+	link: { method: string; confidence: string };
+	/** 'relay': refused while the sandbox relayed the message; 'bounce-report': from a report on the inbound port. */
+	source: 'relay' | 'bounce-report';
+	reportId?: string;
+	reportReceivedAt?: string;
+}
+
+export interface FailureFilter {
+	since?: number;
+	until?: number;
+	recipient?: string;
+	kinds: Array<FailureRecord['kind']>;
+	verdict: 'all' | 'hard' | 'soft';
+	identityId?: string;
+	messageId?: string;
+	/** Exclusive upper bound on the sequence number: the cursor. */
+	before?: number;
+	limit: number;
+}
+
+export function newId(prefix: string): string {
+	return `${prefix}_${randomBytes(10).toString('hex')}`;
+}
+
+export function hashKey(apiKey: string): string {
+	return createHash('sha256').update(apiKey).digest('hex');
+}
+
+type Row = Record<string, unknown>;
+
+export class SandboxStore {
+	readonly db: DatabaseSync;
+
+	constructor(file: string) {
+		if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+		this.db = new DatabaseSync(file);
+		this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+		this.migrate();
+	}
+
+	private migrate(): void {
+		this.db.exec(`
+			CREATE TABLE IF NOT EXISTS accounts (
+				id TEXT PRIMARY KEY,
+				name TEXT NOT NULL,
+				sending_domain TEXT NOT NULL,
+				created_at TEXT NOT NULL
+			);
+			CREATE TABLE IF NOT EXISTS api_keys (
+				key_hash TEXT PRIMARY KEY,
+				account_id TEXT NOT NULL REFERENCES accounts(id),
+				created_at TEXT NOT NULL
+			);
+			CREATE TABLE IF NOT EXISTS identities (
+				id TEXT PRIMARY KEY,
+				account_id TEXT NOT NULL REFERENCES accounts(id),
+				name TEXT NOT NULL,
+				address TEXT NOT NULL,
+				verified INTEGER NOT NULL,
+				created_at TEXT NOT NULL,
+				UNIQUE (account_id, address)
+			);
+			CREATE TABLE IF NOT EXISTS messages (
+				id TEXT PRIMARY KEY,
+				account_id TEXT NOT NULL REFERENCES accounts(id),
+				identity_id TEXT NOT NULL,
+				idempotency_key TEXT,
+				request_hash TEXT,
+				status TEXT NOT NULL,
+				message_id TEXT NOT NULL,
+				delivery_id TEXT,
+				subject TEXT NOT NULL,
+				from_header TEXT NOT NULL,
+				recipients TEXT NOT NULL,
+				bounce_address TEXT NOT NULL,
+				created_at TEXT NOT NULL,
+				response_status INTEGER,
+				response_body TEXT,
+				UNIQUE (account_id, idempotency_key)
+			);
+			CREATE INDEX IF NOT EXISTS messages_message_id ON messages (message_id);
+			CREATE INDEX IF NOT EXISTS messages_delivery_id ON messages (delivery_id);
+			CREATE TABLE IF NOT EXISTS reports (
+				id TEXT PRIMARY KEY,
+				received_at TEXT NOT NULL,
+				mail_from TEXT,
+				rcpt_to TEXT NOT NULL,
+				kind TEXT NOT NULL,
+				message_ref TEXT,
+				size INTEGER NOT NULL,
+				problems TEXT,
+				raw BLOB
+			);
+			CREATE TABLE IF NOT EXISTS failures (
+				seq INTEGER PRIMARY KEY AUTOINCREMENT,
+				id TEXT NOT NULL UNIQUE,
+				account_id TEXT NOT NULL,
+				identity_id TEXT,
+				message_ref TEXT,
+				recipient_lc TEXT NOT NULL,
+				kind TEXT NOT NULL,
+				hard INTEGER NOT NULL,
+				failed_at_ms INTEGER NOT NULL,
+				record TEXT NOT NULL
+			);
+			CREATE INDEX IF NOT EXISTS failures_account ON failures (account_id, seq);
+		`);
+		// A request that was relaying when the process stopped may or may not have gone out: keep its
+		// key answered with "result unknown" so a retry never sends it a second time.
+		this.db
+			.prepare(`UPDATE messages SET status = 'unknown', response_status = 502, response_body = ? WHERE status = 'sending'`)
+			.run(JSON.stringify(unknownResultProblem()));
+	}
+
+	close(): void {
+		this.db.close();
+	}
+
+	/* ---------------------------------------------------------------- accounts and keys */
+
+	accountCount(): number {
+		return Number((this.db.prepare('SELECT COUNT(*) AS n FROM accounts').get() as Row).n);
+	}
+
+	createAccount(name: string, sendingDomain: string, apiKey: string): Account {
+		const account: Account = { id: newId('acc'), name, sendingDomain, createdAt: new Date().toISOString() };
+		this.db.prepare('INSERT INTO accounts (id, name, sending_domain, created_at) VALUES (?, ?, ?, ?)').run(account.id, name, sendingDomain, account.createdAt);
+		this.db.prepare('INSERT INTO api_keys (key_hash, account_id, created_at) VALUES (?, ?, ?)').run(hashKey(apiKey), account.id, account.createdAt);
+		return account;
+	}
+
+	accountByApiKey(apiKey: string): Account | undefined {
+		const row = this.db
+			.prepare('SELECT a.* FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.key_hash = ?')
+			.get(hashKey(apiKey)) as Row | undefined;
+		return row ? toAccount(row) : undefined;
+	}
+
+	account(id: string): Account | undefined {
+		const row = this.db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined;
+		return row ? toAccount(row) : undefined;
+	}
+
+	/* ---------------------------------------------------------------- identities */
+
+	createIdentity(accountId: string, name: string, address: string, verified: boolean): Identity {
+		const identity: Identity = { id: newId('idt'), accountId, name, address, verified, createdAt: new Date().toISOString() };
+		this.db
+			.prepare('INSERT INTO identities (id, account_id, name, address, verified, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+			.run(identity.id, accountId, name, address.toLowerCase(), verified ? 1 : 0, identity.createdAt);
+		return { ...identity, address: address.toLowerCase() };
+	}
+
+	identities(accountId: string): Identity[] {
+		return (this.db.prepare('SELECT * FROM identities WHERE account_id = ? ORDER BY created_at, rowid').all(accountId) as Row[]).map(toIdentity);
+	}
+
+	/** By id or by address (case-insensitive). */
+	identity(accountId: string, idOrAddress: string): Identity | undefined {
+		const row = this.db
+			.prepare('SELECT * FROM identities WHERE account_id = ? AND (id = ? OR address = ?)')
+			.get(accountId, idOrAddress, idOrAddress.toLowerCase()) as Row | undefined;
+		return row ? toIdentity(row) : undefined;
+	}
+
+	/** An identity with this address on any account (to place a report nothing else links). */
+	identityByAddress(address: string): Identity | undefined {
+		const row = this.db.prepare('SELECT * FROM identities WHERE address = ? ORDER BY created_at LIMIT 1').get(address.toLowerCase()) as Row | undefined;
+		return row ? toIdentity(row) : undefined;
+	}
+
+	setVerified(identityId: string, verified: boolean): void {
+		this.db.prepare('UPDATE identities SET verified = ? WHERE id = ?').run(verified ? 1 : 0, identityId);
+	}
+
+	/* ---------------------------------------------------------------- messages */
+
+	/**
+	 * Claims an idempotency key for a new message. Atomic (one INSERT under a UNIQUE constraint), so
+	 * two concurrent requests with the same key cannot both send.
+	 */
+	claimMessage(
+		message: Omit<StoredMessage, 'status' | 'createdAt' | 'response'>,
+		requestHash: string,
+	): { state: 'claimed' } | { state: 'replay' | 'in-progress' | 'mismatch'; existing: StoredMessage } {
+		if (message.idempotencyKey) {
+			const existing = this.db
+				.prepare('SELECT * FROM messages WHERE account_id = ? AND idempotency_key = ?')
+				.get(message.accountId, message.idempotencyKey) as Row | undefined;
+			if (existing) {
+				const stored = toMessage(existing);
+				if (existing.request_hash !== requestHash) return { state: 'mismatch', existing: stored };
+				return { state: stored.status === 'sending' ? 'in-progress' : 'replay', existing: stored };
+			}
+		}
+		this.db
+			.prepare(
+				`INSERT INTO messages (id, account_id, identity_id, idempotency_key, request_hash, status, message_id, delivery_id, subject, from_header, recipients, bounce_address, created_at)
+				 VALUES (?, ?, ?, ?, ?, 'sending', ?, ?, ?, ?, ?, ?, ?)`,
+			)
+			.run(
+				message.id,
+				message.accountId,
+				message.identityId,
+				message.idempotencyKey ?? null,
+				requestHash,
+				message.messageId,
+				message.deliveryId ?? null,
+				message.subject,
+				message.from,
+				JSON.stringify(message.recipients),
+				message.bounceAddress,
+				new Date().toISOString(),
+			);
+		return { state: 'claimed' };
+	}
+
+	/** Stores the outcome and the answer, so a retry with the same key gets exactly this answer. */
+	finishMessage(id: string, status: MessageStatus, responseStatus: number, responseBody: Record<string, unknown>): void {
+		this.db
+			.prepare('UPDATE messages SET status = ?, response_status = ?, response_body = ? WHERE id = ?')
+			.run(status, responseStatus, JSON.stringify(responseBody), id);
+	}
+
+	/** Nothing went out (the upstream was unreachable): forget the claim so a retry sends it. */
+	releaseMessage(id: string): void {
+		this.db.prepare(`DELETE FROM messages WHERE id = ? AND status = 'sending'`).run(id);
+	}
+
+	messageByKey(accountId: string, idempotencyKey: string): (StoredMessage & { requestHash: string }) | undefined {
+		const row = this.db.prepare('SELECT * FROM messages WHERE account_id = ? AND idempotency_key = ?').get(accountId, idempotencyKey) as Row | undefined;
+		return row ? { ...toMessage(row), requestHash: String(row.request_hash) } : undefined;
+	}
+
+	message(id: string): StoredMessage | undefined {
+		const row = this.db.prepare('SELECT * FROM messages WHERE id = ? COLLATE NOCASE').get(id) as Row | undefined;
+		return row ? toMessage(row) : undefined;
+	}
+
+	messageByHeaderId(messageId: string): StoredMessage | undefined {
+		const row = this.db.prepare('SELECT * FROM messages WHERE message_id = ? ORDER BY created_at DESC LIMIT 1').get(messageId) as Row | undefined;
+		return row ? toMessage(row) : undefined;
+	}
+
+	messageByDeliveryId(deliveryId: string): StoredMessage | undefined {
+		const row = this.db.prepare('SELECT * FROM messages WHERE delivery_id = ? ORDER BY created_at DESC LIMIT 1').get(deliveryId) as Row | undefined;
+		return row ? toMessage(row) : undefined;
+	}
+
+	messageBySubjectAndRecipient(subject: string, recipient: string): StoredMessage | undefined {
+		const row = this.db
+			.prepare(`SELECT * FROM messages WHERE subject = ? AND instr(lower(recipients), ?) > 0 ORDER BY created_at DESC LIMIT 1`)
+			.get(subject, JSON.stringify(recipient.toLowerCase())) as Row | undefined;
+		return row ? toMessage(row) : undefined;
+	}
+
+	messageCount(accountId?: string): number {
+		const row = accountId
+			? this.db.prepare('SELECT COUNT(*) AS n FROM messages WHERE account_id = ?').get(accountId)
+			: this.db.prepare('SELECT COUNT(*) AS n FROM messages').get();
+		return Number((row as Row).n);
+	}
+
+	/* ---------------------------------------------------------------- reports and failures */
+
+	addReport(report: { id: string; receivedAt: string; mailFrom?: string; rcptTo: string[]; kind: string; messageRef?: string; raw: Buffer; problems?: string[] }): void {
+		this.db
+			.prepare('INSERT INTO reports (id, received_at, mail_from, rcpt_to, kind, message_ref, size, problems, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+			.run(
+				report.id,
+				report.receivedAt,
+				report.mailFrom ?? null,
+				JSON.stringify(report.rcptTo),
+				report.kind,
+				report.messageRef ?? null,
+				report.raw.length,
+				report.problems?.length ? JSON.stringify(report.problems) : null,
+				report.raw,
+			);
+	}
+
+	addFailure(accountId: string, identityId: string | undefined, messageRef: string | undefined, record: FailureRecord): void {
+		const failedAt = Date.parse(record.failedAt);
+		this.db
+			.prepare('INSERT INTO failures (id, account_id, identity_id, message_ref, recipient_lc, kind, hard, failed_at_ms, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+			.run(
+				record.id,
+				accountId,
+				identityId ?? null,
+				messageRef ?? null,
+				record.recipient.toLowerCase(),
+				record.kind,
+				record.hard ? 1 : 0,
+				Number.isNaN(failedAt) ? Date.now() : failedAt,
+				JSON.stringify(record),
+			);
+	}
+
+	/** Newest first; returns one more row than asked when there is a next page. */
+	failures(accountId: string, filter: FailureFilter): { records: FailureRecord[]; lastSeq?: number; more: boolean } {
+		const where = ['account_id = ?'];
+		const params: Array<string | number> = [accountId];
+		if (filter.before !== undefined) {
+			where.push('seq < ?');
+			params.push(filter.before);
+		}
+		if (filter.since !== undefined) {
+			where.push('failed_at_ms >= ?');
+			params.push(filter.since);
+		}
+		if (filter.until !== undefined) {
+			where.push('failed_at_ms < ?');
+			params.push(filter.until);
+		}
+		if (filter.recipient) {
+			where.push('recipient_lc = ?');
+			params.push(filter.recipient.toLowerCase());
+		}
+		if (filter.identityId) {
+			where.push('identity_id = ?');
+			params.push(filter.identityId);
+		}
+		if (filter.messageId) {
+			where.push('message_ref = ?');
+			params.push(filter.messageId);
+		}
+		if (filter.verdict !== 'all') where.push(filter.verdict === 'hard' ? 'hard = 1' : 'hard = 0');
+		where.push(`kind IN (${filter.kinds.map(() => '?').join(', ') || "''"})`);
+		params.push(...filter.kinds);
+		params.push(filter.limit + 1);
+		const rows = this.db.prepare(`SELECT seq, record FROM failures WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...params) as Row[];
+		const more = rows.length > filter.limit;
+		const page = rows.slice(0, filter.limit);
+		return {
+			records: page.map((row) => JSON.parse(String(row.record)) as FailureRecord),
+			lastSeq: page.length ? Number(page[page.length - 1].seq) : undefined,
+			more,
+		};
+	}
+
+	failureCount(): number {
+		return Number((this.db.prepare('SELECT COUNT(*) AS n FROM failures').get() as Row).n);
+	}
+}
+
+export function unknownResultProblem(): Record<string, unknown> {
+	return {
+		type: 'https://msc.example/problems/upstream-result-unknown',
+		title: 'Result unknown',
+		status: 502,
+		detail: 'The connection to the receiving server broke after the whole message was handed over; it may have been delivered, so it is not sent again.',
+		code: 'upstream-result-unknown',
+		retryable: false,
+	};
+}
+
+function toAccount(row: Row): Account {
+	return { id: String(row.id), name: String(row.name), sendingDomain: String(row.sending_domain), createdAt: String(row.created_at) };
+}
+
+function toIdentity(row: Row): Identity {
+	return {
+		id: String(row.id),
+		accountId: String(row.account_id),
+		name: String(row.name),
+		address: String(row.address),
+		verified: Number(row.verified) === 1,
+		createdAt: String(row.created_at),
+	};
+}
+
+function toMessage(row: Row): StoredMessage {
+	return {
+		id: String(row.id),
+		accountId: String(row.account_id),
+		identityId: String(row.identity_id),
+		idempotencyKey: row.idempotency_key === null ? undefined : String(row.idempotency_key),
+		status: String(row.status) as MessageStatus,
+		messageId: String(row.message_id),
+		deliveryId: row.delivery_id === null ? undefined : String(row.delivery_id),
+		subject: String(row.subject),
+		from: String(row.from_header),
+		recipients: JSON.parse(String(row.recipients)) as string[],
+		bounceAddress: String(row.bounce_address),
+		createdAt: String(row.created_at),
+		response:
+			row.response_status === null || row.response_status === undefined
+				? undefined
+				: { status: Number(row.response_status), body: JSON.parse(String(row.response_body)) as Record<string, unknown> },
+	};
+}
