@@ -1,12 +1,16 @@
 import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 
 /**
- * gmail.send lets the node send; gmail.settings.basic lets it read the verified send-as aliases so it
- * never sends under an identity Gmail would silently replace; gmail.readonly (a restricted scope in
- * Google's eyes) is only needed to find bounce reports for Failed Deliveries.
+ * The smallest Gmail scopes that do the job:
+ * - gmail.send (sensitive): send messages; no access to the mailbox.
+ * - gmail.settings.basic (restricted): read the send-as aliases, so the node never sends under an
+ *   identity Gmail would silently replace. Only requested when the mailbox is not read anyway.
+ * - gmail.readonly (restricted): read the mailbox to find bounce reports for Failed Deliveries; it
+ *   also covers reading the send-as aliases.
  */
-const SEND_SCOPES = ['https://www.googleapis.com/auth/gmail.send', 'https://www.googleapis.com/auth/gmail.settings.basic'];
-const READ_SCOPE = 'https://www.googleapis.com/auth/gmail.readonly';
+const SEND = 'https://www.googleapis.com/auth/gmail.send';
+const SETTINGS = 'https://www.googleapis.com/auth/gmail.settings.basic';
+const READ = 'https://www.googleapis.com/auth/gmail.readonly';
 
 export class DeliveryChannelGmailOAuth2Api implements ICredentialType {
 	name = 'deliveryChannelGmailOAuth2Api';
@@ -34,24 +38,42 @@ export class DeliveryChannelGmailOAuth2Api implements ICredentialType {
 			default: 'https://oauth2.googleapis.com/token',
 		},
 		{
+			displayName:
+				'Scopes: gmail.send sends the email. gmail.settings.basic reads the send-as aliases, so a From Gmail would replace is caught before sending. gmail.readonly reads the mailbox for bounce reports (Failed Deliveries) and also covers the aliases. Google classes gmail.send as sensitive and the other two as restricted: an app used outside your own Workspace organisation needs Google\'s verification for them.',
+			name: 'scopesNotice',
+			type: 'notice',
+			default: '',
+		},
+		{
 			displayName: 'Read Mailbox for Failed Deliveries',
 			name: 'readMailbox',
 			type: 'boolean',
 			default: true,
-			description: 'Whether to also ask for read access to the mailbox (gmail.readonly, a restricted scope) so Failed Deliveries can find bounce reports. Sending needs only gmail.send and gmail.settings.basic.',
+			description:
+				'Whether to ask for read access to the mailbox (gmail.readonly) so Failed Deliveries can find bounce reports. When off, the credential asks for gmail.send and gmail.settings.basic only. Reconnect after changing it.',
 		},
 		{
 			displayName: 'Scope',
 			name: 'scope',
 			type: 'hidden',
-			default: `={{ "${SEND_SCOPES.join(' ')}" + ($self["readMailbox"] ? " ${READ_SCOPE}" : "") }}`,
+			default: `={{ $self["readMailbox"] === false ? "${SEND} ${SETTINGS}" : "${SEND} ${READ}" }}`,
 		},
 		{
 			displayName: 'Auth URI Query Parameters',
 			name: 'authQueryParameters',
 			type: 'hidden',
+			// offline: a refresh token, so n8n can renew the access token; consent: Google only returns
+			// a refresh token on consent, and reconnecting must get a new one.
 			default: 'access_type=offline&prompt=consent',
 		},
 		{ displayName: 'Authentication', name: 'authentication', type: 'hidden', default: 'body' },
+		{
+			displayName: 'API Base URL',
+			name: 'apiBaseUrl',
+			type: 'string',
+			default: 'https://gmail.googleapis.com',
+			description:
+				'Where Gmail API requests go. Leave it as it is; change it only for a proxy in front of the Gmail API or a test server (the access token is sent there).',
+		},
 	];
 }

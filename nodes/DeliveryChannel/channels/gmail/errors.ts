@@ -1,0 +1,110 @@
+/**
+ * Reads Google's answers: the JSON error body ({"error": {"code", "message", "errors": [{"reason"}],
+ * "status"}}), the Retry-After header, and network failures from gaxios, and sorts them into what
+ * the channel does next. Never copies request headers (they carry the token) into a message.
+ */
+import { retryAfterMs } from './pacing';
+
+export type GoogleFailureKind =
+	| 'unauthenticated' // 401: the access token is not valid (expired, revoked)
+	| 'scope' // 403 insufficientPermissions: the grant lacks a scope
+	| 'rate' // 429 or 403 rate limits: wait and try again
+	| 'daily' // the daily sending limit: nothing more goes out today
+	| 'server' // 5xx
+	| 'unreachable' // the request never reached Google (refused, unknown host)
+	| 'interrupted' // the connection broke or timed out: the request may or may not have been handled
+	| 'client' // another 4xx: the request itself is wrong
+	| 'other';
+
+export interface GoogleFailure {
+	kind: GoogleFailureKind;
+	httpStatus?: number;
+	reason?: string;
+	status?: string;
+	message: string;
+	retryAfterMs?: number;
+}
+
+/** A wait longer than this is not a rate limit to sit out inside a workflow step. */
+export const LONGEST_WAIT_MS = 15 * 60 * 1000;
+
+const RATE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded', 'concurrentLimitExceeded']);
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL']);
+
+interface GaxiosLike {
+	message?: string;
+	code?: string | number;
+	status?: number;
+	cause?: { code?: string; message?: string };
+	response?: {
+		status?: number;
+		data?: unknown;
+		headers?: { get?(name: string): string | null } | Record<string, string | undefined>;
+	};
+}
+
+function headerOf(headers: unknown, name: string): string | undefined {
+	if (!headers) return undefined;
+	if (typeof (headers as { get?: unknown }).get === 'function') return (headers as { get(n: string): string | null }).get(name) ?? undefined;
+	return (headers as Record<string, string | undefined>)[name] ?? undefined;
+}
+
+function parseBody(data: unknown): { message?: string; reason?: string; status?: string } {
+	let body = data;
+	if (Buffer.isBuffer(body)) body = body.toString('utf8');
+	if (typeof body === 'string') {
+		try {
+			body = JSON.parse(body);
+		} catch {
+			return { message: (body as string).slice(0, 300) };
+		}
+	}
+	const error = (body as { error?: unknown } | undefined)?.error;
+	if (!error || typeof error !== 'object') {
+		// OAuth endpoints answer {"error": "invalid_grant", "error_description": "..."}.
+		if (typeof error === 'string') {
+			return { reason: error, message: (body as { error_description?: string }).error_description ?? error };
+		}
+		return {};
+	}
+	const details = error as { message?: string; status?: string; errors?: Array<{ reason?: string }> };
+	return { message: details.message, status: details.status, reason: details.errors?.[0]?.reason };
+}
+
+export function readGoogleFailure(error: unknown, now = Date.now()): GoogleFailure {
+	const failure = (error ?? {}) as GaxiosLike;
+	const httpStatus = failure.response?.status ?? (typeof failure.status === 'number' ? failure.status : undefined);
+	if (!httpStatus) {
+		// gaxios wraps fetch's TypeError("fetch failed"), which wraps the socket error: walk the chain.
+		const codes: string[] = [];
+		const texts: string[] = [];
+		type Link = { code?: unknown; message?: string; cause?: unknown };
+		let current: Link | undefined = failure as Link;
+		for (let depth = 0; current && depth < 5; depth++) {
+			if (typeof current.code === 'string') codes.push(current.code);
+			if (current.message) texts.push(current.message);
+			current = current.cause as Link | undefined;
+		}
+		const detail = [...new Set([...codes, ...texts.slice(1)])].join(': ') || failure.message || 'network error';
+		if (codes.some((code) => UNREACHABLE.has(code))) return { kind: 'unreachable', message: detail };
+		if (codes.length || /fetch failed|socket|network|timeout|aborted|terminated/i.test(texts.join(' '))) {
+			return { kind: 'interrupted', message: detail };
+		}
+		return { kind: 'other', message: failure.message ?? String(error) };
+	}
+	const body = parseBody(failure.response?.data);
+	const message = body.message || failure.message || `HTTP ${httpStatus}`;
+	const wait = retryAfterMs(headerOf(failure.response?.headers, 'retry-after'), message, now);
+	const base = { httpStatus, reason: body.reason, status: body.status, message, retryAfterMs: wait };
+	if (httpStatus === 401) return { ...base, kind: 'unauthenticated' };
+	const daily = body.reason === 'dailyLimitExceeded' || /sending limit exceeded|daily limit/i.test(message);
+	const rate = httpStatus === 429 || (httpStatus === 403 && RATE_REASONS.has(body.reason ?? ''));
+	if (daily || (rate && wait !== undefined && wait > LONGEST_WAIT_MS)) return { ...base, kind: 'daily' };
+	if (rate) return { ...base, kind: 'rate' };
+	if (httpStatus === 403 && (body.reason === 'insufficientPermissions' || /insufficient (authentication )?(scopes|permission)/i.test(message))) {
+		return { ...base, kind: 'scope' };
+	}
+	if (httpStatus >= 500) return { ...base, kind: 'server' };
+	if (httpStatus >= 400) return { ...base, kind: 'client' };
+	return { ...base, kind: 'other' };
+}
