@@ -1,0 +1,147 @@
+'use strict';
+// An in-process SMTP server (the `smtp-server` package) that records every message it receives.
+// Used by the e2e test (random port) and by `npm run dev` (127.0.0.1:1025).
+// Listens on 127.0.0.1 only. No STARTTLS (plain SMTP on loopback); AUTH PLAIN/LOGIN is accepted
+// without TLS when credentials are configured.
+
+const { SMTPServer } = require('smtp-server');
+const PostalMime = require('postal-mime').default;
+
+/**
+ * @param {object} [options]
+ * @param {number} [options.port=0]  0 = random free port
+ * @param {{user: string, pass: string}} [options.auth]  when set, AUTH must use exactly these
+ * @param {(msg: object) => void} [options.onMessage]
+ * @param {number} [options.maxMessages=10000]  older messages are dropped beyond this
+ */
+async function startMailCatcher(options = {}) {
+	const messages = [];
+	const waiters = [];
+	const maxMessages = options.maxMessages ?? 10000;
+	let seq = 0;
+
+	const notify = () => {
+		for (const w of waiters.slice()) {
+			if (messages.length >= w.count) {
+				waiters.splice(waiters.indexOf(w), 1);
+				clearTimeout(w.timer);
+				w.resolve(messages.slice());
+			}
+		}
+	};
+
+	const server = new SMTPServer({
+		name: 'mail-catcher.localhost',
+		banner: 'delivery-channel test mail catcher',
+		secure: false,
+		disabledCommands: ['STARTTLS'],
+		authOptional: !options.auth,
+		allowInsecureAuth: true,
+		authMethods: ['PLAIN', 'LOGIN'],
+		size: 40 * 1024 * 1024,
+		logger: false,
+		onAuth(auth, session, callback) {
+			if (!options.auth) return callback(null, { user: auth.username });
+			if (auth.username === options.auth.user && auth.password === options.auth.pass) {
+				return callback(null, { user: auth.username });
+			}
+			return callback(new Error('Invalid username or password'));
+		},
+		onData(stream, session, callback) {
+			const chunks = [];
+			stream.on('data', (c) => chunks.push(c));
+			stream.on('end', async () => {
+				const raw = Buffer.concat(chunks);
+				let parsed = {};
+				try {
+					parsed = await PostalMime.parse(raw);
+				} catch (err) {
+					parsed = { parseError: err.message };
+				}
+				const headerMap = {};
+				for (const h of parsed.headers || []) {
+					if (!(h.key in headerMap)) headerMap[h.key] = h.value;
+				}
+				const msg = {
+					seq: ++seq,
+					receivedAt: new Date().toISOString(),
+					authUser: session.user || null,
+					envelope: {
+						from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
+						to: session.envelope.rcptTo.map((r) => r.address),
+					},
+					messageId: parsed.messageId || null,
+					subject: parsed.subject ?? null,
+					from: parsed.from || null,
+					to: parsed.to || [],
+					cc: parsed.cc || [],
+					replyTo: parsed.replyTo || [],
+					inReplyTo: parsed.inReplyTo || null,
+					references: parsed.references || null,
+					text: parsed.text ?? null,
+					html: parsed.html ?? null,
+					headers: headerMap,
+					size: raw.length,
+					raw: options.keepRaw === false ? undefined : raw.toString('utf8'),
+				};
+				if (stream.sizeExceeded) return callback(new Error('Message too big'));
+				messages.push(msg);
+				if (messages.length > maxMessages) messages.shift();
+				try {
+					if (options.onMessage) options.onMessage(msg);
+				} catch {
+					// the listener must not break the SMTP session
+				}
+				notify();
+				callback(null, `Queued as catcher-${msg.seq}`);
+			});
+		},
+	});
+	server.on('error', () => {
+		// connection-level errors (client resets) are not fatal for a catcher
+	});
+
+	await new Promise((resolve, reject) => {
+		const onErr = (err) => reject(err);
+		server.server.once('error', onErr);
+		server.listen(options.port ?? 0, '127.0.0.1', () => {
+			server.server.removeListener('error', onErr);
+			resolve();
+		});
+	});
+	const port = server.server.address().port;
+
+	return {
+		host: '127.0.0.1',
+		port,
+		messages,
+		clear() {
+			messages.length = 0;
+		},
+		/** Resolves with all messages once at least `count` arrived; rejects after timeoutMs. */
+		waitFor(count, timeoutMs = 10000) {
+			if (messages.length >= count) return Promise.resolve(messages.slice());
+			return new Promise((resolve, reject) => {
+				const w = { count, resolve };
+				w.timer = setTimeout(() => {
+					waiters.splice(waiters.indexOf(w), 1);
+					reject(new Error(`expected ${count} messages, got ${messages.length} within ${timeoutMs} ms`));
+				}, timeoutMs);
+				waiters.push(w);
+			});
+		},
+		close() {
+			return new Promise((resolve) => server.close(() => resolve()));
+		},
+		server,
+	};
+}
+
+/** "Jane Doe <jane@example.com>" style rendering of a postal-mime address object. */
+function formatAddress(a) {
+	if (!a) return '';
+	if (a.group) return `${a.name}: ${a.group.map(formatAddress).join(', ')};`;
+	return a.name ? `${a.name} <${a.address}>` : a.address;
+}
+
+module.exports = { startMailCatcher, formatAddress };
