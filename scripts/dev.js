@@ -26,6 +26,7 @@ const DEV_DIR = path.join(REPO_ROOT, '.dev');
 const USER_FOLDER = path.join(DEV_DIR, 'n8n');
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'send-first-email.json');
 const CREDENTIAL = { id: 'dcDevMailCatch01', name: 'Local mail catcher (SMTP)' };
+const MSC_CREDENTIAL = { id: 'dcDevMscSandbox1', name: 'MSC sandbox (local)' };
 const OWNER_EMAIL = 'dev@example.com';
 
 function parseArgs(argv) {
@@ -144,6 +145,20 @@ async function main() {
 		if (page) say(`mail catcher page: http://127.0.0.1:${args.httpPort}/`);
 	}
 
+	// The default channel works with no account anywhere: the MSC sandbox runs here, relaying to the
+	// mail catcher, with a demo account whose key stays in .dev/ (never printed).
+	const mscKey = devSecret('msc-api-key', () => `msc_dev_${crypto.randomBytes(18).toString('hex')}`);
+	const { startSandbox } = require(path.join(dist, 'sandbox', 'msc', 'server.js'));
+	const msc = await startSandbox(
+		{
+			db: path.join(DEV_DIR, 'msc-sandbox', 'sandbox.sqlite'),
+			upstream: { host: '127.0.0.1', port: catcher.port, security: 'none' },
+			demo: { apiKey: mscKey },
+		},
+		(line) => console.log(`[msc] ${line}`),
+	);
+	say(`MSC sandbox: API on ${msc.apiUrl} (identity sales@demo-company.example)`);
+
 	const encryptionKey = devSecret('encryption-key', () => crypto.randomBytes(24).toString('hex'));
 	const n8n = await N8n.create(paths, { userFolder: USER_FOLDER, encryptionKey, customExtensions: dist });
 
@@ -155,6 +170,7 @@ async function main() {
 			type: 'deliveryChannelSmtpApi',
 			data: { host: '127.0.0.1', port: catcher.port, security: 'none', user: '', password: '', clientHostname: 'n8n-dev.localhost', allowSelfSigned: false },
 		},
+		{ ...MSC_CREDENTIAL, type: 'deliveryChannelMscApi', data: { baseUrl: msc.apiUrl, apiKey: mscKey } },
 	];
 	const workflow = exampleWorkflow();
 	const stamp = crypto.createHash('sha256').update(JSON.stringify({ credentials, workflow })).digest('hex');
@@ -181,10 +197,17 @@ async function main() {
 		const before = catcher.messages.length;
 		const { run } = await n8n.execute(workflow.id);
 		const items = nodeItems(run, 'Send email');
-		const got = await catcher.waitFor(before + 1, 5000).catch(() => catcher.messages);
-		const m = got[before];
+		const viaMsc = nodeItems(run, 'Send via MSC sandbox');
+		const got = await catcher.waitFor(before + 2, 5000).catch(() => catcher.messages);
+		const fresh = got.slice(before);
+		const m = items[0] && fresh.find((message) => message.messageId === items[0].json.messageId);
 		check(!runError(run) && items.length === 1 && items[0].json.status === 'sent', `example workflow ran: ${runError(run) || (items[0] ? `status ${items[0].json.status}, messageId ${items[0].json.messageId}` : 'no output')}`);
-		check(!!m && items[0] && m.messageId === items[0].json.messageId, `mail catcher received it: ${m ? `"${m.subject}" for ${m.envelope.to.join(', ')}` : 'nothing'}`);
+		check(!!m, `mail catcher received it: ${m ? `"${m.subject}" for ${m.envelope.to.join(', ')}` : 'nothing'}`);
+		const relayed = fresh.find((message) => message.subject === 'Hello from n8n via the MSC sandbox');
+		check(
+			viaMsc.length === 1 && viaMsc[0].json.status === 'sent' && !!relayed,
+			`default channel (MSC sandbox) sent and relayed to the catcher: ${viaMsc[0] ? `status ${viaMsc[0].json.status} ${viaMsc[0].json.error || ''}` : 'no output'}${relayed ? '' : ', nothing relayed'}`,
+		);
 	}
 
 	// Owner from env: no setup screen. The password stays in .dev/owner-login.txt.
@@ -244,6 +267,7 @@ async function main() {
 		check(wfRes.status === 200 && wfOk, `example workflow and its credential are in the editor (GET /rest/workflows/${workflow.id}: HTTP ${wfRes.status})`);
 		await require('./lib/proc').stop(server.handle, 15000);
 		if (page) page.close();
+		await msc.close();
 		await catcher.close();
 		console.log(`${checkCount - checkFailures} passed, ${checkFailures} failed`);
 		process.exit(checkFailures ? 1 : 0);
@@ -251,6 +275,7 @@ async function main() {
 	const result = await server.handle.done;
 	say(`n8n exited (code ${result.code}${result.signal ? `, ${result.signal}` : ''})`);
 	if (page) page.close();
+	await msc.close();
 	await catcher.close();
 	process.exit(result.code || 0);
 }

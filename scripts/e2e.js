@@ -5,7 +5,11 @@
 //  2. a local SMTP server received exactly those messages (recipients, subject, From, Message-ID);
 //  3. with "continue on fail", a malformed address becomes an error item and the others still go out;
 //  4. the packed package installed under <user folder>/.n8n/nodes (the community-package path) works
-//     without N8N_CUSTOM_EXTENSIONS.
+//     without N8N_CUSTOM_EXTENSIONS;
+//  5. the MSC channel against the MSC sandbox (scripts/lib/e2e-msc.js);
+//  6. the Gmail channel against the fake Google server under test/fakes (scripts/lib/e2e-gmail.js);
+//  7. Custom SMTP Failed Deliveries and the trigger against a real Postfix + Dovecot
+//     (scripts/lib/e2e-mailsystem.js).
 // Usage: npm run test:e2e            (KEEP_TMP=1 keeps the temporary folders, E2E_N8N_LOG_LEVEL=debug)
 
 const fs = require('node:fs');
@@ -14,6 +18,9 @@ const crypto = require('node:crypto');
 const { run, tail } = require('./lib/proc');
 const { startMailCatcher, formatAddress } = require('./lib/mail-catcher');
 const n8nLib = require('./lib/n8n');
+const gmail = require('./lib/e2e-gmail');
+const msc = require('./lib/e2e-msc');
+const { runMailSystemE2E, MAILSYSTEM_CHECKS } = require('./lib/e2e-mailsystem');
 
 const { REPO_ROOT, N8n, NODE_TYPE_CUSTOM, NODE_TYPE_PACKAGE, PACKAGE_NAME, nodeItems, nodeRuns, runError } = n8nLib;
 const FIXTURES = path.join(REPO_ROOT, 'test', 'e2e');
@@ -181,6 +188,7 @@ async function testCustomExtension(paths, catcher, tmp) {
 		f3.push('the malformed item was sent anyway');
 	}
 	record('continue on fail: malformed address -> error item, the other 2 items still sent', f3, [`error item: ${badDesc}`]);
+	return n8n;
 }
 
 async function testCommunityPackage(paths, catcher, tmp) {
@@ -253,17 +261,29 @@ async function main() {
 		console.log('     npm run build: ok');
 	} catch (err) {
 		console.log(`FAIL setup: ${err.message}`);
-		console.log('0 passed, 4 failed');
+		console.log('0 passed, 1 failed');
 		process.exit(1);
 	}
 	const tmp = n8nLib.makeTempDir('delivery-channel-e2e-');
 	const catcher = await startMailCatcher({ auth: SMTP_AUTH });
 	console.log(`     local SMTP server on ${catcher.host}:${catcher.port}`);
 
+	let customN8n;
 	const suites = [
-		['custom extension', 3, () => testCustomExtension(paths, catcher, tmp)],
+		['custom extension', 3, async () => (customN8n = await testCustomExtension(paths, catcher, tmp))],
 		['community package', 1, () => testCommunityPackage(paths, catcher, tmp)],
+		['MSC channel', msc.CHECKS, () => msc.run({ paths, tmp, record })],
+		[
+			'Gmail channel',
+			gmail.CHECKS,
+			async () => {
+				if (!customN8n) throw new Error('the custom-extension n8n did not start');
+				for (const check of await gmail.run({ n8n: customN8n, log: console.log })) record(check.name, check.failures, check.details);
+			},
+		],
+		['Custom SMTP mailbox (Postfix + Dovecot)', MAILSYSTEM_CHECKS, () => runMailSystemE2E({ paths, tmp, record })],
 	];
+	const expected = suites.reduce((sum, [, checks]) => sum + checks, 0);
 	for (const [name, checks, fn] of suites) {
 		const before = results.length;
 		try {
@@ -275,7 +295,7 @@ async function main() {
 	}
 	await catcher.close();
 	const passed = results.filter((r) => r.ok).length;
-	const failed = results.length - passed;
+	const failed = results.length - passed + Math.max(0, expected - results.length);
 	console.log(`     total time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 	console.log(`${passed} passed, ${failed} failed`);
 	process.exitCode = failed ? 1 : 0;

@@ -130,4 +130,4 @@ if (require.main === module) {
 	});
 }
 
-module.exports = { run };
+module.exports = { run, CHECKS };
