@@ -383,7 +383,9 @@ export class Mailbox {
 		const from = lower.length ? Math.max(...lower) : undefined;
 		const search: Record<string, Date | boolean> = {};
 		if (from !== undefined) search.since = startOfUtcDay(from - DAY_MS);
-		if (query.until) search.before = startOfUtcDay(query.until.getTime() + 8 * DAY_MS);
+		// An upper bound in the future is no bound (and imapflow turns it into WITHIN's OLDER 0).
+		const before = query.until ? startOfUtcDay(query.until.getTime() + 8 * DAY_MS) : undefined;
+		if (before && before.getTime() < Date.now()) search.before = before;
 		if (!Object.keys(search).length) search.all = true;
 
 		const candidates: Candidate[] = [];

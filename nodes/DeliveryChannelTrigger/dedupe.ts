@@ -1,0 +1,101 @@
+/**
+ * What the trigger remembers between polls (the workflow's static data), so that every failed
+ * recipient is emitted once: each failure gets a stable key per (sent message, or the report when
+ * the message is unknown; recipient; kind). A delay and the failure that follows it have different
+ * kinds, so the failure is emitted too; the same failure found again (a second report, the poll
+ * window overlapping the last one, a copy in Junk) is not.
+ */
+import { createHash } from 'node:crypto';
+
+import type { FailedDelivery } from '../DeliveryChannel/channels/types';
+
+export interface TriggerState {
+	version: 1;
+	/** When the last successful poll started (ms since the epoch). */
+	lastPoll: number;
+	/** Failure key → when it was first seen (ms). */
+	seen: Record<string, number>;
+}
+
+export const STATE_LIMITS = {
+	/** Most keys kept; the oldest go first. About 30 bytes each in the workflow's static data. */
+	maxKeys: 5_000,
+	/** Keys are forgotten after this long, so the state does not grow without end. */
+	retainMs: 14 * 24 * 60 * 60 * 1000,
+	/**
+	 * How far each poll looks back before the previous one: reports that became visible late, and
+	 * clocks that differ between this machine and the mail server (the report's time is the server's).
+	 */
+	overlapMs: 60 * 60 * 1000,
+};
+
+function text(value: unknown): string {
+	return typeof value === 'string' ? value.trim() : '';
+}
+
+/** The sent message a failure belongs to, or the report it came from when the message is unknown. */
+function messageKey(failure: FailedDelivery): string {
+	// What the report itself says comes first: it is the same in every poll, whatever linking found.
+	const message = failure.message ?? {};
+	const envelopeId = text(message.envelopeId);
+	if (envelopeId) return `envelope:${envelopeId}`;
+	const messageId = text(message.messageId).replace(/^<|>$/g, '').toLowerCase();
+	if (messageId) return `message:${messageId}`;
+	const deliveryId = text(message.deliveryId);
+	if (deliveryId) return `envelope:${deliveryId}`;
+	const reportId = text(failure.details?.reportId);
+	if (reportId) return `report:${reportId}`;
+	return `time:${failure.failedAt ?? ''}:${failure.status}:${failure.diagnostic}`;
+}
+
+export function failureKey(failure: FailedDelivery): string {
+	const raw = [failure.channel, failure.kind, failure.recipient.toLowerCase(), messageKey(failure)].join('\n');
+	return createHash('sha256').update(raw).digest('base64url').slice(0, 22);
+}
+
+/** Reads the state from the static data, or undefined before the first poll. */
+export function readState(staticData: Record<string, unknown>): TriggerState | undefined {
+	const state = staticData.failedDeliveries as TriggerState | undefined;
+	if (!state || state.version !== 1 || typeof state.lastPoll !== 'number' || typeof state.seen !== 'object' || state.seen === null) return undefined;
+	return state;
+}
+
+export function writeState(staticData: Record<string, unknown>, state: TriggerState): void {
+	staticData.failedDeliveries = state;
+}
+
+/** When reports must have arrived for the next poll to look at them. */
+export function windowStart(state: TriggerState): Date {
+	return new Date(state.lastPoll - STATE_LIMITS.overlapMs);
+}
+
+/**
+ * Splits what a poll found into what is new, and returns the state to keep. The first poll (no
+ * state yet) emits what it finds in its window, the last overlapMs: n8n keeps no state from the test
+ * poll it runs on activation, so swallowing the first findings would lose the failures that arrive
+ * between activation and the first scheduled poll.
+ */
+export function takeNew(
+	previous: TriggerState | undefined,
+	failures: FailedDelivery[],
+	pollStartedAt: number,
+): { fresh: FailedDelivery[]; state: TriggerState } {
+	const seen: Record<string, number> = { ...(previous?.seen ?? {}) };
+	const fresh: FailedDelivery[] = [];
+	for (const failure of failures) {
+		const key = failureKey(failure);
+		if (key in seen) continue;
+		seen[key] = pollStartedAt;
+		fresh.push(failure);
+	}
+	return { fresh, state: { version: 1, lastPoll: pollStartedAt, seen: prune(seen, pollStartedAt) } };
+}
+
+function prune(seen: Record<string, number>, now: number): Record<string, number> {
+	const entries = Object.entries(seen).filter(([, at]) => typeof at === 'number' && now - at <= STATE_LIMITS.retainMs);
+	if (entries.length > STATE_LIMITS.maxKeys) {
+		entries.sort((a, b) => b[1] - a[1]);
+		entries.length = STATE_LIMITS.maxKeys;
+	}
+	return Object.fromEntries(entries);
+}

@@ -1,0 +1,180 @@
+'use strict';
+// Starts and stops the throwaway Postfix + Dovecot pair of scripts/mailsystem/start.sh for tests and
+// the end-to-end run, on free ports of 127.0.0.1, with a random password for the sender's mailbox.
+//
+//   const { startMailSystem } = require('./scripts/mailsystem/mailsystem');
+//   const mail = await startMailSystem();
+//   mail.smtpCredential()       // data for the Custom SMTP credential, mailbox settings included
+//   await mail.waitForMessages('INBOX', 3, 20000)
+//   await mail.stop()
+//
+// Fails with a clear message when the machine cannot run it (not root, packages missing and not
+// installable): a test that needs it must fail, not skip.
+
+const { execFile, execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const START = path.join(__dirname, 'start.sh');
+const STOP = path.join(__dirname, 'stop.sh');
+const INSTALL_COMMAND = 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postfix dovecot-imapd';
+
+function freePort() {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.unref();
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address();
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+function runScript(file, args, { env, timeoutMs }) {
+	return new Promise((resolve, reject) => {
+		execFile('bash', [file, ...args], { env, timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
+			if (error) {
+				const why = error.killed ? `timed out after ${timeoutMs} ms` : `exit ${error.code}`;
+				reject(new Error(`${path.relative(process.cwd(), file) || file} failed (${why}):\n${String(stderr).trim().split('\n').slice(-25).join('\n')}`));
+				return;
+			}
+			resolve(String(stdout));
+		});
+	});
+}
+
+/**
+ * Starts the mail system. Options: dir (default: a new temporary folder), timeoutMs (default 180 s,
+ * enough for the package installation on a fresh machine), keep (leave the folder on stop).
+ */
+async function startMailSystem(options = {}) {
+	if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+		throw new Error('The real mail system test needs root: Postfix only starts as root (and apt-get installs it). Run the tests as root, e.g. in CI.');
+	}
+	const dir = options.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'delivery-channel-mail-'));
+	const password = crypto.randomBytes(12).toString('hex');
+	const [smtpPort, imapPort] = [await freePort(), await freePort()];
+	let info;
+	try {
+		const out = await runScript(START, [dir, '--smtp-port', String(smtpPort), '--imap-port', String(imapPort)], {
+			env: { ...process.env, MAILSYSTEM_PASSWORD: password },
+			timeoutMs: options.timeoutMs || 180_000,
+		});
+		info = JSON.parse(out.trim().split('\n').pop());
+	} catch (error) {
+		await runScript(STOP, [dir], { env: process.env, timeoutMs: 30_000 }).catch(() => undefined);
+		throw new Error(`Could not start the local Postfix + Dovecot mail system. ${error.message}\nIf the packages are missing, install them with: ${INSTALL_COMMAND}`);
+	}
+
+	let stopped = false;
+	// Never leave servers behind, even when a test run is cut short.
+	const onExit = () => {
+		if (stopped) return;
+		try {
+			execFileSync('bash', [STOP, dir, ...(options.keep ? ['--keep'] : [])], { stdio: 'ignore', timeout: 20_000 });
+		} catch {
+			// best effort
+		}
+	};
+	process.once('exit', onExit);
+
+	const sender = { address: info.sender, password };
+	const system = {
+		dir: info.dir,
+		host: info.host,
+		smtpPort: info.smtpPort,
+		imapPort: info.imapPort,
+		domain: info.domain,
+		sender,
+		/** Accepted, then refused by its mailbox: "5.2.2 Mailbox full". */
+		refusing: info.refusing,
+		/** Accepted, deferred, reported as delayed, and failed after queueLifetimeSeconds. */
+		deferring: info.deferring,
+		queueLifetimeSeconds: info.queueLifetimeSeconds,
+		/** A local user that does not exist (bounced after acceptance as 5.1.1). */
+		unknownUser(tag = crypto.randomBytes(4).toString('hex')) {
+			return `nobody-${tag}@${info.domain}`;
+		},
+		/** Data for the Custom SMTP credential (deliveryChannelSmtpApi) with the mailbox settings. */
+		smtpCredential(extra = {}) {
+			return {
+				host: info.host,
+				port: info.smtpPort,
+				security: 'none',
+				user: sender.address,
+				password,
+				imapHost: info.host,
+				imapPort: info.imapPort,
+				imapSecurity: 'none',
+				imapUser: '',
+				imapPassword: '',
+				imapFolders: 'INBOX, Junk',
+				sentFolder: '',
+				...extra,
+			};
+		},
+		/** imapflow options for the sender's mailbox (for checks from the test side). */
+		imapOptions() {
+			return { host: info.host, port: info.imapPort, secure: false, doSTARTTLS: false, auth: { user: sender.address, pass: password }, logger: false };
+		},
+		/**
+		 * Waits until `folder` holds at least `count` messages (optionally only those `match` accepts:
+		 * (envelope) => boolean); resolves with their envelopes. Rejects on timeout with what it saw.
+		 */
+		async waitForMessages(folder, count, timeoutMs = 30_000, match = () => true) {
+			const { ImapFlow } = require('imapflow');
+			const deadline = Date.now() + timeoutMs;
+			let seen = [];
+			while (Date.now() < deadline) {
+				const client = new ImapFlow(system.imapOptions());
+				client.on('error', () => undefined);
+				try {
+					await client.connect();
+					const lock = await client.getMailboxLock(folder, { readOnly: true });
+					try {
+						seen = [];
+						const status = client.mailbox && client.mailbox.exists;
+						if (status) {
+							for await (const message of client.fetch('1:*', { uid: true, envelope: true, internalDate: true })) {
+								seen.push({ uid: message.uid, internalDate: message.internalDate, ...message.envelope });
+							}
+						}
+					} finally {
+						lock.release();
+					}
+					await client.logout();
+				} catch {
+					client.close();
+				}
+				const matching = seen.filter(match);
+				if (matching.length >= count) return matching;
+				await new Promise((resolve) => setTimeout(resolve, 200));
+			}
+			throw new Error(`${folder} of ${sender.address} holds ${seen.filter(match).length} matching messages after ${timeoutMs} ms, expected ${count}: ${seen.map((m) => JSON.stringify(m.subject)).join(', ') || 'none'}`);
+		},
+		/** The last lines of the Postfix and Dovecot logs, for failure messages. */
+		logs(lines = 40) {
+			const read = (file) => {
+				try {
+					return fs.readFileSync(path.join(info.dir, 'log', file), 'utf8').trim().split('\n').slice(-lines).join('\n');
+				} catch {
+					return '';
+				}
+			};
+			return `--- postfix.log\n${read('postfix.log')}\n--- dovecot.log\n${read('dovecot.log')}`;
+		},
+		async stop() {
+			if (stopped) return;
+			stopped = true;
+			process.removeListener('exit', onExit);
+			await runScript(STOP, [dir, ...(options.keep ? ['--keep'] : [])], { env: process.env, timeoutMs: 30_000 });
+		},
+	};
+	return system;
+}
+
+module.exports = { startMailSystem, INSTALL_COMMAND };

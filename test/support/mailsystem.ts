@@ -1,0 +1,45 @@
+/**
+ * The real Postfix + Dovecot pair (scripts/mailsystem/start.sh) for jest: started on free ports of
+ * 127.0.0.1, stopped in afterAll. A test that needs it fails when it cannot start (not root, the
+ * packages missing and not installable); it never skips.
+ */
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const lib = require('../../scripts/mailsystem/mailsystem.js') as {
+	startMailSystem(options?: { dir?: string; timeoutMs?: number; keep?: boolean }): Promise<MailSystem>;
+	INSTALL_COMMAND: string;
+};
+
+export interface MailEnvelope {
+	uid: number;
+	internalDate: Date;
+	subject?: string;
+	messageId?: string;
+	from?: Array<{ name?: string; address?: string }>;
+	to?: Array<{ name?: string; address?: string }>;
+}
+
+export interface MailSystem {
+	dir: string;
+	host: string;
+	smtpPort: number;
+	imapPort: number;
+	domain: string;
+	sender: { address: string; password: string };
+	refusing: string;
+	deferring: string;
+	queueLifetimeSeconds: number;
+	unknownUser(tag?: string): string;
+	smtpCredential(extra?: ICredentialDataDecryptedObject): ICredentialDataDecryptedObject;
+	imapOptions(): Record<string, unknown>;
+	waitForMessages(folder: string, count: number, timeoutMs?: number, match?: (message: MailEnvelope) => boolean): Promise<MailEnvelope[]>;
+	logs(lines?: number): string;
+	stop(): Promise<void>;
+}
+
+export const INSTALL_COMMAND = lib.INSTALL_COMMAND;
+
+export async function startMailSystem(options: { timeoutMs?: number; keep?: boolean } = {}): Promise<MailSystem> {
+	return await lib.startMailSystem({ keep: process.env.KEEP_TMP === '1', ...options });
+}
