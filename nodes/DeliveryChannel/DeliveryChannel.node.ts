@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
-import { channelAndOperationFields, channelCredentials, channelOptions } from './actions/descriptionParts';
+import { channelAndOperationFields, channelCredentials, channelParameter } from './actions/descriptionParts';
 import { router } from './actions/router';
 import { credentialTest, listSearch } from './methods';
 
@@ -19,17 +19,7 @@ export class DeliveryChannel implements INodeType {
 		outputs: ['main'],
 		credentials: channelCredentials(),
 		properties: [
-			{
-				displayName: 'Channel',
-				name: 'channel',
-				type: 'options',
-				noDataExpression: true,
-				options: channelOptions(),
-				// The options come from the channel registry, which the rule cannot read; 'msc' is one of them.
-				// eslint-disable-next-line n8n-nodes-base/node-param-default-wrong-for-options
-				default: 'msc',
-				description: 'Which service sends the email and knows about its failed deliveries',
-			},
+			channelParameter('Which service sends the email and knows about its failed deliveries'),
 			{
 				displayName: 'Operation',
 				name: 'operation',

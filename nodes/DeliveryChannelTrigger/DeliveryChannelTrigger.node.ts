@@ -1,6 +1,7 @@
 import type { INodeExecutionData, INodeType, INodeTypeDescription, IPollFunctions } from 'n8n-workflow';
 
-import { channelCredentials, channelOptions } from '../DeliveryChannel/actions/descriptionParts';
+import { channelCredentials, channelParameter } from '../DeliveryChannel/actions/descriptionParts';
+import { failureKindFilters } from '../DeliveryChannel/actions/getFailedDeliveries.operation';
 import { credentialTest } from '../DeliveryChannel/methods';
 import { pollFailedDeliveries } from './poll';
 
@@ -19,17 +20,7 @@ export class DeliveryChannelTrigger implements INodeType {
 		outputs: ['main'],
 		credentials: channelCredentials(),
 		properties: [
-			{
-				displayName: 'Channel',
-				name: 'channel',
-				type: 'options',
-				noDataExpression: true,
-				options: channelOptions(),
-				// The options come from the channel registry, which the rule cannot read; 'msc' is one of them.
-				// eslint-disable-next-line n8n-nodes-base/node-param-default-wrong-for-options
-				default: 'msc',
-				description: 'Which service sent the email and knows about its failed deliveries',
-			},
+			channelParameter('Which service sent the email and knows about its failed deliveries'),
 			{
 				displayName: 'Event',
 				name: 'event',
@@ -50,33 +41,7 @@ export class DeliveryChannelTrigger implements INodeType {
 				type: 'collection',
 				placeholder: 'Add Filter',
 				default: {},
-				options: [
-					{
-						displayName: 'Include Complaints',
-						name: 'includeComplaints',
-						type: 'boolean',
-						default: false,
-						description: 'Whether to include spam complaints (feedback reports) from recipients',
-					},
-					{
-						displayName: 'Include Delays',
-						name: 'includeDelays',
-						type: 'boolean',
-						default: false,
-						description: 'Whether to include deliveries that are delayed but may still arrive. A delay that later fails is emitted again as a failure.',
-					},
-					{
-						displayName: 'Type',
-						name: 'verdict',
-						type: 'options',
-						options: [
-							{ name: 'All', value: 'all' },
-							{ name: 'Hard (Address Is Dead)', value: 'hard' },
-							{ name: 'Soft (May Work Later)', value: 'soft' },
-						],
-						default: 'all',
-					},
-				],
+				options: failureKindFilters,
 			},
 		],
 	};

@@ -47,3 +47,18 @@ export function channelAndOperationFields(): INodeProperties[] {
 		...Object.entries(operations).flatMap(([name, operation]) => forOperation(name, operation.description)),
 	];
 }
+
+/** The Channel parameter, the same on the node and the trigger. */
+export function channelParameter(description: string): INodeProperties {
+	return {
+		displayName: 'Channel',
+		name: 'channel',
+		type: 'options',
+		noDataExpression: true,
+		options: channelOptions(),
+		// The options come from the channel registry, which the rule cannot read; 'msc' is one of them.
+		// eslint-disable-next-line n8n-nodes-base/node-param-default-wrong-for-options
+		default: 'msc',
+		description,
+	};
+}

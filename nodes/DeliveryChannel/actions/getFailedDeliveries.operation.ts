@@ -6,6 +6,35 @@ import type { OperationContext } from './types';
 
 export const concurrent = false;
 
+/** Which failures count: shared with the Delivery Channel Trigger, so both filter alike. */
+export const failureKindFilters: INodeProperties[] = [
+	{
+		displayName: 'Include Complaints',
+		name: 'includeComplaints',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to include spam complaints (feedback reports) from recipients',
+	},
+	{
+		displayName: 'Include Delays',
+		name: 'includeDelays',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to include deliveries that are delayed but may still arrive. A delay that later fails shows up again as a failure.',
+	},
+	{
+		displayName: 'Type',
+		name: 'verdict',
+		type: 'options',
+		options: [
+			{ name: 'All', value: 'all' },
+			{ name: 'Hard (Address Is Dead)', value: 'hard' },
+			{ name: 'Soft (May Work Later)', value: 'soft' },
+		],
+		default: 'all',
+	},
+];
+
 export const description: INodeProperties[] = [
 	{
 		displayName: 'Return All',
@@ -30,20 +59,7 @@ export const description: INodeProperties[] = [
 		placeholder: 'Add Filter',
 		default: {},
 		options: [
-			{
-				displayName: 'Include Complaints',
-				name: 'includeComplaints',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to include spam complaints (feedback reports) from recipients',
-			},
-			{
-				displayName: 'Include Delays',
-				name: 'includeDelays',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to include deliveries that are delayed but may still arrive',
-			},
+			...failureKindFilters.slice(0, 2),
 			{
 				displayName: 'Recipient',
 				name: 'recipient',
@@ -59,17 +75,7 @@ export const description: INodeProperties[] = [
 				default: '',
 				description: 'Only failures reported at or after this time',
 			},
-			{
-				displayName: 'Type',
-				name: 'verdict',
-				type: 'options',
-				options: [
-					{ name: 'All', value: 'all' },
-					{ name: 'Hard (Address Is Dead)', value: 'hard' },
-					{ name: 'Soft (May Work Later)', value: 'soft' },
-				],
-				default: 'all',
-			},
+			failureKindFilters[2],
 			{
 				displayName: 'Until',
 				name: 'until',

@@ -14,6 +14,23 @@ export const MAX_TEXT_CHARS = 64 * 1024;
 const MAX_HEADERS_BYTES = 64 * 1024;
 /** Body bytes handed to the MIME parser. */
 const MAX_BODY_BYTES = 128 * 1024;
+const MAX_BODY_LINES = 1500;
+const MAX_BOUNDARY_LINES = 64;
+const MAX_TOP_FIELDS = 300;
+const READ_FIELDS = new Set([
+	'x-failed-recipients',
+	'auto-submitted',
+	'x-autoreply',
+	'x-autorespond',
+	'x-autoresponder',
+	'x-vacation',
+	'x-apple-action',
+	'x-apple-unsubscribe',
+	'precedence',
+	'x-original-message-id',
+	'x-auto-response-suppress',
+	'x-ms-exchange-inbox-rules-loop',
+]);
 const MIME_KEEP = new Set([
 	'content-type',
 	'content-transfer-encoding',
@@ -87,7 +104,7 @@ export function htmlToText(html: string): string {
 }
 
 function paramOf(contentType: string, name: string): string {
-	const re = new RegExp(`;\\s*${name}\\s*=\\s*"?([^";\\s]{1,100})`, 'i');
+	const re = new RegExp(`;\\s{0,20}${name}\\s{0,20}=\\s{0,20}"?([^";\\s]{1,100})`, 'i');
 	const m = re.exec(contentType);
 	return m ? m[1].toLowerCase() : '';
 }
@@ -112,6 +129,45 @@ function fallbackView(text: string, problems: string[]): MailView {
 	};
 }
 
+/** End of the body slice given to the MIME parser: bounded in bytes and in lines. */
+function bodyEnd(bytes: Uint8Array, start: number): number {
+	const limit = Math.min(bytes.length, start + MAX_BODY_BYTES);
+	let lines = 0;
+	let boundaries = 0;
+	for (let i = start; i < limit; i++) {
+		if (bytes[i] !== 0x0a) continue;
+		if (++lines >= MAX_BODY_LINES) return i + 1;
+		// Every boundary line can open a MIME part; keep the part count small.
+		if (bytes[i + 1] === 0x2d && bytes[i + 2] === 0x2d && ++boundaries >= MAX_BOUNDARY_LINES) return i + 1;
+	}
+	return limit;
+}
+
+/** Runs of more than two empty lines become two (each line costs the MIME parser time). */
+function squeezeBlankLines(body: Uint8Array): Uint8Array {
+	const out = new Uint8Array(body.length);
+	let o = 0;
+	let empties = 0;
+	let lineLen = 0;
+	for (let i = 0; i < body.length; i++) {
+		const c = body[i];
+		if (c === 0x0a) {
+			empties = lineLen === 0 ? empties + 1 : 0;
+			lineLen = 0;
+			if (empties > 2) {
+				// Drop this empty line (and the CR that preceded it).
+				if (o > 0 && out[o - 1] === 0x0d) o--;
+				continue;
+			}
+			out[o++] = c;
+			continue;
+		}
+		if (c !== 0x0d) lineLen++;
+		out[o++] = c;
+	}
+	return out.subarray(0, o);
+}
+
 export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailView> {
 	const problems: string[] = [];
 	const { bytes, truncated } = toText(raw);
@@ -122,6 +178,13 @@ export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailV
 	if (bodyStart > MAX_HEADERS_BYTES) problems.push('oversized header section');
 	const headerLines = splitLines(asText.slice(0, bodyStart), 40000);
 	const { block: headers } = parseFields(headerLines, 0, 40000);
+	if (headers.fields.length > MAX_TOP_FIELDS) {
+		// Header bomb: keep the first fields and every field the engine reads.
+		const kept = headers.fields.filter((f, i) => i < MAX_TOP_FIELDS || MIME_KEEP.has(f.key) || READ_FIELDS.has(f.key));
+		headers.fields.length = 0;
+		headers.fields.push(...kept.slice(0, MAX_TOP_FIELDS * 2));
+		problems.push('too many header fields');
+	}
 	// The MIME parser gets a rebuilt, bounded top-level header (only the fields that matter)
 	// and a bounded body, so header bombs and huge mails stay cheap.
 	const kept = headers.fields
@@ -131,7 +194,7 @@ export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailV
 		.join('\r\n');
 	const forParser = Buffer.concat([
 		Buffer.from(`${kept}\r\n\r\n`, 'latin1'),
-		bytes.subarray(bodyStart, bodyStart + MAX_BODY_BYTES),
+		squeezeBlankLines(bytes.subarray(bodyStart, bodyEnd(bytes, bodyStart))),
 	]);
 	let email: Email;
 	try {

@@ -9,6 +9,7 @@ import { MAX_LINE, cleanAddress, findAddresses, findReplyCode, findStatus, split
 
 const MAX_LINES = 1500;
 const MAX_BLOCK_LINES = 40;
+const MAX_BLOCKS = 60;
 
 /** Lines that start the returned original message (the notification ends there). */
 const ORIGINAL_MARKERS = [
@@ -124,7 +125,7 @@ export function findBlocks(notice: string, exclude: Set<string>): TextRecipientB
 				weak: exclude.has(a.toLowerCase()) || SYSTEM_LOCAL.test(a.slice(0, a.indexOf('@'))),
 			};
 			blocks.push(current);
-			if (blocks.length > 200) break;
+			if (blocks.length >= MAX_BLOCKS) break;
 			continue;
 		}
 		if (current && current.lines.length < MAX_BLOCK_LINES) current.lines.push(line);
@@ -156,7 +157,7 @@ function blockText(block: TextRecipientBlock): string {
 }
 
 function hasSignal(text: string): boolean {
-	return /[245]\d\d|[245]\.\d{1,3}\.\d{1,3}|[A-Za-z]{3,}\s+[A-Za-z]{3,}/.test(text.replace(/\S*@\S*/g, ''));
+	return /[245]\d\d|[245]\.\d{1,3}\.\d{1,3}|[A-Za-z]{3,}\s+[A-Za-z]{3,}/.test(text.replace(/[^\s@]{0,64}@\S{0,255}/g, ''));
 }
 
 export interface TextParseResult {

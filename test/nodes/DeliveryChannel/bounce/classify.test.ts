@@ -1,0 +1,57 @@
+import { classify, isHard, REASONS } from '../../../../nodes/DeliveryChannel/bounce/classify';
+
+const c = (diagnostic: string, status = '', replyCode = '', extra: { diagnosticType?: string; action?: string } = {}) =>
+	classify({ diagnostic, status, replyCode, ...extra });
+
+describe('classify', () => {
+	it.each([
+		['550 5.1.1 <a@b.example>... User unknown', 'userunknown'],
+		['550 Requested action not taken: mailbox unavailable', 'userunknown'],
+		['Host or domain name not found. Name service error for name=b.example type=A', 'hostunknown'],
+		['552 5.2.2 Quota exceeded', 'mailboxfull'],
+		['554 5.7.1 Service unavailable; client [192.0.2.1] blocked using zen.spamhaus.org', 'blocked'],
+		['550 5.7.1 Relay access denied', 'norelaying'],
+		['550 5.7.26 Unauthenticated email from example.com is not accepted due to domain DMARC policy', 'authfailure'],
+		['550 5.7.1 Fix reverse DNS for 192.0.2.1', 'requireptr'],
+		['552 5.3.4 Message size exceeds fixed maximum message size', 'mesgtoobig'],
+		['550 Virus Detected; Content Rejected', 'virusdetected'],
+		['retry timeout exceeded', 'expired'],
+		['550 5.2.1 The email account that you tried to reach is disabled', 'suspend'],
+		['553 5.1.8 Domain of sender address nobody@nowhere.invalid does not exist', 'rejected'],
+		['an MX or SRV record indicated no SMTP service', 'notaccept'],
+		['554 5.7.1 Message rejected as spam', 'spamdetected'],
+		['421 Too many concurrent SMTP connections from this IP address', 'toomanyconn'],
+	])('%s → %s', (diagnostic, reason) => {
+		expect(c(diagnostic, '', '')).toBe(reason);
+	});
+
+	it('falls back to the status code when the text says nothing', () => {
+		expect(c('', '5.1.1')).toBe('userunknown');
+		expect(c('rejected', '5.2.2')).toBe('mailboxfull');
+		expect(c('', '4.4.7')).toBe('expired');
+		expect(c('', '5.7.26')).toBe('authfailure');
+	});
+
+	it('reports success and mailer errors', () => {
+		expect(c('250 OK', '2.0.0')).toBe('delivered');
+		expect(c('procmail: could not deliver', '5.1.1', '', { diagnosticType: 'x-unix' })).toBe('mailererror');
+	});
+
+	it('gives undefined with no information at all', () => {
+		expect(c('', '', '')).toBe('undefined');
+	});
+
+	it('only uses the fixed vocabulary', () => {
+		for (const d of ['', 'xyz', '550 no', 'timeout', '5.9.9 foo']) expect(REASONS).toContain(c(d, '5.9.9', '599'));
+	});
+
+	it('hard only for dead addresses', () => {
+		expect(isHard('userunknown', '5.1.1', '550')).toBe(true);
+		expect(isHard('hostunknown', '', '')).toBe(true);
+		expect(isHard('hasmoved', '5.1.6', '551')).toBe(true);
+		expect(isHard('notaccept', '5.1.10', '556')).toBe(true);
+		expect(isHard('notaccept', '4.0.0', '')).toBe(false);
+		expect(isHard('mailboxfull', '5.2.2', '552')).toBe(false);
+		expect(isHard('blocked', '5.7.1', '554')).toBe(false);
+	});
+});

@@ -1,0 +1,131 @@
+/**
+ * Fuzzing helpers: a seeded PRNG (mulberry32) so every failure reproduces, and mutations of
+ * corpus mails (byte flips, truncation, duplication, header bombs, boundary damage).
+ */
+import { parseBounce } from '../../../../nodes/DeliveryChannel/bounce';
+import { corpusFiles, readCorpus } from './corpus-helper';
+
+export function mulberry32(seed: number): () => number {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+const SAMPLES: Buffer[] = corpusFiles().map(readCorpus);
+
+const NASTY = [
+	'\r\n\r\n',
+	'--',
+	'Content-Type: multipart/report; report-type=delivery-status; boundary="x"\r\n',
+	'Final-Recipient: rfc822; ',
+	'Diagnostic-Code: smtp; 550 ',
+	'=?utf-8?B?',
+	'<<<<<<<<<<',
+	'@@@@@@@@@@',
+	'5.5.5.5.5.5.5.5',
+	'\u0000\u0000\u0000',
+	'Content-Transfer-Encoding: base64\r\n',
+	'Content-Type: text/plain; charset=x-unknown\r\n',
+	' '.repeat(3000),
+];
+
+export function mutate(rand: () => number): Buffer {
+	const base = SAMPLES[Math.floor(rand() * SAMPLES.length)];
+	let buf = Buffer.from(base);
+	const rounds = 1 + Math.floor(rand() * 4);
+	for (let r = 0; r < rounds; r++) {
+		const op = Math.floor(rand() * 8);
+		const pos = Math.floor(rand() * (buf.length + 1));
+		switch (op) {
+			case 0: {
+				// byte flips
+				const n = 1 + Math.floor(rand() * 20);
+				for (let i = 0; i < n && buf.length; i++) buf[Math.floor(rand() * buf.length)] = Math.floor(rand() * 256);
+				break;
+			}
+			case 1:
+				buf = buf.subarray(0, pos);
+				break;
+			case 2: {
+				// duplicate a slice
+				const len = Math.floor(rand() * Math.min(4000, buf.length));
+				const slice = buf.subarray(pos, pos + len);
+				buf = Buffer.concat([buf.subarray(0, pos), slice, slice, buf.subarray(pos)]);
+				break;
+			}
+			case 3: {
+				// header bomb
+				const line = rand() < 0.5 ? 'X-Bomb: ' + 'a'.repeat(1000 + Math.floor(rand() * 100000)) + '\r\n' : 'X-B: b\r\n'.repeat(1 + Math.floor(rand() * 20000));
+				buf = Buffer.concat([Buffer.from(line), buf]);
+				break;
+			}
+			case 4: {
+				const nasty = NASTY[Math.floor(rand() * NASTY.length)];
+				const times = 1 + Math.floor(rand() * (rand() < 0.1 ? 2000 : 5));
+				buf = Buffer.concat([buf.subarray(0, pos), Buffer.from(nasty.repeat(times)), buf.subarray(pos)]);
+				break;
+			}
+			case 5:
+				// delete a slice
+				buf = Buffer.concat([buf.subarray(0, pos), buf.subarray(pos + Math.floor(rand() * 2000))]);
+				break;
+			case 6: {
+				// mix with another mail
+				const other = SAMPLES[Math.floor(rand() * SAMPLES.length)];
+				buf = Buffer.concat([buf.subarray(0, pos), other.subarray(Math.floor(rand() * other.length))]);
+				break;
+			}
+			default: {
+				// random garbage
+				const g = Buffer.alloc(Math.floor(rand() * 3000));
+				for (let i = 0; i < g.length; i++) g[i] = Math.floor(rand() * 256);
+				buf = Buffer.concat([buf.subarray(0, pos), g, buf.subarray(pos)]);
+			}
+		}
+	}
+	return buf;
+}
+
+export const MAX_MS = 50;
+
+export interface FuzzStats {
+	count: number;
+	slowestMs: number;
+	slowestSeed: string;
+	/** Slowest first attempt (before any repeat) and how many inputs needed a repeat. */
+	slowestFirstMs: number;
+	repeated: number;
+}
+
+/** Run `count` mutated inputs from `seed`; throws on an exception or a slow input. */
+export async function fuzzBatch(seed: number, count: number, stats: FuzzStats): Promise<void> {
+	const rand = mulberry32(seed);
+	for (let i = 0; i < count; i++) {
+		const input = mutate(rand);
+		const id = `seed ${seed} input ${i}`;
+		let best = Infinity;
+		// Time is the CPU time this process spent on the input (other load on a shared CI machine
+		// does not count); a single slow run can be a GC pause, so repeat before blaming the input.
+		for (let attempt = 0; attempt < 3 && best > MAX_MS; attempt++) {
+			const t0 = process.cpuUsage();
+			const report = await parseBounce(input);
+			const used = process.cpuUsage(t0);
+			const ms = (used.user + used.system) / 1000;
+			if (!report || !Array.isArray(report.failures) || !report.original) throw new Error(`bad report for ${id}`);
+			if (attempt === 0) stats.slowestFirstMs = Math.max(stats.slowestFirstMs, ms);
+			else if (attempt === 1) stats.repeated++;
+			best = Math.min(best, ms);
+		}
+		if (best > stats.slowestMs) {
+			stats.slowestMs = best;
+			stats.slowestSeed = id;
+		}
+		if (best > MAX_MS) throw new Error(`${id} took ${best.toFixed(1)} ms`);
+		stats.count++;
+	}
+}
