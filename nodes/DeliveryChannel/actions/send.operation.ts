@@ -4,6 +4,7 @@ import { DeliveryError, inputError } from '../channels/errors';
 import type { OutgoingAttachment } from '../channels/types';
 import { formatAddress } from '../message/addresses';
 import { composeMessage, type EmailFormat } from '../message/compose';
+import { itemParameter } from './parameters';
 import type { OperationContext } from './types';
 
 export const concurrent = true;
@@ -250,9 +251,9 @@ function headerEntries(options: IDataObject): Array<{ name?: unknown; value?: un
 }
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, { channel, session }: OperationContext): Promise<INodeExecutionData[]> {
-	const identity = this.getNodeParameter('identity', itemIndex, '', { extractValue: true });
-	const emailFormat = this.getNodeParameter('emailFormat', itemIndex, 'html') as EmailFormat;
-	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const identity = itemParameter(this, 'identity', itemIndex, '', { extractValue: true });
+	const emailFormat = itemParameter(this, 'emailFormat', itemIndex, 'html') as EmailFormat;
+	const options = itemParameter(this, 'options', itemIndex, {}) as IDataObject;
 	const maxMb = options.maxAttachmentSizeMb === undefined ? DEFAULT_MAX_ATTACHMENT_MB : Number(options.maxAttachmentSizeMb);
 	if (!Number.isFinite(maxMb) || maxMb < 0) {
 		throw inputError('options.maxAttachmentSizeMb', `Max Attachment Size (MB) must be a positive number, got ${JSON.stringify(options.maxAttachmentSizeMb)}`);
@@ -260,14 +261,14 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, { chan
 
 	const message = composeMessage({
 		identity,
-		to: this.getNodeParameter('to', itemIndex, ''),
+		to: itemParameter(this, 'to', itemIndex, ''),
 		cc: options.cc,
 		bcc: options.bcc,
 		replyTo: options.replyTo,
-		subject: this.getNodeParameter('subject', itemIndex, ''),
+		subject: itemParameter(this, 'subject', itemIndex, ''),
 		emailFormat,
-		text: emailFormat === 'html' ? undefined : this.getNodeParameter('text', itemIndex, ''),
-		html: emailFormat === 'text' ? undefined : this.getNodeParameter('html', itemIndex, ''),
+		text: emailFormat === 'html' ? undefined : itemParameter(this, 'text', itemIndex, ''),
+		html: emailFormat === 'text' ? undefined : itemParameter(this, 'html', itemIndex, ''),
 		headers: headerEntries(options),
 		inReplyTo: options.inReplyTo,
 		references: options.references,
