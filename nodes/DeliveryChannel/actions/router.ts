@@ -35,6 +35,14 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		});
 	}
 	const continueOnFail = this.continueOnFail();
+	if (operation.sendsEmail && this.getNode().retryOnFail && !continueOnFail) {
+		// n8n's Retry On Fail re-runs the whole node after a failure, which would send every item that
+		// already went out a second time. The node retries temporary failures per item itself.
+		throw new NodeOperationError(this.getNode(), 'Retry On Fail would send every email of this node again after any failure', {
+			description:
+				'Turn off Retry On Fail in the node settings: the node already retries temporary failures for each email. To keep the workflow going when an email fails, set On Error to Continue instead.',
+		});
+	}
 
 	let channel: Channel | undefined;
 	let session: ChannelSession | undefined;

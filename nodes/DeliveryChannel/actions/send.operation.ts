@@ -9,6 +9,8 @@ import type { OperationContext } from './types';
 
 export const concurrent = true;
 
+export const sendsEmail = true;
+
 const DEFAULT_MAX_ATTACHMENT_MB = 25;
 
 export const description: INodeProperties[] = [

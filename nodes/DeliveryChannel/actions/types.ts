@@ -12,5 +12,7 @@ export interface Operation {
 	description: INodeProperties[];
 	/** Whether items may run at the same time, up to what the channel allows. */
 	concurrent: boolean;
+	/** Whether running the operation twice has effects twice (an email goes out again). */
+	sendsEmail?: boolean;
 	execute(this: IExecuteFunctions, itemIndex: number, context: OperationContext): Promise<INodeExecutionData[]>;
 }

@@ -54,12 +54,12 @@ const STRONG: Array<[Reason, RegExp]> = [
 	],
 	[
 		'requireptr',
-		/reverse dns|reverse (?:dns )?lookup|\bptr\b(?: record)?|\brdns\b|no reverse|cannot find your hostname|can't find your hostname|client host .{0,60}(?:unknown|name lookup failed)|hostname (?:lookup|does not resolve)|does not have a? ?(?:valid )?reverse|ip name lookup failed|without a valid sender domain|reverse (?:mapping|resolution)|mismatch(?:es)? client ip/i,
+		/reverse dns|reverse (?:dns )?lookup|\bptr\b(?: record)?|\brdns\b|no reverse|cannot find your hostname|can't find your hostname|client host .{0,60}(?:unknown|name lookup failed)|hostname (?:lookup|does not resolve)|does not have a? ?(?:valid )?reverse|ip name lookup failed|without a valid sender domain|reverse (?:mapping|resolution)|mismatch(?:es)? client ip|unverif(?:y|i)able (?:sending |client )?ips?\b/i,
 	],
 	['virusdetected', /(?<![\w-])virus(?![\w-])|malware|infected|\btrojan\b|malicious (?:content|attachment|payload)/i],
 	[
 		'failedstarttls',
-		/starttls|tls (?:is )?(?:required|negotiation failed|handshake)|encryption required|requires? (?:a )?secure connection/i,
+		/starttls|tls (?:is )?(?:required|negotiation failed|handshake)|encryption required|requires? (?:a )?secure connection|(?:does not|doesn'?t|did not) (?:support|offer) (?:tls|ssl)/i,
 	],
 	[
 		'notcompliantrfc',
@@ -80,11 +80,11 @@ const STRONG: Array<[Reason, RegExp]> = [
 	],
 	[
 		'mesgtoobig',
-		/message (?:is )?too (?:big|large)|message size (?:exceeds|too large)|(?:size|length) (?:of (?:the )?message )?exceeds? (?:the )?(?:fixed |maximum |max )|exceeds (?:the )?(?:maximum|max)(?:imum)? (?:allowed )?(?:message )?size|mail too large|too much mail data|message (?:was )?larger than|message file too big|exceeded (?:the )?(?:maximum|max) (?:message )?size|line limit exceeded/i,
+		/message (?:is )?too (?:big|large)|message size (?:exceeds|too large)|(?:size|length) (?:of (?:the )?message )?exceeds? (?:the )?(?:fixed |maximum |max )|exceeds (?:the )?(?:maximum|max)(?:imum)? (?:allowed )?(?:message )?size|mail too large|too much mail data|message (?:was )?larger than|message file too big|exceeded (?:the )?(?:maximum|max) (?:message )?size|line limit exceeded|(?:mail|message|email) size (?:limit )?exceeded|size limit exceeded/i,
 	],
 	[
 		'rejected',
-		/sender (?:address )?(?:rejected|refused|denied|is not allowed|unknown|invalid|verify failed)|sender was rejected|domain of sender|sender domain .{0,40}(?:not|invalid|unknown|exist)|(?:envelope sender|return[- ]path|from address) .{0,60}(?:rejected|invalid|refused|not allowed)|bad sender|invalid sender|unknown sender|purported responsible address|not allowed to post|permission to post|don'?t have permission|does not have permission/i,
+		/sender (?:address )?(?:rejected|refused|denied|is not allowed|unknown|invalid|verify failed)|sender was rejected|domain of sender|sender domain .{0,40}(?:not|invalid|unknown|exist)|(?:envelope sender|return[- ]path|from address) .{0,60}(?:rejected|invalid|refused|not allowed)|bad sender|invalid sender|unknown sender|from:? domain (?:is )?(?:invalid|not valid)|provide a valid from|purported responsible address|not allowed to post|permission to post|(?:from|sender|sending (?:to\/)?from an?) address (?:that )?(?:has been|is) (?:blacklisted|blocklisted|blocked)|don'?t have permission|does not have permission/i,
 	],
 	[
 		'suspend',
@@ -101,7 +101,7 @@ const STRONG: Array<[Reason, RegExp]> = [
 	],
 	[
 		'userunknown',
-		/user(?:name)? (?:is )?unknown|unknown (?:user|recipient|mailbox|local[ -]?part|account|address|e-?mail)|no such (?:user|mailbox|recipient|account|address|local user|person)|(?:user|recipient|mailbox|account|address|addressee|local part|e-?mail(?: address)?|destination) (?:does not|doesn'?t|did not) exist|(?:user|recipient|mailbox|account|address|addressee) (?:was |is )?not (?:found|known|exist|valid|listed|recognized|recognised)|(?:invalid|bad|unknown|non-?existent) (?:recipient|user|mailbox|address|e-?mail address|destination mailbox|account)|recipient (?:address )?rejected: (?:user|unknown|undeliverable|invalid|mailbox|no such|account)|recipnotfound|recipient not found|not listed in|name is not recognized|is not a valid (?:mailbox|user|recipient|address)|mailbox (?:not found|unavailable|not available|does not exist|is unavailable)|doesn'?t have an? .{1,60} account|no mailbox|unrouteable address|address (?:unknown|not found)|no account|account does not exist|mailbox name not allowed|(?:user|address|recipient|mailbox) (?:lookup|verification) (?:failed|error)|no valid recipients|recipient (?:is )?(?:unknown|invalid)|user doesn'?t exist|this user doesn'?t|not a known user|mailbox .{0,50} (?:does not|doesn'?t) exist|no recipient/i,
+		/user(?:name)? (?:is )?unknown|unknown (?:user|recipient|mailbox|local[ -]?part|account|address|e-?mail)|no such (?:user|mailbox|recipient|account|address|local user|person)|(?:user|recipient|mailbox|account|address|addressee|local part|e-?mail(?: address)?|destination) (?:does not|doesn'?t|did not) exist|(?:user|recipient|mailbox|account|address|addressee) (?:was |is )?not (?:found|known|exist|valid|listed|recognized|recognised)|(?:invalid|bad|unknown|non-?existent) (?:recipient|user|mailbox|address|e-?mail address|destination mailbox|account)|recipient (?:address )?rejected: (?:user|unknown|undeliverable|invalid|mailbox|no such|account)|recipnotfound|recipient not found|recipient address rejected(?::\s?access denied\b|\.(?!\S))|account (?:that )?you tried to reach (?:does not|doesn'?t) exist|not listed in|name is not recognized|is not a valid (?:mailbox|user|recipient|address)|mailbox (?:not found|unavailable|not available|does not exist|is unavailable)|doesn'?t have an? .{1,60} account|no mailbox|unrouteable address|address (?:unknown|not found)|no account|account does not exist|mailbox name not allowed|(?:user|address|recipient|mailbox) (?:lookup|verification) (?:failed|error)|no valid recipients|recipient (?:is )?(?:unknown|invalid)|user doesn'?t exist|this user doesn'?t|not a known user|mailbox .{0,50} (?:does not|doesn'?t) exist|no recipient/i,
 	],
 	[
 		'spamdetected',
@@ -109,9 +109,13 @@ const STRONG: Array<[Reason, RegExp]> = [
 	],
 	[
 		'norelaying',
-		/relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited|disallowed|refused)|not permitted to relay|(?:unable|not allowed|cannot) to relay|we do not relay|no relaying|relay not permitted|not (?:a )?gateway|open relay|relay access/i,
+		/relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited|disallowed|refused)|not permitted to relay|(?:unable|not allowed|cannot) to relay|we do not relay|no relaying|relay not permitted|not (?:a )?gateway|open relay|relay access|email address is not verified|identities failed the check/i,
 	],
 	['badreputation', /reputation|sender score|poor (?:sending )?history/i],
+	[
+		'speeding',
+		/too many (?:recipients|messages|mails|emails)(?: sent)? (?:this|per|in the last|in an?|within) (?:hour|minute|day|\d)|(?:hourly|daily) (?:sending |message )?(?:limit|quota)|(?:sent|sending) too many (?:messages|mails|emails)/i,
+	],
 	[
 		'toomanyconn',
 		/too many (?:connections|concurrent|simultaneous|sessions|recipients|messages|errors)|connection (?:limit|rate)|(?:concurrency|connection) limit|max(?:imum)? (?:number of )?connections|too many hosts|rate of connections|too many smtp|frequency limit/i,
@@ -119,30 +123,30 @@ const STRONG: Array<[Reason, RegExp]> = [
 	['speeding', /rate ?limit|sending (?:too fast|rate)|throttl|slow down|exceeded (?:the )?(?:sending|message) (?:rate|limit)/i],
 	[
 		'policyviolation',
-		/\bpolic(?:y|ies)\b|not accepted (?:due to|for) .{0,20}reasons|prohibited (?:attachment|file|content)|attachment (?:type|extension)? ?(?:not allowed|blocked|prohibited|rejected)|presents a potential security issue|violat/i,
+		/\bpolic(?:y|ies)\b|not accepted (?:due to|for) .{0,20}reasons|prohibited (?:attachment|file|content)|attachment (?:type|extension)? ?(?:not allowed|blocked|prohibited|rejected)|presents a potential security issue|blocked because (?:of )?its content|violat/i,
 	],
 	[
 		'blocked',
-		/blacklist|black list|blocklist|block list|denylist|\brbl\b|dnsbl|spamhaus|spamcop|sorbs|barracuda|listed (?:at|on|in) \S|blocked using|client host .{0,100}rejected|(?:ip|host|connection|sender ip|your ip|client|network) (?:address )?(?:is |has been |was )?(?:blocked|banned|blacklisted|not allowed)|(?:blocked|banned) (?:ip|host|sending ip|connection)|service unavailable[;,] client|refused to talk to me|service refuse|invalid ip|may not be mail exchanger|not allowed to send/i,
+		/blacklist|black list|blocklist|block list|denylist|\brbl\b|dnsbl|spamhaus|spamcop|sorbs|barracuda|listed (?:at|on|in) \S|blocked using|client host .{0,100}rejected|(?:ip|host|connection|sender ip|your ip|client|network) (?:address )?(?:is |has been |was )?(?:blocked|banned|blacklisted|not allowed)|(?:blocked|banned) (?:ip|host|sending ip|connection)|service unavailable[;,] client|refused to talk to me|\bblocked (?:by|for abuse|due to)|service refuse|invalid ip|may not be mail exchanger|not allowed to send/i,
 	],
 	[
 		'securityerror',
-		/authentication (?:required|is required|failed|failure|credentials invalid)|auth(?:entication)? required|unauthenticated senders?|not authenticated|must (?:be )?authenticat|smtp authentication|sender (?:address )?(?:not )?verif|email address is not verified|certificate|security (?:error|violation)|insecure|authorization required|login required/i,
+		/authentication (?:required|is required|failed|failure|credentials invalid)|auth(?:entication)? required|unauthenticated senders?|not authenticated|must (?:be )?authenticat|smtp authentication|sender (?:address )?(?:not )?verif|certificate|security (?:error|violation)|insecure|authorization required|login required/i,
 	],
 	[
 		'contenterror',
-		/content (?:error|problem)|invalid (?:content|mime|message|header)|improper use of 8-bit|8-?bit data|malformed|message (?:content|body) (?:is )?(?:invalid|not acceptable)|bad (?:message|header|mime)|encoding (?:problem|error)|header (?:error|syntax)|headers? (?:too long|invalid)/i,
+		/content (?:error|problem)|invalid (?:content|mime|message|header)|improper use of 8-bit|8-?bit data|malformed(?! (?:recipient )?address)|message (?:content|body) (?:is )?(?:invalid|not acceptable)|bad (?:message|header|mime)|encoding (?:problem|error)|header (?:error|syntax)|headers? (?:too long|invalid)/i,
 	],
 	[
 		'syntaxerror',
-		/syntax error|command (?:not recognized|unrecognized)|bad sequence|unrecognized command|command out of sequence|invalid command|parameter (?:not implemented|syntax)|need (?:rcpt|mail)/i,
+		/syntax error|command (?:not recognized|unrecognized)|malformed (?:recipient )?address|incorrectly constructed|bad sequence|unrecognized command|command out of sequence|invalid command|parameter (?:not implemented|syntax)|need (?:rcpt|mail)/i,
 	],
 	['systemfull', /insufficient system (?:storage|resources)|system (?:storage|disk) (?:is )?full|out of (?:disk|storage) space|disk full|not enough disk/i],
 	[
 		'systemerror',
-		/system (?:error|problem|failure|not available)|internal (?:server )?error|local error|server error|mail system (?:problem|error)|i\/o error|server (?:is )?(?:busy|unavailable|misconfigured)|configuration error|resources? (?:temporarily )?unavailable|service (?:currently |temporarily )?unavailable|processing error|unexpected error|out of memory|queue file write error|unable to contact|ldap/i,
+		/system (?:error|problem|failure|not available)|internal (?:server )?error|local error|server error|mail system (?:problem|error)|i\/o error|server (?:is )?(?:busy|unavailable|misconfigured)|configuration error|resources? (?:temporarily )?unavailable|service (?:currently |temporarily )?unavailable|processing error|unexpected error|out of memory|queue file write error|unable to contact|ldap (?:error|lookup|failure|server|timeout)/i,
 	],
-	['networkerror', /network (?:error|is unreachable|unreachable|problem)|no route to host|connection (?:reset|refused|lost|closed|dropped)|lost connection|could not connect|unable to connect|unreachable/i],
+	['networkerror', /network (?:error|is unreachable|unreachable|problem)|no route to host|connection (?:reset|refused|lost|closed|dropped)|lost connection|could not connect|unable to connect|unreachable|not reachable/i],
 ];
 
 /** Generic words: used only when neither a specific phrase nor the status code decides. */
@@ -151,13 +155,33 @@ const WEAK: Array<[Reason, RegExp]> = [
 	['rejected', /rejected|refused|you are not allowed|denied/i],
 	['blocked', /\bblocked\b|access denied|banned/i],
 	['systemerror', /other mail system problem|transaction failed/i],
+	// Google Groups: the group does not exist or the sender may not post (localised text).
+	['rejected', /groups\.google\.com/i],
 ];
 
 /** Replies given after the message data was sent: a "user unknown" there is a content filter. */
 const AFTER_DATA = /after end of data|end of data command|in reply to (?:end of )?data|final data|smtp command:? data|after data\b/i;
+const AFTER_RCPT = /after rcpt to|in reply to rcpt to|rcpt to command|after recipient/i;
+const AFTER_MAIL = /after mail from|in reply to mail from|mail from command/i;
+const AFTER_CONNECT = /after initial connection|in reply to (?:the )?(?:initial )?(?:greeting|banner|connect)|(?:smtp )?greeting (?:failure|rejected)|after connect(?:ing)?\b/i;
+
+/**
+ * SMTP command the remote server was answering when it gave the error: 'DATA', 'RCPT', 'MAIL',
+ * 'CONN' (the greeting), or '' when the text does not tell. Reads phrases (Exim "after RCPT TO",
+ * Postfix "in reply to end of DATA command"). Sendmail transcripts (">>> DATA" then "<<< 550") are
+ * not used: with pipelining the reply to an earlier RCPT arrives after DATA was sent.
+ */
+export function smtpCommandOf(text: string): string {
+	const t = text.length > 8000 ? text.slice(0, 8000) : text;
+	if (AFTER_DATA.test(t)) return 'DATA';
+	if (AFTER_RCPT.test(t)) return 'RCPT';
+	if (AFTER_MAIL.test(t)) return 'MAIL';
+	if (AFTER_CONNECT.test(t)) return 'CONN';
+	return '';
+}
 
 const EXPIRED =
-	/envelope expired|could not deliver for|will be retried for|did not accept our requests to connect|notification about a delay|connection timed out|timed out while|retry time(?:out)? (?:exceeded|expired)|message expired|(?:delivery )?time (?:limit )?expired|expired after|too long (?:in|on) (?:the )?queue|(?:been )?in the queue too long|could not be delivered (?:for|within) \d|undeliverable for \d|giving up after|delivery period (?:has )?expired|message (?:has )?timed out|maximum (?:time|retry)|retry (?:period|limit) (?:exceeded|expired)|queue\.expired|not (?:been )?delivered for more than|unable to deliver .{0,60} for \d{1,4} (?:days|hours)|was not delivered within|have been unable to deliver|trying to deliver for|still could not be delivered|delivery (?:attempts|retries) (?:will continue|expired)|lifetime exceeded|(?:message|mail) (?:delivery )?(?:is )?(?:delayed|deferred) (?:for|more than) \d/i;
+	/envelope expired|could not deliver for|will be retried for|did not accept our requests to connect|notification about a delay|connection timed out|timed out while|retry time(?:out)? (?:exceeded|expired)|message expired|(?:delivery )?time (?:limit )?expired|expired after|too long (?:in|on) (?:the )?queue|(?:been )?in the queue too long|could not be delivered (?:for|within) \d|undeliverable for \d|giving up after|after (?:multiple|several|repeated|many) (?:retries|attempts)|delivery period (?:has )?expired|message (?:has )?timed out|maximum (?:time|retry)|retry (?:period|limit) (?:exceeded|expired)|queue\.expired|not (?:been )?delivered for more than|unable to deliver .{0,60} for \d{1,4} (?:days|hours)|was not delivered within|have been unable to deliver|trying to deliver for|still could not be delivered|delivery (?:attempts|retries) expired|lifetime exceeded|(?:message|mail) (?:delivery )?(?:is )?(?:delayed|deferred) (?:for|more than) \d/i;
 
 /** Status code → reason for codes whose meaning is unambiguous enough. */
 const STATUS_MAP: Record<string, Reason> = {
@@ -269,13 +293,22 @@ export function classify(input: ClassifyInput): Reason {
 	if (status.startsWith('2.') || input.action === 'delivered') return 'delivered';
 	const type = (input.diagnosticType ?? '').toLowerCase();
 	if (DECISIVE_STATUS.has(sub)) return STATUS_MAP[sub];
+	const command = input.command || smtpCommandOf(diag);
+	const expired = sub === '4.7' || EXPIRED.test(diag);
 	let reason = firstMatch(STRONG, diag);
-	if (reason === 'userunknown' && AFTER_DATA.test(diag)) return 'filtered';
+	// "User unknown" after the recipient was accepted (reply to DATA) comes from a content filter.
+	if (reason === 'userunknown' && command === 'DATA') return 'filtered';
+	// A header or content problem refused under an RFC 3463 policy code (x.7.x) is a policy matter.
+	if (reason === 'contenterror' && status[2] === '7' && status[3] === '.') return 'policyviolation';
+	// A transient cause reported when the queue gave up: the message expired.
+	if (expired && (reason === 'networkerror' || reason === 'systemerror')) return 'expired';
 	if (reason) return reason;
 	if (type === 'x-unix') return 'mailererror';
-	if (sub === '4.7' || EXPIRED.test(diag)) return 'expired';
+	if (expired) return 'expired';
 	if (sub && STATUS_MAP[sub] && sub !== '7.1' && sub !== '7.0') return STATUS_MAP[sub];
 	reason = firstMatch(WEAK, diag);
+	// Refused before any address was sent (at the greeting): the sending host is refused.
+	if (command === 'CONN' && (!reason || reason === 'rejected' || reason === 'filtered')) return 'blocked';
 	if (reason) return reason;
 	if (sub === '7.1' || sub === '7.0') return 'blocked';
 	switch (input.replyCode) {
@@ -308,6 +341,7 @@ export function classify(input: ClassifyInput): Reason {
 		default:
 			break;
 	}
+	// Nothing decides: on hold while there is some text to go on, undefined without any.
 	if (input.action === 'delayed') return 'onhold';
 	return diag.trim() ? 'onhold' : 'undefined';
 }

@@ -133,7 +133,9 @@ export function parseDsn(text: string): DsnResult {
 				break;
 			}
 			default: {
-				const r = current as RawRecipient | null;
+				// Some servers write the per-recipient fields before Final-Recipient.
+				let r = current as RawRecipient | null;
+				if (!r && RECIPIENT_FIELDS.has(f.key)) r = start();
 				if (!r) break;
 				if (f.key === 'action') r.action = normaliseAction(f.value);
 				else if (f.key === 'status') r.status = (/[245]\.\d{1,3}\.\d{1,3}/.exec(f.value) ?? [''])[0];

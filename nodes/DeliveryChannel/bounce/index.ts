@@ -5,7 +5,7 @@
  */
 import { arfFailures, isArf, isUnsubscribeRequest, parseArf } from './arf';
 import { isAutoReply, isBounceLike } from './autoreply';
-import { classify, isHard } from './classify';
+import { classify, isHard, smtpCommandOf } from './classify';
 import { looksLikeDsn, parseDsn } from './dsn';
 import type { DsnResult } from './dsn';
 import { extractOriginal } from './link';
@@ -22,17 +22,36 @@ export { classify, isHard, REASONS } from './classify';
 const BOUNCE_TEXT =
 	/could not be delivered|couldn't be delivered|undeliverable|undelivered|delivery (?:has )?failed|delivery to the following|failed permanently|permanent (?:error|failure)|not be delivered|unable to deliver|wasn't able to deliver|was not delivered|delivery failure|returned to sender|mail delivery failed|following address(?:es)? (?:had|failed)|did not reach|delivery problem|there was an error delivering|could not deliver|giving up|delivery status notification/i;
 
+/** An SMTP failure reply or a delivery-failure phrase in the notification. */
+const FAILURE_SIGNAL = /(?:^|\n)\s{0,8}[45][0-5]\d[ -]\S|deferred:|\bfailed\b|could not be delivered|undeliverable|unable to deliver/i;
+
 function emptyReport(problems: string[]): BounceReport {
 	return { kind: 'not-a-report', failures: [], original: { recipients: [], links: [] }, problems };
 }
 
+/** A reply that opens with its code and enhanced status: "550 5.7.1 ...", "450-4.2.0 ...". */
+const LEADING_REPLY = /^\s{0,4}[245][0-5]\d[ -]([245]\.\d{1,3}\.\d{1,3})(?![\d.])/;
+/** A failing reply with its enhanced status anywhere in a text (a session transcript). */
+const FAILING_REPLY = /(?<![\d.])([45][0-5]\d)[ -]([45]\.\d{1,3}\.\d{1,3})(?![\d.])/;
+
 function finish(raw: RawRecipient, fallbackDiag: string): BounceRecipient {
 	let diagnostic = raw.diagnostic || '';
-	const replyCode = raw.replyCode || findReplyCode(diagnostic) || findReplyCode(fallbackDiag);
+	let replyCode = raw.replyCode || findReplyCode(diagnostic) || findReplyCode(fallbackDiag);
 	let status = raw.status || findStatus(diagnostic);
 	const diagStatus = findStatus(diagnostic);
 	// A generic DSN status (x.0.0) is refined by a specific code in the server's reply.
 	if (diagStatus && /^\d\.0\.0$/.test(status) && diagStatus[0] === status[0]) status = diagStatus;
+	// The remote server's own reply ("550 5.7.1 ...") beats the reporting MTA's Status field.
+	const lead = LEADING_REPLY.exec(diagnostic);
+	if (lead && raw.action !== 'delivered') status = findStatus(lead[1]);
+	// A transcript holds successful replies too; a failure is described by its failing reply.
+	if (raw.action !== 'delivered' && (status.startsWith('2') || replyCode.startsWith('2'))) {
+		const failing = FAILING_REPLY.exec(diagnostic);
+		if (failing) {
+			status = findStatus(failing[2]);
+			replyCode = failing[1];
+		}
+	}
 	if (!status && fallbackDiag) status = findStatus(fallbackDiag);
 	const context = diagnostic || fallbackDiag;
 	const reason = classify({
@@ -41,6 +60,7 @@ function finish(raw: RawRecipient, fallbackDiag: string): BounceRecipient {
 		diagnostic: context,
 		diagnosticType: raw.diagnosticType,
 		action: raw.action,
+		command: raw.command,
 	});
 	if (!diagnostic) diagnostic = squash(fallbackDiag, 500);
 	const out: BounceRecipient = {
@@ -144,6 +164,9 @@ async function parse(raw: Buffer | Uint8Array | string): Promise<BounceReport> {
 				r.replyCode ||= t.replyCode;
 			}
 			if (!r.diagnostic && textResult.recipients.length === 0) r.diagnostic = squash(notice, 1500);
+			// The SMTP command the error answered is often only in the readable part (a transcript).
+			r.command ||=
+				smtpCommandOf(r.diagnostic) || (t ? smtpCommandOf(t.diagnostic) : '') || (raws.length === 1 ? smtpCommandOf(notice) : '');
 		}
 	} else {
 		const ses = parseSes(allText);
@@ -160,6 +183,12 @@ async function parse(raw: Buffer | Uint8Array | string): Promise<BounceReport> {
 			(isBounceLike(view, from) || BOUNCE_TEXT.test(notice.slice(0, 20000)) || failedHeader.length > 0)
 		) {
 			raws = textResult.recipients;
+		} else if (!textResult.recipients.length && isBounceLike(view, from) && FAILURE_SIGNAL.test(notice.slice(0, 20000))) {
+			// A bounce that names no recipient (old Sendmail: "421 host (smtp)... Deferred: ..."):
+			// the returned message's only recipient is the one that failed.
+			const returned = extractOriginal({ view, originalText: textResult.original || originalText, notice, recipients: [], isReply: false });
+			const candidates = returned.recipients.filter((a) => !exclude.has(a.toLowerCase()));
+			if (candidates.length === 1) raws = [{ recipient: candidates[0], diagnostic: '' }];
 		}
 	}
 

@@ -5,6 +5,7 @@
  */
 import PostalMime from 'postal-mime';
 import type { Email } from 'postal-mime';
+import { compactBody } from './compact';
 import { HeaderBlock, parseFields, splitLines } from './util';
 
 /** Only the first part of a huge mail is read; notifications come first. */
@@ -145,6 +146,9 @@ function bodyEnd(bytes: Uint8Array, start: number): number {
 
 /** Runs of more than two empty lines become two (each line costs the MIME parser time). */
 function squeezeBlankLines(body: Uint8Array): Uint8Array {
+	// Fast path: nothing to do unless three empty lines follow each other somewhere.
+	const view = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+	if (view.indexOf('\n\n\n\n') < 0 && view.indexOf('\n\r\n\r\n\r\n') < 0) return body;
 	const out = new Uint8Array(body.length);
 	let o = 0;
 	let empties = 0;
@@ -187,15 +191,18 @@ export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailV
 	}
 	// The MIME parser gets a rebuilt, bounded top-level header (only the fields that matter)
 	// and a bounded body, so header bombs and huge mails stay cheap.
+	const body = squeezeBlankLines(bytes.subarray(bodyStart, bodyEnd(bytes, bodyStart)));
+	const compacted = compactBody(
+		headers.get('content-type') ?? '',
+		headers.get('content-transfer-encoding') ?? '',
+		Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1'),
+	);
 	const kept = headers.fields
-		.filter((f) => MIME_KEEP.has(f.key))
+		.filter((f) => MIME_KEEP.has(f.key) && !(compacted.base64 && f.key === 'content-transfer-encoding'))
 		.slice(0, 40)
-		.map((f) => `${f.key}: ${f.value.slice(0, 2000)}`)
-		.join('\r\n');
-	const forParser = Buffer.concat([
-		Buffer.from(`${kept}\r\n\r\n`, 'latin1'),
-		squeezeBlankLines(bytes.subarray(bodyStart, bodyEnd(bytes, bodyStart))),
-	]);
+		.map((f) => `${f.key}: ${f.value.slice(0, 2000)}`);
+	if (compacted.base64) kept.push('content-transfer-encoding: base64');
+	const forParser = Buffer.from(`${kept.join('\r\n')}\r\n\r\n${compacted.body}`, 'latin1');
 	let email: Email;
 	try {
 		email = await PostalMime.parse(forParser, {

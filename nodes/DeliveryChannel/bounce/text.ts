@@ -77,7 +77,7 @@ const ANCHORS: RegExp[] = [
 	// A label naming the problem: "Unknown user: addr"
 	new RegExp(`^\\s{0,20}[^:@]{0,40}\\b${ERROR_LABEL}\\b[^:@]{0,40}:\\s{0,4}<?(${ADDR})>?\\s{0,4}$`, 'i'),
 	// A line that starts with the address, followed by the explanation.
-	new RegExp(`^\\s{0,20}<?(${ADDR})>?[\\s,]{1,4}[\\[(A-Za-z0-9]`),
+	new RegExp(`^\\s{0,20}<?(${ADDR})>?[\\s,]{1,4}[\\[(<A-Za-z0-9]`),
 ];
 
 /** Recipient-like addresses that are never the failed recipient. */

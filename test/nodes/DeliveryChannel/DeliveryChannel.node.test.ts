@@ -301,6 +301,32 @@ describe('Send via Delivery Channel on Custom SMTP', () => {
 	}, 20_000);
 });
 
+describe('n8n settings that would send twice', () => {
+	it('refuses Retry On Fail without Continue On Fail, before sending anything', async () => {
+		const smtp = await serve();
+		const trigger = manualTrigger();
+		const source = itemsNode('Leads', leads(2));
+		const send = node('Send', TYPE, sendParameters(), { credentials: ['deliveryChannelSmtpApi'], retryOnFail: true });
+		const credentials = { deliveryChannelSmtpApi: { host: smtp.host, port: smtp.port, security: 'none' } };
+		const refused = await runWorkflow({
+			workflow: { nodes: [trigger, source, send], connections: chain(trigger, source, send) },
+			nodeTypes: { [TYPE]: new DeliveryChannel() },
+			credentials,
+		});
+		expect(refused.error?.message).toMatch(/Retry On Fail would send every email/);
+		expect(smtp.attempts).toBe(0);
+
+		const tolerant = node('Send', TYPE, sendParameters(), { credentials: ['deliveryChannelSmtpApi'], retryOnFail: true, onError: 'continueRegularOutput' });
+		const allowed = await runWorkflow({
+			workflow: { nodes: [trigger, source, tolerant], connections: chain(trigger, source, tolerant) },
+			nodeTypes: { [TYPE]: new DeliveryChannel() },
+			credentials,
+		});
+		expect(allowed.error).toBeUndefined();
+		expect(smtp.received).toHaveLength(2);
+	});
+});
+
 describe('channel routing', () => {
 	it('routes by the Channel setting and fails clearly for a channel that cannot send yet', async () => {
 		const smtp = await serve();
