@@ -361,7 +361,11 @@ class TestCredentialsHelper extends ICredentialsHelper {
 				null,
 				null,
 			);
+			// getNodeParameters keeps only declared properties; n8n copies the stored OAuth token back
+			// afterwards (credentials-helper), so do the same.
+			const oauthTokenData = data.oauthTokenData;
 			data = (withDefaults ?? data) as ICredentialDataDecryptedObject;
+			if (oauthTokenData !== undefined) data.oauthTokenData = oauthTokenData;
 		}
 
 		// Expressions inside credential values ('={{ ... }}'), resolved against the current item.
