@@ -80,7 +80,7 @@ const STRONG: Array<[Reason, RegExp]> = [
 	],
 	[
 		'mesgtoobig',
-		/message (?:is )?too (?:big|large)|message size (?:exceeds|too large)|(?:size|length) (?:of (?:the )?message )?exceeds? (?:the )?(?:fixed |maximum |max )|exceeds (?:the )?(?:maximum|max)(?:imum)? (?:allowed )?(?:message )?size|mail too large|too much mail data|message (?:was )?larger than|message file too big|exceeded (?:the )?(?:maximum|max) (?:message )?size|line limit exceeded|(?:mail|message|email) size (?:limit )?exceeded|size limit exceeded/i,
+		/message (?:is )?too (?:big|large)|message size (?:exceeds|too large)|(?:size|length) (?:of (?:the )?message )?exceeds? (?:the )?(?:fixed |maximum |max )|exceeds (?:the )?(?:maximum|max)(?:imum)? (?:allowed )?(?:message )?size|mail too large|too much mail data|message (?:was )?larger than|message file too big|exceeded (?:the )?(?:maximum|max) (?:message )?size|line limit exceeded|(?:mail|message|email) size (?:limit )?exceeded|size limit exceeded|exceeded (?:the )?(?:mail ?|message ?)size limit/i,
 	],
 	[
 		'rejected',
@@ -97,7 +97,7 @@ const STRONG: Array<[Reason, RegExp]> = [
 	['networkerror', /dns error|temporary (?:dns|lookup) failure|name server timeout|too many hops|mail loop|routing loop|loops? (?:back|detected)|hop count/i],
 	[
 		'hostunknown',
-		/host (?:or domain name )?(?:not found|unknown)|unknown host|domain (?:name )?(?:not found|does not exist|unknown|is not reachable)|no such domain|unrouteable (?:mail )?domain|unknown domain|name service error|host not found|(?:couldn'?t|could not|cannot|can't) find any host|no (?:mx|mail exchanger|dns|a) (?:or a )?records? for|invalid domain|domain (?:is )?(?:not valid|invalid)|non-?existent (?:domain|host)|no such host|unable to resolve|recipient domain .{0,40}not (?:found|exist)|domain lookup failed|\bnxdomain\b|address resolution failed|illegal host ?name|bad destination host|\b[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,6} does not exist/i,
+		/host (?:or domain name )?(?:not found|unknown)|unknown host|domain (?:name )?(?:not found|does not exist|unknown|is not reachable)|no such domain|unrouteable (?:mail )?domain|unknown domain|name service error|host not found|(?:couldn'?t|could not|cannot|can't) find any host|no (?:mx|mail exchanger|dns|a) (?:or a )?records? for|no mx for|invalid domain|domain (?:is )?(?:not valid|invalid)|non-?existent (?:domain|host)|no such host|unable to resolve|recipient domain .{0,40}not (?:found|exist)|domain lookup failed|\bnxdomain\b|address resolution failed|illegal host ?name|bad destination host|\b[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,6} does not exist/i,
 	],
 	[
 		'userunknown',
@@ -105,7 +105,7 @@ const STRONG: Array<[Reason, RegExp]> = [
 	],
 	[
 		'spamdetected',
-		/\bspam\b|\bspammy\b|\bube\b|\buce\b|junk mail|looks like (?:spam|junk)|spam ?(?:score|filter|detected|content)|classified as (?:spam|junk)|scored as spam|message content rejected|blacklisted url/i,
+		/\bspam\b|\bspammy\b|\bube\b|\buce\b|junk mail|looks like (?:spam|junk)|spam ?(?:score|filter|detected|content)|classified as (?:spam|junk)|scored as spam|message content rejected|blacklisted url|likely unsolicited|unsolicited (?:bulk |commercial )?(?:mail|e-?mail|message)/i,
 	],
 	[
 		'norelaying',
@@ -127,7 +127,7 @@ const STRONG: Array<[Reason, RegExp]> = [
 	],
 	[
 		'blocked',
-		/blacklist|black list|blocklist|block list|denylist|\brbl\b|dnsbl|spamhaus|spamcop|sorbs|barracuda|listed (?:at|on|in) \S|blocked using|client host .{0,100}rejected|(?:ip|host|connection|sender ip|your ip|client|network) (?:address )?(?:is |has been |was )?(?:blocked|banned|blacklisted|not allowed)|(?:blocked|banned) (?:ip|host|sending ip|connection)|service unavailable[;,] client|refused to talk to me|\bblocked (?:by|for abuse|due to)|service refuse|invalid ip|may not be mail exchanger|not allowed to send/i,
+		/blacklist|black list|blocklist|block list|denylist|\brbl\b|dnsbl|spamhaus|spamcop|sorbs|barracuda|listed (?:at|on|in) \S|blocked using|client host .{0,100}rejected|(?:ip|host|connection|sender ip|your ip|client|network) (?:address )?(?:is |has been |was )?(?:blocked|banned|blacklisted|not allowed)|(?:blocked|banned) (?:ip|host|sending ip|connection)|service unavailable[;,] client|refused to talk to me|\bblocked (?:by|for abuse|due to)|gr[ae]ylist|not authori[sz]ed to send (?:e-?mail|mail|messages) directly|(?:traffic|connections?|mail|messages) (?:will )?not (?:be )?accepted from (?:this|your|the) ip|service refuse|invalid ip|may not be mail exchanger|not allowed to send/i,
 	],
 	[
 		'securityerror',
@@ -181,7 +181,7 @@ export function smtpCommandOf(text: string): string {
 }
 
 const EXPIRED =
-	/envelope expired|could not deliver for|will be retried for|did not accept our requests to connect|notification about a delay|connection timed out|timed out while|retry time(?:out)? (?:exceeded|expired)|message expired|(?:delivery )?time (?:limit )?expired|expired after|too long (?:in|on) (?:the )?queue|(?:been )?in the queue too long|could not be delivered (?:for|within) \d|undeliverable for \d|giving up after|after (?:multiple|several|repeated|many) (?:retries|attempts)|delivery period (?:has )?expired|message (?:has )?timed out|maximum (?:time|retry)|retry (?:period|limit) (?:exceeded|expired)|queue\.expired|not (?:been )?delivered for more than|unable to deliver .{0,60} for \d{1,4} (?:days|hours)|was not delivered within|have been unable to deliver|trying to deliver for|still could not be delivered|delivery (?:attempts|retries) expired|lifetime exceeded|(?:message|mail) (?:delivery )?(?:is )?(?:delayed|deferred) (?:for|more than) \d/i;
+	/envelope expired|could not deliver for|will be retried for|did not accept our requests to connect|notification about a delay|connection timed out|timed out while|retry time(?:out)? (?:exceeded|expired)|message expired|(?:delivery )?time (?:limit )?expired|expired after|too long (?:in|on) (?:the )?queue|(?:been )?in the queue too long|could not be delivered (?:for|within) \d|undeliverable for \d|giving up after|retry time not reached|failing for a long time|long failure period|cannot send (?:the )?message for \d|after (?:multiple|several|repeated|many) (?:retries|attempts)|delivery period (?:has )?expired|message (?:has )?timed out|maximum (?:time|retry)|retry (?:period|limit) (?:exceeded|expired)|queue\.expired|not (?:been )?delivered for more than|unable to deliver .{0,60} for \d{1,4} (?:days|hours)|was not delivered within|have been unable to deliver|trying to deliver for|still could not be delivered|delivery (?:attempts|retries) expired|lifetime exceeded|(?:message|mail) (?:delivery )?(?:is )?(?:delayed|deferred) (?:for|more than) \d/i;
 
 /** Status code → reason for codes whose meaning is unambiguous enough. */
 const STATUS_MAP: Record<string, Reason> = {

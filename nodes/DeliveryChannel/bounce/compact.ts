@@ -46,12 +46,13 @@ const hexValue = (c: number): number => {
 
 /** Quoted-printable to bytes (as a latin1 string); soft line breaks are removed. */
 export function decodeQuotedPrintable(text: string): string {
-	const out: number[] = [];
 	const n = text.length;
+	const out = Buffer.allocUnsafe(n);
+	let o = 0;
 	for (let i = 0; i < n; i++) {
 		const c = text.charCodeAt(i);
 		if (c !== 0x3d) {
-			out.push(c & 0xff);
+			out[o++] = c & 0xff;
 			continue;
 		}
 		// "=" at the end of a line (maybe followed by spaces): soft line break.
@@ -65,11 +66,11 @@ export function decodeQuotedPrintable(text: string): string {
 		const h = i + 2 < n ? hexValue(text.charCodeAt(i + 1)) : -1;
 		const l = h >= 0 ? hexValue(text.charCodeAt(i + 2)) : -1;
 		if (h >= 0 && l >= 0) {
-			out.push(h * 16 + l);
+			out[o++] = h * 16 + l;
 			i += 2;
-		} else out.push(c);
+		} else out[o++] = c;
 	}
-	return Buffer.from(out).toString('latin1');
+	return out.toString('latin1', 0, o);
 }
 
 function cutOriginal(content: string): string {

@@ -12,6 +12,8 @@ export interface DsnResult {
 	envelopeId?: string;
 	receivedFromMta?: string;
 	recipients: RawRecipient[];
+	/** Recipient blocks whose Final-Recipient is not an address (a file or a pipe, as Exim writes). */
+	unnamed: RawRecipient[];
 }
 
 const MAX_DSN_LINES = 4000;
@@ -84,12 +86,13 @@ export function looksLikeDsn(text: string): boolean {
 }
 
 export function parseDsn(text: string): DsnResult {
-	const result: DsnResult = { recipients: [] };
+	const result: DsnResult = { recipients: [], unnamed: [] };
 	let current: RawRecipient | null = null;
 	let hasFinal = false;
 	let hasOriginal = false;
 	const flush = () => {
 		if (current && (current.recipient || current.originalRecipient)) result.recipients.push(current);
+		else if (current && (current.status || current.action) && result.unnamed.length < 10) result.unnamed.push(current);
 		current = null;
 		hasFinal = false;
 		hasOriginal = false;

@@ -41,9 +41,13 @@ function finish(raw: RawRecipient, fallbackDiag: string): BounceRecipient {
 	const diagStatus = findStatus(diagnostic);
 	// A generic DSN status (x.0.0) is refined by a specific code in the server's reply.
 	if (diagStatus && /^\d\.0\.0$/.test(status) && diagStatus[0] === status[0]) status = diagStatus;
-	// The remote server's own reply ("550 5.7.1 ...") beats the reporting MTA's Status field.
+	// The remote server's own reply ("550 5.7.1 ...") beats the reporting MTA's Status field,
+	// unless the reply's code is the generic x.0.0 and the field is more specific.
 	const lead = LEADING_REPLY.exec(diagnostic);
-	if (lead && raw.action !== 'delivered') status = findStatus(lead[1]);
+	if (lead && raw.action !== 'delivered') {
+		const replied = findStatus(lead[1]);
+		if (!status || !/^\d\.0\.0$/.test(replied)) status = replied;
+	}
 	// A transcript holds successful replies too; a failure is described by its failing reply.
 	if (raw.action !== 'delivered' && (status.startsWith('2') || replyCode.startsWith('2'))) {
 		const failing = FAILING_REPLY.exec(diagnostic);
@@ -113,7 +117,8 @@ async function parse(raw: Buffer | Uint8Array | string): Promise<BounceReport> {
 	if (from) exclude.add(from.toLowerCase());
 	if (to) exclude.add(to.toLowerCase());
 	const allText = [view.text, ...view.otherText].join('\n');
-	const { notice, original: originalText } = splitNotification(unquote(allText));
+	const split = splitNotification(unquote(allText));
+	const { notice, original: originalText } = split;
 
 	// Complaints.
 	if (isArf(view) || isUnsubscribeRequest(view)) {
@@ -150,7 +155,7 @@ async function parse(raw: Buffer | Uint8Array | string): Promise<BounceReport> {
 	let feedbackType: string | undefined;
 
 	const failedHeader = findAddresses(view.headers.get('x-failed-recipients') ?? '', 100);
-	const textResult = parseText(allText, exclude, failedHeader);
+	const textResult = parseText(allText, exclude, failedHeader, split);
 	if (raws.length) {
 		// Enrich DSN entries without a diagnostic from the human-readable part.
 		for (const r of raws) {
@@ -183,6 +188,15 @@ async function parse(raw: Buffer | Uint8Array | string): Promise<BounceReport> {
 			(isBounceLike(view, from) || BOUNCE_TEXT.test(notice.slice(0, 20000)) || failedHeader.length > 0)
 		) {
 			raws = textResult.recipients;
+			// A DSN block without an address (delivery to a file or pipe) describes the one recipient
+			// the readable part names.
+			const unnamed = dsn?.unnamed ?? [];
+			if (raws.length === 1 && unnamed.length === 1) {
+				const u = unnamed[0];
+				raws[0].status ||= u.status;
+				if (u.action) raws[0].action = u.action;
+				if (u.diagnostic && !raws[0].replyCode) raws[0].diagnostic = `${u.diagnostic} ${raws[0].diagnostic}`.trim();
+			}
 		} else if (!textResult.recipients.length && isBounceLike(view, from) && FAILURE_SIGNAL.test(notice.slice(0, 20000))) {
 			// A bounce that names no recipient (old Sendmail: "421 host (smtp)... Deferred: ..."):
 			// the returned message's only recipient is the one that failed.

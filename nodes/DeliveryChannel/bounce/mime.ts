@@ -172,6 +172,30 @@ function squeezeBlankLines(body: Uint8Array): Uint8Array {
 	return out.subarray(0, o);
 }
 
+/**
+ * Header bombs: past the first lines, keep only the fields the engine reads (and their folded
+ * continuation lines), found by name without a regular expression, so thousands of junk fields
+ * cost little.
+ */
+function keepHeaderLines(lines: string[]): string[] {
+	const head = MAX_TOP_FIELDS * 2;
+	if (lines.length <= head) return lines;
+	const out = lines.slice(0, head);
+	let keep = false;
+	for (let i = head; i < lines.length; i++) {
+		const line = lines[i];
+		if (line[0] === ' ' || line[0] === '\t') {
+			if (keep) out.push(line);
+			continue;
+		}
+		const colon = line.indexOf(':');
+		const key = colon > 0 && colon < 80 ? line.slice(0, colon).trim().toLowerCase() : '';
+		keep = MIME_KEEP.has(key) || READ_FIELDS.has(key);
+		if (keep) out.push(line);
+	}
+	return out;
+}
+
 export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailView> {
 	const problems: string[] = [];
 	const { bytes, truncated } = toText(raw);
@@ -180,7 +204,7 @@ export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailV
 	const sep = /\r?\n\r?\n/.exec(asText);
 	const bodyStart = sep ? sep.index + sep[0].length : asText.length;
 	if (bodyStart > MAX_HEADERS_BYTES) problems.push('oversized header section');
-	const headerLines = splitLines(asText.slice(0, bodyStart), 40000);
+	const headerLines = keepHeaderLines(splitLines(asText.slice(0, bodyStart), 40000));
 	const { block: headers } = parseFields(headerLines, 0, 40000);
 	if (headers.fields.length > MAX_TOP_FIELDS) {
 		// Header bomb: keep the first fields and every field the engine reads.

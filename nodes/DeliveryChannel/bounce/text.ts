@@ -168,10 +168,16 @@ export interface TextParseResult {
 
 /**
  * Parse a plain-text notification. `failedHeader` are addresses from X-Failed-Recipients;
- * `exclude` are addresses known not to be recipients (the bounce's own From / To).
+ * `exclude` are addresses known not to be recipients (the bounce's own From / To). `split` is
+ * `splitNotification(unquote(text))` when the caller has it already.
  */
-export function parseText(text: string, exclude: Set<string>, failedHeader: string[]): TextParseResult {
-	const { notice, original } = splitNotification(unquote(text));
+export function parseText(
+	text: string,
+	exclude: Set<string>,
+	failedHeader: string[],
+	split?: { notice: string; original: string },
+): TextParseResult {
+	const { notice, original } = split ?? splitNotification(unquote(text));
 	const blocks = findBlocks(notice, exclude);
 	const noticeFlat = squash(notice, 6000);
 	const recipients: RawRecipient[] = [];

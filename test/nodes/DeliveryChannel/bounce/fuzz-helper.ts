@@ -129,3 +129,40 @@ export async function fuzzBatch(seed: number, count: number, stats: FuzzStats): 
 		stats.count++;
 	}
 }
+
+/** Batches per fuzz file and inputs per batch: each of the four fuzz*.test.ts files runs 25,000. */
+export const FUZZ_BATCHES = 5;
+export const FUZZ_PER_BATCH = 5000;
+
+/**
+ * The suite every fuzz*.test.ts file runs: FUZZ_BATCHES batches of FUZZ_PER_BATCH mutated corpus
+ * mails from `seed` on, no exception and no slow input, with a summary line at the end. The four
+ * files run in parallel Jest workers; together they cover 100,000 inputs.
+ */
+export function defineFuzzSuite(part: string, seed: number): void {
+	describe(`bounce engine fuzz (${part})`, () => {
+		const stats: FuzzStats = { count: 0, slowestMs: 0, slowestSeed: '', slowestFirstMs: 0, repeated: 0 };
+
+		// Compile the engine's code and patterns first: the first inputs would otherwise also pay
+		// for the JIT, which says nothing about the input.
+		beforeAll(async () => {
+			for (const sample of SAMPLES.slice(0, 40)) await parseBounce(sample);
+		});
+
+		for (let b = 0; b < FUZZ_BATCHES; b++) {
+			it(`batch ${b + 1}: no exception, no input slower than ${MAX_MS} ms`, async () => {
+				await fuzzBatch(seed + b, FUZZ_PER_BATCH, stats);
+			}, 120000);
+		}
+
+		afterAll(() => {
+			process.stdout.write(
+				`fuzz ${part}: ${stats.count} inputs, slowest ${stats.slowestMs.toFixed(1)} ms CPU (${stats.slowestSeed}), slowest first attempt ${stats.slowestFirstMs.toFixed(1)} ms, ${stats.repeated} repeated\n`,
+			);
+		});
+
+		it('ran every input', () => {
+			expect(stats.count).toBe(FUZZ_BATCHES * FUZZ_PER_BATCH);
+		});
+	});
+}
