@@ -298,6 +298,13 @@ export function classify(input: ClassifyInput): Reason {
 	let reason = firstMatch(STRONG, diag);
 	// "User unknown" after the recipient was accepted (reply to DATA) comes from a content filter.
 	if (reason === 'userunknown' && command === 'DATA') return 'filtered';
+	if (reason === 'userunknown') {
+		// X.7.x is a security or policy refusal: a bare "user unknown" under it is a filter's answer.
+		if (sub.startsWith('7.') && /\b(?:user unknown|unknown user|no such user)\b/i.test(diag)) return 'filtered';
+		// "550 : User unknown" names no mailbox: the reply shape some carriers' MTAs (au/KDDI's among
+		// them) give when the recipient's own filter refuses the sender. A real unknown user is named.
+		if (/\b550 : user unknown\b/i.test(input.diagnostic.slice(0, 4000))) return 'filtered';
+	}
 	// A header or content problem refused under an RFC 3463 policy code (x.7.x) is a policy matter.
 	if (reason === 'contenterror' && status[2] === '7' && status[3] === '.') return 'policyviolation';
 	// A transient cause reported when the queue gave up: the message expired.

@@ -116,6 +116,18 @@ describe('precedence rules', () => {
 		expect(c('550 User unknown (in reply to RCPT TO command)')).toBe('userunknown');
 	});
 
+	it('reads "user unknown" under a policy code (x.7.x) as a filter, not a dead address', () => {
+		expect(c('550 5.7.1 User unknown', '5.7.1', '550')).toBe('filtered');
+		expect(c('550 5.1.1 User unknown', '5.1.1', '550')).toBe('userunknown');
+		// a policy code with a directory refusal keeps its own reading
+		expect(c('554 5.7.1 <a@b.example>: Recipient address rejected: Access denied', '5.7.1', '554')).not.toBe('filtered');
+	});
+
+	it('reads "550 : User unknown" (no mailbox named) as a filter', () => {
+		expect(c('550 : User unknown', '', '550')).toBe('filtered');
+		expect(c('550 <someone@b.example>: User unknown', '', '550')).toBe('userunknown');
+	});
+
 	it('makes a generic refusal at the greeting a blocked client', () => {
 		expect(c('SMTP error from remote mail server after initial connection: 554 go away', '', '554')).toBe('blocked');
 		expect(c('SMTP error from remote mail server after RCPT TO:<a@b.example>: 554 go away', '', '554')).toBe('rejected');
