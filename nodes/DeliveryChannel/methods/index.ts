@@ -11,7 +11,8 @@ import type {
 import { channelList, getChannel } from '../channels/registry';
 
 export async function searchIdentities(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-	const channel = getChannel(this.getNodeParameter('channel', 0));
+	// The editor may omit a parameter left at its default: fall back to the default channel.
+	const channel = getChannel(this.getNodeParameter('channel', 'msc'));
 	if (!channel.listIdentities) return { results: [] };
 	const identities = await channel.listIdentities.call(this, filter);
 	const needle = (filter ?? '').toLowerCase();
