@@ -4,24 +4,13 @@ import type { INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
 import { channelList } from '../channels/registry';
 import { operations } from './router';
 
-/** Shows each operation's fields only for that operation. */
-export function forOperation(operation: string, properties: INodeProperties[]): INodeProperties[] {
+/** Attaches a display rule once to a group of fields: shown only when `parameter` is `value`. */
+function showOnlyWhen(parameter: 'operation' | 'channel', value: string, properties: INodeProperties[]): INodeProperties[] {
 	return properties.map((property) => ({
 		...property,
 		displayOptions: {
 			...property.displayOptions,
-			show: { ...property.displayOptions?.show, operation: [operation] },
-		},
-	}));
-}
-
-/** Shows each channel's own fields only for that channel. */
-export function forChannel(channel: string, properties: INodeProperties[]): INodeProperties[] {
-	return properties.map((property) => ({
-		...property,
-		displayOptions: {
-			...property.displayOptions,
-			show: { ...property.displayOptions?.show, channel: [channel] },
+			show: { ...property.displayOptions?.show, [parameter]: [value] },
 		},
 	}));
 }
@@ -43,8 +32,8 @@ export function channelOptions() {
 /** Parameters that only one channel shows, then each operation's fields. */
 export function channelAndOperationFields(): INodeProperties[] {
 	return [
-		...channelList().flatMap((channel) => forChannel(channel.key, channel.properties ?? [])),
-		...Object.entries(operations).flatMap(([name, operation]) => forOperation(name, operation.description)),
+		...channelList().flatMap((channel) => showOnlyWhen('channel', channel.key, channel.properties ?? [])),
+		...Object.entries(operations).flatMap(([name, operation]) => showOnlyWhen('operation', name, operation.description)),
 	];
 }
 
