@@ -137,10 +137,11 @@ async function benchN8n(paths, sinkPort, args, which) {
 			data: { user: '', password: '', host: '127.0.0.1', port: sinkPort, secure: false, disableStartTls: true, hostName: 'bench.localhost' },
 		},
 	]);
-	const wfs = {
-		ours: workflow({
-			id: 'benchOursWf00001',
-			name: `Bench: Delivery Channel, ${args.items} items`,
+	// Our node, with the given per-item fields (To, Subject, Text), same credential and identity.
+	const ours = (id, name, fields) =>
+		workflow({
+			id,
+			name,
 			items: args.items,
 			emailNode: {
 				type: NODE_TYPE_CUSTOM,
@@ -149,36 +150,25 @@ async function benchN8n(paths, sinkPort, args, which) {
 					operation: 'send',
 					channel: 'smtp',
 					identity: { __rl: true, mode: 'address', value: 'Bench Sender <bench@example.com>' },
-					to: '={{ $json.to }}',
-					subject: '={{ $json.subject }}',
 					emailFormat: 'text',
-					text: '={{ $json.body }}',
 					options: {},
+					...fields,
 				},
 				credentials: { deliveryChannelSmtpApi: { id: 'benchOursCred001', name: 'Bench smtp-sink (Delivery Channel)' } },
 			},
+		});
+	const wfs = {
+		ours: ours('benchOursWf00001', `Bench: Delivery Channel, ${args.items} items`, {
+			to: '={{ $json.to }}',
+			subject: '={{ $json.subject }}',
+			text: '={{ $json.body }}',
 		}),
 		// The same node with only the recipient taken from the item: shows the node's own ceiling
 		// once n8n's per-item expression cost is mostly out of the way.
-		ours1: workflow({
-			id: 'benchOurs1Wf0001',
-			name: `Bench: Delivery Channel, 1 expression, ${args.items} items`,
-			items: args.items,
-			emailNode: {
-				type: NODE_TYPE_CUSTOM,
-				typeVersion: 1,
-				parameters: {
-					operation: 'send',
-					channel: 'smtp',
-					identity: { __rl: true, mode: 'address', value: 'Bench Sender <bench@example.com>' },
-					to: '={{ $json.to }}',
-					subject: 'Benchmark message',
-					emailFormat: 'text',
-					text: 'Hello,\n\nthis is a benchmark message.\n',
-					options: {},
-				},
-				credentials: { deliveryChannelSmtpApi: { id: 'benchOursCred001', name: 'Bench smtp-sink (Delivery Channel)' } },
-			},
+		ours1: ours('benchOurs1Wf0001', `Bench: Delivery Channel, 1 expression, ${args.items} items`, {
+			to: '={{ $json.to }}',
+			subject: 'Benchmark message',
+			text: 'Hello,\n\nthis is a benchmark message.\n',
 		}),
 		builtin: workflow({
 			id: 'benchBuiltinWf01',
