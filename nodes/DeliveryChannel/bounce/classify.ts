@@ -84,7 +84,7 @@ const STRONG: Array<[Reason, RegExp]> = [
 	],
 	[
 		'rejected',
-		/sender (?:address )?(?:rejected|refused|denied|is not allowed|unknown|invalid|verify failed)|sender was rejected|domain of sender|sender domain .{0,40}(?:not|invalid|unknown|exist)|(?:envelope sender|return[- ]path|from address) .{0,60}(?:rejected|invalid|refused|not allowed)|bad sender|invalid sender|unknown sender|from:? domain (?:is )?(?:invalid|not valid)|provide a valid from|purported responsible address|not allowed to post|permission to post|(?:from|sender|sending (?:to\/)?from an?) address (?:that )?(?:has been|is) (?:blacklisted|blocklisted|blocked)|don'?t have permission|does not have permission/i,
+		/sender (?:address )?(?:rejected|refused|denied|is not allowed|unknown|invalid|verify failed)|sender was rejected|domain of sender|sender domain .{0,40}(?:not|invalid|unknown|exist)|(?:envelope sender|return[- ]path|from address) .{0,60}(?:rejected|invalid|refused|not allowed)|bad sender|invalid sender|unknown sender|from:? domain (?:is )?(?:invalid|not valid)|provide a valid from|purported responsible address|not allowed to post|permission to post|(?:from|sender|sending (?:to\/)?from an?) address (?:that )?(?:has been|is) (?:blacklisted|blocklisted|blocked)|don'?t have permission|does not have permission|resolver\.rst\.(?:notauthorized|restricted)|permission to send to (?:this|the) (?:group|distribution list)/i,
 	],
 	[
 		'suspend',
@@ -111,6 +111,9 @@ const STRONG: Array<[Reason, RegExp]> = [
 		'norelaying',
 		/relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited|disallowed|refused)|not permitted to relay|(?:unable|not allowed|cannot) to relay|we do not relay|no relaying|relay not permitted|not (?:a )?gateway|open relay|relay access|email address is not verified|identities failed the check/i,
 	],
+	// A DNS blocklist named in the reply ("blocked using Example Reputation") is a block, even when
+	// the list's name says reputation.
+	['blocked', /blocked using\b|found on (?:one or more )?dnsbls?\b|listed (?:at|on|in) (?:the )?dnsbl/i],
 	['badreputation', /reputation|sender score|poor (?:sending )?history/i],
 	[
 		'speeding',

@@ -4,7 +4,7 @@
  * Pure TypeScript, no n8n import; never throws, never hangs on hostile input.
  */
 import { arfFailures, isArf, isUnsubscribeRequest, parseArf } from './arf';
-import { isAutoReply, isBounceLike } from './autoreply';
+import { hasBounceHeaders, isAutoReply, isBounceLike, isHumanReply } from './autoreply';
 import { classify, isHard, smtpCommandOf } from './classify';
 import { looksLikeDsn, parseDsn } from './dsn';
 import type { DsnResult } from './dsn';
@@ -14,13 +14,17 @@ import type { MailView } from './mime';
 import { parseSes } from './ses';
 import { parseText, splitNotification, unquote } from './text';
 import type { BounceRecipient, BounceReport, RawRecipient, ReportKind } from './types';
-import { findAddresses, findReplyCode, findStatus, firstAddress, squash } from './util';
+import { findAddresses, findReplyCode, findStatus, firstAddress, parseHeaderText, squash } from './util';
 
 export * from './types';
 export { classify, isHard, REASONS } from './classify';
 
+/** Phrases of a failure notice, in English and in the languages common servers are set up in. */
 const BOUNCE_TEXT =
-	/could not be delivered|couldn't be delivered|undeliverable|undelivered|delivery (?:has )?failed|delivery to the following|failed permanently|permanent (?:error|failure)|not be delivered|unable to deliver|wasn't able to deliver|was not delivered|delivery failure|returned to sender|mail delivery failed|following address(?:es)? (?:had|failed)|did not reach|delivery problem|there was an error delivering|could not deliver|giving up|delivery status notification/i;
+	/could not be delivered|couldn't be delivered|undeliverable|undelivered|delivery (?:has )?failed|delivery to the following|failed permanently|permanent (?:error|failure)|not be delivered|unable to deliver|wasn't able to deliver|was not delivered|delivery failure|returned to sender|mail delivery failed|following address(?:es)? (?:had|failed)|did not reach|delivery problem|there was an error delivering|could not deliver|giving up|delivery status notification|konnte nicht (?:an \S{1,80} )?zugestellt werden|fehler bei der zustellung|n'a pas pu (?:être|etre) (?:remis|distribu)|no se pudo entregar|non (?:è|e') stato possibile (?:recapitare|consegnare)|kon niet worden bezorgd|n[ãa]o foi poss[íi]vel entregar/i;
+
+/** Subject of a forwarded mail, in the prefixes common mail clients write. */
+const FORWARD_SUBJECT = /^\s{0,4}(?:fwd?|wg|tr|rv|enc|doorst)\s{0,2}:/i;
 
 /** An SMTP failure reply or a delivery-failure phrase in the notification. */
 const FAILURE_SIGNAL = /(?:^|\n)\s{0,8}[45][0-5]\d[ -]\S|deferred:|\bfailed\b|could not be delivered|undeliverable|unable to deliver/i;
@@ -108,7 +112,7 @@ function dsnSource(view: MailView): string {
 	return '';
 }
 
-async function parse(raw: Buffer | Uint8Array | string): Promise<BounceReport> {
+async function parse(raw: Buffer | Uint8Array | string, depth = 0): Promise<BounceReport> {
 	const view = await readMail(raw);
 	const problems = view.problems;
 	const from = firstAddress(view.headers.get('from'));
@@ -117,8 +121,36 @@ async function parse(raw: Buffer | Uint8Array | string): Promise<BounceReport> {
 	if (from) exclude.add(from.toLowerCase());
 	if (to) exclude.add(to.toLowerCase());
 	const allText = [view.text, ...view.otherText].join('\n');
-	const split = splitNotification(unquote(allText));
+	let split = splitNotification(unquote(allText));
+	// A bounce forwarded inline by a person ("Fwd: Undeliverable: ..."): the notification is the
+	// forwarded text, not the few words written above it.
+	if (
+		FORWARD_SUBJECT.test(view.subject) &&
+		split.original &&
+		!BOUNCE_TEXT.test(split.notice.slice(0, 20000)) &&
+		BOUNCE_TEXT.test(split.original.slice(0, 20000))
+	) {
+		split = splitNotification(split.original);
+	}
 	const { notice, original: originalText } = split;
+
+	// A bounce forwarded by a person as an attachment ("FW: Mail delivery failed"): the attached
+	// message is the report. Read once, never deeper.
+	if (
+		depth === 0 &&
+		FORWARD_SUBJECT.test(view.subject) &&
+		!view.reportType &&
+		view.deliveryStatus.length === 0 &&
+		view.feedbackReports.length === 0 &&
+		view.originals.length === 1 &&
+		!BOUNCE_TEXT.test(notice.slice(0, 20000))
+	) {
+		const inner = parseHeaderText(view.originals[0]);
+		if (hasBounceHeaders(inner.get('from') ?? '', inner.get('subject') ?? '')) {
+			const report = await parse(view.originals[0], 1);
+			if (report.failures.length && (report.kind === 'failure' || report.kind === 'delay')) return report;
+		}
+	}
 
 	// Complaints.
 	if (isArf(view) || isUnsubscribeRequest(view)) {
@@ -174,6 +206,7 @@ async function parse(raw: Buffer | Uint8Array | string): Promise<BounceReport> {
 				smtpCommandOf(r.diagnostic) || (t ? smtpCommandOf(t.diagnostic) : '') || (raws.length === 1 ? smtpCommandOf(notice) : '');
 		}
 	} else {
+		const humanReply = isHumanReply(view, from);
 		const ses = parseSes(allText);
 		if (ses && ses.recipients.length) {
 			raws = ses.recipients;
@@ -183,6 +216,8 @@ async function parse(raw: Buffer | Uint8Array | string): Promise<BounceReport> {
 				kindHint = 'complaint';
 				feedbackType = ses.feedbackType;
 			}
+		} else if (humanReply) {
+			// A person answering (maybe quoting a bounce) is not a report.
 		} else if (
 			textResult.recipients.length &&
 			(isBounceLike(view, from) || BOUNCE_TEXT.test(notice.slice(0, 20000)) || failedHeader.length > 0)

@@ -70,6 +70,18 @@ const ANCHORS: RegExp[] = [
 		'i',
 	),
 	new RegExp(`(?:undeliverable|not (?:be )?delivered|failed|could not deliver|unable to deliver)\\b[^<>@]{0,30}?\\bto:?\\s{0,4}<?(${ADDR})`, 'i'),
+	// Google, Microsoft 365 and ESP wording, address without brackets: "Your message wasn't
+	// delivered to a@b because ...", "a problem delivering your message to a@b.", "unable to
+	// deliver your message to the following recipient: a@b".
+	new RegExp(
+		`(?:wasn'?t|was not|couldn'?t be|could not be|cannot be|can't be|problem|error|unable to|failed to) deliver(?:ed|ing)? (?:(?:your|the|this) (?:message|e-?mail) )?to(?: the following (?:recipients?|address(?:es)?))?:?\\s{0,4}<?(${ADDR})`,
+		'i',
+	),
+	// "Your message to a@b couldn't be delivered." / "... has been blocked."
+	new RegExp(
+		`^\\s{0,20}your (?:message|e-?mail) to <?(${ADDR})>? (?:(?:couldn'?t|could not|can ?not|can't|wasn'?t|was not) be delivered|(?:has been|was) (?:blocked|rejected|returned|refused|not delivered))`,
+		'i',
+	),
 	new RegExp(
 		`(?:could not be delivered to|not delivered to|failed to deliver to|delivery to|recipient|rcpt to|original-recipient|final-recipient|destinataire|empfänger)\\s{0,4}:?\\s{0,4}<?(?:rfc822;\\s{0,4})?<?(${ADDR})>?(?:[\\s:,.)]|$)`,
 		'i',
@@ -160,6 +172,9 @@ function hasSignal(text: string): boolean {
 	return /[245]\d\d|[245]\.\d{1,3}\.\d{1,3}|[A-Za-z]{3,}\s+[A-Za-z]{3,}/.test(text.replace(/[^\s@]{0,64}@\S{0,255}/g, ''));
 }
 
+/** A failure reply or status code; a bare number such as a size is not one. */
+const FAILURE_CODE = /(?<![\d.,])[45]\d\d(?![\d.,])|(?<![\d.])[45]\.\d/;
+
 export interface TextParseResult {
 	recipients: RawRecipient[];
 	notice: string;
@@ -197,7 +212,7 @@ export function parseText(
 	for (const b of ordered) {
 		let diag = blockText(b);
 		const stripped = diag.replace(new RegExp(b.recipient.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), '');
-		if (!hasSignal(stripped) || (single && !/[245]\d\d|[245]\.\d/.test(stripped))) {
+		if (!hasSignal(stripped) || (single && !FAILURE_CODE.test(stripped))) {
 			diag = single || !hasSignal(stripped) ? `${diag}\n${noticeFlat}` : diag;
 		}
 		const flat = squash(diag, 2000);
