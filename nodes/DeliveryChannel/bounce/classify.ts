@@ -278,6 +278,8 @@ export interface ClassifyInput {
 	diagnosticType?: string;
 	action?: string;
 	command?: string;
+	/** The report was written by a content-filtering gateway in front of the mailbox server. */
+	fromFilterGateway?: boolean;
 }
 
 function firstMatch(table: Array<[Reason, RegExp]>, text: string): Reason | undefined {
@@ -307,11 +309,16 @@ export function classify(input: ClassifyInput): Reason {
 		// "550 : User unknown" names no mailbox: the reply shape some carriers' MTAs (au/KDDI's among
 		// them) give when the recipient's own filter refuses the sender. A real unknown user is named.
 		if (/\b550 : user unknown\b/i.test(input.diagnostic.slice(0, 4000))) return 'filtered';
+		// A filtering gateway that answers "unknown user" without an addressing status code (X.1.x)
+		// reports its own refusal, not the mailbox server's directory.
+		if (input.fromFilterGateway && !sub.startsWith('1.')) return 'filtered';
 	}
 	// A header or content problem refused under an RFC 3463 policy code (x.7.x) is a policy matter.
 	if (reason === 'contenterror' && status[2] === '7' && status[3] === '.') return 'policyviolation';
 	// A transient cause reported when the queue gave up: the message expired.
 	if (expired && (reason === 'networkerror' || reason === 'systemerror')) return 'expired';
+	// Given up for good on a temporary (4xx) network problem: the sender stopped retrying.
+	if (reason === 'networkerror' && input.action === 'failed' && input.replyCode.startsWith('4')) return 'expired';
 	if (reason) return reason;
 	if (type === 'x-unix') return 'mailererror';
 	if (expired) return 'expired';

@@ -38,7 +38,18 @@ const LEADING_REPLY = /^\s{0,4}[245][0-5]\d[ -]([245]\.\d{1,3}\.\d{1,3})(?![\d.]
 /** A failing reply with its enhanced status anywhere in a text (a session transcript). */
 const FAILING_REPLY = /(?<![\d.])([45][0-5]\d)[ -]([45]\.\d{1,3}\.\d{1,3})(?![\d.])/;
 
-function finish(raw: RawRecipient, fallbackDiag: string): BounceRecipient {
+/**
+ * Content-filtering gateways (appliances and services in front of a mailbox server) identify
+ * themselves in the report's own headers.
+ */
+const FILTER_GATEWAY = /surfcontrol|\bmcafee\b|mxlogic/i;
+
+function writtenByFilterGateway(view: MailView): boolean {
+	const own = [view.headers.get('x-mailer'), view.headers.get('x-nai-header'), view.headers.get('message-id'), view.headers.getAll('received')[0]];
+	return own.some((value) => value !== undefined && FILTER_GATEWAY.test(value.slice(0, 500)));
+}
+
+function finish(raw: RawRecipient, fallbackDiag: string, fromFilterGateway = false): BounceRecipient {
 	let diagnostic = raw.diagnostic || '';
 	let replyCode = raw.replyCode || findReplyCode(diagnostic) || findReplyCode(fallbackDiag);
 	let status = raw.status || findStatus(diagnostic);
@@ -69,6 +80,7 @@ function finish(raw: RawRecipient, fallbackDiag: string): BounceRecipient {
 		diagnosticType: raw.diagnosticType,
 		action: raw.action,
 		command: raw.command,
+		fromFilterGateway,
 	});
 	if (!diagnostic) diagnostic = squash(fallbackDiag, 500);
 	const out: BounceRecipient = {
@@ -248,7 +260,8 @@ async function parse(raw: Buffer | Uint8Array | string, depth = 0): Promise<Boun
 		kind = 'complaint';
 	} else if (raws.length) {
 		const fallback = raws.length === 1 ? squash(notice, 3000) : '';
-		failures = select(raws.map((r) => finish(r, fallback)));
+		const gateway = writtenByFilterGateway(view);
+		failures = select(raws.map((r) => finish(r, fallback, gateway)));
 		kind = kindOf(failures);
 	} else if (isAutoReply(view, from)) {
 		failures = from

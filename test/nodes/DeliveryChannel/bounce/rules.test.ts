@@ -128,6 +128,18 @@ describe('precedence rules', () => {
 		expect(c('550 <someone@b.example>: User unknown', '', '550')).toBe('userunknown');
 	});
 
+	it('reads "unknown user" from a filtering gateway without an addressing code as the filter', () => {
+		expect(classify({ diagnostic: '550 Unknown user', status: '', replyCode: '550', fromFilterGateway: true })).toBe('filtered');
+		expect(classify({ diagnostic: '550 5.5.0 unknown user', status: '5.5.0', replyCode: '550', fromFilterGateway: true })).toBe('filtered');
+		expect(classify({ diagnostic: '550 5.1.1 Unknown user', status: '5.1.1', replyCode: '550', fromFilterGateway: true })).toBe('userunknown');
+		expect(c('550 Unknown user', '', '550')).toBe('userunknown');
+	});
+
+	it('says expired when a message failed for good on a temporary network problem', () => {
+		expect(c('421 Host not reachable', '', '421', { action: 'failed' })).toBe('expired');
+		expect(c('421 Host not reachable', '', '421', { action: 'delayed' })).toBe('networkerror');
+	});
+
 	it('makes a generic refusal at the greeting a blocked client', () => {
 		expect(c('SMTP error from remote mail server after initial connection: 554 go away', '', '554')).toBe('blocked');
 		expect(c('SMTP error from remote mail server after RCPT TO:<a@b.example>: 554 go away', '', '554')).toBe('rejected');
@@ -421,5 +433,28 @@ ${'body\n'.repeat(300)}
 		expect(r.failures[0]).toMatchObject({ recipient: 'gone@dest.example', status: '5.1.1', reason: 'userunknown' });
 		expect(r.original.messageId).toBe('<orig-1@sender.example>');
 		expect(r.original.subject).toBe('Offer');
+	});
+});
+
+describe('filtering gateways', () => {
+	const mail = (mailer: string) =>
+		crlf(`From: MAILER-DAEMON@gw.example.net
+To: sender@example.com
+Subject: Undeliverable mail
+X-Mailer: ${mailer}
+Date: Mon, 23 Nov 2026 10:00:00 +0000
+Message-ID: <gw-1@gw.example.net>
+
+Your message could not be delivered to the following recipient:
+
+  someone@example.org
+  550 Unknown user someone@example.org
+`);
+
+	it('recognises a gateway by its own headers', async () => {
+		const gateway = await parseBounce(mail('SurfControl E-mail Filter'));
+		expect(gateway.failures.map((f) => [f.recipient, f.reason, f.hard])).toEqual([['someone@example.org', 'filtered', false]]);
+		const plain = await parseBounce(mail('Some MTA 1.0'));
+		expect(plain.failures.map((f) => [f.recipient, f.reason, f.hard])).toEqual([['someone@example.org', 'userunknown', true]]);
 	});
 });
