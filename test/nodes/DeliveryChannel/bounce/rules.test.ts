@@ -11,6 +11,24 @@ const c = (diagnostic: string, status = '', replyCode = '', extra: { action?: st
 
 const crlf = (s: string) => s.replace(/\n/g, '\r\n');
 
+/** A minimal RFC 3464 report from relay.example carrying the given per-recipient fields. */
+const dsnReport = (recipientFields: string) =>
+	crlf(`From: MAILER-DAEMON@relay.example
+To: a@sender.example
+Subject: Undelivered Mail
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="X"
+
+--X
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; relay.example
+
+${recipientFields}
+
+--X--
+`);
+
 describe('phrase rules', () => {
 	it.each([
 		['530 Remote host does not support TLS', 'failedstarttls'],
@@ -193,47 +211,19 @@ Final-Recipient: rfc822; nobody@dest.example
 	});
 
 	it("prefers the remote server's reply code to the DSN Status field", async () => {
-		const mail = crlf(`From: MAILER-DAEMON@relay.example
-To: a@sender.example
-Subject: Undelivered Mail
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="X"
-
---X
-Content-Type: message/delivery-status
-
-Reporting-MTA: dns; relay.example
-
-Final-Recipient: rfc822; full@dest.example
+		const mail = dsnReport(`Final-Recipient: rfc822; full@dest.example
 Action: failed
 Status: 5.1.1
-Diagnostic-Code: smtp; 552 5.2.2 Mailbox over quota
-
---X--
-`);
+Diagnostic-Code: smtp; 552 5.2.2 Mailbox over quota`);
 		const r = await parseBounce(mail);
 		expect(r.failures[0]).toMatchObject({ status: '5.2.2', replyCode: '552', reason: 'mailboxfull', hard: false });
 	});
 
 	it('keeps a specific DSN Status when the reply only gives x.0.0', async () => {
-		const mail = crlf(`From: MAILER-DAEMON@relay.example
-To: a@sender.example
-Subject: Undelivered Mail
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="X"
-
---X
-Content-Type: message/delivery-status
-
-Reporting-MTA: dns; relay.example
-
-Final-Recipient: rfc822; gone@dest.example
+		const mail = dsnReport(`Final-Recipient: rfc822; gone@dest.example
 Action: failed
 Status: 5.1.1
-Diagnostic-Code: smtp; 550 5.0.0 Recipient unknown here
-
---X--
-`);
+Diagnostic-Code: smtp; 550 5.0.0 Recipient unknown here`);
 		const r = await parseBounce(mail);
 		expect(r.failures[0]).toMatchObject({ status: '5.1.1', reason: 'userunknown', hard: true });
 	});
