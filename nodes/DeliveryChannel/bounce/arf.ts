@@ -52,8 +52,14 @@ export function parseArf(view: MailView): ArfResult {
 	return result;
 }
 
-export function arfFailures(arf: ArfResult, fallbackRecipient: string): BounceRecipient[] {
-	const recipients = arf.recipients.length > 0 ? arf.recipients : fallbackRecipient ? [fallbackRecipient] : [];
+/**
+ * One complaint per complaining recipient. Feedback providers often redact the recipient (privacy);
+ * a real feedback report without one is still a complaint, about the original message, with
+ * recipient '' when `keepUnnamed` is set.
+ */
+export function arfFailures(arf: ArfResult, fallbackRecipient: string, keepUnnamed = false): BounceRecipient[] {
+	const recipients =
+		arf.recipients.length > 0 ? arf.recipients : fallbackRecipient ? [fallbackRecipient] : keepUnnamed ? [''] : [];
 	return recipients.map((recipient) => ({
 		recipient,
 		action: 'complaint' as const,

@@ -109,11 +109,11 @@ const STRONG: Array<[Reason, RegExp]> = [
 	],
 	[
 		'norelaying',
-		/relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited|disallowed|refused)|not permitted to relay|(?:unable|not allowed|cannot) to relay|we do not relay|no relaying|relay not permitted|not (?:a )?gateway|open relay|relay access|email address is not verified|identities failed the check/i,
+		/relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited|disallowed|refused)|not permitted to relay|(?:unable|not allowed|cannot) to relay|we do not relay|no relaying|relay not permitted|not (?:a )?gateway|insecure (?:mail )?relay|relay access|email address is not verified|identities failed the check/i,
 	],
 	// A DNS blocklist named in the reply ("blocked using Example Reputation") is a block, even when
 	// the list's name says reputation.
-	['blocked', /blocked using\b|found on (?:one or more )?dnsbls?\b|listed (?:at|on|in) (?:the )?dnsbl/i],
+	['blocked', /blocked using\b|found on (?:one or more )?dnsbls?\b|listed (?:at|on|in) (?:the )?dnsbl|(?:which|that) is an open relay|(?:listed|known) as an open relay/i],
 	['badreputation', /reputation|sender score|poor (?:sending )?history/i],
 	[
 		'speeding',
@@ -163,8 +163,8 @@ const WEAK: Array<[Reason, RegExp]> = [
 ];
 
 /** Replies given after the message data was sent: a "user unknown" there is a content filter. */
-const AFTER_DATA = /after end of data|end of data command|in reply to (?:end of )?data|final data|smtp command:? data|after data\b/i;
-const AFTER_RCPT = /after rcpt to|in reply to rcpt to|rcpt to command|after recipient/i;
+const AFTER_DATA = /after end of data|end of data command|in reply to (?:end of )?data|final data|smtp command:? data|after data\b|\[data\]/i;
+const AFTER_RCPT = /after rcpt(?: to|\b command)|in reply to rcpt to|rcpt to command|after recipient|\[rcpt_to\]|\bsmtp:rcpt\b/i;
 const AFTER_MAIL = /after mail from|in reply to mail from|mail from command/i;
 const AFTER_CONNECT = /after initial connection|in reply to (?:the )?(?:initial )?(?:greeting|banner|connect)|(?:smtp )?greeting (?:failure|rejected)|after connect(?:ing)?\b/i;
 
@@ -278,6 +278,8 @@ export interface ClassifyInput {
 	diagnosticType?: string;
 	action?: string;
 	command?: string;
+	/** The words after the code in the DSN Status field ("5.2.1 (mailbox disabled)"), if any. */
+	statusText?: string;
 	/** The report was written by a content-filtering gateway in front of the mailbox server. */
 	fromFilterGateway?: boolean;
 }
@@ -286,6 +288,9 @@ function firstMatch(table: Array<[Reason, RegExp]>, text: string): Reason | unde
 	for (const [reason, re] of table) if (re.test(text)) return reason;
 	return undefined;
 }
+
+/** A mailbox that exists but is switched off. */
+const DISABLED = /\b(?:disabled|inactive|suspended|deactivated)\b/i;
 
 /** Status codes that are specific enough to override the wording of the reply. */
 const DECISIVE_STATUS = new Set(['2.2', '2.3', '1.6', '7.13', '7.25', '7.26', '7.27', '7.509']);
@@ -312,6 +317,9 @@ export function classify(input: ClassifyInput): Reason {
 		// A filtering gateway that answers "unknown user" without an addressing status code (X.1.x)
 		// reports its own refusal, not the mailbox server's directory.
 		if (input.fromFilterGateway && !sub.startsWith('1.')) return 'filtered';
+		// X.2.x speaks of a mailbox that exists (disabled, full, over a limit). Under it "user
+		// unknown" is only the directory's answer when given to RCPT TO; otherwise it is a refusal.
+		if ((sub.startsWith('2.') || sub.startsWith('3.')) && command !== 'RCPT') return DISABLED.test(diag) || DISABLED.test(input.statusText ?? '') ? 'suspend' : 'filtered';
 	}
 	// A header or content problem refused under an RFC 3463 policy code (x.7.x) is a policy matter.
 	if (reason === 'contenterror' && status[2] === '7' && status[3] === '.') return 'policyviolation';

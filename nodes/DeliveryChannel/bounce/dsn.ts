@@ -141,7 +141,12 @@ export function parseDsn(text: string): DsnResult {
 				if (!r && RECIPIENT_FIELDS.has(f.key)) r = start();
 				if (!r) break;
 				if (f.key === 'action') r.action = normaliseAction(f.value);
-				else if (f.key === 'status') r.status = (/[245]\.\d{1,3}\.\d{1,3}/.exec(f.value) ?? [''])[0];
+				else if (f.key === 'status') {
+					const m = /[245]\.\d{1,3}\.\d{1,3}/.exec(f.value);
+					r.status = m ? m[0] : '';
+					const rest = m ? f.value.slice(m.index + m[0].length).trim().slice(0, 200) : '';
+					if (rest) r.statusText = rest;
+				}
 				else if (f.key === 'diagnostic-code') {
 					const tv = typedValue(f.value);
 					r.diagnosticType = tv.type;

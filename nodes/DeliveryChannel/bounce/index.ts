@@ -80,6 +80,7 @@ function finish(raw: RawRecipient, fallbackDiag: string, fromFilterGateway = fal
 		diagnosticType: raw.diagnosticType,
 		action: raw.action,
 		command: raw.command,
+		statusText: raw.statusText,
 		fromFilterGateway,
 	});
 	if (!diagnostic) diagnostic = squash(fallbackDiag, 500);
@@ -166,10 +167,11 @@ async function parse(raw: Buffer | Uint8Array | string, depth = 0): Promise<Boun
 
 	// Complaints.
 	if (isArf(view) || isUnsubscribeRequest(view)) {
-		const arf = isArf(view)
+		const feedbackReport = isArf(view);
+		const arf = feedbackReport
 			? parseArf(view)
 			: { feedbackType: 'opt-out', recipients: from ? [from] : [], arrivalDate: undefined };
-		const failures = arfFailures(arf, '');
+		const failures = arfFailures(arf, '', feedbackReport);
 		const original = extractOriginal({
 			view,
 			originalText,

@@ -25,18 +25,41 @@ function str(v: unknown): string {
 	return typeof v === 'string' ? v : '';
 }
 
-export function parseSes(text: string): SesResult | undefined {
-	const head = text.slice(0, 128 * 1024);
-	const start = head.search(/\{\s{0,5}"(?:notificationType|eventType)"/);
-	if (start < 0) return undefined;
-	const end = head.lastIndexOf('}');
-	if (end <= start) return undefined;
-	let data: Json;
-	try {
-		data = obj(JSON.parse(head.slice(start, end + 1).replace(/\r?\n/g, '')));
-	} catch {
-		return undefined;
+/** JSON.parse of a body whose long lines a mail system may have folded ("\n " inserted). */
+function parseFolded(json: string): Json | undefined {
+	for (const unfolded of [json.replace(/\r?\n /g, ''), json.replace(/\r?\n/g, '')]) {
+		try {
+			return obj(JSON.parse(unfolded));
+		} catch {
+			// try the next way of unfolding
+		}
 	}
+	return undefined;
+}
+
+/** The SES event in a mail: bare, or as the "Message" string of an SNS notification envelope. */
+function sesEvent(head: string): Json | undefined {
+	const sns = head.search(/\{\s{0,5}"Type"\s{0,5}:\s{0,5}"Notification"/);
+	const end = head.lastIndexOf('}');
+	if (sns >= 0 && end > sns) {
+		const envelope = parseFolded(head.slice(sns, end + 1));
+		const message = envelope && str(envelope.Message);
+		if (message) {
+			try {
+				return obj(JSON.parse(message));
+			} catch {
+				return undefined;
+			}
+		}
+	}
+	const start = head.search(/\{\s{0,5}"(?:notificationType|eventType)"/);
+	if (start < 0 || end <= start) return undefined;
+	return parseFolded(head.slice(start, end + 1));
+}
+
+export function parseSes(text: string): SesResult | undefined {
+	const data = sesEvent(text.slice(0, 128 * 1024));
+	if (!data) return undefined;
 	const kind = str(data.notificationType || data.eventType).toLowerCase();
 	const mail = obj(data.mail);
 	const common = obj(mail.commonHeaders);

@@ -175,6 +175,19 @@ function hasSignal(text: string): boolean {
 /** A failure reply or status code; a bare number such as a size is not one. */
 const FAILURE_CODE = /(?<![\d.,])[45]\d\d(?![\d.,])|(?<![\d.])[45]\.\d/;
 
+const PROTOCOL_ERROR = /\.{3}\s{0,4}remote protocol error\b/i;
+
+/** The "<<< reply" lines of a Sendmail transcript right above line `at` (at most 5), joined. */
+function transcriptRepliesBefore(lines: string[], at: number): string {
+	const replies: string[] = [];
+	for (let i = at - 1; i >= 0 && i >= at - 5; i--) {
+		const m = /^\s{0,4}<<<\s?(.*)$/.exec(lines[i]);
+		if (!m) break;
+		replies.unshift(m[1].trim());
+	}
+	return replies.join(' ');
+}
+
 export interface TextParseResult {
 	recipients: RawRecipient[];
 	notice: string;
@@ -209,8 +222,16 @@ export function parseText(
 		ordered.push(...blocks);
 	}
 	const single = ordered.length === 1;
+	const noticeLines = blocks.some((b) => PROTOCOL_ERROR.test(b.lines[0] ?? '')) ? splitLines(notice, MAX_LINES) : [];
 	for (const b of ordered) {
 		let diag = blockText(b);
+		// Sendmail's "<addr>... Remote protocol error": the remote server's unexpected reply is the
+		// transcript line ("<<< 550 ...") just above; it says what went wrong.
+		if (noticeLines.length && PROTOCOL_ERROR.test(b.lines[0] ?? '')) {
+			// The lines after it are Sendmail's notes on other hosts tried, not this reply.
+			const replies = transcriptRepliesBefore(noticeLines, b.line);
+			if (replies) diag = `${replies}\n${b.lines[0].trim()}`;
+		}
 		const stripped = diag.replace(new RegExp(b.recipient.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), '');
 		if (!hasSignal(stripped) || (single && !FAILURE_CODE.test(stripped))) {
 			diag = single || !hasSignal(stripped) ? `${diag}\n${noticeFlat}` : diag;

@@ -72,6 +72,8 @@ export interface RawRecipient {
 	recipient: string;
 	action?: RecipientAction;
 	status?: string;
+	/** Words after the code in the Status field, e.g. "(mailbox disabled, not accepting messages)". */
+	statusText?: string;
 	replyCode?: string;
 	diagnostic: string;
 	/** Diagnostic type such as 'smtp' or 'x-unix' from a Diagnostic-Code field. */

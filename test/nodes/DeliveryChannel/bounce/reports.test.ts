@@ -139,6 +139,34 @@ describe('parseBounce', () => {
 		expect(r.original.messageId).toBe('<campaign-43@sender.example>');
 	});
 
+	it('keeps a complaint whose provider removed the recipient, linked to the original message', async () => {
+		const redacted = ARF_MAIL.replace('Original-Rcpt-To: <reader@isp.example>\r\n', '').replace('To: reader@isp.example', 'To: "undisclosed"');
+		const r = await parseBounce(redacted);
+		expect(r.kind).toBe('complaint');
+		expect(r.failures).toEqual([expect.objectContaining({ recipient: '', action: 'complaint', reason: 'feedback', feedbackType: 'abuse' })]);
+		expect(r.original.messageId).toBe('<campaign-43@sender.example>');
+	});
+
+	it('reads an Amazon SES bounce inside an SNS notification whose long line was folded', async () => {
+		const event = JSON.stringify({
+			notificationType: 'Bounce',
+			bounce: {
+				bounceType: 'Permanent',
+				bounceSubType: 'General',
+				bouncedRecipients: [{ emailAddress: 'gone@client.example', action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown' }],
+				timestamp: '2024-06-04T10:00:00.000Z',
+			},
+			mail: { commonHeaders: { messageId: '<campaign-45@sender.example>', subject: 'Our offer' } },
+		});
+		const envelope = `{\n  "Type" : "Notification",\n  "MessageId" : "0f1e",\n  "Message" : ${JSON.stringify(event)},\n  "Timestamp" : "2024-06-04T10:00:01.000Z"\n}`;
+		// a mail system folded the long line: a line break and a space inside the JSON string
+		const folded = envelope.replace(/(.{76})/, '$1\n ');
+		const mail = crlf(`From: SES <no-reply@sns.amazonaws.com>\nTo: sales@sender.example\nSubject: AWS Notification Message\nContent-Type: text/plain; charset=UTF-8\n\n${folded}\n`);
+		const r = await parseBounce(mail);
+		expect(r.kind).toBe('failure');
+		expect(r.failures).toEqual([expect.objectContaining({ recipient: 'gone@client.example', status: '5.1.1', reason: 'userunknown', hard: true })]);
+	});
+
 	it('reads an auto-reply and links it by In-Reply-To', async () => {
 		const r = await parseBounce(VACATION);
 		expect(r.kind).toBe('autoreply');

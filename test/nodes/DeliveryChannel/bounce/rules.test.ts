@@ -153,6 +153,23 @@ describe('precedence rules', () => {
 		expect(c('550 Unknown user', '', '550')).toBe('userunknown');
 	});
 
+	it('reads "user unknown" under a mailbox-status code (x.2.x) or a system code (x.3.x) as a refusal unless given to RCPT TO', () => {
+		expect(c('550 5.2.1 <a@b.example>... User Unknown', '5.2.1', '550')).toBe('filtered');
+		expect(c('550 5.3.0 Other mail system problem: Unknown user', '5.3.0', '550')).toBe('filtered');
+		// the mailbox is disabled: suspended, said in the diagnostic or in the Status field's words
+		expect(c('550 5.2.1 User unknown, mailbox disabled', '5.2.1', '550')).toBe('suspend');
+		expect(
+			classify({ diagnostic: '550 5.2.1 User Unknown', status: '5.2.1', replyCode: '550', statusText: '(mailbox disabled, not accepting messages)' }),
+		).toBe('suspend');
+		// the directory's answer to RCPT TO, whatever the code
+		expect(c('550 5.2.1 User Unknown (in reply to RCPT TO command)', '5.2.1', '550')).toBe('userunknown');
+		expect(c('Remote host said: 550 5.2.1 <a@b.example>... User Unknown [RCPT_TO]', '5.2.1', '550')).toBe('userunknown');
+		expect(c('SMTP error from remote server after RCPT command: 5.2.1 User Unknown', '5.2.1')).toBe('userunknown');
+		// an addressing code (x.1.x) or no code keeps the plain reading
+		expect(c('550 5.1.1 User Unknown', '5.1.1', '550')).toBe('userunknown');
+		expect(c('550 User unknown', '', '550')).toBe('userunknown');
+	});
+
 	it('says expired when a message failed for good on a temporary network problem', () => {
 		expect(c('421 Host not reachable', '', '421', { action: 'failed' })).toBe('expired');
 		expect(c('421 Host not reachable', '', '421', { action: 'delayed' })).toBe('networkerror');
@@ -174,6 +191,10 @@ describe('smtpCommandOf', () => {
 		['SMTP error from remote mail server after MAIL FROM:<a@b.example> SIZE=10: 450 later', 'MAIL'],
 		['SMTP error from remote mail server after end of data: 550 spam', 'DATA'],
 		['SMTP error from remote mail server after initial connection: 554 no', 'CONN'],
+		['SMTP error from remote server after RCPT command: host: mx.b.example 550 no', 'RCPT'],
+		['Remote host said: 550 no such user [RCPT_TO]', 'RCPT'],
+		['Technical details: SMTP:RCPT host 192.0.2.8: 553 no', 'RCPT'],
+		['Remote host said: 554 spam [DATA]', 'DATA'],
 		['550 no such user', ''],
 	])('%s → %s', (text, command) => {
 		expect(smtpCommandOf(text)).toBe(command);
@@ -307,6 +328,32 @@ This address has been ignored.
 });
 
 describe('structure: odd but real layouts', () => {
+	it("reads a Sendmail \"Remote protocol error\" by the remote reply above it in the transcript", async () => {
+		const mail = (reply: string) =>
+			crlf(`From: Mail Delivery Subsystem <MAILER-DAEMON@out.sender.example>
+To: rep@sender.example
+Subject: Returned mail: Remote protocol error
+
+   ----- Transcript of session follows -----
+While talking to mx.dest.example:
+>>> MAIL From:<rep@sender.example>
+<<< ${reply}
+554 <lead@dest.example>... Remote protocol error
+550 backup.dest.example (smtp)... 550 Host unknown
+
+   ----- Unsent message follows -----
+From: rep@sender.example
+To: lead@dest.example
+Subject: Hello
+
+Hi
+`);
+		const relay = await parseBounce(mail('550 Relaying denied for this client'));
+		expect(relay.failures).toEqual([expect.objectContaining({ recipient: 'lead@dest.example', reason: 'norelaying', hard: false, replyCode: '550' })]);
+		const listed = await parseBounce(mail('501 <rep@sender.example>... no access from mail server [192.0.2.9] which is an open relay.'));
+		expect(listed.failures).toEqual([expect.objectContaining({ recipient: 'lead@dest.example', reason: 'blocked', hard: false })]);
+	});
+
 	it('gives the status of an address-less DSN block (delivery to a file) to the one named recipient', async () => {
 		const mail = crlf(`From: Mail Delivery System <Mailer-Daemon@store.example>
 To: a@sender.example
