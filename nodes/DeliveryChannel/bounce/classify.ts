@@ -97,7 +97,7 @@ const STRONG: Array<[Reason, RegExp]> = [
 	['networkerror', /dns error|temporary (?:dns|lookup) failure|name server timeout|too many hops|mail loop|routing loop|loops? (?:back|detected)|hop count/i],
 	[
 		'hostunknown',
-		/host (?:or domain name )?(?:not found|unknown)|unknown host|domain (?:name )?(?:not found|does not exist|unknown|is not reachable)|no such domain|unrouteable (?:mail )?domain|unknown domain|name service error|host not found|(?:couldn'?t|could not|cannot|can't) find any host|no (?:mx|mail exchanger|dns|a) (?:or a )?records? for|no mx for|invalid domain|domain (?:is )?(?:not valid|invalid)|non-?existent (?:domain|host)|no such host|unable to resolve|recipient domain .{0,40}not (?:found|exist)|domain lookup failed|\bnxdomain\b|address resolution failed|illegal host ?name|bad destination host|\b[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,6} does not exist/i,
+		/host (?:or domain name )?(?:not found|unknown)|unknown host|(?:account|address) or domain may not exist|domain (?:name )?(?:not found|does not exist|unknown|is not reachable)|no such domain|unrouteable (?:mail )?domain|unknown domain|name service error|host not found|(?:couldn'?t|could not|cannot|can't) find any host|no (?:mx|mail exchanger|dns|a) (?:or a )?records? for|no mx for|invalid domain|domain (?:is )?(?:not valid|invalid)|non-?existent (?:domain|host)|no such host|unable to resolve|recipient domain .{0,40}not (?:found|exist)|domain lookup failed|\bnxdomain\b|address resolution failed|illegal host ?name|bad destination host|\b[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,6} does not exist/i,
 	],
 	[
 		'userunknown',

@@ -9,6 +9,7 @@ import { classify, isHard, smtpCommandOf } from './classify';
 import { looksLikeDsn, parseDsn } from './dsn';
 import type { DsnResult } from './dsn';
 import { extractOriginal } from './link';
+import { MAX_MBOX_MESSAGES, splitMbox } from './mbox';
 import { readMail } from './mime';
 import type { MailView } from './mime';
 import { parseSes } from './ses';
@@ -311,8 +312,43 @@ async function parse(raw: Buffer | Uint8Array | string, depth = 0): Promise<Boun
 }
 
 /** Parse one raw mail. Never rejects: bad input gives kind 'not-a-report' with `problems`. */
+/** Report kinds from the most to the least telling, to sum up a mailbox file of several. */
+const KIND_RANK: ReportKind[] = ['failure', 'delay', 'complaint', 'autoreply', 'delivered', 'not-a-report'];
+
+/** One report for a mailbox file: every message's entries in file order. */
+function mergeReports(reports: BounceReport[], truncated: boolean): BounceReport {
+	const kind = KIND_RANK.find((k) => reports.some((r) => r.kind === k)) ?? 'not-a-report';
+	const lead = reports.find((r) => r.kind === kind) ?? reports[0];
+	const problems = reports.flatMap((r) => r.problems ?? []).slice(0, 50);
+	if (truncated) problems.push(`mailbox file: only the first ${MAX_MBOX_MESSAGES} messages were read`);
+	return {
+		kind,
+		failures: reports.flatMap((r) => r.failures),
+		original: lead.original,
+		reportingMta: lead.reportingMta,
+		arrivalDate: lead.arrivalDate,
+		problems: problems.length ? problems : undefined,
+	};
+}
+
+/**
+ * Read one raw email. A mailbox file (mbox) holding several reports is read message by message
+ * and summed up in one report whose entries keep the file's order.
+ */
 export async function parseBounce(raw: Buffer | Uint8Array | string): Promise<BounceReport> {
 	try {
+		const startsLikeMbox = typeof raw === 'string' ? raw.startsWith('From ') : raw.length > 5 && Buffer.from(raw.subarray(0, 5)).toString('latin1') === 'From ';
+		if (startsLikeMbox) {
+			const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+			const { messages, truncated } = splitMbox(bytes);
+			if (messages.length > 1) {
+				const reports: BounceReport[] = [];
+				for (const message of messages) reports.push(await parse(message));
+				// A From line also opens the returned original that some servers quote in a bounce:
+				// the file is several messages only when more than one of them is a report.
+				if (reports.filter((r) => r.kind !== 'not-a-report').length > 1) return mergeReports(reports, truncated);
+			}
+		}
 		return await parse(raw);
 	} catch (error) {
 		return emptyReport([`internal error: ${String((error as Error)?.message ?? error)}`.slice(0, 300)]);

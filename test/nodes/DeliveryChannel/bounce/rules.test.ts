@@ -44,6 +44,7 @@ describe('phrase rules', () => {
 		['450 service permits 1 unverifiable sending IPs', 'requireptr'],
 		['Sorry, you are sending from an address that has been blacklisted', 'rejected'],
 		['421 Host not reachable', 'networkerror'],
+		['Delivery to a@b.example failed. The address or domain may not exist, or it may be on a blocklist.', 'hostunknown'],
 		['Unable to deliver message after multiple retries, giving up.', 'expired'],
 		['553 malformed address: <x> may not follow <y>', 'syntaxerror'],
 		['451 4.3.0 LDAP lookup failed, try again later', 'systemerror'],
