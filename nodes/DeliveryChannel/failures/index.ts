@@ -43,7 +43,7 @@ export async function failuresFromReport(
 	return relevant.map((entry) => {
 		const failure: FailedDelivery = {
 			channel,
-			recipient: entry.recipient,
+			recipient: entry.recipient || onlyRecipient(message),
 			action: entry.action,
 			kind: KIND_BY_ACTION[entry.action]!,
 			hard: entry.hard,
@@ -61,6 +61,15 @@ export async function failuresFromReport(
 		if (entry.feedbackType) failure.feedbackType = entry.feedbackType;
 		return failure;
 	});
+}
+
+/**
+ * A complaint whose provider removed the recipient (many do, for privacy) is about the sent
+ * message: when that message went to one address, that address complained. '' otherwise.
+ */
+function onlyRecipient(message: IDataObject): string {
+	const to = message.to;
+	return Array.isArray(to) && to.length === 1 && typeof to[0] === 'string' ? to[0] : '';
 }
 
 async function linkReport(

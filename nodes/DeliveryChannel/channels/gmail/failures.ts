@@ -8,6 +8,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { parseBounce } from '../../bounce';
 import type { OriginalLink } from '../../bounce/types';
+import { findAddresses } from '../../bounce/util';
 import { failuresFromReport, matchesQuery, type SentMessageResolver } from '../../failures';
 import type { FailedDelivery, FailedDeliveryQuery } from '../types';
 import { UNITS, type GmailApi } from './api';
@@ -152,10 +153,12 @@ export class GmailFailureFinder {
 					options,
 				),
 		);
+		const sentTo = findAddresses(headerValue(message, 'To') ?? '');
 		const found: IDataObject = {
 			messageId: headerValue(message, 'Message-ID'),
 			subject: headerValue(message, 'Subject'),
 			from: headerValue(message, 'From'),
+			to: sentTo.length ? sentTo : undefined,
 			sentAt: isoFromInternalDate(message.internalDate),
 			gmailMessageId: message.id ?? id,
 			gmailThreadId: message.threadId ?? undefined,
