@@ -1,11 +1,22 @@
 /**
- * Reads node parameters per item, but resolves a parameter that holds no expression only once per
- * execution: its value is the same for every item, and n8n's per-call work (expression engine,
- * schema validation, resource locator extraction) is the largest cost of sending a big batch.
+ * Reads node parameters per item, cheaply where n8n's answer is known in advance:
+ * - a parameter that holds no expression is resolved once per execution (the same for every item);
+ * - a text made only of plain text and references to fields of the current item, such as
+ *   `={{ $json.email }}` or `=Hello {{ $json["first name"] }}`, is filled in from the item directly
+ *   when every referenced field holds a string: n8n's expression engine would return exactly that
+ *   text. Anything else (another value type, a missing field, any other expression) goes to n8n.
+ * n8n's per-call work (expression engine, schema validation, resource locator extraction) is the
+ * largest cost of sending a big batch.
  */
-import type { IExecuteFunctions, IGetNodeParameterOptions, NodeParameterValueType } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, IGetNodeParameterOptions, NodeParameterValueType } from 'n8n-workflow';
 
-const staticValues = new WeakMap<IExecuteFunctions, Map<string, unknown>>();
+/** Per execution: values of parameters without expressions, and the compiled field templates. */
+interface ParameterCache {
+	values: Map<string, unknown>;
+	templates: Map<string, FieldTemplate | null>;
+}
+
+const caches = new WeakMap<IExecuteFunctions, ParameterCache>();
 
 /** Whether a raw parameter value contains an n8n expression anywhere (strings starting with "="). */
 export function containsExpression(value: unknown, depth = 0): boolean {
@@ -15,6 +26,80 @@ export function containsExpression(value: unknown, depth = 0): boolean {
 	return Object.values(value).some((entry) => containsExpression(entry, depth + 1));
 }
 
+/** Plain text pieces and field paths, alternating: text, path, text, path, ..., text. */
+export interface FieldTemplate {
+	texts: string[];
+	paths: string[][];
+}
+
+/** `$json.a.b`, `$json["a b"]`, `$json['a'].b` → ['a', 'b'] / ['a b'] / ['a', 'b']; else undefined. */
+function fieldPath(expression: string): string[] | undefined {
+	const source = expression.trim();
+	if (!source.startsWith('$json')) return undefined;
+	const path: string[] = [];
+	let rest = source.slice(5);
+	if (!rest) return undefined; // all of $json is an object, not a string
+	while (rest) {
+		const dotted = /^\.([A-Za-z_$][A-Za-z0-9_$]*)/.exec(rest);
+		if (dotted) {
+			path.push(dotted[1]);
+			rest = rest.slice(dotted[0].length);
+			continue;
+		}
+		// A quoted key without quotes, backslashes or line breaks inside.
+		const bracketed = /^\[\s*(?:"([^"\\\n\r]*)"|'([^'\\\n\r]*)')\s*\]/.exec(rest);
+		if (bracketed) {
+			path.push(bracketed[1] ?? bracketed[2]);
+			rest = rest.slice(bracketed[0].length);
+			continue;
+		}
+		return undefined;
+	}
+	return path.length <= 10 ? path : undefined;
+}
+
+/**
+ * Compiles `=text {{ $json.field }} text ...` into a template; undefined for anything else,
+ * including any other expression, braces or backslashes in the plain text, and more than 20 fields.
+ */
+export function compileFieldTemplate(raw: unknown): FieldTemplate | undefined {
+	if (typeof raw !== 'string' || !raw.startsWith('=') || raw.length > 10_000) return undefined;
+	const source = raw.slice(1);
+	const texts: string[] = [];
+	const paths: string[][] = [];
+	let at = 0;
+	while (at <= source.length) {
+		const open = source.indexOf('{{', at);
+		const text = source.slice(at, open < 0 ? source.length : open);
+		if (/[{}\\]/.test(text)) return undefined;
+		texts.push(text);
+		if (open < 0) break;
+		const close = source.indexOf('}}', open + 2);
+		if (close < 0) return undefined;
+		const path = fieldPath(source.slice(open + 2, close));
+		if (!path || paths.length >= 20) return undefined;
+		paths.push(path);
+		at = close + 2;
+	}
+	return paths.length > 0 ? { texts, paths } : undefined;
+}
+
+/** Fills a template from an item's JSON; undefined unless every field holds a string. */
+export function fillFieldTemplate(template: FieldTemplate, json: IDataObject | undefined): string | undefined {
+	if (!json) return undefined;
+	let out = template.texts[0];
+	for (let i = 0; i < template.paths.length; i++) {
+		let value: unknown = json;
+		for (const key of template.paths[i]) {
+			if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.prototype.hasOwnProperty.call(value, key)) return undefined;
+			value = (value as IDataObject)[key];
+		}
+		if (typeof value !== 'string') return undefined;
+		out += value + template.texts[i + 1];
+	}
+	return out;
+}
+
 export function itemParameter(
 	context: IExecuteFunctions,
 	name: string,
@@ -22,15 +107,27 @@ export function itemParameter(
 	fallback: NodeParameterValueType | object,
 	options?: IGetNodeParameterOptions,
 ): unknown {
-	let cache = staticValues.get(context);
+	let cache = caches.get(context);
 	if (!cache) {
-		cache = new Map();
-		staticValues.set(context, cache);
+		cache = { values: new Map(), templates: new Map() };
+		caches.set(context, cache);
 	}
 	const key = options?.extractValue ? `${name}#extracted` : name;
-	if (cache.has(key)) return cache.get(key);
+	if (cache.values.has(key)) return cache.values.get(key);
+	if (!options) {
+		let template = cache.templates.get(name);
+		if (template === undefined) {
+			template = compileFieldTemplate(context.getNodeParameter(name, itemIndex, fallback, { rawExpressions: true })) ?? null;
+			cache.templates.set(name, template);
+		}
+		if (template) {
+			const filled = fillFieldTemplate(template, context.getInputData()[itemIndex]?.json);
+			if (filled !== undefined) return filled;
+			return context.getNodeParameter(name, itemIndex, fallback);
+		}
+	}
 	const value = context.getNodeParameter(name, itemIndex, fallback, options);
 	const raw = context.getNodeParameter(name, itemIndex, fallback, { rawExpressions: true });
-	if (!containsExpression(raw)) cache.set(key, value);
+	if (!containsExpression(raw)) cache.values.set(key, value);
 	return value;
 }
