@@ -10,10 +10,18 @@
  */
 import type { IDataObject, IExecuteFunctions, IGetNodeParameterOptions, NodeParameterValueType } from 'n8n-workflow';
 
-/** Per execution: values of parameters without expressions, and the compiled field templates. */
+/** What the raw (unevaluated) value of a parameter says; the same for every item of a run. */
+interface RawInfo {
+	/** The value holds an expression, so it can differ per item. */
+	dynamic: boolean;
+	/** The value is a field template the node fills itself; null when it is not one. */
+	template: FieldTemplate | null;
+}
+
+/** Per execution: values of parameters without expressions, and what each raw value says. */
 interface ParameterCache {
 	values: Map<string, unknown>;
-	templates: Map<string, FieldTemplate | null>;
+	raw: Map<string, RawInfo>;
 }
 
 const caches = new WeakMap<IExecuteFunctions, ParameterCache>();
@@ -109,25 +117,22 @@ export function itemParameter(
 ): unknown {
 	let cache = caches.get(context);
 	if (!cache) {
-		cache = { values: new Map(), templates: new Map() };
+		cache = { values: new Map(), raw: new Map() };
 		caches.set(context, cache);
 	}
 	const key = options?.extractValue ? `${name}#extracted` : name;
 	if (cache.values.has(key)) return cache.values.get(key);
-	if (!options) {
-		let template = cache.templates.get(name);
-		if (template === undefined) {
-			template = compileFieldTemplate(context.getNodeParameter(name, itemIndex, fallback, { rawExpressions: true })) ?? null;
-			cache.templates.set(name, template);
-		}
-		if (template) {
-			const filled = fillFieldTemplate(template, context.getInputData()[itemIndex]?.json);
-			if (filled !== undefined) return filled;
-			return context.getNodeParameter(name, itemIndex, fallback);
-		}
+	let info = cache.raw.get(name);
+	if (!info) {
+		const raw = context.getNodeParameter(name, itemIndex, fallback, { rawExpressions: true });
+		info = { dynamic: containsExpression(raw), template: compileFieldTemplate(raw) ?? null };
+		cache.raw.set(name, info);
+	}
+	if (info.template && !options) {
+		const filled = fillFieldTemplate(info.template, context.getInputData()[itemIndex]?.json);
+		if (filled !== undefined) return filled;
 	}
 	const value = context.getNodeParameter(name, itemIndex, fallback, options);
-	const raw = context.getNodeParameter(name, itemIndex, fallback, { rawExpressions: true });
-	if (!containsExpression(raw)) cache.values.set(key, value);
+	if (!info.dynamic) cache.values.set(key, value);
 	return value;
 }
