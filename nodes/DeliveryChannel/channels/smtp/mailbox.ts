@@ -15,6 +15,7 @@ import type { BounceReport, OriginalLink } from '../../bounce/types';
 import { failuresFromReport, matchesQuery, type ReportSource, type SentMessageResolver } from '../../failures';
 import { DeliveryError } from '../errors';
 import type { FailedDelivery, FailedDeliveryQuery } from '../types';
+import { portSecurityMismatch } from './settings';
 
 export type MailboxSecurity = 'tls' | 'starttls' | 'none';
 
@@ -80,6 +81,8 @@ export function mailboxSettings(credentials: ICredentialDataDecryptedObject): Ma
 	if (!Number.isInteger(port) || port < 1 || port > 65535) {
 		throw credentialError('imapPort', `The Custom SMTP credential has an invalid IMAP Port: ${JSON.stringify(credentials.imapPort)}`);
 	}
+	const mismatch = portSecurityMismatch(port, security === 'tls', { port: 'IMAP Port', security: 'IMAP Security' });
+	if (mismatch) throw credentialError('imapPort', `The Custom SMTP credential does not fit together: ${mismatch}`);
 	const ownUser = String(credentials.imapUser ?? '').trim();
 	const user = ownUser || String(credentials.user ?? '').trim();
 	if (!user) {

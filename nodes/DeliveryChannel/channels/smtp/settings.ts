@@ -17,6 +17,24 @@ export interface SmtpSettings {
 /** Seconds, not the library's minutes: a stuck server should fail the item, not the whole workflow. */
 export const TIMEOUTS = { connect: 15_000, greeting: 15_000, socket: 60_000, dns: 15_000 };
 
+/**
+ * Ports whose encryption is fixed by their assignment (RFC 8314, IANA): implicit TLS on 465 and
+ * 993; plain text with optional STARTTLS on 25, 587 and 143. A credential that pairs one of them
+ * with the other kind of security can only time out or fail the handshake, so it is refused with
+ * the reason instead.
+ */
+export function portSecurityMismatch(port: number, implicitTls: boolean, labels: { port: string; security: string }): string | undefined {
+	const implicitPorts = [465, 993];
+	const plainPorts = [25, 587, 143];
+	if (!implicitTls && implicitPorts.includes(port)) {
+		return `${labels.port} ${port} is for SSL/TLS (implicit) connections, but ${labels.security} is not SSL/TLS. Choose SSL/TLS, or the STARTTLS port (${port === 993 ? 143 : 587}).`;
+	}
+	if (implicitTls && plainPorts.includes(port)) {
+		return `${labels.port} ${port} is for plain connections upgraded with STARTTLS, but ${labels.security} is SSL/TLS (implicit). Choose STARTTLS, or the SSL/TLS port (${port === 143 ? 993 : 465}).`;
+	}
+	return undefined;
+}
+
 export function smtpSettings(credentials: ICredentialDataDecryptedObject): SmtpSettings {
 	const host = String(credentials.host ?? '').trim();
 	if (!host) {
@@ -30,6 +48,8 @@ export function smtpSettings(credentials: ICredentialDataDecryptedObject): SmtpS
 	if (!Number.isInteger(port) || port < 1 || port > 65535) {
 		throw new DeliveryError(`The Custom SMTP credential has an invalid Port: ${JSON.stringify(credentials.port)}`, { code: 'EINPUT', field: 'port' });
 	}
+	const mismatch = portSecurityMismatch(port, security === 'tls', { port: 'Port', security: 'Security' });
+	if (mismatch) throw new DeliveryError(`The Custom SMTP credential does not fit together: ${mismatch}`, { code: 'EINPUT', field: 'port' });
 	const user = String(credentials.user ?? '');
 	const clientHostname = String(credentials.clientHostname ?? '').trim();
 	const connection: SMTPConnectionOptions = {

@@ -72,6 +72,15 @@ describe('mailboxSettings', () => {
 		expect(() => mailboxSettings({ imapHost: 'h', user: 'u', imapSecurity: 'ssl3' })).toThrow(expect.objectContaining({ field: 'imapSecurity' }));
 		expect(() => mailboxSettings({ imapHost: 'h' })).toThrow(expect.objectContaining({ field: 'imapUser' }));
 	});
+
+	it('refuses a port whose encryption contradicts IMAP Security, saying which port fits', () => {
+		expect(() => mailboxSettings({ imapHost: 'h', user: 'u', imapPort: 993, imapSecurity: 'starttls' })).toThrow(
+			expect.objectContaining({ code: 'EINPUT', field: 'imapPort', message: expect.stringMatching(/IMAP Port 993 .*SSL\/TLS.*\(143\)/) }),
+		);
+		expect(() => mailboxSettings({ imapHost: 'h', user: 'u', imapPort: 143, imapSecurity: 'tls' })).toThrow(expect.objectContaining({ field: 'imapPort', message: expect.stringContaining('(993)') }));
+		expect(mailboxSettings({ imapHost: 'h', user: 'u', imapPort: 1143, imapSecurity: 'tls' })!.port).toBe(1143);
+		expect(mailboxSettings({ imapHost: 'h', user: 'u', imapPort: 143, imapSecurity: 'none' })!.port).toBe(143);
+	});
 });
 
 describe('resolveFolders', () => {
