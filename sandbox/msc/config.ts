@@ -54,6 +54,12 @@ export interface SandboxConfig {
 	maxReportBytes: number;
 	/** Connections kept to the upstream. */
 	upstreamConnections: number;
+	/**
+	 * Recipients the upstream refused for now (4xx) are tried again, as an MTA would: after each of
+	 * `scheduleSeconds` in turn (the last one repeats) until `maxAgeSeconds` after the first attempt,
+	 * when the delivery fails for good. Due retries are looked for every `checkSeconds`.
+	 */
+	retry: { scheduleSeconds: number[]; maxAgeSeconds: number; checkSeconds: number };
 }
 
 export const DEFAULT_CONFIG: SandboxConfig = {
@@ -75,12 +81,14 @@ export const DEFAULT_CONFIG: SandboxConfig = {
 	maxRequestBytes: 40 * 1024 * 1024,
 	maxReportBytes: 10 * 1024 * 1024,
 	upstreamConnections: 5,
+	retry: { scheduleSeconds: [60, 300, 900, 1800, 3600], maxAgeSeconds: 24 * 3600, checkSeconds: 15 },
 };
 
-export type SandboxOptions = Partial<Omit<SandboxConfig, 'upstream' | 'demo' | 'rateLimit'>> & {
+export type SandboxOptions = Partial<Omit<SandboxConfig, 'upstream' | 'demo' | 'rateLimit' | 'retry'>> & {
 	upstream?: Partial<UpstreamConfig>;
 	demo?: Partial<DemoConfig>;
 	rateLimit?: Partial<SandboxConfig['rateLimit']>;
+	retry?: Partial<SandboxConfig['retry']>;
 };
 
 /** Defaults, overridden field by field (nested objects are merged, not replaced). */
@@ -91,6 +99,7 @@ export function resolveConfig(options: SandboxOptions = {}): SandboxConfig {
 		upstream: { ...DEFAULT_CONFIG.upstream, ...stripUndefined(options.upstream ?? {}) },
 		demo: { ...DEFAULT_CONFIG.demo, ...stripUndefined(options.demo ?? {}) },
 		rateLimit: { ...DEFAULT_CONFIG.rateLimit, ...stripUndefined(options.rateLimit ?? {}) },
+		retry: { ...DEFAULT_CONFIG.retry, ...stripUndefined(options.retry ?? {}) },
 	};
 	validate(config);
 	return config;
@@ -112,6 +121,13 @@ function validate(config: SandboxConfig): void {
 	}
 	if (!(config.rateLimit.perSecond > 0) || !(config.rateLimit.burst >= 1)) {
 		throw new Error('rateLimit.perSecond must be > 0 and rateLimit.burst >= 1');
+	}
+	const { scheduleSeconds, maxAgeSeconds, checkSeconds } = config.retry;
+	if (!Array.isArray(scheduleSeconds) || scheduleSeconds.length === 0 || !scheduleSeconds.every((seconds) => typeof seconds === 'number' && seconds > 0)) {
+		throw new Error(`retry.scheduleSeconds must be a non-empty list of positive numbers, got ${JSON.stringify(scheduleSeconds)}`);
+	}
+	if (!(maxAgeSeconds > 0) || !(checkSeconds > 0)) {
+		throw new Error(`retry.maxAgeSeconds and retry.checkSeconds must be positive, got ${JSON.stringify({ maxAgeSeconds, checkSeconds })}`);
 	}
 }
 

@@ -81,6 +81,11 @@ export async function startSandbox(options: SandboxOptions = {}, log: Logger = (
 		store.close();
 		throw error;
 	}
+	// Recipients refused for now are tried again on the configured schedule.
+	const retryTimer = setInterval(() => {
+		service.retryDue().catch((error: Error) => log(`retry of deferred recipients failed: ${error.message}`));
+	}, config.retry.checkSeconds * 1000);
+	retryTimer.unref();
 	const apiPort = (api.address() as AddressInfo).port;
 	const smtpPort = ((inbound.server as unknown as Server).address() as AddressInfo).port;
 	const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -99,6 +104,7 @@ export async function startSandbox(options: SandboxOptions = {}, log: Logger = (
 		async close() {
 			if (closed) return;
 			closed = true;
+			clearInterval(retryTimer);
 			await Promise.all([
 				new Promise<void>((done) => {
 					api.close(() => done());

@@ -149,9 +149,13 @@ export class MscService {
 		}
 
 		const stored = this.store.message(id)!;
-		const now = new Date().toISOString();
+		const nowMs = Date.now();
+		const now = new Date(nowMs).toISOString();
 		for (const rejection of outcome.rejected) {
-			this.store.addFailure(account.id, identity.id, id, this.relayFailure(stored, identity, rejection, now));
+			const failure = this.relayFailure(stored, identity, rejection, now);
+			this.store.addFailure(account.id, identity.id, id, failure);
+			// Refused for now: tried again later, as an MTA does; the delay is on record meanwhile.
+			if (failure.action === 'delayed') this.store.defer(id, raw, rejection.address, nowMs, nowMs + this.retryDelayMs(1), rejection.response);
 		}
 		const status = outcome.accepted.length === 0 ? 'failed' : outcome.rejected.length ? 'partial' : 'sent';
 		const response: Record<string, unknown> = {
@@ -226,11 +230,93 @@ export class MscService {
 		return identity;
 	}
 
-	private relayFailure(message: StoredMessage, identity: Identity, rejection: RecipientRejection, now: string): FailureRecord {
+	/* ---------------------------------------------------------------- retries of deferred recipients */
+
+	/** Wait before attempt number `attempt + 1`, from the configured schedule (its last step repeats). */
+	private retryDelayMs(attempt: number): number {
+		const schedule = this.config.retry.scheduleSeconds;
+		return schedule[Math.min(attempt, schedule.length) - 1] * 1000;
+	}
+
+	private retrying = false;
+
+	/**
+	 * Tries the recipients whose next attempt is due. A recipient the upstream now accepts is done; one
+	 * it refuses for good, or still refuses when `retry.maxAgeSeconds` have passed since the first
+	 * attempt, becomes a failed delivery. When the connection broke after the message went out, its
+	 * recipients are not tried again (they may have it). Returns how many messages were tried.
+	 */
+	async retryDue(nowMs = Date.now()): Promise<number> {
+		if (this.retrying) return 0;
+		this.retrying = true;
+		try {
+			const due = this.store.dueDeferred(nowMs, 200);
+			for (const entry of due) {
+				const message = this.store.message(entry.messageRef);
+				const identity = message ? this.store.identity(message.accountId, message.identityId) : undefined;
+				if (!message || !identity || entry.raw.length === 0) {
+					for (const recipient of entry.recipients) this.store.settleDeferred(entry.messageRef, recipient.address);
+					continue;
+				}
+				const outcome = await this.relay.relay({
+					envelopeFrom: message.bounceAddress,
+					recipients: entry.recipients.map((recipient) => recipient.address),
+					raw: entry.raw,
+					envelopeId: message.deliveryId,
+				});
+				const attemptMs = Date.now();
+				const now = new Date(attemptMs).toISOString();
+				for (const recipient of entry.recipients) {
+					if (outcome.kind === 'unknown') {
+						this.store.settleDeferred(entry.messageRef, recipient.address);
+						continue;
+					}
+					const refusal =
+						outcome.kind === 'answered'
+							? outcome.rejected.find((rejection) => rejection.address.toLowerCase() === recipient.address.toLowerCase())
+							: { address: recipient.address, response: `not handed over: ${outcome.error.message}`, retryable: true };
+					if (!refusal) {
+						this.store.settleDeferred(entry.messageRef, recipient.address);
+						continue;
+					}
+					const attempts = recipient.attempts + 1;
+					const nextMs = attemptMs + this.retryDelayMs(attempts);
+					const expired = nextMs - recipient.firstAtMs > this.config.retry.maxAgeSeconds * 1000;
+					const failure = this.relayFailure(message, identity, refusal, now, expired ? { attempts, sinceMs: recipient.firstAtMs } : undefined);
+					if (failure.action === 'delayed') {
+						this.store.defer(entry.messageRef, entry.raw, recipient.address, recipient.firstAtMs, nextMs, refusal.response);
+					} else {
+						this.store.addFailure(message.accountId, identity.id, message.id, failure);
+						this.store.settleDeferred(entry.messageRef, recipient.address);
+					}
+				}
+			}
+			return due.length;
+		} finally {
+			this.retrying = false;
+		}
+	}
+
+	/**
+	 * A recipient the upstream refused, as a failed delivery. `givenUp` turns a temporary refusal
+	 * into the final failure after the retries ran out.
+	 */
+	private relayFailure(
+		message: StoredMessage,
+		identity: Identity,
+		rejection: RecipientRejection,
+		now: string,
+		givenUp?: { attempts: number; sinceMs: number },
+	): FailureRecord {
 		const replyCode = rejection.code ? String(rejection.code) : '';
 		const status = /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(rejection.response)?.[1] ?? '';
-		const temporary = rejection.retryable || status.startsWith('4');
+		const refusedForNow = rejection.retryable || status.startsWith('4');
+		const temporary = refusedForNow && !givenUp;
 		const reason = classify({ status, replyCode, diagnostic: rejection.response, action: temporary ? 'delayed' : 'failed', command: 'RCPT' });
+		const diagnostic =
+			refusedForNow && givenUp
+				? `${rejection.response} (refused for now on each of ${givenUp.attempts} attempts since ${new Date(givenUp.sinceMs).toISOString()}; no more attempts)`
+				: rejection.response;
 		return {
 			id: newId('fd'),
 			recipient: rejection.address,
@@ -240,7 +326,7 @@ export class MscService {
 			reason,
 			status,
 			replyCode,
-			diagnostic: rejection.response,
+			diagnostic,
 			failedAt: now,
 			remoteMta: this.relay.target,
 			reportingMta: this.config.domain,

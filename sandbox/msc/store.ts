@@ -92,6 +92,13 @@ export function hashKey(apiKey: string): string {
 
 type Row = Record<string, unknown>;
 
+/** A message with recipients waiting for another attempt. */
+export interface DeferredMessage {
+	messageRef: string;
+	raw: Buffer;
+	recipients: Array<{ address: string; attempts: number; firstAtMs: number; lastResponse: string }>;
+}
+
 export class SandboxStore {
 	readonly db: DatabaseSync;
 
@@ -168,6 +175,20 @@ export class SandboxStore {
 				record TEXT NOT NULL
 			);
 			CREATE INDEX IF NOT EXISTS failures_account ON failures (account_id, seq);
+			CREATE TABLE IF NOT EXISTS deferred (
+				message_ref TEXT NOT NULL,
+				recipient TEXT NOT NULL,
+				attempts INTEGER NOT NULL,
+				first_at_ms INTEGER NOT NULL,
+				next_at_ms INTEGER NOT NULL,
+				last_response TEXT NOT NULL,
+				PRIMARY KEY (message_ref, recipient)
+			);
+			CREATE INDEX IF NOT EXISTS deferred_due ON deferred (next_at_ms);
+			CREATE TABLE IF NOT EXISTS deferred_raw (
+				message_ref TEXT PRIMARY KEY,
+				raw BLOB NOT NULL
+			);
 		`);
 		// A request that was relaying when the process stopped may or may not have gone out: keep its
 		// key answered with "result unknown" so a retry never sends it a second time.
@@ -358,6 +379,54 @@ export class SandboxStore {
 				Number.isNaN(failedAt) ? Date.now() : failedAt,
 				JSON.stringify(record),
 			);
+	}
+
+	/* ---------------------------------------------------------------- deferred recipients */
+
+	/** Keeps a recipient the upstream refused for now, and the message, for a later attempt. */
+	defer(messageRef: string, raw: Buffer, recipient: string, firstAtMs: number, nextAtMs: number, response: string): void {
+		this.db.prepare('INSERT OR IGNORE INTO deferred_raw (message_ref, raw) VALUES (?, ?)').run(messageRef, raw);
+		this.db
+			.prepare(
+				`INSERT INTO deferred (message_ref, recipient, attempts, first_at_ms, next_at_ms, last_response) VALUES (?, ?, 1, ?, ?, ?)
+				 ON CONFLICT (message_ref, recipient) DO UPDATE SET attempts = attempts + 1, next_at_ms = excluded.next_at_ms, last_response = excluded.last_response`,
+			)
+			.run(messageRef, recipient, firstAtMs, nextAtMs, response);
+	}
+
+	/** Messages with recipients due for another attempt, oldest first. */
+	dueDeferred(nowMs: number, limit: number): DeferredMessage[] {
+		const rows = this.db
+			.prepare('SELECT * FROM deferred WHERE next_at_ms <= ? ORDER BY next_at_ms LIMIT ?')
+			.all(nowMs, Math.max(1, Math.min(limit, 1000))) as Row[];
+		const byMessage = new Map<string, DeferredMessage>();
+		for (const row of rows) {
+			const ref = String(row.message_ref);
+			let entry = byMessage.get(ref);
+			if (!entry) {
+				const raw = this.db.prepare('SELECT raw FROM deferred_raw WHERE message_ref = ?').get(ref) as Row | undefined;
+				entry = { messageRef: ref, raw: raw ? Buffer.from(raw.raw as Uint8Array) : Buffer.alloc(0), recipients: [] };
+				byMessage.set(ref, entry);
+			}
+			entry.recipients.push({
+				address: String(row.recipient),
+				attempts: Number(row.attempts),
+				firstAtMs: Number(row.first_at_ms),
+				lastResponse: String(row.last_response),
+			});
+		}
+		return [...byMessage.values()];
+	}
+
+	/** The recipient is settled (delivered, refused for good, given up): forget it, and the message once none is left. */
+	settleDeferred(messageRef: string, recipient: string): void {
+		this.db.prepare('DELETE FROM deferred WHERE message_ref = ? AND recipient = ?').run(messageRef, recipient);
+		const left = this.db.prepare('SELECT COUNT(*) AS n FROM deferred WHERE message_ref = ?').get(messageRef) as Row;
+		if (Number(left.n) === 0) this.db.prepare('DELETE FROM deferred_raw WHERE message_ref = ?').run(messageRef);
+	}
+
+	deferredCount(): number {
+		return Number((this.db.prepare('SELECT COUNT(*) AS n FROM deferred').get() as Row).n);
 	}
 
 	/** Newest first; returns one more row than asked when there is a next page. */
