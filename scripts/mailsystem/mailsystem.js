@@ -20,7 +20,7 @@ const path = require('node:path');
 
 const START = path.join(__dirname, 'start.sh');
 const STOP = path.join(__dirname, 'stop.sh');
-const INSTALL_COMMAND = 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postfix dovecot-imapd';
+const INSTALL_COMMAND = 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postfix dovecot-imapd openssl';
 
 function freePort() {
 	return new Promise((resolve, reject) => {
@@ -57,10 +57,10 @@ async function startMailSystem(options = {}) {
 	}
 	const dir = options.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'delivery-channel-mail-'));
 	const password = crypto.randomBytes(12).toString('hex');
-	const [smtpPort, imapPort] = [await freePort(), await freePort()];
+	const [smtpPort, imapPort, smtpsPort, imapsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
 	let info;
 	try {
-		const out = await runScript(START, [dir, '--smtp-port', String(smtpPort), '--imap-port', String(imapPort)], {
+		const out = await runScript(START, [dir, '--smtp-port', String(smtpPort), '--imap-port', String(imapPort), '--smtps-port', String(smtpsPort), '--imaps-port', String(imapsPort)], {
 			env: { ...process.env, MAILSYSTEM_PASSWORD: password },
 			timeoutMs: options.timeoutMs || 180_000,
 		});
@@ -88,6 +88,10 @@ async function startMailSystem(options = {}) {
 		host: info.host,
 		smtpPort: info.smtpPort,
 		imapPort: info.imapPort,
+		/** Implicit TLS ports, with the self-signed certificate at tlsCert (STARTTLS is offered on the others). */
+		smtpsPort: info.smtpsPort,
+		imapsPort: info.imapsPort,
+		tlsCert: info.tlsCert,
 		domain: info.domain,
 		sender,
 		/** Accepted, then refused by its mailbox: "5.2.2 Mailbox full". */

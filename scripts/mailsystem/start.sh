@@ -2,7 +2,11 @@
 # Starts a throwaway Postfix + Dovecot pair that lives entirely in one folder and listens on
 # 127.0.0.1 only: the "real mail system" the Custom SMTP Failed Deliveries test runs against.
 #
-#   scripts/mailsystem/start.sh DIR [--smtp-port N] [--imap-port N] [--password SECRET]
+#   scripts/mailsystem/start.sh DIR [--smtp-port N] [--imap-port N] [--smtps-port N] [--imaps-port N] [--password SECRET]
+#
+# TLS as real servers offer it, with a self-signed certificate made for this run (DIR/tls/cert.pem,
+# for mx.example.test and 127.0.0.1): STARTTLS offered on the SMTP and IMAP ports, implicit TLS on
+# the SMTPS and IMAPS ports. Logins work with and without TLS.
 #
 # Prints one JSON line with the ports, the domain and the mailboxes, then returns; the servers keep
 # running until scripts/mailsystem/stop.sh DIR. Needs root (Postfix insists on it). Installs the
@@ -18,16 +22,20 @@
 #   anything else@example.test: accepted, then bounced as unknown (5.1.1) by the virtual agent
 set -euo pipefail
 
-usage() { echo "usage: $0 DIR [--smtp-port N] [--imap-port N] [--password SECRET]" >&2; exit 2; }
+usage() { echo "usage: $0 DIR [--smtp-port N] [--imap-port N] [--smtps-port N] [--imaps-port N] [--password SECRET]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 DIR=$1; shift
 SMTP_PORT=2525
 IMAP_PORT=1143
+SMTPS_PORT=2465
+IMAPS_PORT=1993
 PASSWORD=${MAILSYSTEM_PASSWORD:-sales-not-a-secret}
 while [ $# -gt 0 ]; do
 	case "$1" in
 		--smtp-port) SMTP_PORT=$2; shift 2 ;;
 		--imap-port) IMAP_PORT=$2; shift 2 ;;
+		--smtps-port) SMTPS_PORT=$2; shift 2 ;;
+		--imaps-port) IMAPS_PORT=$2; shift 2 ;;
 		--password) PASSWORD=$2; shift 2 ;;
 		*) usage ;;
 	esac
@@ -38,11 +46,11 @@ fail() { echo "mailsystem: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || fail "must run as root (Postfix refuses to start otherwise)"
 
 # --- packages -------------------------------------------------------------------------------------
-if ! command -v postfix >/dev/null 2>&1 || [ ! -x /usr/sbin/dovecot ] || [ ! -x /usr/lib/dovecot/imap ]; then
-	[ "${MAILSYSTEM_NO_INSTALL:-}" = 1 ] && fail "postfix and dovecot-imapd are not installed (MAILSYSTEM_NO_INSTALL=1). Install them with: apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postfix dovecot-imapd"
+if ! command -v postfix >/dev/null 2>&1 || [ ! -x /usr/sbin/dovecot ] || [ ! -x /usr/lib/dovecot/imap ] || ! command -v openssl >/dev/null 2>&1; then
+	[ "${MAILSYSTEM_NO_INSTALL:-}" = 1 ] && fail "postfix, dovecot-imapd and openssl are not all installed (MAILSYSTEM_NO_INSTALL=1). Install them with: apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postfix dovecot-imapd openssl"
 	echo "mailsystem: installing postfix and dovecot-imapd (apt-get)..." >&2
 	export DEBIAN_FRONTEND=noninteractive
-	if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends postfix dovecot-imapd; } >"${TMPDIR:-/tmp}/mailsystem-apt.log" 2>&1; then
+	if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends postfix dovecot-imapd openssl; } >"${TMPDIR:-/tmp}/mailsystem-apt.log" 2>&1; then
 		tail -20 "${TMPDIR:-/tmp}/mailsystem-apt.log" >&2 || true
 		fail "could not install postfix and dovecot-imapd with apt-get (log: ${TMPDIR:-/tmp}/mailsystem-apt.log)"
 	fi
@@ -62,6 +70,19 @@ mkdir -p "$DIR/postfix" "$DIR/spool" "$DIR/data" "$DIR/log" "$DIR/mail" "$DIR/do
 chown postfix:postfix "$DIR/data"
 chown "$MAIL_UID:$MAIL_GID" "$DIR/mail"
 chmod 0755 "$DIR/postfix" "$DIR/spool" "$DIR/log" "$DIR/dovecot"
+
+# --- TLS certificate --------------------------------------------------------------------------------
+mkdir -p "$DIR/tls"
+if ! openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=mx.example.test" \
+	-addext "subjectAltName=DNS:mx.example.test,IP:127.0.0.1" \
+	-keyout "$DIR/tls/key.pem" -out "$DIR/tls/cert.pem" >"$DIR/log/openssl.out" 2>&1; then
+	cat "$DIR/log/openssl.out" >&2 || true
+	fail "could not make the self-signed certificate (openssl)"
+fi
+chmod 0644 "$DIR/tls/cert.pem"
+chmod 0600 "$DIR/tls/key.pem"
+DH_LINE=""
+[ -r /usr/share/dovecot/dh.pem ] && DH_LINE="ssl_dh = </usr/share/dovecot/dh.pem"
 
 # --- Postfix ------------------------------------------------------------------------------------------
 cat >"$DIR/postfix/main.cf" <<EOF
@@ -103,7 +124,10 @@ smtpd_reject_unlisted_recipient = no
 smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = $DIR/dovecot/run/auth-postfix
-smtpd_tls_security_level = none
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = $DIR/tls/cert.pem
+smtpd_tls_key_file = $DIR/tls/key.pem
+smtpd_tls_auth_only = no
 smtpd_relay_restrictions = permit_sasl_authenticated, permit_mynetworks, reject_unauth_destination
 smtpd_recipient_restrictions = permit_sasl_authenticated, permit_mynetworks, reject
 # Seconds instead of days, so "delayed" and then "failed" reports come while a test waits.
@@ -117,7 +141,9 @@ EOF
 
 cat >"$DIR/postfix/master.cf" <<EOF
 127.0.0.1:$SMTP_PORT inet n - n - - smtpd
+127.0.0.1:$SMTPS_PORT inet n - n - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt
 pickup     unix  n - n 60 1 pickup
+tlsmgr     unix  - - n 1000? 1 tlsmgr
 cleanup    unix  n - n - 0 cleanup
 qmgr       unix  n - n 300 1 qmgr
 rewrite    unix  - - n - - trivial-rewrite
@@ -164,7 +190,10 @@ state_dir = $DIR/dovecot/state
 log_path = $DIR/log/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <$DIR/tls/cert.pem
+ssl_key = <$DIR/tls/key.pem
+$DH_LINE
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:$DIR/mail/%d/%n
@@ -188,7 +217,9 @@ service imap-login {
     port = $IMAP_PORT
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = $IMAPS_PORT
+    ssl = yes
   }
 }
 service auth {
@@ -232,12 +263,12 @@ fi
 # Wait until both answer on their ports.
 ready() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for _ in $(seq 1 100); do
-	if ready "$SMTP_PORT" && ready "$IMAP_PORT"; then
-		printf '{"dir":"%s","host":"127.0.0.1","smtpPort":%s,"imapPort":%s,"domain":"example.test","sender":"sales@example.test","refusing":"full@example.test","deferring":"slow@example.test","queueLifetimeSeconds":8}\n' "$DIR" "$SMTP_PORT" "$IMAP_PORT"
+	if ready "$SMTP_PORT" && ready "$IMAP_PORT" && ready "$SMTPS_PORT" && ready "$IMAPS_PORT"; then
+		printf '{"dir":"%s","host":"127.0.0.1","smtpPort":%s,"imapPort":%s,"smtpsPort":%s,"imapsPort":%s,"tlsCert":"%s","domain":"example.test","sender":"sales@example.test","refusing":"full@example.test","deferring":"slow@example.test","queueLifetimeSeconds":8}\n' "$DIR" "$SMTP_PORT" "$IMAP_PORT" "$SMTPS_PORT" "$IMAPS_PORT" "$DIR/tls/cert.pem"
 		exit 0
 	fi
 	sleep 0.1
 done
 tail -20 "$DIR/log/postfix.log" "$DIR/log/dovecot.log" >&2 || true
 "$(dirname "$0")/stop.sh" "$DIR" || true
-fail "the servers did not open 127.0.0.1:$SMTP_PORT (SMTP) and 127.0.0.1:$IMAP_PORT (IMAP) within 10 s"
+fail "the servers did not open 127.0.0.1:$SMTP_PORT (SMTP), $SMTPS_PORT (SMTPS), $IMAP_PORT (IMAP) and $IMAPS_PORT (IMAPS) within 10 s"

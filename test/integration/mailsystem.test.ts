@@ -10,7 +10,7 @@
  *    and the failure that follows a delay.
  * Needs root; installs postfix and dovecot-imapd when missing. Fails (never skips) when it cannot.
  */
-import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { ICredentialsDecrypted, ICredentialTestFunctions, IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { DeliveryChannelSmtpApi } from '../../credentials/DeliveryChannelSmtpApi.credentials';
 import { DeliveryChannel } from '../../nodes/DeliveryChannel/DeliveryChannel.node';
@@ -250,5 +250,65 @@ describe('Custom SMTP Failed Deliveries and the trigger against Postfix + Doveco
 		const fresh = await runWorkflow({ workflow: { nodes: [trigger], connections: {}, staticData: empty }, nodeTypes, credentials: credentials(), credentialTypes });
 		expect(fresh.output('Failed Delivery')).toHaveLength(3);
 		expect(empty).toEqual({});
+	});
+});
+
+describe('TLS against the same Postfix + Dovecot (a self-signed certificate, as on many company servers)', () => {
+	async function credentialTest(extra: IDataObject) {
+		const test = nodeTypes[NODE_TYPE].methods.credentialTest.smtpCredentialTest;
+		return await test.call({} as ICredentialTestFunctions, { id: 'tls', name: 'TLS', type: SMTP, data: mail.smtpCredential(extra as never) } as ICredentialsDecrypted);
+	}
+
+	const starttlsBoth = () => ({ security: 'starttls', imapSecurity: 'starttls', allowSelfSigned: true });
+	const implicitBoth = () => ({ security: 'tls', port: mail.smtpsPort, imapSecurity: 'tls', imapPort: mail.imapsPort, allowSelfSigned: true });
+
+	it('the credential test passes over STARTTLS and over implicit TLS, for SMTP and the mailbox', async () => {
+		for (const extra of [starttlsBoth(), implicitBoth()]) {
+			const result = await credentialTest(extra);
+			expect({ extra, result }).toEqual({ extra, result: { status: 'OK', message: expect.stringMatching(/^Connection successful \(SMTP, and the mailbox: reports read from INBOX, Junk, sent messages in Sent\)$/) } });
+		}
+	});
+
+	it('refuses the untrusted certificate unless the credential allows self-signed ones', async () => {
+		for (const extra of [{ ...starttlsBoth(), allowSelfSigned: false }, { ...implicitBoth(), allowSelfSigned: false }]) {
+			const result = await credentialTest(extra);
+			expect(result.status).toBe('Error');
+			expect(result.message).toMatch(/certificate/i);
+		}
+		// The SMTP side passes and the mailbox alone is over TLS: the mailbox's certificate is named.
+		for (const mailboxTls of [{ imapSecurity: 'tls', imapPort: mail.imapsPort }, { imapSecurity: 'starttls' }]) {
+			const mailboxOnly = await credentialTest({ security: 'none', ...mailboxTls, allowSelfSigned: false });
+			expect(mailboxOnly.status).toBe('Error');
+			expect(mailboxOnly.message).toMatch(/mailbox.*certificate|certificate.*mailbox/i);
+		}
+	});
+
+	it('sends over STARTTLS and over implicit TLS, and the messages arrive', async () => {
+		for (const [label, extra] of [['starttls', starttlsBoth()], ['implicit', implicitBoth()]] as const) {
+			const subject = `TLS check ${label} ${Date.now().toString(36)}`;
+			const trigger = manualTrigger();
+			const send = node(
+				'Send',
+				NODE_TYPE,
+				{ channel: 'smtp', operation: 'send', identity: { __rl: true, mode: 'address', value: mail.sender.address }, to: mail.sender.address, subject, emailFormat: 'text', text: 'Sent over TLS.' },
+				{ credentials: [SMTP] },
+			);
+			const { output, error } = await runWorkflow({ workflow: { nodes: [trigger, send], connections: chain(trigger, send) }, nodeTypes, credentials: credentials(extra), credentialTypes });
+			expect(error).toBeUndefined();
+			expect(json(output('Send'))[0]).toMatchObject({ status: 'sent', accepted: [mail.sender.address] });
+			const arrived = await mail.waitForMessages('INBOX', 1, 20_000, (message) => message.subject === subject);
+			expect(arrived).toHaveLength(1);
+		}
+	});
+
+	it('Failed Deliveries reads the mailbox over implicit TLS and over STARTTLS with the same result as in plain text', async () => {
+		const plain = json((await failedDeliveries({})).output('Failed Deliveries'));
+		expect(plain.length).toBeGreaterThanOrEqual(2);
+		const summary = (items: IDataObject[]) => items.map((item) => [item.recipient, item.reason, item.hard, (item.link as IDataObject).method]).sort();
+		for (const extra of [implicitBoth(), starttlsBoth()]) {
+			const { output, error } = await failedDeliveries({}, { credentials: extra });
+			expect(error).toBeUndefined();
+			expect(summary(json(output('Failed Deliveries')))).toEqual(summary(plain));
+		}
 	});
 });

@@ -25,6 +25,11 @@ export interface MailSystem {
 	host: string;
 	smtpPort: number;
 	imapPort: number;
+	/** Implicit TLS ports; STARTTLS is offered on smtpPort and imapPort. The certificate is self-signed. */
+	smtpsPort: number;
+	imapsPort: number;
+	/** PEM file of the self-signed certificate (for mx.example.test and 127.0.0.1). */
+	tlsCert: string;
 	domain: string;
 	sender: { address: string; password: string };
 	refusing: string;
