@@ -103,6 +103,9 @@ const STRONG: Array<[Reason, RegExp]> = [
 		'userunknown',
 		/user(?:name)? (?:is )?unknown|unknown (?:user|recipient|mailbox|local[ -]?part|account|address|e-?mail)|no such (?:user|mailbox|recipient|account|address|local user|person)|(?:user|recipient|mailbox|account|address|addressee|local part|e-?mail(?: address)?|destination) (?:does not|doesn'?t|did not) exist|(?:user|recipient|mailbox|account|address|addressee) (?:was |is )?not (?:found|known|exist|valid|listed|recognized|recognised)|(?:invalid|bad|unknown|non-?existent) (?:recipient|user|mailbox|address|e-?mail address|destination mailbox|account)|recipient (?:address )?rejected: (?:user|unknown|undeliverable|invalid|mailbox|no such|account)|recipnotfound|recipient not found|recipient address rejected(?::\s?access denied\b|\.(?!\S))|account (?:that )?you tried to reach (?:does not|doesn'?t) exist|not listed in|name is not recognized|is not a valid (?:mailbox|user|recipient|address)|mailbox (?:not found|unavailable|not available|does not exist|is unavailable)|doesn'?t have an? .{1,60} account|no mailbox|unrouteable address|address (?:unknown|not found)|no account|account does not exist|mailbox name not allowed|(?:user|address|recipient|mailbox) (?:lookup|verification) (?:failed|error)|no valid recipients|recipient (?:is )?(?:unknown|invalid)|user doesn'?t exist|this user doesn'?t|not a known user|mailbox .{0,50} (?:does not|doesn'?t) exist|no recipient/i,
 	],
+	// A refusal that names the sender's low standing ("very low reputation of the sending domain")
+	// is about reputation, even when it adds that this protects users from spam.
+	['badreputation', /\b(?:low|poor|bad|negative)(?: sending)? (?:ip |domain |sender )?reputation\b|(?:reputation of|reputation for) (?:the |your )?(?:sending|sender)/i],
 	[
 		'spamdetected',
 		/\bspam\b|\bspammy\b|\bube\b|\buce\b|junk mail|looks like (?:spam|junk)|spam ?(?:score|filter|detected|content)|classified as (?:spam|junk)|scored as spam|message content rejected|blacklisted url|likely unsolicited|unsolicited (?:bulk |commercial )?(?:mail|e-?mail|message)/i,
@@ -117,7 +120,7 @@ const STRONG: Array<[Reason, RegExp]> = [
 	['badreputation', /reputation|sender score|poor (?:sending )?history/i],
 	[
 		'speeding',
-		/too many (?:recipients|messages|mails|emails)(?: sent)? (?:this|per|in the last|in an?|within) (?:hour|minute|day|\d)|(?:hourly|daily) (?:sending |message )?(?:limit|quota)|(?:sent|sending) too many (?:messages|mails|emails)/i,
+		/too many (?:recipients|messages|mails|emails)(?: sent)? (?:this|per|in the last|in an?|within) (?:hour|minute|day|\d)|(?:hourly|daily) (?:sending |message )?(?:limit|quota)|(?:sent|sending) too many (?:messages|mails|emails)|sending (?:limit|quota) (?:exceeded|reached)|(?:exceeded|reached) (?:your |the |a )?(?:daily |hourly )?(?:limit for sending|sending (?:limit|quota))|(?:daily|hourly) user sending/i,
 	],
 	[
 		'toomanyconn',
@@ -289,6 +292,9 @@ function firstMatch(table: Array<[Reason, RegExp]>, text: string): Reason | unde
 	return undefined;
 }
 
+/** Postfix's directory answer, quoted whole by a gateway: "User unknown in local recipient table". */
+const RECIPIENT_TABLE = /user unknown in (?:virtual|local) (?:mailbox |alias |recipient )?table|recipient address rejected: user unknown/i;
+
 /** A mailbox that exists but is switched off. */
 const DISABLED = /\b(?:disabled|inactive|suspended|deactivated)\b/i;
 
@@ -307,7 +313,10 @@ export function classify(input: ClassifyInput): Reason {
 	const expired = sub === '4.7' || EXPIRED.test(diag);
 	let reason = firstMatch(STRONG, diag);
 	// "User unknown" after the recipient was accepted (reply to DATA) comes from a content filter.
-	if (reason === 'userunknown' && command === 'DATA') return 'filtered';
+	// A gateway that takes the whole message before asking the mailbox server passes that server's
+	// per-recipient answer on after DATA ("permanent failure for one or more recipients (a@b: 550
+	// 5.1.1 ... User unknown in virtual mailbox table)"): the directory's answer, not a filter's.
+	if (reason === 'userunknown' && command === 'DATA' && !(sub === '1.1' && RECIPIENT_TABLE.test(diag))) return 'filtered';
 	if (reason === 'userunknown') {
 		// X.7.x is a security or policy refusal: a bare "user unknown" under it is a filter's answer.
 		if (sub.startsWith('7.') && /\b(?:user unknown|unknown user|no such user)\b/i.test(diag)) return 'filtered';

@@ -1,7 +1,10 @@
 /**
- * Hand-written bounce mails in formats that are rare or absent in the corpus (Microsoft 365,
- * Postfix LMTP / local delivery, Exim, qmail, Courier, MDaemon, Google, Yahoo, Zoho, ESP DSNs,
- * complaints, auto-replies and look-alikes). Every file must be read exactly as expected.json says.
+ * Hand-written bounce mails in formats that are rare or absent in the corpus (Microsoft 365 NDR
+ * codes, Postfix LMTP / local delivery, Exim, qmail / qmail-ldap, Courier, MDaemon, hMailServer,
+ * Kerio, Domino, Google / Gmail (authentication, rate and sending limits), Yahoo / AOL,
+ * Outlook.com, iCloud, mail.ru, filtering gateways (Mimecast, Proofpoint, Barracuda, IronPort,
+ * Trend Micro), Zoho, ESP DSNs, complaints, auto-replies and look-alikes). Every file must be read
+ * exactly as expected.json says.
  */
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
