@@ -10,7 +10,7 @@ const AUTOREPLY_SUBJECT =
 const BOUNCE_SENDER = /^(?:mailer-daemon|post_?master|microsoftexchange[0-9a-f]{32}|mail-daemon|maildaemon|mail delivery|bounce)/i;
 /** English and the localised subjects of common servers (Exchange, Exim, Postfix templates). */
 const BOUNCE_SUBJECT =
-	/undeliver|undelivered|delivery (?:status|failure|failed|notification|problem|report)|returned mail|mail delivery|failure notice|non[- ]?delivery|could not be delivered|bounce|delivery has failed|nondeliverable|rejected|warning: (?:could not|message)|unzustellbar|nicht zustellbar|zustellung fehlgeschlagen|non remis|[ée]chec de (?:la )?remise|non distribu|no se puede entregar|no entregado|non recapitabile|onbestelbaar|kan inte levereras|n[ãa]o (?:foi )?entregue/i;
+	/undeliver|undelivered|delivery (?:status|failure|failed|notification|problem|report)|returned mail|mail delivery|failure notice|non[- ]?delivery|could not be delivered|bounce|delivery has failed|nondeliverable|rejected|warning: (?:could not|message)|unzustellbar|nicht zustellbar|zustellung fehlgeschlagen|non remis|[ée]chec de (?:la )?remise|non distribu|no se puede entregar|no entregado|non recapitabile|onbestelbaar|kan inte levereras|n[ãa]o (?:foi )?entregue|non recapitato|недоставленн|не доставлено|(?:配送|配信)(?:不能|失敗|エラー)/i;
 
 /** Header values of a message that is itself a bounce (used for one attached to a forward). */
 export function hasBounceHeaders(fromHeader: string, subject: string): boolean {

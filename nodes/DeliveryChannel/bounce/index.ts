@@ -22,13 +22,26 @@ export { classify, isHard, REASONS } from './classify';
 
 /** Phrases of a failure notice, in English and in the languages common servers are set up in. */
 const BOUNCE_TEXT =
-	/could not be delivered|couldn't be delivered|undeliverable|undelivered|delivery (?:has )?failed|delivery to the following|failed permanently|permanent (?:error|failure)|not be delivered|unable to deliver|wasn't able to deliver|was not delivered|delivery failure|returned to sender|mail delivery failed|following address(?:es)? (?:had|failed)|did not reach|delivery problem|there was an error delivering|could not deliver|giving up|delivery status notification|konnte nicht (?:an \S{1,80} )?zugestellt werden|fehler bei der zustellung|n'a pas pu (?:être|etre) (?:remis|distribu)|no se pudo entregar|non (?:è|e') stato possibile (?:recapitare|consegnare)|kon niet worden bezorgd|n[ãa]o foi poss[íi]vel entregar/i;
+	/could not be delivered|couldn't be delivered|undeliverable|undelivered|delivery (?:has )?failed|delivery to the following|failed permanently|permanent (?:error|failure)|not be delivered|unable to deliver|wasn't able to deliver|was not delivered|delivery failure|returned to sender|mail delivery failed|following address(?:es)? (?:had|failed)|did not reach|delivery problem|there was an error delivering|could not deliver|giving up|delivery status notification|konnte nicht (?:an \S{1,80} )?zugestellt werden|fehler bei der zustellung|n'a pas pu (?:être|etre) (?:remis|distribu)|no se pudo entregar|non (?:è|e') stato possibile (?:recapitare|consegnare)|kon niet worden bezorgd|n[ãa]o foi poss[íi]vel entregar|il messaggio non [èe] stato recapitato|не (?:было |может быть )?доставлено|(?:配送|配信)(?:に|が)?(?:失敗|できませんでした)/i;
 
 /** Subject of a forwarded mail, in the prefixes common mail clients write. */
 const FORWARD_SUBJECT = /^\s{0,4}(?:fwd?|wg|tr|rv|enc|doorst)\s{0,2}:/i;
 
 /** An SMTP failure reply or a delivery-failure phrase in the notification. */
 const FAILURE_SIGNAL = /(?:^|\n)\s{0,8}[45][0-5]\d[ -]\S|deferred:|\bfailed\b|could not be delivered|undeliverable|unable to deliver/i;
+
+/**
+ * A newsletter or mailing-list post (RFC 2369 List-* headers) written by a person or a list
+ * server: no delivery report carries those headers itself, they belong to the returned original.
+ */
+function isListMail(view: MailView, from: string): boolean {
+	const h = view.headers;
+	if (!h.has('list-unsubscribe') && !h.has('list-id')) return false;
+	if (view.reportType || view.deliveryStatus.length > 0 || view.contentType === 'multipart/report') return false;
+	if (h.has('x-failed-recipients')) return false;
+	const local = from.slice(0, from.indexOf('@') >>> 0);
+	return !/^(?:mailer-daemon|post_?master|mail-daemon|maildaemon)$/i.test(local);
+}
 
 function emptyReport(problems: string[]): BounceReport {
 	return { kind: 'not-a-report', failures: [], original: { recipients: [], links: [] }, problems };
@@ -231,8 +244,9 @@ async function parse(raw: Buffer | Uint8Array | string, depth = 0): Promise<Boun
 				kindHint = 'complaint';
 				feedbackType = ses.feedbackType;
 			}
-		} else if (humanReply) {
-			// A person answering (maybe quoting a bounce) is not a report.
+		} else if (humanReply || isListMail(view, from)) {
+			// A person answering (maybe quoting a bounce) is not a report, nor is a newsletter or list
+			// post that talks about undeliverable mail.
 		} else if (
 			textResult.recipients.length &&
 			(isBounceLike(view, from) || BOUNCE_TEXT.test(notice.slice(0, 20000)) || failedHeader.length > 0)

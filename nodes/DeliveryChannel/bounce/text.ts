@@ -18,6 +18,9 @@ const ORIGINAL_MARKERS = [
 	/^\s{0,4}-{2,}\s?(?:original|returned|unsent|undelivered) /i,
 	/^content-type:\s*(?:message\/rfc822|text\/rfc822-headers)/i,
 	/^message headers follow/i,
+	// A separator line naming the original in the languages servers are set up in ("------
+	// Kopfzeilen der ursprünglichen Nachricht ------", "------ Message d'origine ------").
+	/^\s{0,4}[-=*_#]{2,20}\s{0,4}[^\n]{0,40}?(?:ursprüngliche|message d'origine|message original|mensaje original|mensagem original|messaggio originale|oorspronkelijke bericht|исходного сообщения|исходное сообщение|元のメ)/i,
 ];
 
 export function isOriginalMarker(line: string): boolean {
@@ -83,7 +86,7 @@ const ANCHORS: RegExp[] = [
 		'i',
 	),
 	new RegExp(
-		`(?:could not be delivered to|not delivered to|failed to deliver to|delivery to|recipient|rcpt to|original-recipient|final-recipient|destinataire|empfänger)\\s{0,4}:?\\s{0,4}<?(?:rfc822;\\s{0,4})?<?(${ADDR})>?(?:[\\s:,.)]|$)`,
+		`(?:could not be delivered to|not delivered to|failed to deliver to|delivery to|recipient|rcpt to|original-recipient|final-recipient|destinataire|empfänger|destinatario|destinatário|ontvanger|адресат|получатель|宛先)\\s{0,4}:?\\s{0,4}<?(?:rfc822;\\s{0,4})?<?(${ADDR})>?(?:[\\s:,.)]|$)`,
 		'i',
 	),
 	// A label naming the problem: "Unknown user: addr"

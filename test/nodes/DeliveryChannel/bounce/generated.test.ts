@@ -3,8 +3,10 @@
  * codes, Postfix LMTP / local delivery, Exim, qmail / qmail-ldap, Courier, MDaemon, hMailServer,
  * Kerio, Domino, Google / Gmail (authentication, rate and sending limits), Yahoo / AOL,
  * Outlook.com, iCloud, mail.ru, filtering gateways (Mimecast, Proofpoint, Barracuda, IronPort,
- * Trend Micro), Zoho, ESP DSNs, complaints, auto-replies and look-alikes). Every file must be read
- * exactly as expected.json says.
+ * Trend Micro), Zoho, ESP DSNs, notices in German, French, Spanish, Portuguese, Italian, Dutch,
+ * Russian and Japanese, complaints, auto-replies and look-alikes (a read receipt, a ticket
+ * acknowledgement, a newsletter about bounces). Every file must be read exactly as expected.json
+ * says.
  */
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
