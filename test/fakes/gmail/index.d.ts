@@ -63,6 +63,40 @@ export interface FakeRequest {
 	injected?: FakeError;
 	outcome?: 'sent' | 'quota' | 'dailyLimit';
 	messageId?: string;
+	/** For the POST that started a resumable upload: the session it started. */
+	uploadId?: string;
+}
+
+/** A fault for one resumable upload chunk PUT; see FakeGmail.failUploadChunk. */
+export type FakeUploadFault = 'disconnect' | 'unavailable503' | 'backend500' | 'loseResponse';
+
+/** A PUT to a resumable upload session URI. */
+export interface FakeUploadRequest {
+	uploadId: string;
+	at: number;
+	/** 'status' for `Content-Range: bytes *\/N` (an empty body asking what arrived). */
+	kind: 'chunk' | 'status';
+	contentRange: string | null;
+	/** Body bytes that arrived (fewer than the chunk when the connection was broken). */
+	bytes: number;
+	/** The answer's status; null when the connection was closed instead. */
+	status: number | null;
+	fault?: FakeUploadFault;
+}
+
+export interface FakeUploadSession {
+	id: string;
+	/** X-Upload-Content-Length, when given. */
+	declared: number | null;
+	/** Bytes held. */
+	size: number;
+	/** Chunk PUTs received (status queries not counted). */
+	chunks: number;
+	/** The answer once the last byte arrived (200 with the message, or Google's error). */
+	final: { status: number; body: unknown } | null;
+	expired: boolean;
+	record: FakeRequest;
+	createdAt: number;
 }
 
 export interface OAuthTokenData {
@@ -82,7 +116,14 @@ export interface FakeGmail {
 	client: { id: string; secret: string };
 	account: { email: string; displayName: string };
 	aliases: FakeAlias[];
-	state: { messages: FakeMessage[]; tokenRequests: Array<{ grantType: string; at: number }>; requests: FakeRequest[]; sendsToday: number };
+	state: {
+		messages: FakeMessage[];
+		tokenRequests: Array<{ grantType: string; at: number }>;
+		requests: FakeRequest[];
+		sendsToday: number;
+		uploadSessions: Map<string, FakeUploadSession>;
+		uploadRequests: FakeUploadRequest[];
+	};
 	settings: { latencyMs: number; quota?: { units: number; windowMs: number }; dailyLimit?: number; dailyLimitStyle: '403' | '429' };
 	SCOPE: Record<'send' | 'readonly' | 'settingsBasic' | 'modify' | 'compose' | 'full', string>;
 	issueTokens(scopes?: string[]): OAuthTokenData;
@@ -92,6 +133,16 @@ export interface FakeGmail {
 	inject(method: FakeMethod, error: FakeError, options?: { times?: number; retryAfterSec?: number }): void;
 	injectRandom(method: FakeMethod, error: FakeError, rate: number, options?: { retryAfterSec?: number }): void;
 	clearInjections(): void;
+	/**
+	 * Breaks one resumable upload chunk PUT: the next one, the `chunk`-th of its session (1-based), or
+	 * 'last', the one carrying the last byte. 'disconnect' closes the connection after `afterBytes`
+	 * bytes of it arrived (default 0; kept in whole 256 KiB); 'unavailable503' / 'backend500' keep
+	 * nothing and answer the error; 'loseResponse' handles the chunk and closes the connection instead
+	 * of answering.
+	 */
+	failUploadChunk(fault: FakeUploadFault, options?: { chunk?: number | 'last'; afterBytes?: number }): void;
+	/** Google forgets every open upload session: PUTs to them answer 404. */
+	expireUploadSessions(): void;
 	addMessage(raw: string | Buffer, labelIds?: string[], internalDate?: number): FakeMessage;
 	sent(): FakeMessage[];
 	inbox(): FakeMessage[];

@@ -13,7 +13,18 @@
  *   {OR groups}, quoted phrases, words), pagination, and format=raw|metadata|minimal gets;
  * - a message to an address it treats as nonexistent (local part nosuchuser…, domain
  *   nonexistent.example), full (mailboxfull…) or slow (delayed…) puts a realistic Gmail bounce report
- *   into the inbox.
+ *   into the inbox;
+ * - uploads to /upload/…/messages/send as uploadType=media, multipart, and resumable
+ *   (https://developers.google.com/gmail/api/guides/uploads). Resumable: the initiating POST
+ *   (X-Upload-Content-Type message/*, X-Upload-Content-Length up to 35 MB, optional JSON metadata)
+ *   is the send call, where the fake charges quota, the daily limit and injected errors, once; it
+ *   answers 200 with the session URI (…&upload_id=…) in Location. PUTs to it carry
+ *   `Content-Range: bytes a-b/N` chunks, multiples of 256 KiB except the last, answered 308 Resume
+ *   Incomplete with `Range: bytes=0-x` (no Range while nothing arrived); `Content-Range: bytes *\/N`
+ *   asks the status. The last byte sends the message (200 with it), once; any later PUT answers 200
+ *   with the same message. A broken chunk keeps what arrived, in whole 256 KiB; an unknown or
+ *   expired session answers 404. The upload_id authenticates the PUTs (as Google documents for
+ *   Cloud Storage session URIs). Faults for tests: failUploadChunk(), expireUploadSessions().
  *
  *   const fake = await startFakeGmail({ account: { email: 'jane@acme.example' } });
  *   fake.apiBaseUrl, fake.tokenUrl, fake.authUrl, fake.issueTokens() -> oauthTokenData
@@ -125,6 +136,8 @@ const ERRORS = {
 
 const MAX_MESSAGE_BYTES = 35 * 1024 * 1024;
 const MAX_METADATA_BODY_BYTES = 5 * 1024 * 1024;
+/** Resumable upload chunks other than the last are multiples of this. */
+const UPLOAD_GRANULE_BYTES = 256 * 1024;
 
 /* ---------------------------------------------------------------- message helpers */
 
@@ -310,8 +323,13 @@ async function startFakeGmail(options = {}) {
 		authCodes: new Map(),
 		sendsToday: 0,
 		nextId: 1,
+		/** Resumable upload sessions by upload_id. */
+		uploadSessions: new Map(),
+		/** Every PUT to a session URI: a chunk or a status query. */
+		uploadRequests: [],
 	};
 	const injections = [];
+	const uploadFaults = [];
 	let random = null;
 	const settings = {
 		latencyMs: options.latencyMs ?? 0,
@@ -563,10 +581,203 @@ async function startFakeGmail(options = {}) {
 		return resource;
 	}
 
+	/* ---- resumable uploads */
+
+	/** An answer without a body (200 with the session URI, 308 Resume Incomplete). */
+	function sendEmpty(res, status, statusText, headers = {}) {
+		const respond = () => {
+			if (res.destroyed) return;
+			res.writeHead(status, statusText, { 'Content-Length': 0, ...headers });
+			res.end();
+		};
+		if (settings.latencyMs > 0) setTimeout(respond, settings.latencyMs);
+		else respond();
+	}
+
+	/** The initiating POST, after authorization, quota and injected errors like any send. */
+	function startUpload(req, res, body, record, user) {
+		const type = String(req.headers['x-upload-content-type'] || '');
+		if (!/^message\//i.test(type)) return sendError(res, ERRORS.invalidArgument(`Media type '${type}' is not supported. Valid media types: [message/*]`));
+		const lengthHeader = req.headers['x-upload-content-length'];
+		let declared = null;
+		if (lengthHeader !== undefined) {
+			if (!/^\d+$/.test(lengthHeader)) return sendError(res, ERRORS.invalidArgument(`Invalid X-Upload-Content-Length: ${lengthHeader}`));
+			declared = Number(lengthHeader);
+			if (declared > MAX_MESSAGE_BYTES) return sendError(res, ERRORS.invalidArgument('Message too large. Max size is 35 MB.'));
+		}
+		if (body.length) {
+			// Optional metadata (a Message resource without raw).
+			if (!/^application\/json/i.test(String(req.headers['content-type'] || ''))) return sendError(res, ERRORS.invalidArgument('Invalid JSON payload received.'));
+			try {
+				JSON.parse(body.toString('utf8'));
+			} catch {
+				return sendError(res, ERRORS.invalidArgument('Invalid JSON payload received.'));
+			}
+		}
+		const id = `ADPycd${crypto.randomBytes(24).toString('base64url')}`;
+		state.uploadSessions.set(id, { id, declared, parts: [], size: 0, chunks: 0, final: null, expired: false, record, createdAt: Date.now() });
+		record.uploadId = id;
+		const location = `http://${req.headers.host}/upload/gmail/v1/users/${encodeURIComponent(user)}/messages/send?uploadType=resumable&upload_id=${id}`;
+		return sendEmpty(res, 200, 'OK', { Location: location });
+	}
+
+	// `bytes a-b/N`, `bytes a-b/*`, `bytes */N`, `bytes */*`; no header: the whole upload in one PUT.
+	function parseContentRange(value) {
+		if (value === undefined) return { whole: true };
+		const m = /^bytes (?:(\d+)-(\d+)|\*)\/(\d+|\*)$/.exec(String(value).trim());
+		if (!m) return null;
+		const total = m[3] === '*' ? null : Number(m[3]);
+		if (m[1] === undefined) return { status: true, total };
+		const start = Number(m[1]);
+		const end = Number(m[2]);
+		if (end < start || (total !== null && end >= total)) return null;
+		return { start, end, total };
+	}
+
+	function nextUploadFault(session, final) {
+		const index = uploadFaults.findIndex((f) => f.chunk === undefined || f.chunk === session.chunks || (f.chunk === 'last' && final));
+		return index >= 0 ? uploadFaults.splice(index, 1)[0] : null;
+	}
+
+	/** The chunk's body, or with `stopAfter` only its first bytes (the connection breaks there). */
+	async function readChunk(req, stopAfter) {
+		if (stopAfter === 0) return { body: Buffer.alloc(0), cut: true };
+		const chunks = [];
+		let size = 0;
+		for await (const part of req) {
+			if (stopAfter !== undefined && size + part.length >= stopAfter) {
+				chunks.push(part.subarray(0, stopAfter - size));
+				return { body: Buffer.concat(chunks), cut: true };
+			}
+			chunks.push(part);
+			size += part.length;
+			if (size > MAX_MESSAGE_BYTES * 2) throw Object.assign(new Error('too large'), { tooLarge: true });
+		}
+		return { body: Buffer.concat(chunks), cut: false };
+	}
+
+	function rangeHeaders(session) {
+		return session.size > 0 ? { Range: `bytes=0-${session.size - 1}` } : {};
+	}
+
+	/** Appends the bytes of `body` (starting at byte `start`) that the session does not hold yet. */
+	function keep(session, start, body) {
+		const fresh = body.subarray(Math.max(0, session.size - start));
+		if (start + body.length <= session.size || !fresh.length) return;
+		session.parts.push(Buffer.from(fresh));
+		session.size += fresh.length;
+	}
+
+	function completeUpload(session) {
+		const outcome = acceptSend(Buffer.concat(session.parts));
+		session.parts = [];
+		if (outcome.error) {
+			session.final = { status: outcome.error[0], body: { error: outcome.error[1] } };
+			return;
+		}
+		session.record.outcome = 'sent';
+		session.record.messageId = outcome.message.id;
+		session.final = { status: 200, body: { id: outcome.message.id, threadId: outcome.message.threadId, labelIds: outcome.message.labelIds } };
+	}
+
+	/** A PUT to a session URI: a chunk, the whole upload, or a status query. */
+	async function uploadPut(req, res, url) {
+		const id = url.searchParams.get('upload_id') || '';
+		const session = state.uploadSessions.get(id);
+		// Kept here: once the request stream is destroyed, req.socket is null.
+		const socket = req.socket;
+		const entry = { uploadId: id, at: Date.now(), kind: 'chunk', contentRange: req.headers['content-range'] ?? null, bytes: 0, status: null };
+		state.uploadRequests.push(entry);
+		const answer = (status, body, headers) => {
+			entry.status = status;
+			return send(res, status, body, headers);
+		};
+		const error = (failure) => answer(failure[0], { error: failure[1] });
+		const range = parseContentRange(req.headers['content-range']);
+		if (range && range.status) entry.kind = 'status';
+		if (!session || session.expired) {
+			await readBody(req).catch(() => undefined);
+			return error(ERRORS.notFound());
+		}
+		if (!range) {
+			await readBody(req).catch(() => undefined);
+			return error(ERRORS.invalidArgument(`Invalid Content-Range header: ${req.headers['content-range']}`));
+		}
+		if (range.status) {
+			const body = await readBody(req);
+			entry.bytes = body.length;
+			if (session.final) return answer(session.final.status, session.final.body);
+			if (body.length) return error(ERRORS.invalidArgument('A status query (Content-Range: bytes */N) must have an empty body.'));
+			const total = range.total ?? session.declared;
+			if (range.total !== null && session.declared !== null && range.total !== session.declared) {
+				return error(ERRORS.invalidArgument(`The total size ${range.total} in Content-Range does not match X-Upload-Content-Length ${session.declared}.`));
+			}
+			if (total !== null && session.size === total) {
+				completeUpload(session);
+				return answer(session.final.status, session.final.body);
+			}
+			entry.status = 308;
+			return sendEmpty(res, 308, 'Resume Incomplete', rangeHeaders(session));
+		}
+
+		session.chunks++;
+		const declaredLength = Number(req.headers['content-length'] ?? NaN);
+		const start = range.whole ? 0 : range.start;
+		const total = range.whole ? declaredLength : range.total;
+		const final = total !== null && (range.whole || range.end + 1 === total);
+		const fault = nextUploadFault(session, final);
+		if (fault) entry.fault = fault.fault;
+		const { body, cut } = await readChunk(req, fault && fault.fault === 'disconnect' ? fault.afterBytes : undefined);
+		entry.bytes = body.length;
+		const length = range.whole ? (Number.isFinite(declaredLength) ? declaredLength : body.length) : range.end - range.start + 1;
+		// The connection broke before the whole chunk arrived.
+		const partial = cut && body.length < length;
+		if (session.final && !partial) return answer(session.final.status, session.final.body);
+		if (!partial) {
+			if (body.length !== length) return error(ERRORS.invalidArgument(`Content-Range says ${length} bytes, the request carried ${body.length}.`));
+			if (total !== null && session.declared !== null && total !== session.declared) {
+				return error(ERRORS.invalidArgument(`The total size ${total} in Content-Range does not match X-Upload-Content-Length ${session.declared}.`));
+			}
+			if (start > session.size) return error(ERRORS.invalidArgument(`The upload offset ${start} is beyond the ${session.size} bytes received so far.`));
+			if (!final && length % UPLOAD_GRANULE_BYTES !== 0) {
+				// Google's wording (as its upload service answers Cloud Storage clients).
+				return error(
+					ERRORS.invalidArgument(
+						`Invalid request. The number of bytes uploaded is required to be equal or greater than 262144, except for the final request (it's recommended to be the exact multiple of 262144). The received request contained ${length} bytes, which does not meet this requirement.`,
+					),
+				);
+			}
+			if (Math.max(session.size, start + length) > MAX_MESSAGE_BYTES) return error(ERRORS.invalidArgument('Message too large. Max size is 35 MB.'));
+		}
+		if (fault && (fault.fault === 'unavailable503' || fault.fault === 'backend500')) {
+			return error(fault.fault === 'unavailable503' ? ERRORS.unavailable503() : ERRORS.backend500());
+		}
+		if (partial) {
+			// The connection broke inside the chunk: Google keeps what arrived, in whole 256 KiB.
+			const kept = Math.floor((start + body.length) / UPLOAD_GRANULE_BYTES) * UPLOAD_GRANULE_BYTES - start;
+			if (kept > 0 && start <= session.size) keep(session, start, body.subarray(0, kept));
+			socket.destroy();
+			return;
+		}
+		if (start <= session.size) keep(session, start, body);
+		if (total !== null && session.size === total && !session.final) completeUpload(session);
+		if (fault) {
+			// 'loseResponse' (or a disconnect after the whole chunk): handled, but the answer never leaves.
+			socket.destroy();
+			return;
+		}
+		if (session.final) return answer(session.final.status, session.final.body);
+		entry.status = 308;
+		return sendEmpty(res, 308, 'Resume Incomplete', rangeHeaders(session));
+	}
+
 	async function api(req, res, url, path) {
 		const m = /^\/(upload\/)?gmail\/v1\/users\/([^/]+)\/(.+)$/.exec(path);
 		if (!m) return sendError(res, ERRORS.notFound());
 		const [, upload, user, rest] = m;
+		if (upload && req.method === 'PUT' && rest === 'messages/send' && url.searchParams.get('uploadType') === 'resumable') {
+			return await uploadPut(req, res, url);
+		}
 		let method;
 		if (req.method === 'POST' && rest === 'messages/send') method = 'send';
 		else if (req.method === 'GET' && rest === 'settings/sendAs') method = 'sendAs';
@@ -620,6 +831,7 @@ async function startFakeGmail(options = {}) {
 			if (upload) {
 				const type = url.searchParams.get('uploadType');
 				const contentType = String(req.headers['content-type'] || '');
+				if (type === 'resumable') return startUpload(req, res, body, record, user);
 				if (type === 'media') {
 					if (!/^message\//i.test(contentType)) return sendError(res, ERRORS.invalidArgument(`Media type '${contentType}' is not supported. Valid media types: [message/*]`));
 					raw = body;
@@ -732,6 +944,22 @@ async function startFakeGmail(options = {}) {
 		clearInjections() {
 			injections.length = 0;
 			random = null;
+			uploadFaults.length = 0;
+		},
+		/**
+		 * Breaks one resumable upload chunk PUT (status queries are not chunks): the next one, the
+		 * `chunk`-th of its session (1-based), or 'last', the one carrying the last byte.
+		 * 'disconnect' closes the connection after `afterBytes` bytes of the chunk arrived (Google keeps
+		 * them in whole 256 KiB); 'unavailable503' / 'backend500' keep nothing and answer the error;
+		 * 'loseResponse' handles the chunk (sending the message if it was the last) and closes the
+		 * connection instead of answering.
+		 */
+		failUploadChunk(fault, { chunk, afterBytes = 0 } = {}) {
+			uploadFaults.push({ fault, chunk, afterBytes });
+		},
+		/** Google forgets every open upload session (they last a week): PUTs to them answer 404. */
+		expireUploadSessions() {
+			for (const session of state.uploadSessions.values()) session.expired = true;
 		},
 		/** Puts a message into the mailbox (e.g. a bounce report from another server). */
 		addMessage(raw, labelIds = ['INBOX'], internalDate = Date.now()) {

@@ -12,10 +12,14 @@ import { apiBaseUrl, GMAIL_CREDENTIAL, N8nTokenAuth, READ_SCOPES, type GmailHost
 import { GmailFailureFinder, READ_SCOPE_HINT } from './failures';
 import { decideIdentity, sendAsIdentities, type SendAsIdentity, type UnverifiedIdentityPolicy } from './identity';
 import { TokenBucket } from './pacing';
+import { sendResumable } from './upload';
 
 /** Gmail refuses messages over 35 MB (raw size, attachments encoded). */
 export const MAX_MESSAGE_BYTES = 35 * 1024 * 1024;
-/** Above this the message goes through the media upload URI instead of base64 in a JSON body. */
+/**
+ * Above this the message goes through a resumable upload session (upload.ts) instead of base64 in a
+ * JSON body: Google documents simple uploads for up to 5 MB.
+ */
 export const UPLOAD_THRESHOLD_BYTES = 5 * 1024 * 1024;
 /** New Google Cloud projects get 6,000 quota units per user per minute; a send costs 100. */
 export const DEFAULT_SENDS_PER_MINUTE = 60;
@@ -143,23 +147,18 @@ export class GmailSession implements ChannelSession {
 				hint: 'Attachments grow by about a third when encoded; send smaller files or share a link instead.',
 			});
 		}
-		const upload = raw.length > UPLOAD_THRESHOLD_BYTES;
-		const result = await this.api.call<gmail_v1.Schema$Message>(
-			{
-				units: UNITS.send,
-				what: 'send the message',
-				isSend: true,
-				scopeHint: SEND_SCOPE_HINT,
-				timeoutMs: upload ? 10 * 60_000 : 60_000,
-				// After a 5xx or a broken connection the message may have gone out: look in Sent before
-				// sending it again, when the credential may read the mailbox.
-				alreadyDone: canReadMailbox(this.api) ? () => this.findInSent(message.messageId) : undefined,
-			},
-			(options) =>
-				upload
-					? this.api.gmail.users.messages.send({ userId: 'me', media: { mimeType: 'message/rfc822', body: raw } }, options)
-					: this.api.gmail.users.messages.send({ userId: 'me', requestBody: { raw: raw.toString('base64url') } }, options),
-		);
+		const resumable = raw.length > UPLOAD_THRESHOLD_BYTES;
+		// When the message may have gone out without an answer (a 5xx or a broken connection on a
+		// simple send, an upload session lost after its last byte), look in Sent before sending it
+		// again, if the credential may read the mailbox.
+		const findSent = canReadMailbox(this.api) ? () => this.findInSent(message.messageId) : undefined;
+		const upload = resumable ? await sendResumable(this.api, raw, { scopeHint: SEND_SCOPE_HINT, findSent }) : undefined;
+		const result =
+			upload ??
+			(await this.api.call<gmail_v1.Schema$Message>(
+				{ units: UNITS.send, what: 'send the message', isSend: true, scopeHint: SEND_SCOPE_HINT, timeoutMs: 60_000, alreadyDone: findSent },
+				(options) => this.api.gmail.users.messages.send({ userId: 'me', requestBody: { raw: raw.toString('base64url') } }, options),
+			));
 		const sent = result.data;
 		const labelIds = sent.labelIds ?? [];
 		return {
@@ -176,8 +175,9 @@ export class GmailSession implements ChannelSession {
 				inSent: labelIds.includes('SENT'),
 				identityVerified: decision.asRequested,
 				sizeBytes: raw.length,
-				uploadType: upload ? 'media' : 'raw',
+				uploadType: resumable ? 'resumable' : 'raw',
 				attempts: result.attempts,
+				...(upload ? { uploadChunks: upload.chunks, uploadResumes: upload.resumes } : {}),
 			},
 		};
 	}

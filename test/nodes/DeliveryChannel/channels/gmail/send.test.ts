@@ -1,7 +1,7 @@
 /**
  * Send via Delivery Channel on Gmail, through the real node in n8n's engine, against the fake Google
  * server (test/fakes/gmail): identities and the silent From rewrite, token refresh and revoked
- * grants, rate limits, 5xx, the daily sending limit and large messages.
+ * grants, rate limits, 5xx and the daily sending limit. Large messages: upload.test.ts.
  */
 import type { IDataObject } from 'n8n-workflow';
 
@@ -245,37 +245,4 @@ describe('limits and retries', () => {
 		expect(fake.state.requests.filter((r) => r.method === 'send')).toHaveLength(8);
 		expect(fake.sent()).toHaveLength(0);
 	}, 20_000);
-});
-
-describe('message size', () => {
-	test('a message over 5 MB goes through the media upload URI', async () => {
-		const content = 'A'.repeat(6 * 1024 * 1024);
-		const run = await runGmail({
-			items: [mail('jane@acme.example')],
-			files: [{ propertyName: 'data', fileName: 'big.txt', mimeType: 'text/plain', content }],
-			parameters: sendParameters({ options: { attachments: { attachment: [{ binaryPropertyName: 'data' }] } } }),
-			credential: gmailCredential(fake),
-		});
-		const [item] = json(run.output(NODE));
-		if (item.status !== 'sent') console.log(item);
-		expect(item).toMatchObject({ status: 'sent', uploadType: 'media' });
-		const request = fake.state.requests.find((r) => r.method === 'send')!;
-		expect(request).toMatchObject({ upload: true, query: { uploadType: 'media' } });
-		expect(fake.sent()[0].raw.length).toBe(item.sizeBytes);
-		expect(fake.sent()[0].raw.toString('latin1')).toContain('filename=big.txt');
-	});
-
-	test('a message over 35 MB is an item error before anything is sent', async () => {
-		const content = 'B'.repeat(27 * 1024 * 1024); // 27 MB, about 36 MB once base64-encoded
-		const run = await runGmail({
-			items: [mail('jane@acme.example')],
-			files: [{ propertyName: 'data', fileName: 'huge.bin', mimeType: 'application/octet-stream', content }],
-			parameters: sendParameters({ options: { maxAttachmentSizeMb: 100, attachments: { attachment: [{ binaryPropertyName: 'data' }] } } }),
-			credential: gmailCredential(fake),
-		});
-		const [item] = json(run.output(NODE));
-		expect(item).toMatchObject({ status: 'failed', code: 'EINPUT' });
-		expect(item.error).toMatch(/over Gmail's limit of 35 MB/);
-		expect(fake.state.requests.filter((r) => r.method === 'send')).toHaveLength(0);
-	}, 30_000);
 });
