@@ -86,6 +86,8 @@ const STRONG: Array<[Reason, RegExp]> = [
 		'rejected',
 		/sender (?:address )?(?:rejected|refused|denied|is not allowed|unknown|invalid|verify failed)|sender was rejected|domain of sender|sender domain .{0,40}(?:not|invalid|unknown|exist)|(?:envelope sender|return[- ]path|from address) .{0,60}(?:rejected|invalid|refused|not allowed)|bad sender|invalid sender|unknown sender|from:? domain (?:is )?(?:invalid|not valid)|provide a valid from|purported responsible address|not allowed to post|permission to post|(?:from|sender|sending (?:to\/)?from an?) address (?:that )?(?:has been|is) (?:blacklisted|blocklisted|blocked)|don'?t have permission|does not have permission|resolver\.rst\.(?:notauthorized|restricted)|permission to send to (?:this|the) (?:group|distribution list)/i,
 	],
+	// The recipient blocked this sender on a personal list ("Envelope blocked - User Entry").
+	['filtered', /blocked - user entry|recipient has blocked|(?:sender|you) (?:is |are |has been |have been )?blocked by (?:the )?recipient|personal block ?list/i],
 	[
 		'suspend',
 		/(?:account|mailbox|user|address|recipient) (?:is |has been |was )?(?:disabled|suspended|deactivated|inactive|frozen|closed|expired|not active|temporarily (?:disabled|locked|unavailable))|(?:disabled|suspended|inactive|deactivated|frozen) (?:account|mailbox|user)|temporar(?:y|ily) locked|account (?:that you tried to reach )?is disabled|has been disabled|discontinued|no longer (?:active|in use)|account (?:has been )?(?:terminated|removed|canceled|cancelled)|mailbox (?:is )?unavailable due to inactivity|user (?:is )?not active|not currently active|account is blocked/i,
@@ -94,7 +96,7 @@ const STRONG: Array<[Reason, RegExp]> = [
 		'notaccept',
 		/does not accept (?:e-?)?mail|not accepting (?:e-?)?mail|accepts? no mail|null mx|no smtp service|indicated no smtp|domain does not receive|doesn'?t receive (?:e-?)?mail|does not receive (?:e-?)?mail|host does not accept|mail is not accepted|no mx (?:record )?found|(?:couldn'?t|could not|cannot|can't) find a mail exchanger/i,
 	],
-	['networkerror', /dns error|temporary (?:dns|lookup) failure|name server timeout|too many hops|mail loop|routing loop|loops? (?:back|detected)|hop count/i],
+	['networkerror', /dns error|temporary (?:dns|lookup) failure|host not found, try again|name server timeout|too many hops|mail loop|routing loop|loops? (?:back|detected)|hop count/i],
 	[
 		'hostunknown',
 		/host (?:or domain name )?(?:not found|unknown)|unknown host|(?:account|address) or domain may not exist|domain (?:name )?(?:not found|does not exist|unknown|is not reachable)|no such domain|unrouteable (?:mail )?domain|unknown domain|name service error|host not found|(?:couldn'?t|could not|cannot|can't) find any host|no (?:mx|mail exchanger|dns|a) (?:or a )?records? for|no mx for|invalid domain|domain (?:is )?(?:not valid|invalid)|non-?existent (?:domain|host)|no such host|unable to resolve|recipient domain .{0,40}not (?:found|exist)|domain lookup failed|\bnxdomain\b|address resolution failed|illegal host ?name|bad destination host|\b[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,6} does not exist/i,
@@ -318,6 +320,8 @@ export function classify(input: ClassifyInput): Reason {
 	// 5.1.1 ... User unknown in virtual mailbox table)"): the directory's answer, not a filter's.
 	if (reason === 'userunknown' && command === 'DATA' && !(sub === '1.1' && RECIPIENT_TABLE.test(diag))) return 'filtered';
 	if (reason === 'userunknown') {
+		// Given in reply to MAIL FROM, "mailbox unavailable" is about the sender's address or domain.
+		if (command === 'MAIL') return 'rejected';
 		// X.7.x is a security or policy refusal: a bare "user unknown" under it is a filter's answer.
 		if (sub.startsWith('7.') && /\b(?:user unknown|unknown user|no such user)\b/i.test(diag)) return 'filtered';
 		// "550 : User unknown" names no mailbox: the reply shape some carriers' MTAs (au/KDDI's among

@@ -21,8 +21,31 @@ describe('classify', () => {
 		['an MX or SRV record indicated no SMTP service', 'notaccept'],
 		['554 5.7.1 Message rejected as spam', 'spamdetected'],
 		['421 Too many concurrent SMTP connections from this IP address', 'toomanyconn'],
+		['550-5.7.1 very low reputation of the sending domain. To best protect our users from spam, the message has been blocked.', 'badreputation'],
+		['550 5.4.5 Daily user sending limit exceeded.', 'speeding'],
+		['Host or domain name not found. Name service error for name=b.example type=MX: Host not found, try again', 'networkerror'],
+		['550 Envelope blocked - User Entry', 'filtered'],
+		['Grund: Der Empfänger ist unbekannt.', 'userunknown'],
+		['Raison : la boîte aux lettres du destinataire est pleine.', 'mailboxfull'],
+		['El usuario no existe en este dominio.', 'userunknown'],
+		['Motivo: a caixa postal do destinatário está cheia.', 'mailboxfull'],
+		['Errore permanente: utente sconosciuto', 'userunknown'],
+		['Reden: het e-mailadres bestaat niet', 'userunknown'],
+		['Причина: почтовый ящик получателя переполнен.', 'mailboxfull'],
+		['理由: 宛先のメールアドレスが見つかりません。', 'userunknown'],
 	])('%s → %s', (diagnostic, reason) => {
 		expect(c(diagnostic, '', '')).toBe(reason);
+	});
+
+	it('reads the SMTP stage: mailbox words in reply to MAIL FROM are about the sender', () => {
+		expect(classify({ diagnostic: '550 Requested action not taken: mailbox unavailable (in reply to MAIL FROM command)', status: '', replyCode: '550' })).toBe('rejected');
+		expect(
+			classify({
+				diagnostic: '550 permanent failure for one or more recipients (a@b.example:550 5.1.1 <a@b.example>: Recipient address rejected: User unknown in virtual mailbox table) after end of data',
+				status: '5.1.1',
+				replyCode: '550',
+			}),
+		).toBe('userunknown');
 	});
 
 	it('falls back to the status code when the text says nothing', () => {

@@ -2,8 +2,8 @@
  * Hand-written bounce mails in formats that are rare or absent in the corpus (Microsoft 365 NDR
  * codes, Postfix LMTP / local delivery, Exim, qmail / qmail-ldap, Courier, MDaemon, hMailServer,
  * Kerio, Domino, Google / Gmail (authentication, rate and sending limits), Yahoo / AOL,
- * Outlook.com, iCloud, mail.ru, filtering gateways (Mimecast, Proofpoint, Barracuda, IronPort,
- * Trend Micro), Zoho, ESP DSNs, notices in German, French, Spanish, Portuguese, Italian, Dutch,
+ * Outlook.com, iCloud, GMX, mail.ru, filtering gateways (Mimecast, Proofpoint, Barracuda,
+ * IronPort, Trend Micro, Sophos), Exchange on-premises, Zoho, ESP DSNs, notices in German, French, Spanish, Portuguese, Italian, Dutch,
  * Russian and Japanese, complaints, auto-replies and look-alikes (a read receipt, a ticket
  * acknowledgement, a newsletter about bounces). Every file must be read exactly as expected.json
  * says.
