@@ -56,7 +56,7 @@ export function unquote(text: string): string {
 const ADDR = "[A-Za-z0-9_.!#$%&'*+/=?^`{|}~-]{1,64}@[A-Za-z0-9][A-Za-z0-9.-]{0,252}";
 
 const ERROR_LABEL =
-	'(?:unknown|invalid|failed|failure|rejected|undeliverable|undelivered|error|bad|not found|non-?existent|unreachable)';
+	'(?:unknown|invalid|failed|failure|rejected|undeliverable|undelivered|error|bad|not found|non-?existent|unreachable|exceeds?|exceeded|full|over ?quota|denied|refused|disabled|too (?:large|big))';
 
 const ANCHORS: RegExp[] = [
 	// Address alone (maybe bulleted, in <>, with a trailing colon or a short parenthesised note).
@@ -161,10 +161,20 @@ export function guessAction(text: string): RecipientAction {
 	return 'failed';
 }
 
+/** A field giving a count or a size ("Size (in bytes): 512"): its number is no reply code. */
+const NUMBER_FIELD = /^\s{0,8}[A-Za-z][\w ]{0,30}\b(?:size|bytes|lines|length|count|number|attempts?|retries)\b[\w ()]{0,20}:\s{0,4}\d{1,12}\s{0,4}$/i;
+
+function withoutNumberFields(text: string): string {
+	return splitLines(text, MAX_LINES)
+		.filter((l) => !NUMBER_FIELD.test(l))
+		.join('\n');
+}
+
 /** Text of a block without quoted original headers and with the address line reduced. */
 function blockText(block: TextRecipientBlock): string {
 	const out: string[] = [];
 	for (const l of block.lines) {
+		if (NUMBER_FIELD.test(l)) continue;
 		if (/^\s*$/.test(l) && out.length > 0 && out[out.length - 1] === '') continue;
 		out.push(l.trim());
 	}
@@ -191,6 +201,36 @@ function transcriptRepliesBefore(lines: string[], at: number): string {
 	return replies.join(' ');
 }
 
+const BARE_ADDRESS = new RegExp(`^\\s{0,20}<?${ADDR}>?\\s{0,4}$`);
+
+/**
+ * Reason written above each address (Lotus Notes: "------- Failure Reasons --------" then, per
+ * recipient, the reason line followed by the bare address). Taken only when every address stands
+ * alone on its line with a text line directly above it and the last address has nothing after
+ * it: then the text below an address belongs to the next one. Rewrites the blocks in place.
+ */
+function reasonsAbove(notice: string, blocks: TextRecipientBlock[]): void {
+	if (blocks.length < 2 || blocks.some((b) => b.line < 1 || !BARE_ADDRESS.test(b.lines[0] ?? ''))) return;
+	const last = blocks[blocks.length - 1];
+	if (hasSignal(last.lines.slice(1).join('\n'))) return;
+	const lines = splitLines(notice, MAX_LINES);
+	const above: string[][] = [];
+	const anchors = new Set(blocks.map((b) => b.line));
+	for (const b of blocks) {
+		const reason: string[] = [];
+		for (let i = b.line - 1; i >= 0 && i >= b.line - 3; i--) {
+			const l = lines[i].trim();
+			if (!l || anchors.has(i) || /^[-=*_#]{3,}/.test(l) || l.endsWith(':')) break;
+			reason.unshift(l);
+		}
+		if (!reason.length || !hasSignal(reason.join(' '))) return;
+		above.push(reason);
+	}
+	blocks.forEach((b, i) => {
+		b.lines = [b.lines[0], ...above[i]];
+	});
+}
+
 export interface TextParseResult {
 	recipients: RawRecipient[];
 	notice: string;
@@ -210,7 +250,7 @@ export function parseText(
 ): TextParseResult {
 	const { notice, original } = split ?? splitNotification(unquote(text));
 	const blocks = findBlocks(notice, exclude);
-	const noticeFlat = squash(notice, 6000);
+	const noticeFlat = squash(withoutNumberFields(notice), 6000);
 	const recipients: RawRecipient[] = [];
 	const ordered: TextRecipientBlock[] = [];
 	if (failedHeader.length > 0) {
@@ -224,7 +264,14 @@ export function parseText(
 	} else {
 		ordered.push(...blocks);
 	}
+	reasonsAbove(notice, ordered);
 	const single = ordered.length === 1;
+	// The reason stated once above the list of recipients ("Could not be delivered because of 552
+	// 5.2.2 Mailbox full. The following recipients were affected: a, b"): shared by every
+	// recipient whose own lines carry no reply or status code.
+	const firstLine = blocks.length ? Math.min(...blocks.map((b) => b.line).filter((n) => n >= 0)) : -1;
+	const preamble = firstLine > 0 && Number.isFinite(firstLine) ? squash(withoutNumberFields(splitLines(notice, firstLine).join('\n')), 1500) : '';
+	const sharedReason = !single && FAILURE_CODE.test(preamble) ? preamble : '';
 	const noticeLines = blocks.some((b) => PROTOCOL_ERROR.test(b.lines[0] ?? '')) ? splitLines(notice, MAX_LINES) : [];
 	for (const b of ordered) {
 		let diag = blockText(b);
@@ -238,6 +285,8 @@ export function parseText(
 		const stripped = diag.replace(new RegExp(b.recipient.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), '');
 		if (!hasSignal(stripped) || (single && !FAILURE_CODE.test(stripped))) {
 			diag = single || !hasSignal(stripped) ? `${diag}\n${noticeFlat}` : diag;
+		} else if (sharedReason && !FAILURE_CODE.test(stripped)) {
+			diag = `${diag}\n${sharedReason}`;
 		}
 		const flat = squash(diag, 2000);
 		recipients.push({

@@ -145,7 +145,7 @@ const REPLY_LINE_START = /^[\s>*#:]{0,12}(?:<<<\s{0,4})?([245][0-5]\d)(?=[\s:\-]
 const REPLY_AFTER_WORD =
 	/(?:said|says|reply|replied|response|responded|error|returned|answer|message|code|status|host [^\s:]{1,200}(?: \[[0-9a-f.:]{3,60}\])?|\])\s{0,3}[:=(]?\s{0,3}\(?(?<![A-Za-z0-9.-])([245][0-5]\d)(?=[\s:\-.,)]|$)/i;
 
-const REPLY_AFTER_COLON = /:\s{1,3}([245][0-5]\d)\s{1,3}[A-Za-z]/;
+const REPLY_AFTER_COLON = /:\s{1,3}([245][0-5]\d)\s{1,3}(?:-\s{1,3})?[A-Za-z]/;
 
 /** First SMTP reply code in `text`, or ''. */
 export function findReplyCode(text: string): string {

@@ -48,6 +48,13 @@ describe('classify', () => {
 		).toBe('userunknown');
 	});
 
+	it('reads family phrases for dead domains, full mailboxes and relaying', () => {
+		expect(c('No route found to domain nowhere.example.net from server MAIL01/Shop.')).toBe('hostunknown');
+		expect(c('User mailbox exceeds allowed size: a@b.example')).toBe('mailboxfull');
+		expect(c('The mail address you sent to does not exist.')).toBe('userunknown');
+		expect(c('553-you are trying to use me [server-4.tower-21.messagelabs.com] as a relay, but I have not been configured to let you do this. (#5.7.1)', '5.7.1', '553')).toBe('norelaying');
+	});
+
 	it('falls back to the status code when the text says nothing', () => {
 		expect(c('', '5.1.1')).toBe('userunknown');
 		expect(c('rejected', '5.2.2')).toBe('mailboxfull');

@@ -85,5 +85,46 @@ describe('plain-text reports', () => {
 		expect(findStatus('host [192.0.2.153]')).toBe('');
 		expect(findReplyCode('Remote host said: 552 Mailbox full')).toBe('552');
 		expect(findReplyCode('at 23:45:00 2024 nothing')).toBe('');
+		expect(findReplyCode('Error message below: 552 - Requested mail action aborted')).toBe('552');
+	});
+
+	it('reads the reason written above each bare address (Lotus Notes)', () => {
+		const notice = [
+			'------- Failure Reasons  --------',
+			'',
+			'User not listed in public Name & Address Book',
+			'aki@corp.example.com',
+			'No route found to domain nowhere.example.net from server GW/Shop.',
+			'ken@nowhere.example.net',
+			'',
+		].join('\n');
+		const r = parseText(notice, new Set(), [], { notice, original: '' }).recipients;
+		expect(r.map((x) => x.recipient)).toEqual(['aki@corp.example.com', 'ken@nowhere.example.net']);
+		expect(r[0].diagnostic).toContain('not listed');
+		expect(r[0].diagnostic).not.toContain('No route');
+		expect(r[1].diagnostic).toContain('No route found');
+	});
+
+	it('shares a reason stated once above the list of recipients', () => {
+		const notice = [
+			'Could not be delivered because of',
+			'',
+			'552 5.2.2 Mailbox full',
+			'',
+			'The following recipients were affected:',
+			'    paul@corp.example.com',
+			'    rita@corp.example.com',
+			'',
+			'Additional Information',
+			'Reporting-MTA:      <gw.corp.example.com>',
+		].join('\n');
+		const r = parseText(notice, new Set(), [], { notice, original: '' }).recipients;
+		expect(r.map((x) => x.replyCode)).toEqual(['552', '552']);
+	});
+
+	it('does not read a size or count field as a reply code', () => {
+		const notice = ['Error: Recipient mailbox is full', '', '  RCPT TO: a@vtext.example.com', '  Size (in bytes): 512', '  Number of lines: 4'].join('\n');
+		const r = parseText(notice, new Set(), [], { notice, original: '' }).recipients;
+		expect(r[0].replyCode).toBe('');
 	});
 });
