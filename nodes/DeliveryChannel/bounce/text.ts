@@ -53,7 +53,9 @@ export function unquote(text: string): string {
 	return lines.map((l) => l.replace(/^\s?> ?/, '')).join('\n');
 }
 
-const ADDR = "[A-Za-z0-9_.!#$%&'*+/=?^`{|}~-]{1,64}@[A-Za-z0-9][A-Za-z0-9.-]{0,252}";
+// The domain may hold an underscore: not a valid host name, but reports name such addresses
+// ("Illegal host/domain name found").
+const ADDR = "[A-Za-z0-9_.!#$%&'*+/=?^`{|}~-]{1,64}@[A-Za-z0-9][A-Za-z0-9_.-]{0,252}";
 
 const ERROR_LABEL =
 	'(?:unknown|invalid|failed|failure|rejected|undeliverable|undelivered|error|bad|not found|non-?existent|unreachable|exceeds?|exceeded|full|over ?quota|denied|refused|disabled|too (?:large|big))';
@@ -86,7 +88,7 @@ const ANCHORS: RegExp[] = [
 		'i',
 	),
 	new RegExp(
-		`(?:could not be delivered to|not delivered to|failed to deliver to|delivery to|recipient|rcpt to|original-recipient|final-recipient|destinataire|empfänger|destinatario|destinatário|ontvanger|адресат|получатель|宛先)\\s{0,4}:?\\s{0,4}<?(?:rfc822;\\s{0,4})?<?(${ADDR})>?(?:[\\s:,.)]|$)`,
+		`(?:could not be delivered to|not delivered to|failed to deliver to|delivery to|recipient address|recipient|rcpt to|original-recipient|final-recipient|destinataire|empfänger|destinatario|destinatário|ontvanger|адресат|получатель|宛先)\\s{0,4}:?\\s{0,4}<?(?:rfc822;\\s{0,4})?<?(${ADDR})>?(?:[\\s:,.)]|$)`,
 		'i',
 	),
 	// A label naming the problem: "Unknown user: addr"

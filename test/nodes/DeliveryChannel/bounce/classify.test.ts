@@ -51,6 +51,7 @@ describe('classify', () => {
 	it('reads family phrases for dead domains, full mailboxes and relaying', () => {
 		expect(c('No route found to domain nowhere.example.net from server MAIL01/Shop.')).toBe('hostunknown');
 		expect(c('User mailbox exceeds allowed size: a@b.example')).toBe('mailboxfull');
+		expect(c('Illegal host/domain name found')).toBe('hostunknown');
 		expect(c('The destination server for this recipient could not be found in Domain Name Service (DNS). <EX01 #5.4.0>', '5.4.0')).toBe('hostunknown');
 		expect(c('The mail address you sent to does not exist.')).toBe('userunknown');
 		expect(c('421 4.4.1 connection to 192.0.2.136 timed out', '4.4.1', '421', { action: 'delayed' })).toBe('expired');

@@ -122,6 +122,23 @@ describe('plain-text reports', () => {
 		expect(r.map((x) => x.replyCode)).toEqual(['552', '552']);
 	});
 
+	it('finds "Recipient address:" lines, also for a domain with an underscore', () => {
+		const notice = [
+			'Your message cannot be delivered to the following recipients:',
+			'',
+			'  Recipient address: olli@example.jp',
+			'  Reason: Remote SMTP server has rejected address',
+			'  Diagnostic code: smtp;552 5.3.4 Message size exceeds fixed maximum message size',
+			'',
+			'  Recipient address: pia@bad_host.example.jp',
+			'  Reason: Illegal host/domain name found',
+		].join('\n');
+		const r = parseText(notice, new Set(), [], { notice, original: '' }).recipients;
+		expect(r.map((x) => x.recipient)).toEqual(['olli@example.jp', 'pia@bad_host.example.jp']);
+		expect(r[1].diagnostic).toContain('Illegal host');
+		expect(r[1].diagnostic).not.toContain('5.3.4');
+	});
+
 	it('does not read a size or count field as a reply code', () => {
 		const notice = ['Error: Recipient mailbox is full', '', '  RCPT TO: a@vtext.example.com', '  Size (in bytes): 512', '  Number of lines: 4'].join('\n');
 		const r = parseText(notice, new Set(), [], { notice, original: '' }).recipients;
