@@ -167,11 +167,16 @@ const WEAK: Array<[Reason, RegExp]> = [
 	['rejected', /groups\.google\.com/i],
 ];
 
-/** Replies given after the message data was sent: a "user unknown" there is a content filter. */
-const AFTER_DATA = /after end of data|end of data command|in reply to (?:end of )?data|final data|smtp command:? data|after data\b|\[data\]/i;
-const AFTER_RCPT = /after rcpt(?: to|\b command)|in reply to rcpt to|rcpt to command|after recipient|\[rcpt_to\]|\bsmtp:rcpt\b/i;
-const AFTER_MAIL = /after mail from|in reply to mail from|mail from command/i;
-const AFTER_CONNECT = /after initial connection|in reply to (?:the )?(?:initial )?(?:greeting|banner|connect)|(?:smtp )?greeting (?:failure|rejected)|after connect(?:ing)?\b/i;
+/**
+ * Replies given after the message data was sent: a "user unknown" there is a content filter.
+ * Exim names a command sent in a pipelined group "after pipelined RCPT TO:<...>"; qmail says
+ * "failed after I sent the message", "does not like recipient", "sender was rejected" and
+ * "greeting failed".
+ */
+const AFTER_DATA = /after (?:pipelined )?end of data|failed after i sent the message|end of data command|in reply to (?:end of )?data|final data|smtp command:? data|after data\b|\[data\]/i;
+const AFTER_RCPT = /after (?:pipelined )?rcpt(?: to|\b command)|does not like recipient|in reply to rcpt to|rcpt to command|after recipient|\[rcpt_to\]|\bsmtp:rcpt\b/i;
+const AFTER_MAIL = /after (?:pipelined )?mail from|but sender was rejected|in reply to mail from|mail from command/i;
+const AFTER_CONNECT = /after initial connection|in reply to (?:the )?(?:initial )?(?:greeting|banner|connect)|(?:smtp )?greeting (?:failure|failed|rejected)|after connect(?:ing)?\b/i;
 
 /**
  * SMTP command the remote server was answering when it gave the error: 'DATA', 'RCPT', 'MAIL',

@@ -1,4 +1,4 @@
-import { classify, isHard, REASONS } from '../../../../nodes/DeliveryChannel/bounce/classify';
+import { classify, isHard, REASONS, smtpCommandOf } from '../../../../nodes/DeliveryChannel/bounce/classify';
 
 const c = (diagnostic: string, status = '', replyCode = '', extra: { diagnosticType?: string; action?: string } = {}) =>
 	classify({ diagnostic, status, replyCode, ...extra });
@@ -52,6 +52,12 @@ describe('classify', () => {
 		expect(c('No route found to domain nowhere.example.net from server MAIL01/Shop.')).toBe('hostunknown');
 		expect(c('User mailbox exceeds allowed size: a@b.example')).toBe('mailboxfull');
 		expect(c('Illegal host/domain name found')).toBe('hostunknown');
+		expect(smtpCommandOf('SMTP error from remote mail server after pipelined MAIL FROM:<a@b.example> SIZE=2391: 550 x')).toBe('MAIL');
+		expect(smtpCommandOf('SMTP error from remote mail server after pipelined RCPT TO:<a@b.example>: 550 x')).toBe('RCPT');
+		expect(smtpCommandOf('Connected to 192.0.2.81 but greeting failed. Remote host said: 554 not accepting messages')).toBe('CONN');
+		expect(c('Connected to 192.0.2.81 but greeting failed. Remote host said: 554 mx.example.net ESMTP not accepting messages', '', '554')).toBe('blocked');
+		expect(smtpCommandOf('192.0.2.82 failed after I sent the message. Remote host said: 550 x')).toBe('DATA');
+		expect(c('SMTP error from remote mail server after pipelined MAIL FROM:<a@b.example> SIZE=2391: 550 Requested action not taken: mailbox unavailable', '', '550')).toBe('rejected');
 		expect(c('The destination server for this recipient could not be found in Domain Name Service (DNS). <EX01 #5.4.0>', '5.4.0')).toBe('hostunknown');
 		expect(c('The mail address you sent to does not exist.')).toBe('userunknown');
 		expect(c('421 4.4.1 connection to 192.0.2.136 timed out', '4.4.1', '421', { action: 'delayed' })).toBe('expired');
