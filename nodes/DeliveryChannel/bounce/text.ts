@@ -54,8 +54,11 @@ export function unquote(text: string): string {
 }
 
 // The domain may hold an underscore: not a valid host name, but reports name such addresses
-// ("Illegal host/domain name found").
-const ADDR = "[A-Za-z0-9_.!#$%&'*+/=?^`{|}~-]{1,64}@[A-Za-z0-9][A-Za-z0-9_.-]{0,252}";
+// ("Illegal host/domain name found"). Internationalised addresses (RFC 6531) may hold Latin
+// letters beyond ASCII ("jörg@bücher.example"); other scripts are left out so that words written
+// next to an address in Japanese or Russian text never become part of it.
+const ADDR =
+	"[A-Za-z0-9\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F_.!#$%&'*+/=?^`{|}~-]{1,64}@[A-Za-z0-9\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F][A-Za-z0-9\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F_.-]{0,252}";
 
 const ERROR_LABEL =
 	'(?:unknown|invalid|failed|failure|rejected|undeliverable|undelivered|error|bad|not found|non-?existent|unreachable|exceeds?|exceeded|full|over ?quota|denied|refused|disabled|too (?:large|big))';

@@ -139,6 +139,13 @@ describe('plain-text reports', () => {
 		expect(r[1].diagnostic).not.toContain('5.3.4');
 	});
 
+	it('finds an internationalised address but keeps Japanese words out of it', () => {
+		const notice = '<jörg.müller@example.de>: host mx.example.de[192.0.2.31] said: 550 5.1.1 User unknown';
+		expect(parseText(notice, new Set(), [], { notice, original: '' }).recipients.map((x) => x.recipient)).toEqual(['jörg.müller@example.de']);
+		const jp = ['以下のアドレスへの送信に失敗しました。', '宛先:taro@example.jp', '550 5.1.1 User unknown'].join('\n');
+		expect(parseText(jp, new Set(), [], { notice: jp, original: '' }).recipients.map((x) => x.recipient)).toEqual(['taro@example.jp']);
+	});
+
 	it('does not read a size or count field as a reply code', () => {
 		const notice = ['Error: Recipient mailbox is full', '', '  RCPT TO: a@vtext.example.com', '  Size (in bytes): 512', '  Number of lines: 4'].join('\n');
 		const r = parseText(notice, new Set(), [], { notice, original: '' }).recipients;
