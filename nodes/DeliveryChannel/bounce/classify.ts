@@ -96,10 +96,10 @@ const STRONG: Array<[Reason, RegExp]> = [
 		'notaccept',
 		/does not accept (?:e-?)?mail|not accepting (?:e-?)?mail|accepts? no mail|null mx|no smtp service|indicated no smtp|domain does not receive|doesn'?t receive (?:e-?)?mail|does not receive (?:e-?)?mail|host does not accept|mail is not accepted|no mx (?:record )?found|(?:couldn'?t|could not|cannot|can't) find a mail exchanger/i,
 	],
-	['networkerror', /dns error|temporary (?:dns|lookup) failure|host not found, try again|name server timeout|too many hops|mail loop|routing loop|loops? (?:back|detected)|hop count/i],
+	['networkerror', /dns error|temporary (?:dns|lookup) failure|not found, try again|name server timeout|too many hops|mail loop|routing loop|loops? (?:back|detected)|hop count/i],
 	[
 		'hostunknown',
-		/host (?:or domain name )?(?:not found|unknown)|unknown host|(?:account|address) or domain may not exist|domain (?:name )?(?:not found|does not exist|unknown|is not reachable)|no such domain|unrouteable (?:mail )?domain|unknown domain|name service error|host not found|(?:couldn'?t|could not|cannot|can't) find any host|no (?:mx|mail exchanger|dns|a) (?:or a )?records? for|no mx for|invalid domain|domain (?:is )?(?:not valid|invalid)|non-?existent (?:domain|host)|no such host|unable to resolve|recipient domain .{0,40}not (?:found|exist)|domain lookup failed|\bnxdomain\b|address resolution failed|illegal host(?:\/domain)? ?name|no route (?:found )?to (?:the )?domain|(?:destination (?:server|host)|domain)[^.\n]{0,40} could not be found in (?:the )?(?:domain name service|dns)|bad destination host|\b[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,6} does not exist/i,
+		/host (?:or domain name )?(?:not found|unknown)|unknown host|(?:account|address) or domain may not exist|domain (?:name )?(?:not found|does not exist|unknown|is not reachable)|no such domain|unrouteable (?:mail )?domain|unknown domain|name service error|host not found|(?:couldn'?t|could not|cannot|can't) find any host|no (?:mx|mail exchanger|dns|a) (?:or a )?records? for|no mx for|invalid domain|domain (?:is )?(?:not valid|invalid)|non-?existent (?:domain|host)|no such host|unable to resolve|recipient domain .{0,40}not (?:found|exist)|domain lookup failed|\bnxdomain\b|address resolution failed|illegal host(?:\/domain)? ?name|no route (?:found )?to (?:the )?domain|\bhost [a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8} not found|(?:destination (?:server|host)|domain)[^.\n]{0,40} could not be found in (?:the )?(?:domain name service|dns)|bad destination host|\b[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,6} does not exist/i,
 	],
 	[
 		'userunknown',
@@ -171,12 +171,12 @@ const WEAK: Array<[Reason, RegExp]> = [
  * Replies given after the message data was sent: a "user unknown" there is a content filter.
  * Exim names a command sent in a pipelined group "after pipelined RCPT TO:<...>"; qmail says
  * "failed after I sent the message", "does not like recipient", "sender was rejected" and
- * "greeting failed".
+ * "greeting failed"; the DragonFly Mail Agent "did not like our MAIL FROM" (RCPT TO, final DATA).
  */
 const AFTER_DATA = /after (?:pipelined )?end of data|failed after i sent the message|end of data command|in reply to (?:end of )?data|final data|smtp command:? data|after data\b|\[data\]/i;
-const AFTER_RCPT = /after (?:pipelined )?rcpt(?: to|\b command)|does not like recipient|in reply to rcpt to|rcpt to command|after recipient|\[rcpt_to\]|\bsmtp:rcpt\b/i;
-const AFTER_MAIL = /after (?:pipelined )?mail from|but sender was rejected|in reply to mail from|mail from command/i;
-const AFTER_CONNECT = /after initial connection|in reply to (?:the )?(?:initial )?(?:greeting|banner|connect)|(?:smtp )?greeting (?:failure|failed|rejected)|after connect(?:ing)?\b/i;
+const AFTER_RCPT = /after (?:pipelined )?rcpt(?: to|\b command)|did not like our rcpt to|does not like recipient|in reply to rcpt to|rcpt to command|after recipient|\[rcpt_to\]|\bsmtp:rcpt\b/i;
+const AFTER_MAIL = /after (?:pipelined )?mail from|did not like our mail from|but sender was rejected|in reply to mail from|mail from command/i;
+const AFTER_CONNECT = /after initial connection|in reply to (?:the )?(?:initial )?(?:greeting|banner|connect)|(?:smtp )?greeting (?:failure|failed|rejected)|after connect(?:ing)?\b|did not like our (?:connect|ehlo|helo)\b/i;
 
 /**
  * SMTP command the remote server was answering when it gave the error: 'DATA', 'RCPT', 'MAIL',

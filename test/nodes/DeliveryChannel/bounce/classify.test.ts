@@ -53,6 +53,10 @@ describe('classify', () => {
 		expect(c('User mailbox exceeds allowed size: a@b.example')).toBe('mailboxfull');
 		expect(c('Illegal host/domain name found')).toBe('hostunknown');
 		expect(c('451 Message will exceed storage quota', '', '451')).toBe('mailboxfull');
+		expect(c('DNS lookup failure: host nowhere.example.net not found')).toBe('hostunknown');
+		expect(smtpCommandOf('mx.example.org [192.0.2.90] did not like our MAIL FROM: 550 x')).toBe('MAIL');
+		expect(smtpCommandOf('mx.example.org [192.0.2.90] did not like our RCPT TO: 550 x')).toBe('RCPT');
+		expect(smtpCommandOf('mx.example.org [192.0.2.90] did not like our final DATA: 550 x')).toBe('DATA');
 		expect(smtpCommandOf('SMTP error from remote mail server after pipelined MAIL FROM:<a@b.example> SIZE=2391: 550 x')).toBe('MAIL');
 		expect(smtpCommandOf('SMTP error from remote mail server after pipelined RCPT TO:<a@b.example>: 550 x')).toBe('RCPT');
 		expect(smtpCommandOf('Connected to 192.0.2.81 but greeting failed. Remote host said: 554 not accepting messages')).toBe('CONN');

@@ -4,7 +4,7 @@
  * Kerio, Domino, Google / Gmail (authentication, rate and sending limits), Yahoo / AOL,
  * Outlook.com, iCloud, GMX, mail.ru, filtering gateways (Mimecast, Proofpoint, Barracuda,
  * IronPort, Trend Micro, Sophos, MessageLabs, MailMarshal, MailFoundry, m-FILTER, MXLogic, McAfee,
- * SurfControl), PowerMTA, SendGrid, Amazon WorkMail, Oracle Messaging Server, Exchange 2003 / 2007 and
+ * SurfControl), PowerMTA, DragonFly Mail Agent, SendGrid, Amazon WorkMail, Oracle Messaging Server, Exchange 2003 / 2007 and
  * on-premises, Zoho, Apache James, OpenSMTPD, old Sendmail, Lotus Notes, IMail, 1&1, au/KDDI, Biglobe,
  * Verizon, Orange, Tencent, Spectrum, NTT docomo, the x1-x3 Japanese gateways, ESP DSNs, notices in German, French, Spanish, Portuguese, Italian, Dutch,
  * Russian and Japanese, complaints, auto-replies and look-alikes (a read receipt, a ticket
