@@ -3,6 +3,10 @@
  * (test/helpers/smtp-server) that can refuse recipients or misbehave, and builds and delivers bounce
  * reports to the sandbox's inbound port the way a receiving server would.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { createTransport } from 'nodemailer';
 
 import { startSandbox, type RunningSandbox } from '../../sandbox/msc/server';
@@ -14,6 +18,25 @@ export const VERIFIED = 'sales@acme.example';
 export const UNVERIFIED = 'new-rep@acme.example';
 /** The upstream refuses this recipient at RCPT time. */
 export const UNKNOWN_USER = 'nobody@example.net';
+
+const tempFolders: string[] = [];
+
+/** A fresh folder for a sandbox database file (removed by removeTempFolders). */
+export function tempFolder(): string {
+	const folder = mkdtempSync(join(tmpdir(), 'msc-sandbox-test-'));
+	tempFolders.push(folder);
+	return folder;
+}
+
+/** A database file path in a fresh folder, for tests that restart the sandbox on the same file. */
+export function tempDb(): string {
+	return join(tempFolder(), 'sandbox.sqlite');
+}
+
+/** Removes every folder tempFolder made; call it in afterAll. */
+export function removeTempFolders(): void {
+	for (const folder of tempFolders.splice(0)) rmSync(folder, { recursive: true, force: true });
+}
 
 export interface TestSandbox {
 	sandbox: RunningSandbox;

@@ -3,24 +3,17 @@
  * recipient accepted later is delivered once, one refused for good or still refused when the retry
  * period ends becomes a failed delivery, and the pending retries survive a restart.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import { resolveConfig } from '../../sandbox/msc/config';
-import { api, startTestSandbox, VERIFIED, type TestSandbox } from './helpers';
+import { api, removeTempFolders, startTestSandbox, tempDb, VERIFIED, type TestSandbox } from './helpers';
 
 let env: TestSandbox | undefined;
-const folders: string[] = [];
 
 afterEach(async () => {
 	await env?.close();
 	env = undefined;
 });
 
-afterAll(() => {
-	for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-});
+afterAll(removeTempFolders);
 
 /** An upstream that refuses each address for now a given number of times, then answers as told. */
 function upstreamRules(plan: Record<string, { tempTimes: number; temp: [number, string]; then?: [number, string] }>) {
@@ -99,9 +92,7 @@ describe('MSC sandbox retries of deferred recipients', () => {
 	});
 
 	it('keeps pending retries across a restart', async () => {
-		const folder = mkdtempSync(join(tmpdir(), 'msc-retry-'));
-		folders.push(folder);
-		const db = join(folder, 'sandbox.sqlite');
+		const db = tempDb();
 		const rules = upstreamRules({ 'later@example.org': { tempTimes: 1, temp: [450, '4.7.1 Try again later'] } });
 		env = await startTestSandbox({ db, retry: { scheduleSeconds: [0.3], maxAgeSeconds: 30, checkSeconds: 60 } }, { rcpt: rules });
 		await send(['later@example.org']);

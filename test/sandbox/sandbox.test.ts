@@ -3,31 +3,21 @@
  * the relay to a real SMTP upstream (VERP envelope sender, Sender header, refused recipients), the
  * inbound port for bounce reports, and its SQLite store across restarts.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { parseArgs, resolveConfig } from '../../sandbox/msc/config';
 import { startSandbox } from '../../sandbox/msc/server';
-import { api, deliverReport, dsnReport, SANDBOX_DOMAIN, startTestSandbox, UNKNOWN_USER, UNVERIFIED, VERIFIED, type TestSandbox } from './helpers';
+import { api, deliverReport, dsnReport, removeTempFolders, SANDBOX_DOMAIN, startTestSandbox, tempDb, tempFolder, UNKNOWN_USER, UNVERIFIED, VERIFIED, type TestSandbox } from './helpers';
 
 let env: TestSandbox | undefined;
-const folders: string[] = [];
 
 afterEach(async () => {
 	await env?.close();
 	env = undefined;
 });
 
-afterAll(() => {
-	for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-});
-
-function tempDb(): string {
-	const folder = mkdtempSync(join(tmpdir(), 'msc-sandbox-test-'));
-	folders.push(folder);
-	return join(folder, 'sandbox.sqlite');
-}
+afterAll(removeTempFolders);
 
 const message = (overrides: Record<string, unknown> = {}) => ({
 	identity: VERIFIED,
@@ -298,9 +288,7 @@ describe('MSC sandbox storage and configuration', () => {
 	});
 
 	it('reads a config file and lets flags win', () => {
-		const folder = mkdtempSync(join(tmpdir(), 'msc-sandbox-config-'));
-		folders.push(folder);
-		const file = join(folder, 'msc.json');
+		const file = join(tempFolder(), 'msc.json');
 		writeFileSync(file, JSON.stringify({ port: 9100, domain: 'from-file.test', upstream: { host: '127.0.0.2', port: 2600 }, demo: { apiKey: 'msc_sk_from_file' } }));
 		const config = resolveConfig(parseArgs(['--config', file, '--port', '9200', '--smtp-port=9201', '--upstream', 'localhost:1026', '--db', ':memory:']));
 		expect(config).toMatchObject({ host: '127.0.0.1', port: 9200, smtpPort: 9201, domain: 'from-file.test', db: ':memory:', upstream: { host: 'localhost', port: 1026 }, demo: { apiKey: 'msc_sk_from_file', enabled: true } });
