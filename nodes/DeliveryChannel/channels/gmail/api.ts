@@ -8,7 +8,7 @@ import { gmail, type gmail_v1 } from '@googleapis/gmail';
 
 import { DeliveryError, type DeliveryErrorCode } from '../errors';
 import { reconnectError, type N8nTokenAuth } from './auth';
-import { readGoogleFailure, type GoogleFailure } from './errors';
+import { describeFailure, readGoogleFailure, type GoogleFailure } from './errors';
 import { backoffMs, realSleep, type Sleep, type TokenBucket } from './pacing';
 
 /** Quota units per method (Gmail API usage limits). */
@@ -51,10 +51,6 @@ interface MethodOptions {
 	rootUrl: string;
 }
 
-function response(failure: GoogleFailure): string {
-	return [failure.httpStatus, failure.reason, failure.message].filter(Boolean).join(' ');
-}
-
 export class GmailApi {
 	readonly gmail: gmail_v1.Gmail;
 	/** Set once a failure makes every further call pointless (daily limit, dead grant). */
@@ -95,7 +91,8 @@ export class GmailApi {
 			try {
 				// retry: false because this loop owns retries (gaxios would retry on its own schedule).
 				// Node's own fetch: gaxios would otherwise import node-fetch (an ES module) on first use.
-				// rootUrl again per call: the client builds the upload (media) URL from the call's options only.
+				// rootUrl again per call: the client builds some URLs from the call's options only, and the
+				// resumable upload (upload.ts) starts its session at it.
 				const result = await request({ retry: false, timeout: spec.timeoutMs ?? 60_000, fetchImplementation: fetch, rootUrl: `${this.baseUrl}/` });
 				this.options.bucket.speedUp();
 				return { data: result.data, attempts };
@@ -104,7 +101,7 @@ export class GmailApi {
 				const failure = readGoogleFailure(error);
 				switch (failure.kind) {
 					case 'unauthenticated':
-						if (renewed) throw this.remember(reconnectError(`Google still refuses the renewed access token (${response(failure)})`, error));
+						if (renewed) throw this.remember(reconnectError(`Google still refuses the renewed access token (${describeFailure(failure)})`, error));
 						renewed = true;
 						try {
 							await this.auth.refresh(tokenUsed);
@@ -117,7 +114,7 @@ export class GmailApi {
 							new DeliveryError(`The Gmail credential may not ${spec.what}: Google says it lacks the scope for it (${failure.message})`, {
 								code: 'EAUTH',
 								responseCode: failure.httpStatus,
-								response: response(failure),
+								response: describeFailure(failure),
 								hint: spec.scopeHint,
 								stopsBatch: true,
 								cause: error,
@@ -129,7 +126,7 @@ export class GmailApi {
 								code: 'EQUOTA',
 								retryable: true,
 								responseCode: failure.httpStatus,
-								response: response(failure),
+								response: describeFailure(failure),
 								hint: 'Gmail allows about 2,000 messages a day per Google Workspace user (500 for a free account), counted over a rolling 24 hours. The items after this one were not sent; run them again later.',
 								stopsBatch: true,
 								cause: error,
@@ -165,7 +162,7 @@ export class GmailApi {
 								spec.isSend && uncertain ? 'EUNKNOWN' : 'ECONNECTION',
 								unreachable
 									? `Could not reach the Gmail API at ${this.baseUrl} (${failure.message})`
-									: `Gmail failed ${serverFailures} times while trying to ${spec.what} (${response(failure)})`,
+									: `Gmail failed ${serverFailures} times while trying to ${spec.what} (${describeFailure(failure)})`,
 								failure,
 								error,
 								{
@@ -189,7 +186,7 @@ export class GmailApi {
 	}
 
 	private fail(code: DeliveryErrorCode, message: string, failure: GoogleFailure, cause: unknown, extra: { retryable?: boolean; hint?: string } = {}): DeliveryError {
-		return new DeliveryError(message, { code, responseCode: failure.httpStatus, response: response(failure), cause, ...extra });
+		return new DeliveryError(message, { code, responseCode: failure.httpStatus, response: describeFailure(failure), cause, ...extra });
 	}
 
 	private remember(error: DeliveryError): DeliveryError {

@@ -71,6 +71,11 @@ function parseBody(data: unknown): { message?: string; reason?: string; status?:
 	return { message: details.message, status: details.status, reason: details.errors?.[0]?.reason };
 }
 
+/** Google's answer in one line for an item's `response`: HTTP status, reason, message. */
+export function describeFailure(failure: GoogleFailure): string {
+	return [failure.httpStatus, failure.reason, failure.message].filter(Boolean).join(' ');
+}
+
 export function readGoogleFailure(error: unknown, now = Date.now()): GoogleFailure {
 	const failure = (error ?? {}) as GaxiosLike;
 	const httpStatus = failure.response?.status ?? (typeof failure.status === 'number' ? failure.status : undefined);

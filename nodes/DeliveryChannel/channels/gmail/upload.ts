@@ -23,7 +23,7 @@ import type { gmail_v1 } from '@googleapis/gmail';
 import { DeliveryError, type DeliveryErrorCode } from '../errors';
 import { UNITS, type GmailApi } from './api';
 import { reconnectError } from './auth';
-import { readGoogleFailure, type GoogleFailure } from './errors';
+import { describeFailure, readGoogleFailure, type GoogleFailure } from './errors';
 import { backoffMs, realSleep, type Sleep } from './pacing';
 
 /** Chunks other than the last must be multiples of this (Google's upload granularity). */
@@ -73,10 +73,6 @@ class SessionGone extends Error {}
 
 const UPLOAD_PATH = 'upload/gmail/v1/users/me/messages/send?uploadType=resumable';
 const STATUS_TIMEOUT_MS = 60_000;
-
-function describe(failure: GoogleFailure): string {
-	return [failure.httpStatus, failure.reason, failure.message].filter(Boolean).join(' ');
-}
 
 /** A fetch answer in the shape gaxios errors have, so `readGoogleFailure` and `GmailApi.call` read it. */
 function httpError(answer: Answer): Error {
@@ -175,7 +171,7 @@ class ResumableSend {
 						throw new DeliveryError(`Gmail refused to start the upload of the message: ${failure.message}`, {
 							code: 'EMESSAGE',
 							responseCode: answer.status,
-							response: describe(failure),
+							response: describeFailure(failure),
 						});
 					}
 					throw httpError(answer);
@@ -267,7 +263,7 @@ class ResumableSend {
 				throw this.giveUp(`Gmail forgot the upload session after the last byte of the message went out without an answer (HTTP ${answer.status})`, true, read);
 			}
 			if (read.kind === 'unauthenticated') {
-				if (renewed) throw reconnectError(`Google still refuses the renewed access token during the upload (${describe(read)})`);
+				if (renewed) throw reconnectError(`Google still refuses the renewed access token during the upload (${describeFailure(read)})`);
 				renewed = true;
 				await this.api.auth.refresh(tokenUsed);
 				askStatus = true;
@@ -278,7 +274,7 @@ class ResumableSend {
 				if (final) lastByteSent = true;
 				failures++;
 				if (failures >= maxFailures) {
-					throw this.giveUp(`Gmail failed ${failures} times in a row during the upload of the message, at ${what} (${describe(read)})`, lastByteSent, read);
+					throw this.giveUp(`Gmail failed ${failures} times in a row during the upload of the message, at ${what} (${describeFailure(read)})`, lastByteSent, read);
 				}
 				await this.sleep(read.retryAfterMs ?? backoffMs(failures, 1_000, 16_000, this.options.random));
 				askStatus = true;
@@ -289,7 +285,7 @@ class ResumableSend {
 			throw new DeliveryError(final ? `Gmail refused to send the message: ${read.message}` : `Gmail refused ${what}: ${read.message}`, {
 				code,
 				responseCode: read.httpStatus,
-				response: describe(read),
+				response: describeFailure(read),
 				hint: read.kind === 'scope' ? this.options.scopeHint : undefined,
 			});
 		}
@@ -318,7 +314,7 @@ class ResumableSend {
 			code: maybeSent ? 'EUNKNOWN' : 'ECONNECTION',
 			retryable: !maybeSent,
 			responseCode: failure.httpStatus,
-			response: describe(failure),
+			response: describeFailure(failure),
 			hint: maybeSent
 				? "Check the account's Sent folder before sending this item again."
 				: "Google's upload service or the network had trouble; try again in a few minutes.",
