@@ -46,7 +46,7 @@ export async function pollFailedDeliveries(this: IPollFunctions): Promise<INodeE
 				hint: 'Pick another channel.',
 			});
 		}
-		failures = await session.listFailedDeliveries(query, 0);
+		({ failures } = await session.listFailedDeliveries(query, 0));
 	} catch (error) {
 		throw toNodeError(this, error as Error);
 	} finally {

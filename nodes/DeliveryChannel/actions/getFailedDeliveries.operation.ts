@@ -117,6 +117,6 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, { chan
 	if (query.since && query.until && query.since > query.until) {
 		throw inputError('filters.until', `Until (${query.until.toISOString()}) is before Since (${query.since.toISOString()})`);
 	}
-	const failures = await session.listFailedDeliveries(query, itemIndex);
+	const { failures } = await session.listFailedDeliveries(query, itemIndex);
 	return failures.map((failure) => ({ json: failure as unknown as IDataObject }));
 }

@@ -112,15 +112,54 @@ export interface FailedDeliveryQuery {
 	includeComplaints: boolean;
 	/** Undefined means Return All. */
 	limit?: number;
+	/**
+	 * Where the previous listing stopped (a `FailedDeliveryList.checkpoint`, stored by the trigger as
+	 * it came). With it the channel reads only reports that arrived after that point, oldest first.
+	 */
+	checkpoint?: IDataObject;
 }
 
-/** One open connection to a channel for the length of one node execution. */
+/** What a listing of failed deliveries returns. */
+export interface FailedDeliveryList {
+	/** Newest report first (a listing with a checkpoint: oldest first, in the order they arrived). */
+	failures: FailedDelivery[];
+	/**
+	 * Where the next listing resumes: after the last report this listing read, and never past a
+	 * report it did not read (one left over because of a cap stays ahead of the checkpoint).
+	 * Opaque to callers; JSON-safe, kept in the workflow's static data.
+	 */
+	checkpoint?: IDataObject;
+	/** True when matching reports were left unread because of a cap; the next call goes on from the checkpoint. */
+	truncated: boolean;
+	/** Why the listing stopped early, in words for the user, when `truncated`. */
+	truncatedReason?: string;
+}
+
+/**
+ * One open connection to a channel for the length of one node execution.
+ *
+ * Sending promises, for every channel: a message is sent at most once. After an answer that leaves
+ * the outcome unknown (a timeout or a broken connection after the last byte, a 5xx that may follow
+ * storing, an interrupted request), the message is sent again only when a look-up positively shows
+ * it is absent; otherwise `send` fails with `EUNKNOWN` (not retryable) and the error's context
+ * carries the Message-ID.
+ */
 export interface ChannelSession {
 	/** How many sends the router may have in flight at once. */
 	readonly concurrency: number;
 	send(message: OutgoingMessage, itemIndex: number): Promise<SendResult>;
-	listFailedDeliveries?(query: FailedDeliveryQuery, itemIndex: number): Promise<FailedDelivery[]>;
+	listFailedDeliveries?(query: FailedDeliveryQuery, itemIndex: number): Promise<FailedDeliveryList>;
+	/** Ends the session; after a cancel it also cuts what is in flight. Never throws. */
 	close(): Promise<void>;
+}
+
+export interface OpenOptions {
+	/**
+	 * n8n's cancel signal for the execution. When it aborts, the session stops: no new request or
+	 * SMTP transaction starts, in-flight HTTP requests are aborted and connections closed. A send cut
+	 * before any byte of the message left fails `ENOTSENT`; one cut later fails `EUNKNOWN`.
+	 */
+	signal?: AbortSignal;
 }
 
 /**
@@ -138,7 +177,7 @@ export interface Channel {
 	credentialType: string;
 	/** Node parameters that only this channel shows; displayed for this channel only. */
 	properties?: INodeProperties[];
-	open(context: ChannelContext): Promise<ChannelSession>;
+	open(context: ChannelContext, options?: OpenOptions): Promise<ChannelSession>;
 	/** Backs the credential test (the "Test" button in the credential dialog). */
 	testCredential?(
 		this: ICredentialTestFunctions,

@@ -58,7 +58,7 @@ beforeEach(() => {
 				queries.push(query);
 				const found = mailbox.filter((entry) => matchesQuery(entry, query));
 				found.sort((a, b) => Date.parse(String(b.details!.reportReceivedAt)) - Date.parse(String(a.details!.reportReceivedAt)));
-				return query.limit === undefined ? found : found.slice(0, query.limit);
+				return { failures: query.limit === undefined ? found : found.slice(0, query.limit), truncated: false };
 			},
 			close: async () => {
 				closed += 1;

@@ -6,7 +6,7 @@ import { formatAddress } from '../../message/addresses';
 import { allRecipients, formatBytes } from '../../message/compose';
 import { buildMime } from '../../message/mime';
 import { DeliveryError, inputError } from '../errors';
-import type { Channel, ChannelContext, ChannelSession, FailedDelivery, FailedDeliveryQuery, OutgoingMessage, SendResult } from '../types';
+import type { Channel, ChannelContext, ChannelSession, FailedDeliveryList, FailedDeliveryQuery, OutgoingMessage, SendResult } from '../types';
 import { GmailApi, UNITS } from './api';
 import { apiBaseUrl, GMAIL_CREDENTIAL, N8nTokenAuth, READ_SCOPES, type GmailHost } from './auth';
 import { GmailFailureFinder, READ_SCOPE_HINT } from './failures';
@@ -182,7 +182,7 @@ export class GmailSession implements ChannelSession {
 		};
 	}
 
-	async listFailedDeliveries(query: FailedDeliveryQuery): Promise<FailedDelivery[]> {
+	async listFailedDeliveries(query: FailedDeliveryQuery): Promise<FailedDeliveryList> {
 		const granted = this.api.auth.grantedScopes;
 		if (granted && !canReadMailbox(this.api)) {
 			throw new DeliveryError('The Gmail credential may not read the mailbox, so it cannot find bounce reports', {
@@ -191,7 +191,7 @@ export class GmailSession implements ChannelSession {
 				stopsBatch: true,
 			});
 		}
-		return await new GmailFailureFinder(this.api).list(query);
+		return { failures: await new GmailFailureFinder(this.api).list(query), truncated: false };
 	}
 
 	async close(): Promise<void> {

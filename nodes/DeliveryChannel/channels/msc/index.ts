@@ -13,6 +13,7 @@ import type {
 	ChannelContext,
 	ChannelSession,
 	FailedDelivery,
+	FailedDeliveryList,
 	FailedDeliveryQuery,
 	OutgoingMessage,
 	RecipientRejection,
@@ -131,7 +132,7 @@ class MscSession implements ChannelSession {
 		};
 	}
 
-	async listFailedDeliveries(query: FailedDeliveryQuery): Promise<FailedDelivery[]> {
+	async listFailedDeliveries(query: FailedDeliveryQuery): Promise<FailedDeliveryList> {
 		const types = ['failure', ...(query.includeDelays ? ['delay'] : []), ...(query.includeComplaints ? ['complaint'] : [])];
 		const found: FailedDelivery[] = [];
 		let cursor: string | undefined;
@@ -153,7 +154,7 @@ class MscSession implements ChannelSession {
 			}
 			cursor = page.body.nextCursor || undefined;
 		} while (cursor && (query.limit === undefined || found.length < query.limit));
-		return query.limit === undefined ? found : found.slice(0, query.limit);
+		return { failures: query.limit === undefined ? found : found.slice(0, query.limit), truncated: false };
 	}
 
 	async close(): Promise<void> {}

@@ -5,7 +5,7 @@ import { formatAddress, isValidAddress } from '../../message/addresses';
 import { allRecipients } from '../../message/compose';
 import { buildMime } from '../../message/mime';
 import { DeliveryError } from '../errors';
-import type { Channel, ChannelContext, ChannelSession, FailedDelivery, FailedDeliveryQuery, OutgoingMessage, SendResult } from '../types';
+import type { Channel, ChannelContext, ChannelSession, FailedDeliveryList, FailedDeliveryQuery, OutgoingMessage, SendResult } from '../types';
 import { Mailbox, mailboxNotConfigured, mailboxSettings } from './mailbox';
 import { SmtpPool } from './pool';
 import { smtpSettings, type SmtpSettings } from './settings';
@@ -72,13 +72,13 @@ class SmtpSession implements ChannelSession {
 		}
 	}
 
-	async listFailedDeliveries(query: FailedDeliveryQuery): Promise<FailedDelivery[]> {
+	async listFailedDeliveries(query: FailedDeliveryQuery): Promise<FailedDeliveryList> {
 		if (!this.mailbox) {
 			const settings = mailboxSettings(this.credentials);
 			if (!settings) throw mailboxNotConfigured();
 			this.mailbox = new Mailbox(settings);
 		}
-		return await this.mailbox.listFailedDeliveries(query);
+		return { failures: await this.mailbox.listFailedDeliveries(query), truncated: false };
 	}
 
 	async close(): Promise<void> {
