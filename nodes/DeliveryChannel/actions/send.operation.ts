@@ -1,9 +1,10 @@
-import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { DeliveryError, inputError } from '../channels/errors';
-import type { OutgoingAttachment } from '../channels/types';
+import type { OutgoingMessage } from '../channels/types';
 import { formatAddress } from '../message/addresses';
 import { composeMessage, type EmailFormat } from '../message/compose';
+import { readAttachments } from './attachments';
 import { itemParameter } from './parameters';
 import type { OperationContext } from './types';
 
@@ -195,64 +196,22 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-interface AttachmentOption {
-	binaryPropertyName?: string;
-	inline?: boolean;
-	contentId?: string;
-}
-
-/**
- * Finds an item's binary field. n8n 2.x may keep files under json._files (workflow setting
- * "binaryMode: combined") instead of item.binary; both are the user's "Input Binary Field".
- */
-function findBinary(context: IExecuteFunctions, itemIndex: number, property: string) {
-	const item = context.getInputData()[itemIndex];
-	const direct = item?.binary?.[property];
-	if (direct) return { data: direct, path: property };
-	const files = (item?.json?._files ?? {}) as Record<string, IBinaryData | undefined>;
-	const combined = files[property];
-	if (combined && typeof combined === 'object' && 'mimeType' in combined) return { data: combined, path: `_files.${property}` };
-	return { available: [...Object.keys(item?.binary ?? {}), ...Object.keys(files)] };
-}
-
-async function readAttachments(context: IExecuteFunctions, itemIndex: number, options: IDataObject): Promise<OutgoingAttachment[]> {
-	const entries = ((options.attachments as IDataObject | undefined)?.attachment ?? []) as AttachmentOption[];
-	const attachments: OutgoingAttachment[] = [];
-	for (const entry of entries) {
-		const property = String(entry.binaryPropertyName ?? '').trim();
-		if (!property) {
-			throw inputError('options.attachments', 'An attachment has an empty Input Binary Field', 'Enter the name of the binary field that holds the file, e.g. data.');
-		}
-		const found = findBinary(context, itemIndex, property);
-		if (!('data' in found) || !found.data) {
-			const available = found.available ?? [];
-			throw inputError(
-				'options.attachments',
-				`The item has no binary field ${JSON.stringify(property)} to attach`,
-				available.length ? `Binary fields on this item: ${available.join(', ')}.` : 'This item has no binary data; add a node that reads or downloads the file before this one.',
-			);
-		}
-		const content = await context.helpers.getBinaryDataBuffer(itemIndex, found.path);
-		const contentId = String(entry.contentId ?? '').trim() || property;
-		if (entry.inline && /[\s<>"]/.test(contentId)) {
-			throw inputError('options.attachments', `Content ID ${JSON.stringify(contentId)} may not contain spaces, quotes or angle brackets`);
-		}
-		attachments.push({
-			filename: found.data.fileName ?? property,
-			contentType: found.data.mimeType || 'application/octet-stream',
-			content,
-			inline: entry.inline === true,
-			contentId: entry.inline ? contentId : undefined,
-		});
-	}
-	return attachments;
-}
-
 function headerEntries(options: IDataObject): Array<{ name?: unknown; value?: unknown }> {
 	return ((options.headers as IDataObject | undefined)?.header ?? []) as Array<{ name?: unknown; value?: unknown }>;
 }
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, { channel, session }: OperationContext): Promise<INodeExecutionData[]> {
+export interface PreparedSend {
+	message: OutgoingMessage;
+	/** The identity as the user asked for it, before a channel may change it. */
+	requested: string;
+}
+
+/**
+ * Reads and checks everything an item asks for (identity, recipients, headers, attachments, sizes)
+ * and builds its message. The router runs this for every item before the first send, so bad input
+ * stops the batch before anything goes out.
+ */
+export async function prepare(this: IExecuteFunctions, itemIndex: number): Promise<PreparedSend> {
 	const identity = itemParameter(this, 'identity', itemIndex, '', { extractValue: true });
 	const emailFormat = itemParameter(this, 'emailFormat', itemIndex, 'html') as EmailFormat;
 	const options = itemParameter(this, 'options', itemIndex, {}) as IDataObject;
@@ -277,8 +236,16 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, { chan
 		attachments: await readAttachments(this, itemIndex, options),
 		maxAttachmentBytes: Math.round(maxMb * 1024 * 1024),
 	});
+	return { message, requested: formatAddress(message.identity) };
+}
 
-	const requested = formatAddress(message.identity);
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	{ channel, session }: OperationContext,
+	prepared?: unknown,
+): Promise<INodeExecutionData[]> {
+	const { message, requested } = (prepared as PreparedSend | undefined) ?? (await prepare.call(this, itemIndex));
 	try {
 		const result = await session.send(message, itemIndex);
 		const json: IDataObject = {

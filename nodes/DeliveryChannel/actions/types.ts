@@ -14,5 +14,11 @@ export interface Operation {
 	concurrent: boolean;
 	/** Whether running the operation twice has effects twice (an email goes out again). */
 	sendsEmail?: boolean;
-	execute(this: IExecuteFunctions, itemIndex: number, context: OperationContext): Promise<INodeExecutionData[]>;
+	/**
+	 * Reads and checks one item's input without any I/O to the channel. The router runs it for every
+	 * item before the first `execute`, so an input error stops the batch before anything is sent.
+	 */
+	prepare?(this: IExecuteFunctions, itemIndex: number): Promise<unknown>;
+	/** Runs one item; `prepared` is what `prepare` returned for it. */
+	execute(this: IExecuteFunctions, itemIndex: number, context: OperationContext, prepared?: unknown): Promise<INodeExecutionData[]>;
 }

@@ -1,0 +1,3 @@
+import type { FaultScenario } from '../types';
+
+export const scenarios: FaultScenario[] = [];
