@@ -123,6 +123,8 @@ export interface RunWorkflowOptions {
 	destinationNode?: string;
 	/** Where prepareBinaryData stores binaries. Default 'default' (in memory). */
 	binaryDataMode?: BinaryDataMode;
+	/** Cancels the run when it aborts, as n8n's Stop button (or an execution timeout) does. */
+	cancelSignal?: AbortSignal;
 }
 
 export interface RunWorkflowResult {
@@ -613,7 +615,7 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunWorkflow
 		throw new Error(`Start node "${opts.startNode}" is not in the workflow`);
 	}
 
-	const run = await new WorkflowExecute(additionalData, mode).run({
+	const running = new WorkflowExecute(additionalData, mode).run({
 		workflow,
 		startNode,
 		destinationNode: opts.destinationNode
@@ -621,6 +623,10 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunWorkflow
 			: undefined,
 		pinData: opts.workflow.pinData,
 	});
+	const cancel = () => running.cancel();
+	if (opts.cancelSignal?.aborted) cancel();
+	else opts.cancelSignal?.addEventListener('abort', cancel, { once: true });
+	const run = await running.finally(() => opts.cancelSignal?.removeEventListener('abort', cancel));
 
 	const runData = run.data.resultData.runData;
 	const taskData = (nodeName: string, runIndex = 0) => runData[nodeName]?.[runIndex];
