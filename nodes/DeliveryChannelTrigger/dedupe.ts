@@ -7,14 +7,21 @@
  */
 import { createHash } from 'node:crypto';
 
+import type { IDataObject } from 'n8n-workflow';
+
 import type { FailedDelivery } from '../DeliveryChannel/channels/types';
 
 export interface TriggerState {
 	version: 1;
-	/** When the last successful poll started (ms since the epoch). */
+	/**
+	 * When the last poll that read everything up to its start began (ms since the epoch). A poll cut
+	 * short by a channel's cap leaves it where it was, so the next window still covers what was left.
+	 */
 	lastPoll: number;
 	/** Failure key → when it was first seen (ms). */
 	seen: Record<string, number>;
+	/** Where the channel's next listing resumes (its own opaque checkpoint), and for which channel. */
+	checkpoint?: { channel: string; value: IDataObject };
 }
 
 export const STATE_LIMITS = {
@@ -57,6 +64,10 @@ export function failureKey(failure: FailedDelivery): string {
 export function readState(staticData: Record<string, unknown>): TriggerState | undefined {
 	const state = staticData.failedDeliveries as TriggerState | undefined;
 	if (!state || state.version !== 1 || typeof state.lastPoll !== 'number' || typeof state.seen !== 'object' || state.seen === null) return undefined;
+	const checkpoint = state.checkpoint;
+	if (checkpoint && (typeof checkpoint !== 'object' || typeof checkpoint.channel !== 'string' || typeof checkpoint.value !== 'object' || checkpoint.value === null)) {
+		return { ...state, checkpoint: undefined };
+	}
 	return state;
 }
 
@@ -79,6 +90,7 @@ export function takeNew(
 	previous: TriggerState | undefined,
 	failures: FailedDelivery[],
 	pollStartedAt: number,
+	listing: { truncated: boolean; checkpoint?: TriggerState['checkpoint'] } = { truncated: false },
 ): { fresh: FailedDelivery[]; state: TriggerState } {
 	const seen: Record<string, number> = { ...(previous?.seen ?? {}) };
 	const fresh: FailedDelivery[] = [];
@@ -88,7 +100,12 @@ export function takeNew(
 		seen[key] = pollStartedAt;
 		fresh.push(failure);
 	}
-	return { fresh, state: { version: 1, lastPoll: pollStartedAt, seen: prune(seen, pollStartedAt) } };
+	// Cut short: what was not read arrived before this poll started, so the window must not move past it.
+	const lastPoll = listing.truncated ? (previous?.lastPoll ?? pollStartedAt) : pollStartedAt;
+	const state: TriggerState = { version: 1, lastPoll, seen: prune(seen, pollStartedAt) };
+	const checkpoint = listing.checkpoint ?? previous?.checkpoint;
+	if (checkpoint) state.checkpoint = checkpoint;
+	return { fresh, state };
 }
 
 function prune(seen: Record<string, number>, now: number): Record<string, number> {

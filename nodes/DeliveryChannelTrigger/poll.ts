@@ -1,13 +1,17 @@
 /**
  * One poll of the Delivery Channel Trigger: opens the channel through the registry, lists the
- * failures whose reports arrived since the previous poll (minus an overlap), and emits those not
- * emitted before. The first poll looks back STATE_LIMITS.overlapMs (one hour). A manual run ("Fetch Test Event") shows the most recent failures and leaves the state alone.
+ * failures whose reports arrived since the previous poll (minus an overlap) and after the channel's
+ * checkpoint, and emits those not emitted before, oldest first. The first poll looks back
+ * STATE_LIMITS.overlapMs (one hour). A listing cut short by a channel's cap keeps the window where it
+ * was and stores the channel's checkpoint, which never passes a report left unread: the rest comes
+ * with the next polls. A manual run ("Fetch Test Event") shows the most recent failures and leaves
+ * the state alone.
  */
 import { NodeOperationError, type IDataObject, type INodeExecutionData, type IPollFunctions } from 'n8n-workflow';
 
 import { DeliveryError } from '../DeliveryChannel/channels/errors';
 import { getChannel } from '../DeliveryChannel/channels/registry';
-import type { ChannelSession, FailedDelivery, FailedDeliveryQuery } from '../DeliveryChannel/channels/types';
+import type { ChannelSession, FailedDelivery, FailedDeliveryList, FailedDeliveryQuery } from '../DeliveryChannel/channels/types';
 import { readState, takeNew, windowStart, writeState } from './dedupe';
 
 /** How many failures a manual run shows. */
@@ -35,10 +39,14 @@ export async function pollFailedDeliveries(this: IPollFunctions): Promise<INodeE
 	if (manual) query.limit = MANUAL_LIMIT;
 	else query.receivedSince = previous ? windowStart(previous) : windowStart({ version: 1, lastPoll: pollStartedAt, seen: {} });
 
-	let failures: FailedDelivery[];
+	let listing: FailedDeliveryList;
 	let session: ChannelSession | undefined;
+	let channelKey = '';
 	try {
 		const channel = getChannel(this.getNodeParameter('channel'));
+		channelKey = channel.key;
+		// A checkpoint is the channel's own: after switching channel (or mailbox) it means nothing.
+		if (previous?.checkpoint?.channel === channel.key) query.checkpoint = previous.checkpoint.value;
 		session = await channel.open(this);
 		if (!session.listFailedDeliveries) {
 			throw new DeliveryError(`The ${channel.displayName} channel cannot list failed deliveries yet, so the trigger has nothing to watch`, {
@@ -46,20 +54,37 @@ export async function pollFailedDeliveries(this: IPollFunctions): Promise<INodeE
 				hint: 'Pick another channel.',
 			});
 		}
-		({ failures } = await session.listFailedDeliveries(query, 0));
+		listing = await session.listFailedDeliveries(query, 0);
 	} catch (error) {
 		throw toNodeError(this, error as Error);
 	} finally {
 		await session?.close().catch(() => undefined);
 	}
 
+	const { failures } = listing;
 	if (!staticData) {
 		return failures.length ? [this.helpers.returnJsonArray(failures as unknown as IDataObject[])] : null;
 	}
-	const { fresh, state } = takeNew(previous, failures, pollStartedAt);
+	if (listing.truncated) {
+		this.logger.warn(`Delivery Channel Trigger: ${listing.truncatedReason ?? 'the listing was cut short'}; the rest follows with the next polls`);
+	}
+	const checkpoint = listing.checkpoint ? { channel: channelKey, value: listing.checkpoint } : undefined;
+	const { fresh, state } = takeNew(previous, failures, pollStartedAt, { truncated: listing.truncated, checkpoint });
 	writeState(staticData, state);
 	if (!fresh.length) return null;
-	// Oldest first, the order in which they happened.
-	fresh.reverse();
-	return [this.helpers.returnJsonArray(fresh as unknown as IDataObject[])];
+	return [this.helpers.returnJsonArray(oldestFirst(fresh) as unknown as IDataObject[])];
+}
+
+/** When the report reached the channel, else when the failure happened; unknown times go last. */
+function reportTime(failure: FailedDelivery): number {
+	const time = Date.parse(String(failure.details?.reportReceivedAt ?? failure.failedAt ?? ''));
+	return Number.isNaN(time) ? Number.POSITIVE_INFINITY : time;
+}
+
+/** Oldest first, the order in which they happened, whatever order the channel listed them in. */
+function oldestFirst(failures: FailedDelivery[]): FailedDelivery[] {
+	return failures
+		.map((failure, index) => ({ failure, index, time: reportTime(failure) }))
+		.sort((a, b) => a.time - b.time || a.index - b.index)
+		.map((entry) => entry.failure);
 }

@@ -117,6 +117,13 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, { chan
 	if (query.since && query.until && query.since > query.until) {
 		throw inputError('filters.until', `Until (${query.until.toISOString()}) is before Since (${query.since.toISOString()})`);
 	}
-	const { failures } = await session.listFailedDeliveries(query, itemIndex);
+	const { failures, truncated, truncatedReason } = await session.listFailedDeliveries(query, itemIndex);
+	if (truncated) {
+		// The items are right but not all there are: say so where the user looks at them.
+		this.addExecutionHints({
+			message: `Not every failed delivery is listed: ${truncatedReason ?? 'a limit of the channel cut the listing short'}. Narrow Since / Until to see the rest.`,
+			location: 'outputPane',
+		});
+	}
 	return failures.map((failure) => ({ json: failure as unknown as IDataObject }));
 }

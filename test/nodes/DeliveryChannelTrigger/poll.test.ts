@@ -220,6 +220,62 @@ describe('Delivery Channel Trigger polls', () => {
 		expect(staticData).toEqual({});
 	});
 
+	it('hands the channel its checkpoint from the previous poll and keeps the new one', async () => {
+		const listed = jest.fn(async (query: FailedDeliveryQuery) => ({
+			failures: [],
+			truncated: false,
+			checkpoint: { read: Number((query.checkpoint as IDataObject | undefined)?.read ?? 0) + 1 },
+		}));
+		jest.spyOn(channels.smtp, 'open').mockImplementation(async () => ({ concurrency: 1, send: jest.fn(), listFailedDeliveries: listed, close: async () => undefined }));
+		const first = await poll({});
+		expect(listed.mock.calls[0][0].checkpoint).toBeUndefined();
+		const second = await poll(first.staticData);
+		expect(listed.mock.calls[1][0].checkpoint).toEqual({ read: 1 });
+		await poll(second.staticData);
+		expect(listed.mock.calls[2][0].checkpoint).toEqual({ read: 2 });
+
+		// A checkpoint belongs to its channel: switched to another one, it is not handed over.
+		const state = (second.staticData['node:Trigger'] as IDataObject).failedDeliveries as IDataObject;
+		state.checkpoint = { channel: 'gmail', value: { historyId: '9' } };
+		await poll(second.staticData);
+		expect(listed.mock.calls[3][0].checkpoint).toBeUndefined();
+	});
+
+	it('does not move its window past reports a capped listing left unread', async () => {
+		let truncated = true;
+		const listed = jest.fn(async (query: FailedDeliveryQuery) => {
+			queries.push(query);
+			return { failures: mailbox.filter((entry) => matchesQuery(entry, query)).slice(0, 1), truncated, truncatedReason: 'cap of 1 report per poll' };
+		});
+		jest.spyOn(channels.smtp, 'open').mockImplementation(async () => ({ concurrency: 1, send: jest.fn(), listFailedDeliveries: listed, close: async () => undefined }));
+		const first = await poll({});
+		mailbox.push(failure('a@example.net', 'failure', 0), failure('b@example.net', 'failure', 0));
+		await new Promise((resolve) => setTimeout(resolve, 5)); // a later start than the first poll's
+		const second = await poll(first.staticData);
+		expect(second.emitted).toEqual(['a@example.net failure']);
+		const window = (staticData: IDataObject) => ((staticData['node:Trigger'] as IDataObject).failedDeliveries as IDataObject).lastPoll;
+		expect(window(second.staticData)).toBe(window(first.staticData));
+		truncated = false;
+		mailbox.shift();
+		const third = await poll(second.staticData);
+		expect(third.emitted).toEqual(['b@example.net failure']);
+		expect(window(third.staticData)).toBeGreaterThan(Number(window(first.staticData)));
+	});
+
+	it('emits oldest first whatever order the channel lists in', async () => {
+		// Listings that resume from a checkpoint come oldest first, the others newest first.
+		jest.spyOn(channels.smtp, 'open').mockImplementation(async () => ({
+			concurrency: 1,
+			send: jest.fn(),
+			listFailedDeliveries: async (query: FailedDeliveryQuery) => ({ failures: mailbox.filter((entry) => matchesQuery(entry, query)), truncated: false }),
+			close: async () => undefined,
+		}));
+		const first = await poll({});
+		mailbox.push(failure('older@example.net', 'failure', 2 * MINUTE), failure('newest@example.net', 'failure', 0), failure('middle@example.net', 'failure', MINUTE));
+		const second = await poll(first.staticData);
+		expect(second.emitted).toEqual(['older@example.net failure', 'middle@example.net failure', 'newest@example.net failure']);
+	});
+
 	it('turns channel errors into node errors with the hint', async () => {
 		jest.spyOn(channels.smtp, 'open').mockResolvedValueOnce({ concurrency: 1, send: jest.fn(), close: async () => undefined });
 		await expect(poll({})).rejects.toThrow(/cannot list failed deliveries/);
