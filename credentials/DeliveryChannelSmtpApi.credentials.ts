@@ -33,7 +33,12 @@ export class DeliveryChannelSmtpApi implements ICredentialType {
 			options: [
 				{ name: 'SSL/TLS (Implicit, Port 465)', value: 'tls', description: 'The connection is encrypted from the first byte' },
 				{ name: 'STARTTLS Required', value: 'starttls', description: 'Upgrade to TLS with STARTTLS; fail if the server does not offer it' },
-				{ name: 'STARTTLS When Offered', value: 'starttlsWhenOffered', description: 'Upgrade to TLS when the server offers it, otherwise send unencrypted' },
+				{
+					name: 'STARTTLS When Offered',
+					value: 'starttlsWhenOffered',
+					description:
+						'Upgrade to TLS when the server offers it. When it does not, or someone on the network removes the offer, the mail goes unencrypted: anyone on the way can read and change it. The password is never sent unencrypted: with a User set, sending fails instead.',
+				},
 				{ name: 'None (Unencrypted)', value: 'none', description: 'Never encrypt; only for servers on a trusted network' },
 			],
 			default: 'starttls',

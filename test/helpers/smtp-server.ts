@@ -1,7 +1,7 @@
 /**
  * A real SMTP server (the `smtp-server` package) on 127.0.0.1 for tests, recording what it received
- * and able to misbehave on purpose: refuse recipients, answer 421, or drop the connection at a
- * chosen point of a chosen message.
+ * and able to misbehave on purpose: refuse recipients, answer 4xx/5xx at MAIL FROM or after the
+ * final dot, or drop / reset the connection at a chosen point of a chosen message.
  */
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -19,6 +19,23 @@ export interface ReceivedMessage {
 	secure: boolean;
 }
 
+/**
+ * A fault to inject: close the connection ('drop'), reset it ('reset': an RST, as a crash or a broken
+ * network gives it), or answer with this reply ('421' ... or [code, text]).
+ */
+export type SmtpFault = 'drop' | 'reset' | '421' | '451' | '452' | '550' | [number, string];
+
+const FAULT_REPLIES: Record<string, [number, string]> = {
+	'421': [421, '4.3.2 Service shutting down, try again later'],
+	'451': [451, '4.3.0 Temporary failure, try again'],
+	'452': [452, '4.3.1 Insufficient system storage'],
+	'550': [550, '5.7.1 Message refused'],
+};
+
+function faultReply(fault: SmtpFault): [number, string] | undefined {
+	return Array.isArray(fault) ? fault : FAULT_REPLIES[fault];
+}
+
 export interface TestSmtpOptions {
 	/** Require AUTH with these credentials. */
 	auth?: { user: string; pass: string };
@@ -27,9 +44,15 @@ export interface TestSmtpOptions {
 	/** Return an SMTP error (e.g. [550, '5.1.1 No such user']) for a recipient, or nothing to accept. */
 	rcpt?: (address: string) => [number, string] | undefined;
 	/** Called for each message (1-based count) at MAIL FROM; may return an action. */
-	onMail?: (count: number) => 'drop' | '421' | undefined;
-	/** Called after the whole message was received (1-based count); may drop instead of answering. */
-	afterData?: (count: number) => 'drop' | '421' | '451' | undefined;
+	onMail?: (count: number) => SmtpFault | undefined;
+	/** Called when the first bytes of a message (1-based count of DATA commands) arrive; may cut the connection there. */
+	duringData?: (count: number) => 'drop' | 'reset' | undefined;
+	/**
+	 * Called after the whole message was received (1-based count); may drop or reset instead of
+	 * answering (the server keeps the message: it may have been stored), or refuse it with a reply
+	 * (the server does not keep it).
+	 */
+	afterData?: (count: number) => SmtpFault | undefined;
 	/** Greeting delay in ms (smtp-server's default is 100). */
 	hideDSN?: boolean;
 }
@@ -41,6 +64,8 @@ export interface TestSmtpServer {
 	/** MAIL FROM commands seen, including the ones that did not end in a message. */
 	attempts: number;
 	connections: number;
+	/** AUTH commands the server answered (a password reached it). */
+	authAttempts: number;
 	close(): Promise<void>;
 }
 
@@ -59,8 +84,10 @@ function headerMap(raw: Buffer): Record<string, string> {
 export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<TestSmtpServer> {
 	const received: ReceivedMessage[] = [];
 	const sockets = new Map<number, Socket>();
-	const state = { attempts: 0, connections: 0, messages: 0 };
+	const state = { attempts: 0, connections: 0, messages: 0, dataStarts: 0, authAttempts: 0 };
 	const drop = (session: SMTPServerSession) => sockets.get(session.remotePort)?.destroy();
+	const reset = (session: SMTPServerSession) => sockets.get(session.remotePort)?.resetAndDestroy();
+	const refusal = (reply: [number, string]) => Object.assign(new Error(reply[1]), { responseCode: reply[0] });
 	const tls = options.tls ?? 'off';
 
 	const serverOptions: SMTPServerOptions = {
@@ -76,6 +103,7 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
 			callback();
 		},
 		onAuth(auth, _session, callback) {
+			state.authAttempts += 1;
 			if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) {
 				callback(null, { user: auth.username });
 				return;
@@ -89,12 +117,12 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
 			}
 			state.attempts += 1;
 			const action = options.onMail?.(state.attempts);
-			if (action === 'drop') {
-				drop(session);
+			if (action === 'drop' || action === 'reset') {
+				(action === 'drop' ? drop : reset)(session);
 				return;
 			}
-			if (action === '421') {
-				callback(Object.assign(new Error('4.3.2 Service shutting down, try again later'), { responseCode: 421 }));
+			if (action) {
+				callback(refusal(faultReply(action)!));
 				return;
 			}
 			callback();
@@ -109,12 +137,24 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
 		},
 		onData(stream, session, callback) {
 			const chunks: Buffer[] = [];
-			stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+			state.dataStarts += 1;
+			const cutDuring = options.duringData?.(state.dataStarts);
+			let cut = false;
+			stream.on('data', (chunk: Buffer) => {
+				if (cut) return;
+				chunks.push(chunk);
+				if (cutDuring) {
+					cut = true;
+					(cutDuring === 'drop' ? drop : reset)(session);
+				}
+			});
 			stream.on('end', () => {
+				if (cut) return;
 				state.messages += 1;
 				const action = options.afterData?.(state.messages);
 				const raw = Buffer.concat(chunks);
-				if (action !== '421' && action !== '451') {
+				const reply = action ? faultReply(action) : undefined;
+				if (!reply) {
 					received.push({
 						from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
 						to: session.envelope.rcptTo.map((entry) => entry.address),
@@ -125,16 +165,12 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
 						secure: session.secure,
 					});
 				}
-				if (action === 'drop') {
-					drop(session);
+				if (action === 'drop' || action === 'reset') {
+					(action === 'drop' ? drop : reset)(session);
 					return;
 				}
-				if (action === '421') {
-					callback(Object.assign(new Error('4.3.2 Closing connection'), { responseCode: 421 }));
-					return;
-				}
-				if (action === '451') {
-					callback(Object.assign(new Error('4.3.0 Temporary failure, try again'), { responseCode: 451 }));
+				if (reply) {
+					callback(refusal(reply));
 					return;
 				}
 				callback(null, `2.0.0 Ok: queued as M${state.messages}`);
@@ -157,6 +193,9 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
 		},
 		get connections() {
 			return state.connections;
+		},
+		get authAttempts() {
+			return state.authAttempts;
 		},
 		close: () =>
 			new Promise<void>((resolve) => {

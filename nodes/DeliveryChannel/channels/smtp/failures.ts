@@ -3,6 +3,7 @@
  * are worth another attempt.
  */
 import { DeliveryError, type DeliveryErrorCode } from '../errors';
+import type { SmtpSecurity } from './settings';
 
 export interface SmtpLibraryError extends Error {
 	code?: string;
@@ -31,9 +32,34 @@ function certificateProblem(error: SmtpLibraryError): boolean {
  * 'envelope' (before the last byte of the message went out) or 'data-sent' (the whole message went
  * out and the server's answer never came, so it may have been accepted)
  */
+/** What the error messages need to know about the connection; SmtpSettings fits. */
+export interface SmtpTarget {
+	host: string;
+	port: number;
+	security?: SmtpSecurity;
+	auth?: { user: string };
+}
+
+function noStarttlsHint(target: SmtpTarget): string {
+	const why =
+		target.security === 'starttlsWhenOffered'
+			? 'The credential has a login, so "STARTTLS When Offered" refuses to send the password unencrypted; nothing was sent.'
+			: 'Security is "STARTTLS Required", so nothing was sent.';
+	return `${why} Use SSL/TLS (usually port 465) if the server offers it, or have STARTTLS turned on at the server. Choose "None (Unencrypted)" only for a server on a network you trust: anyone on the way can read the mail and the password.`;
+}
+
+/** The connection is not encrypted, and the credential has a login that must not travel in clear. */
+export function unencryptedLogin(target: SmtpTarget): DeliveryError {
+	return new DeliveryError(`The connection to ${target.host}:${target.port} is not encrypted, so the login was not sent`, {
+		code: 'ETLS',
+		hint: noStarttlsHint(target),
+		stopsBatch: true,
+	});
+}
+
 export function toDeliveryError(
 	error: SmtpLibraryError,
-	target: { host: string; port: number },
+	target: SmtpTarget,
 	stage: 'connect' | 'envelope' | 'data-sent',
 	recipients: string[] = [],
 ): DeliveryError {
@@ -46,8 +72,21 @@ export function toDeliveryError(
 	const make = (errorCode: DeliveryErrorCode, message: string, extra: { retryable?: boolean; hint?: string; stopsBatch?: boolean } = {}) =>
 		new DeliveryError(message, { code: errorCode, responseCode, response: response || undefined, recipients, cause: error, ...extra });
 
+	// A refused STARTTLS carries the server's reply, but it is about encryption, not the message: it
+	// comes before MAIL FROM and stops the batch like any other TLS failure.
+	if (code === 'ETLS' && error.command === 'STARTTLS' && responseCode) {
+		return make('ETLS', `The server ${where} does not offer STARTTLS (it answered: ${response})`, { hint: noStarttlsHint(target), stopsBatch: true });
+	}
+	if (error.command === 'EHLO' && /STARTTLS/.test(error.message)) {
+		return make('ETLS', `The server ${where} does not offer STARTTLS (it refused EHLO: ${response})`, { hint: noStarttlsHint(target), stopsBatch: true });
+	}
+	// Refused before any message (greeting, EHLO): the session, not a message, is refused.
+	if (responseCode && stage === 'connect' && code !== 'EAUTH' && code !== 'ETLS') {
+		const temporary = responseCode >= 400 && responseCode < 500;
+		return make('ECONNECTION', `The server ${where} refused the session: ${response}`, { retryable: temporary, stopsBatch: !temporary });
+	}
 	// A server answer decides, whatever the library called it.
-	if (responseCode && code !== 'EAUTH') {
+	if (responseCode && code !== 'EAUTH' && code !== 'ETLS') {
 		const temporary = responseCode >= 400 && responseCode < 500;
 		if (code === 'EENVELOPE' && error.command === 'RCPT TO') {
 			return make('EENVELOPE', `The server refused every recipient: ${response}`, { retryable: temporary });

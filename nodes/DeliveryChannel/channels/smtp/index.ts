@@ -5,7 +5,7 @@ import { formatAddress, isValidAddress } from '../../message/addresses';
 import { allRecipients } from '../../message/compose';
 import { buildMime } from '../../message/mime';
 import { DeliveryError } from '../errors';
-import type { Channel, ChannelContext, ChannelSession, FailedDeliveryList, FailedDeliveryQuery, OutgoingMessage, SendResult } from '../types';
+import type { Channel, ChannelContext, ChannelSession, FailedDeliveryList, FailedDeliveryQuery, OpenOptions, OutgoingMessage, SendResult } from '../types';
 import { Mailbox, mailboxNotConfigured, mailboxSettings } from './mailbox';
 import { SmtpPool } from './pool';
 import { smtpSettings, type SmtpSettings } from './settings';
@@ -23,8 +23,27 @@ function maxConnections(settings: SmtpSettings, credentials: ICredentialDataDecr
 	return /(^|\.)(office365\.com|outlook\.com)$/i.test(settings.host) ? 3 : 5;
 }
 
-function sleep(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms));
+function notSentCancelled(): DeliveryError {
+	return new DeliveryError('Not sent: the execution was cancelled before this message went out', { code: 'ENOTSENT', retryable: true, stopsBatch: true });
+}
+
+/** Waits before the next attempt; a cancel ends the wait at once. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+	return new Promise((resolve, reject) => {
+		if (signal?.aborted) {
+			reject(notSentCancelled());
+			return;
+		}
+		const onAbort = () => {
+			clearTimeout(timer);
+			reject(notSentCancelled());
+		};
+		const timer = setTimeout(() => {
+			signal?.removeEventListener('abort', onAbort);
+			resolve();
+		}, ms);
+		signal?.addEventListener('abort', onAbort, { once: true });
+	});
 }
 
 class SmtpSession implements ChannelSession {
@@ -33,15 +52,24 @@ class SmtpSession implements ChannelSession {
 	/** The sender's mailbox, where the bounce reports arrive; opened on first use. */
 	private mailbox?: Mailbox;
 
+	private readonly onAbort = () => {
+		this.pool.abort();
+		this.mailbox?.abort();
+	};
+
 	constructor(
 		private readonly pool: SmtpPool,
 		/** Mailbox settings are read only when Failed Deliveries needs them, so they never hold up sending. */
 		private readonly credentials: ICredentialDataDecryptedObject,
+		private readonly signal?: AbortSignal,
 	) {
 		this.concurrency = pool.size;
+		if (signal?.aborted) this.onAbort();
+		else signal?.addEventListener('abort', this.onAbort, { once: true });
 	}
 
 	async send(message: OutgoingMessage): Promise<SendResult> {
+		if (this.signal?.aborted) throw notSentCancelled();
 		const raw = await buildMime(message);
 		const envelope = {
 			from: message.identity.address,
@@ -65,9 +93,11 @@ class SmtpSession implements ChannelSession {
 				};
 			} catch (error) {
 				const failure = error as DeliveryError;
-				if (!(failure instanceof DeliveryError) || !failure.retryable || attempt >= ATTEMPTS) throw failure;
+				// A failure that stops the batch (login, TLS, a cancel) or a message held back because of one
+				// will not pass by waiting.
+				if (!(failure instanceof DeliveryError) || !failure.retryable || failure.stopsBatch || failure.code === 'ENOTSENT' || attempt >= ATTEMPTS) throw failure;
 				const base = BACKOFF_MS[Math.min(attempt - 1, BACKOFF_MS.length - 1)];
-				await sleep(base / 2 + Math.random() * base);
+				await pause(base / 2 + Math.random() * base, this.signal);
 			}
 		}
 	}
@@ -82,6 +112,7 @@ class SmtpSession implements ChannelSession {
 	}
 
 	async close(): Promise<void> {
+		this.signal?.removeEventListener('abort', this.onAbort);
 		await Promise.all([this.pool.close(), this.mailbox?.close()]);
 	}
 }
@@ -92,10 +123,10 @@ export const smtpChannel: Channel = {
 	description: 'Your own mail server or Microsoft Exchange / 365',
 	credentialType: SMTP_CREDENTIAL,
 
-	async open(context: ChannelContext): Promise<ChannelSession> {
+	async open(context: ChannelContext, options: OpenOptions = {}): Promise<ChannelSession> {
 		const credentials = await context.getCredentials(SMTP_CREDENTIAL);
 		const settings = smtpSettings(credentials);
-		return new SmtpSession(new SmtpPool(settings, maxConnections(settings, credentials)), credentials);
+		return new SmtpSession(new SmtpPool(settings, maxConnections(settings, credentials)), credentials, options.signal);
 	},
 
 	async testCredential(

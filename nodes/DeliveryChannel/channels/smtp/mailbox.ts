@@ -306,6 +306,12 @@ export class Mailbox {
 		return query.limit === undefined ? failures : failures.slice(0, query.limit);
 	}
 
+	/** The execution was cancelled: cut the connection; what runs on it fails. */
+	abort(): void {
+		this.client?.close();
+		this.client = undefined;
+	}
+
 	async close(): Promise<void> {
 		const client = this.client ?? (await this.connecting?.catch(() => undefined));
 		this.client = undefined;

@@ -4,13 +4,14 @@
  * already took it, which can deliver it twice. Here every message is tried once per call, and the
  * caller learns exactly how far it got.
  */
+import type { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 
 import { DeliveryError } from '../errors';
 import type { RecipientRejection } from '../types';
-import { toDeliveryError, type SmtpLibraryError } from './failures';
+import { toDeliveryError, unencryptedLogin, type SmtpLibraryError } from './failures';
 import type { SmtpSettings } from './settings';
 
 export interface SmtpEnvelope {
@@ -36,6 +37,36 @@ interface PooledConnection {
 
 type Waiter = { resolve: (entry: PooledConnection) => void; reject: (error: unknown) => void };
 
+/**
+ * How far a message got. 'envelope': no byte of the message left yet, or some did but not all
+ * ('writing': bytes still queued in this process). 'flushing': the body ended and the last bytes
+ * are on their way to the socket. 'data-sent': every byte, the final dot included, went to the
+ * operating system, so the server may have the whole message whatever happens next.
+ */
+type SendStage = 'envelope' | 'writing' | 'flushing' | 'data-sent';
+
+/** Whether the server can have the complete message: then it must never be sent again. */
+function mayBeComplete(stage: SendStage): boolean {
+	return stage === 'flushing' || stage === 'data-sent';
+}
+
+function cancelledBeforeSending(): DeliveryError {
+	return new DeliveryError('Not sent: the execution was cancelled before this message went out', { code: 'ENOTSENT', retryable: true, stopsBatch: true });
+}
+
+function cancelledAfterSending(): DeliveryError {
+	return new DeliveryError('The execution was cancelled after the whole message was handed to the server; it may have been accepted, so it is not sent again', {
+		code: 'EUNKNOWN',
+		hint: 'Check the recipient or the Sent folder before sending this item again.',
+		stopsBatch: true,
+	});
+}
+
+/** nodemailer keeps the socket it writes to (the TLS one after STARTTLS) on the connection. */
+function socketOf(connection: SMTPConnection): Socket | undefined {
+	return (connection as unknown as { _socket?: Socket })._socket;
+}
+
 function notAttempted(cause: DeliveryError): DeliveryError {
 	return new DeliveryError(`Not attempted: connecting to the SMTP server failed for an earlier message (${cause.message})`, {
 		code: 'ENOTSENT',
@@ -49,6 +80,12 @@ export class SmtpPool {
 	private readonly waiters: Waiter[] = [];
 	private open = 0;
 	private closed = false;
+	/** The execution was cancelled: nothing new starts, and what runs is cut. */
+	private aborted = false;
+	/** Every connection open or opening, so a cancel can cut them all. */
+	private readonly live = new Set<SMTPConnection>();
+	/** Sends in flight, each with the way to end it when a cancel cuts its connection. */
+	private readonly inFlight = new Set<() => void>();
 	/** Until one connection has worked, connect one at a time: a wrong password is tried once, not per item. */
 	private connectedOnce = false;
 	/** A connection failure that will not pass (login, certificate, unknown host): later sends are not tried. */
@@ -67,14 +104,29 @@ export class SmtpPool {
 	}
 
 	async deliver(envelope: SmtpEnvelope, raw: Buffer): Promise<SmtpDelivery> {
-		const entry = await this.acquire();
-		let stage: 'envelope' | 'data-sent' = 'envelope';
+		if (this.aborted) throw cancelledBeforeSending();
+		let entry: PooledConnection;
+		try {
+			entry = await this.acquire();
+		} catch (error) {
+			throw this.aborted ? cancelledBeforeSending() : error;
+		}
+		if (this.aborted) {
+			this.discard(entry);
+			throw cancelledBeforeSending();
+		}
+		const progress = { stage: 'envelope' as SendStage, cancelled: false };
+		let cut: (() => void) | undefined;
 		try {
 			const info = await new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) => {
+				// nodemailer drops a send whose connection is closed without calling back: end it here.
+				cut = () => {
+					progress.cancelled = true;
+					reject(new Error('cancelled'));
+				};
+				this.inFlight.add(cut);
 				const body = new PassThrough();
-				// 'end' means every byte was handed to the connection; from then on the server may
-				// have the complete message even if its answer never reaches us.
-				body.once('end', () => (stage = 'data-sent'));
+				body.once('end', () => this.followLastBytes(entry.connection, progress));
 				// A fresh envelope per attempt: the library writes its progress (and any error) into the
 				// object it is given, and a retry must not inherit the previous attempt's failure.
 				const attemptEnvelope = { ...envelope, to: [...envelope.to], dsn: envelope.dsn && { ...envelope.dsn, notify: [...envelope.dsn.notify] } };
@@ -101,8 +153,52 @@ export class SmtpPool {
 			};
 		} catch (error) {
 			this.discard(entry);
-			throw toDeliveryError(error as SmtpLibraryError, this.settings, stage, envelope.to);
+			if (progress.cancelled || this.aborted) throw mayBeComplete(progress.stage) ? cancelledAfterSending() : cancelledBeforeSending();
+			throw toDeliveryError(error as SmtpLibraryError, this.settings, mayBeComplete(progress.stage) ? 'data-sent' : 'envelope', envelope.to);
+		} finally {
+			if (cut) this.inFlight.delete(cut);
 		}
+	}
+
+	/**
+	 * Follows the message's last bytes after the body ended. The data stream writes the final dot in
+	 * the ticks that follow; once the socket's own queue is empty, every byte went to the operating
+	 * system. Until then a broken connection means the server cannot have the complete message.
+	 */
+	private followLastBytes(connection: SMTPConnection, progress: { stage: SendStage }): void {
+		progress.stage = 'flushing';
+		setImmediate(() => {
+			if (progress.stage !== 'flushing') return;
+			const socket = socketOf(connection);
+			if (!socket || socket.destroyed || socket.writableLength === 0) {
+				progress.stage = 'data-sent';
+				return;
+			}
+			progress.stage = 'writing';
+			socket.once('drain', () => {
+				if (progress.stage === 'writing') progress.stage = 'data-sent';
+			});
+		});
+	}
+
+	/**
+	 * The execution was cancelled: queued callers and sends in flight end now, every connection is
+	 * cut, and nothing new starts. Sends learn whether their message may have gone out.
+	 */
+	abort(): void {
+		if (this.aborted) return;
+		this.aborted = true;
+		this.closed = true;
+		for (const waiter of this.waiters.splice(0)) waiter.reject(cancelledBeforeSending());
+		for (const cut of [...this.inFlight]) cut();
+		this.idle.splice(0);
+		for (const connection of [...this.live]) {
+			// Destroyed, not ended: ending would still flush what waits in the socket's queue, and
+			// that may be the rest of a message, final dot included, that was just called not sent.
+			socketOf(connection)?.destroy();
+			connection.close();
+		}
+		this.live.clear();
 	}
 
 	async close(): Promise<void> {
@@ -204,6 +300,8 @@ export class SmtpPool {
 		return new Promise<PooledConnection>((resolve, reject) => {
 			const connection = new SMTPConnection(this.settings.connection);
 			const entry: PooledConnection = { connection, sent: 0, broken: false };
+			this.live.add(connection);
+			connection.once('end', () => this.live.delete(connection));
 			let settled = false;
 			const fail = (error: SmtpLibraryError) => {
 				if (settled) return;
@@ -225,6 +323,11 @@ export class SmtpPool {
 				if (!this.settings.auth) {
 					settled = true;
 					resolve(entry);
+					return;
+				}
+				// The login goes out encrypted or not at all, unless the user chose None (Unencrypted).
+				if (!connection.secure && this.settings.security !== 'none') {
+					fail(unencryptedLogin(this.settings));
 					return;
 				}
 				connection.login(this.settings.auth, (error) => {

@@ -40,7 +40,9 @@ export function smtpSettings(credentials: ICredentialDataDecryptedObject): SmtpS
 	if (!host) {
 		throw new DeliveryError('The Custom SMTP credential has no Host', { code: 'EINPUT', field: 'host', hint: 'Open the credential and enter the SMTP server host name.' });
 	}
-	const security = (credentials.security ?? 'starttlsWhenOffered') as SmtpSecurity;
+	// n8n fills in the credential's default before the node runs; anything else that builds settings
+	// without a value (the MSC sandbox's relay, a hand-made credential) gets the strict choice too.
+	const security = (credentials.security || 'starttls') as SmtpSecurity;
 	if (!['tls', 'starttls', 'starttlsWhenOffered', 'none'].includes(security)) {
 		throw new DeliveryError(`The Custom SMTP credential has an unknown Security value: ${JSON.stringify(security)}`, { code: 'EINPUT', field: 'security' });
 	}
@@ -52,11 +54,16 @@ export function smtpSettings(credentials: ICredentialDataDecryptedObject): SmtpS
 	if (mismatch) throw new DeliveryError(`The Custom SMTP credential does not fit together: ${mismatch}`, { code: 'EINPUT', field: 'port' });
 	const user = String(credentials.user ?? '');
 	const clientHostname = String(credentials.clientHostname ?? '').trim();
+	// A password goes out encrypted or not at all, unless the user chose None (Unencrypted): with a
+	// login, "When Offered" insists on STARTTLS like "Required" does. Only a session without a login
+	// may fall back to plain text (nodemailer's opportunisticTLS goes on after a refused STARTTLS).
+	const insistOnTls = security === 'starttls' || (security === 'starttlsWhenOffered' && Boolean(user));
 	const connection: SMTPConnectionOptions = {
 		host,
 		port,
 		secure: security === 'tls',
-		requireTLS: security === 'starttls',
+		requireTLS: insistOnTls,
+		opportunisticTLS: security === 'starttlsWhenOffered' && !user,
 		ignoreTLS: security === 'none',
 		connectionTimeout: TIMEOUTS.connect,
 		greetingTimeout: TIMEOUTS.greeting,
