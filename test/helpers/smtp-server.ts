@@ -45,14 +45,17 @@ export interface TestSmtpOptions {
 	rcpt?: (address: string) => [number, string] | undefined;
 	/** Called for each message (1-based count) at MAIL FROM; may return an action. */
 	onMail?: (count: number) => SmtpFault | undefined;
-	/** Called when the first bytes of a message (1-based count of DATA commands) arrive; may cut the connection there. */
-	duringData?: (count: number) => 'drop' | 'reset' | undefined;
+	/**
+	 * Called when the first bytes of a message (1-based count of DATA commands) arrive; may cut the
+	 * connection there, or 'hold': stop reading, as a stalled server does, so the client's bytes queue up.
+	 */
+	duringData?: (count: number) => 'drop' | 'reset' | 'hold' | undefined;
 	/**
 	 * Called after the whole message was received (1-based count); may drop or reset instead of
 	 * answering (the server keeps the message: it may have been stored), or refuse it with a reply
 	 * (the server does not keep it).
 	 */
-	afterData?: (count: number) => SmtpFault | undefined;
+	afterData?: (count: number) => SmtpFault | 'hold' | undefined;
 	/** Greeting delay in ms (smtp-server's default is 100). */
 	hideDSN?: boolean;
 }
@@ -66,6 +69,10 @@ export interface TestSmtpServer {
 	connections: number;
 	/** AUTH commands the server answered (a password reached it). */
 	authAttempts: number;
+	/** Client connections open right now. */
+	openConnections: number;
+	/** Called with the 1-based DATA count once a message's first bytes arrived (e.g. to cancel then). */
+	onDataStarted?: (count: number) => void;
 	close(): Promise<void>;
 }
 
@@ -140,10 +147,19 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
 			state.dataStarts += 1;
 			const cutDuring = options.duringData?.(state.dataStarts);
 			let cut = false;
+			let started = false;
+			const count = state.dataStarts;
 			stream.on('data', (chunk: Buffer) => {
 				if (cut) return;
 				chunks.push(chunk);
-				if (cutDuring) {
+				if (!started) {
+					started = true;
+					api.onDataStarted?.(count);
+				}
+				if (cutDuring === 'hold') {
+					cut = true;
+					stream.pause();
+				} else if (cutDuring) {
 					cut = true;
 					(cutDuring === 'drop' ? drop : reset)(session);
 				}
@@ -153,7 +169,7 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
 				state.messages += 1;
 				const action = options.afterData?.(state.messages);
 				const raw = Buffer.concat(chunks);
-				const reply = action ? faultReply(action) : undefined;
+				const reply = action && action !== 'hold' ? faultReply(action) : undefined;
 				if (!reply) {
 					received.push({
 						from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
@@ -169,6 +185,8 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
 					(action === 'drop' ? drop : reset)(session);
 					return;
 				}
+				// The server has the message and never answers (a stalled server).
+				if (action === 'hold') return;
 				if (reply) {
 					callback(refusal(reply));
 					return;
@@ -184,7 +202,7 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const port = ((server as unknown as { server: import('node:net').Server }).server.address() as AddressInfo).port;
-	return {
+	const api: TestSmtpServer = {
 		port,
 		host: '127.0.0.1',
 		received,
@@ -197,12 +215,16 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
 		get authAttempts() {
 			return state.authAttempts;
 		},
+		get openConnections() {
+			return sockets.size;
+		},
 		close: () =>
 			new Promise<void>((resolve) => {
 				for (const socket of sockets.values()) socket.destroy();
 				server.close(() => resolve());
 			}),
 	};
+	return api;
 }
 
 export { simpleParser };
