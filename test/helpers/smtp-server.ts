@@ -56,8 +56,10 @@ export interface TestSmtpOptions {
 	 * (the server does not keep it).
 	 */
 	afterData?: (count: number) => SmtpFault | 'hold' | undefined;
-	/** Greeting delay in ms (smtp-server's default is 100). */
+	/** Whether to hide DSN from EHLO. */
 	hideDSN?: boolean;
+	/** The port to listen on (127.0.0.1); default a free one. Only for a port just found free, e.g. a server that comes back. */
+	port?: number;
 }
 
 export interface TestSmtpServer {
@@ -200,7 +202,7 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
 		sockets.set(socket.remotePort ?? 0, socket);
 		socket.on('close', () => sockets.delete(socket.remotePort ?? 0));
 	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
 	const port = ((server as unknown as { server: import('node:net').Server }).server.address() as AddressInfo).port;
 	const api: TestSmtpServer = {
 		port,
@@ -228,3 +230,107 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
 }
 
 export { simpleParser };
+
+/* ------------------------------------------------------------------------------------------------ */
+/* A scripted SMTP server, for the faults smtp-server has no hook for                               */
+/* ------------------------------------------------------------------------------------------------ */
+
+export interface ScriptedSmtpOptions {
+	/** The reply to the DATA command of the n-th transaction (1-based); undefined: 354 and go on. */
+	dataCommand?: (count: number) => [number, string] | undefined;
+}
+
+/**
+ * A small line-based SMTP server written for the one thing smtp-server cannot do: refuse the DATA
+ * command itself (smtp-server answers 354 before any hook runs). It speaks enough of RFC 5321 for
+ * nodemailer (EHLO with DSN, MAIL, RCPT, DATA, RSET, NOOP, QUIT), no PIPELINING, no AUTH, no TLS,
+ * and records each message it accepted by its headers.
+ */
+export async function startScriptedSmtpServer(options: ScriptedSmtpOptions = {}): Promise<TestSmtpServer> {
+	const { createServer } = await import('node:net');
+	const received: ReceivedMessage[] = [];
+	const open = new Set<Socket>();
+	const state = { attempts: 0, connections: 0, transactions: 0 };
+	const server = createServer((socket) => {
+		state.connections += 1;
+		open.add(socket);
+		socket.on('close', () => open.delete(socket));
+		socket.on('error', () => undefined);
+		let buffer = Buffer.alloc(0);
+		let inData = false;
+		let envelope: { from: string; to: string[]; envid?: string } = { from: '', to: [] };
+		const reply = (line: string) => socket.write(`${line}\r\n`);
+		const command = (line: string) => {
+			const verb = line.split(' ')[0].toUpperCase();
+			if (verb === 'EHLO') return reply('250-scripted.test\r\n250-8BITMIME\r\n250 DSN');
+			if (verb === 'HELO' || verb === 'NOOP' || verb === 'RSET') {
+				if (verb === 'RSET') envelope = { from: '', to: [] };
+				return reply('250 OK');
+			}
+			if (verb === 'QUIT') {
+				reply('221 Bye');
+				return socket.end();
+			}
+			if (verb === 'MAIL') {
+				state.attempts += 1;
+				envelope = { from: /<([^>]*)>/.exec(line)?.[1] ?? '', to: [], envid: /ENVID=(\S+)/i.exec(line)?.[1] };
+				return reply('250 2.1.0 OK');
+			}
+			if (verb === 'RCPT') {
+				envelope.to.push(/<([^>]*)>/.exec(line)?.[1] ?? '');
+				return reply('250 2.1.5 OK');
+			}
+			if (verb === 'DATA') {
+				state.transactions += 1;
+				const refusal = options.dataCommand?.(state.transactions);
+				if (refusal) return reply(`${refusal[0]} ${refusal[1]}`);
+				inData = true;
+				return reply('354 End data with <CR><LF>.<CR><LF>');
+			}
+			return reply('502 5.5.2 Command not implemented');
+		};
+		socket.on('data', (chunk: Buffer) => {
+			buffer = Buffer.concat([buffer, chunk]);
+			for (;;) {
+				if (inData) {
+					const end = buffer.indexOf('\r\n.\r\n');
+					if (end < 0) return;
+					const raw = Buffer.from(buffer.subarray(0, end + 2).toString('latin1').replace(/^\.\./gm, '.'), 'latin1');
+					buffer = buffer.subarray(end + 5);
+					inData = false;
+					received.push({ from: envelope.from, to: envelope.to, raw, headers: headerMap(raw), envid: envelope.envid, secure: false });
+					reply(`250 2.0.0 Ok: queued as S${received.length}`);
+					continue;
+				}
+				const end = buffer.indexOf('\r\n');
+				if (end < 0) return;
+				const line = buffer.subarray(0, end).toString('latin1');
+				buffer = buffer.subarray(end + 2);
+				command(line);
+			}
+		});
+		reply('220 scripted.test ESMTP');
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	return {
+		host: '127.0.0.1',
+		port,
+		received,
+		get attempts() {
+			return state.attempts;
+		},
+		get connections() {
+			return state.connections;
+		},
+		authAttempts: 0,
+		get openConnections() {
+			return open.size;
+		},
+		close: () =>
+			new Promise<void>((resolve) => {
+				for (const socket of open) socket.destroy();
+				server.close(() => resolve());
+			}),
+	};
+}
