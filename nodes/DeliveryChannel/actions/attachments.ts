@@ -3,11 +3,12 @@ import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { inputError } from '../channels/errors';
 import type { OutgoingAttachment } from '../channels/types';
+import { kindOf, show } from '../message/show';
 
 interface AttachmentOption {
-	binaryPropertyName?: string;
+	binaryPropertyName?: unknown;
 	inline?: boolean;
-	contentId?: string;
+	contentId?: unknown;
 }
 
 /**
@@ -24,11 +25,22 @@ function findBinary(context: IExecuteFunctions, itemIndex: number, property: str
 	return { available: [...Object.keys(item?.binary ?? {}), ...Object.keys(files)] };
 }
 
+/** Text of an attachment setting; an expression giving a list or an object is a clear error. */
+function settingText(label: string, value: unknown): string {
+	if (value === undefined || value === null) return '';
+	if (typeof value === 'string' || typeof value === 'number') return String(value).trim();
+	throw inputError('options.attachments', `${label} must be text, got ${kindOf(value)}: ${show(value)}`, 'Enter the name of the binary field that holds the file, e.g. data.');
+}
+
+/**
+ * Reads each attached file's bytes and name. What the name and Content ID may hold is checked with
+ * the rest of the message (composeChecked), so every channel gets the same rules.
+ */
 export async function readAttachments(context: IExecuteFunctions, itemIndex: number, options: IDataObject): Promise<OutgoingAttachment[]> {
 	const entries = ((options.attachments as IDataObject | undefined)?.attachment ?? []) as AttachmentOption[];
 	const attachments: OutgoingAttachment[] = [];
 	for (const entry of entries) {
-		const property = String(entry.binaryPropertyName ?? '').trim();
+		const property = settingText('Input Binary Field', entry.binaryPropertyName);
 		if (!property) {
 			throw inputError('options.attachments', 'An attachment has an empty Input Binary Field', 'Enter the name of the binary field that holds the file, e.g. data.');
 		}
@@ -37,23 +49,19 @@ export async function readAttachments(context: IExecuteFunctions, itemIndex: num
 			const available = found.available ?? [];
 			throw inputError(
 				'options.attachments',
-				`The item has no binary field ${JSON.stringify(property)} to attach`,
+				`The item has no binary field ${show(property)} to attach`,
 				available.length ? `Binary fields on this item: ${available.join(', ')}.` : 'This item has no binary data; add a node that reads or downloads the file before this one.',
 			);
 		}
 		const content = await context.helpers.getBinaryDataBuffer(itemIndex, found.path);
-		const contentId = String(entry.contentId ?? '').trim() || property;
-		if (entry.inline && /[\s<>"]/.test(contentId)) {
-			throw inputError('options.attachments', `Content ID ${JSON.stringify(contentId)} may not contain spaces, quotes or angle brackets`);
-		}
+		const inline = entry.inline === true;
 		attachments.push({
-			filename: found.data.fileName ?? property,
+			filename: typeof found.data.fileName === 'string' && found.data.fileName ? found.data.fileName : property,
 			contentType: found.data.mimeType || 'application/octet-stream',
 			content,
-			inline: entry.inline === true,
-			contentId: entry.inline ? contentId : undefined,
+			inline,
+			contentId: inline ? settingText('Content ID', entry.contentId) || property : undefined,
 		});
 	}
 	return attachments;
 }
-

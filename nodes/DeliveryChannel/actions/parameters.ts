@@ -8,7 +8,10 @@
  * n8n's per-call work (expression engine, schema validation, resource locator extraction) is the
  * largest cost of sending a big batch.
  */
-import type { IDataObject, IExecuteFunctions, IGetNodeParameterOptions, NodeParameterValueType } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, IGetNodeParameterOptions, INodeProperties, NodeParameterValueType } from 'n8n-workflow';
+
+import { DeliveryError, inputError } from '../channels/errors';
+import { show } from '../message/show';
 
 /** What the raw (unevaluated) value of a parameter says; the same for every item of a run. */
 interface RawInfo {
@@ -135,4 +138,50 @@ export function itemParameter(
 	const value = context.getNodeParameter(name, itemIndex, fallback, options);
 	if (!info.dynamic) cache.values.set(key, value);
 	return value;
+}
+
+/** 'to' → 'To Email', 'options.cc' → 'CC Email': the names users see in the editor, for errors. */
+export function parameterLabels(properties: INodeProperties[]): Map<string, string> {
+	const labels = new Map<string, string>();
+	for (const property of properties) {
+		labels.set(property.name, property.displayName);
+		if (property.type !== 'collection') continue;
+		for (const option of property.options ?? []) {
+			if ('displayName' in option && typeof option.displayName === 'string') labels.set(`${property.name}.${option.name}`, option.displayName);
+		}
+	}
+	return labels;
+}
+
+function expressionOf(raw: unknown): unknown {
+	return raw && typeof raw === 'object' && '__rl' in raw ? (raw as IDataObject).value : raw;
+}
+
+/**
+ * An error n8n raised while evaluating a parameter for one item (an expression with a syntax error,
+ * one that throws), as an input error that names the field (for a collection, the option whose
+ * expression failed) and shows the expression.
+ */
+export function parameterError(context: IExecuteFunctions, name: string, itemIndex: number, error: unknown, labels: Map<string, string>): Error {
+	if (error instanceof DeliveryError) return error;
+	let field = name;
+	let raw = expressionOf(context.getNodeParameter(name, itemIndex, undefined, { rawExpressions: true }));
+	if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+		for (const [key, value] of Object.entries(raw)) {
+			if (!containsExpression(value)) continue;
+			try {
+				context.getNodeParameter(`${name}.${key}`, itemIndex);
+			} catch {
+				field = `${name}.${key}`;
+				raw = value;
+				break;
+			}
+		}
+	}
+	const cause = error as { message?: string; description?: string };
+	return inputError(
+		field,
+		`The expression in ${labels.get(field) ?? field} could not be evaluated for this item (${cause.message ?? String(error)}): ${show(raw)}`,
+		typeof cause.description === 'string' && cause.description ? cause.description : 'Check the expression in the editor against this item\'s data.',
+	);
 }

@@ -1,11 +1,12 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, IGetNodeParameterOptions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { DeliveryError, inputError } from '../channels/errors';
 import type { OutgoingMessage } from '../channels/types';
 import { formatAddress } from '../message/addresses';
-import { composeMessage, type EmailFormat } from '../message/compose';
+import { composeChecked, type EmailFormat } from '../message/compose';
+import { show } from '../message/show';
 import { readAttachments } from './attachments';
-import { itemParameter } from './parameters';
+import { itemParameter, parameterError, parameterLabels } from './parameters';
 import type { OperationContext } from './types';
 
 export const concurrent = true;
@@ -204,7 +205,11 @@ export interface PreparedSend {
 	message: OutgoingMessage;
 	/** The identity as the user asked for it, before a channel may change it. */
 	requested: string;
+	/** What the node changed on the way (duplicate recipients left out, folders cut from file names). */
+	warnings: string[];
 }
+
+const labels = parameterLabels(description);
 
 /**
  * Reads and checks everything an item asks for (identity, recipients, headers, attachments, sizes)
@@ -212,31 +217,49 @@ export interface PreparedSend {
  * stops the batch before anything goes out.
  */
 export async function prepare(this: IExecuteFunctions, itemIndex: number): Promise<PreparedSend> {
-	const identity = itemParameter(this, 'identity', itemIndex, '', { extractValue: true });
-	const emailFormat = itemParameter(this, 'emailFormat', itemIndex, 'html') as EmailFormat;
-	const options = itemParameter(this, 'options', itemIndex, {}) as IDataObject;
-	const maxMb = options.maxAttachmentSizeMb === undefined ? DEFAULT_MAX_ATTACHMENT_MB : Number(options.maxAttachmentSizeMb);
-	if (!Number.isFinite(maxMb) || maxMb < 0) {
-		throw inputError('options.maxAttachmentSizeMb', `Max Attachment Size (MB) must be a positive number, got ${JSON.stringify(options.maxAttachmentSizeMb)}`);
-	}
+	const read = (name: string, fallback: unknown, options?: IGetNodeParameterOptions) => {
+		try {
+			return itemParameter(this, name, itemIndex, fallback as object, options);
+		} catch (error) {
+			throw parameterError(this, name, itemIndex, error, labels);
+		}
+	};
+	const identity = read('identity', '', { extractValue: true });
+	const emailFormat = read('emailFormat', 'html') as EmailFormat;
+	const options = read('options', {}) as IDataObject;
+	const maxMb = maxAttachmentMb(options.maxAttachmentSizeMb);
 
-	const message = composeMessage({
+	const { message, warnings } = composeChecked({
 		identity,
-		to: itemParameter(this, 'to', itemIndex, ''),
+		to: read('to', ''),
 		cc: options.cc,
 		bcc: options.bcc,
 		replyTo: options.replyTo,
-		subject: itemParameter(this, 'subject', itemIndex, ''),
+		subject: read('subject', ''),
 		emailFormat,
-		text: emailFormat === 'html' ? undefined : itemParameter(this, 'text', itemIndex, ''),
-		html: emailFormat === 'text' ? undefined : itemParameter(this, 'html', itemIndex, ''),
+		text: emailFormat === 'html' ? undefined : read('text', ''),
+		html: emailFormat === 'text' ? undefined : read('html', ''),
 		headers: headerEntries(options),
 		inReplyTo: options.inReplyTo,
 		references: options.references,
 		attachments: await readAttachments(this, itemIndex, options),
 		maxAttachmentBytes: Math.round(maxMb * 1024 * 1024),
 	});
-	return { message, requested: formatAddress(message.identity) };
+	return { message, requested: formatAddress(message.identity), warnings };
+}
+
+/** Max Attachment Size (MB): a number of zero or more; an expression may give it as text ("10"). */
+function maxAttachmentMb(value: unknown): number {
+	if (value === undefined || value === '' || value === null) return DEFAULT_MAX_ATTACHMENT_MB;
+	const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() ? Number(value) : Number.NaN;
+	if (!Number.isFinite(number) || number < 0) {
+		throw inputError(
+			'options.maxAttachmentSizeMb',
+			`Max Attachment Size (MB) must be a number of zero or more, got ${show(value)}`,
+			`Enter a size in megabytes, e.g. ${DEFAULT_MAX_ATTACHMENT_MB}.`,
+		);
+	}
+	return number;
 }
 
 export async function execute(
