@@ -81,6 +81,7 @@ async function scenario({ name, inject }) {
 					clientSecret: fake.client.secret,
 					accessTokenUrl: fake.tokenUrl,
 					authUrl: fake.authUrl,
+					useCustomApiBaseUrl: true,
 					apiBaseUrl: fake.apiBaseUrl,
 					oauthTokenData: fake.issueTokens(),
 				},

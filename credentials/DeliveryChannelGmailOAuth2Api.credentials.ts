@@ -68,12 +68,22 @@ export class DeliveryChannelGmailOAuth2Api implements ICredentialType {
 		},
 		{ displayName: 'Authentication', name: 'authentication', type: 'hidden', default: 'body' },
 		{
+			displayName: 'Use Custom API Base URL',
+			name: 'useCustomApiBaseUrl',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to send Gmail API requests somewhere other than Google (https://gmail.googleapis.com), such as a proxy in front of the Gmail API or a local test server. The access token goes there with every request.',
+		},
+		{
 			displayName: 'API Base URL',
 			name: 'apiBaseUrl',
 			type: 'string',
 			default: 'https://gmail.googleapis.com',
+			placeholder: 'https://gmail-proxy.example.com',
 			description:
-				'Where Gmail API requests go. Leave it as it is; change it only for a proxy in front of the Gmail API or a test server (the access token is sent there).',
+				'Where Gmail API requests and the access token go. Must start with https:// (http:// only for a server on this machine: localhost, 127.0.0.1, [::1]). A redirect from it is reported as an error and never followed with the token.',
+			displayOptions: { show: { useCustomApiBaseUrl: [true] } },
 		},
 	];
 }

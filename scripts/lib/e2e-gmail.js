@@ -30,6 +30,7 @@ function credentialsFor(fake) {
 				clientSecret: fake.client.secret,
 				authUrl: fake.authUrl,
 				accessTokenUrl: fake.tokenUrl,
+				useCustomApiBaseUrl: true,
 				apiBaseUrl: fake.apiBaseUrl,
 				readMailbox: true,
 				// As n8n stores it after "Connect", with an access token that has already expired.

@@ -9,7 +9,9 @@ export type FakeError =
 	| 'sendingLimit429'
 	| 'backend500'
 	| 'unavailable503'
-	| 'unauthenticated';
+	| 'unauthenticated'
+	/** No answer: the connection is dropped after `holdMs`, or held until the client gives up. */
+	| 'noAnswer';
 
 export interface FakeAlias {
 	sendAsEmail: string;
@@ -34,6 +36,8 @@ export interface FakeGmailOptions {
 	/** Whether 429s carry a Retry-After header (default true); the message always says "Retry after <time>". */
 	retryAfterHeader?: boolean;
 	recipientFate?: (address: string) => 'delivered' | 'unknown' | 'full' | 'delay';
+	/** A new message shows in searches (`q`) only this long after it was stored (Gmail's index lag). */
+	searchLagMs?: number;
 	bounceDelayMs?: number;
 	/** Scopes of tokens issued by issueTokens() without arguments. */
 	scopes?: string[];
@@ -65,6 +69,29 @@ export interface FakeRequest {
 	messageId?: string;
 	/** For the POST that started a resumable upload: the session it started. */
 	uploadId?: string;
+	/** The Host header the request arrived with (the fake's own address, or another name for it). */
+	host: string;
+	/** Whether it carried an Authorization header. */
+	authorized: boolean;
+	/** Bytes of the answer's body. */
+	bytes: number;
+}
+
+export interface FakeInjectOptions {
+	times?: number;
+	retryAfterSec?: number;
+	/** The fault comes after Google stored the message (sends only): it is in Sent, and then the error or silence. */
+	stored?: boolean;
+	/** For 'noAnswer': drop the connection after this long (default: hold it until the client gives up). */
+	holdMs?: number;
+}
+
+export interface FakeRedirected {
+	host: string;
+	path: string;
+	authorized: boolean;
+	/** Bytes of the request body that arrived before the redirect. */
+	bytes: number;
 }
 
 /** A fault for one resumable upload chunk PUT; see FakeGmail.failUploadChunk. */
@@ -123,6 +150,8 @@ export interface FakeGmail {
 		sendsToday: number;
 		uploadSessions: Map<string, FakeUploadSession>;
 		uploadRequests: FakeUploadRequest[];
+		bytesOut: number;
+		redirected: FakeRedirected[];
 	};
 	settings: { latencyMs: number; quota?: { units: number; windowMs: number }; dailyLimit?: number; dailyLimitStyle: '403' | '429' };
 	SCOPE: Record<'send' | 'readonly' | 'settingsBasic' | 'modify' | 'compose' | 'full', string>;
@@ -130,17 +159,22 @@ export interface FakeGmail {
 	expiredTokenData(scopes?: string[]): OAuthTokenData;
 	expireAccessTokens(): void;
 	revokeRefreshTokens(): void;
-	inject(method: FakeMethod, error: FakeError, options?: { times?: number; retryAfterSec?: number }): void;
+	inject(method: FakeMethod, error: FakeError, options?: FakeInjectOptions): void;
 	injectRandom(method: FakeMethod, error: FakeError, rate: number, options?: { retryAfterSec?: number }): void;
 	clearInjections(): void;
 	/**
 	 * Breaks one resumable upload chunk PUT: the next one, the `chunk`-th of its session (1-based), or
 	 * 'last', the one carrying the last byte. 'disconnect' closes the connection after `afterBytes`
 	 * bytes of it arrived (default 0; kept in whole 256 KiB); 'unavailable503' / 'backend500' keep
-	 * nothing and answer the error; 'loseResponse' handles the chunk and closes the connection instead
+	 * nothing and answer the error (with `stored`: keep the chunk, send the message if it was the
+	 * last, then answer the error); 'loseResponse' handles the chunk and closes the connection instead
 	 * of answering.
 	 */
-	failUploadChunk(fault: FakeUploadFault, options?: { chunk?: number | 'last'; afterBytes?: number }): void;
+	failUploadChunk(fault: FakeUploadFault, options?: { chunk?: number | 'last'; afterBytes?: number; stored?: boolean }): void;
+	/** API requests arriving at the fake's own address are answered with `status` (307) to the same path at `to`. */
+	redirectApi(options: { to: string; status?: number; times?: number }): void;
+	/** Message-ID of every message in Sent, one entry per stored copy. */
+	storedMessageIds(): string[];
 	/** Google forgets every open upload session: PUTs to them answer 404. */
 	expireUploadSessions(): void;
 	addMessage(raw: string | Buffer, labelIds?: string[], internalDate?: number): FakeMessage;

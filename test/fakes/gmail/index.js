@@ -25,6 +25,22 @@
  *   with the same message. A broken chunk keeps what arrived, in whole 256 KiB; an unknown or
  *   expired session answers 404. The upload_id authenticates the PUTs (as Google documents for
  *   Cloud Storage session URIs). Faults for tests: failUploadChunk(), expireUploadSessions().
+ * - answers that leave a send's outcome open, as Google's frontends can produce them: Google's
+ *   guidance for 5xx is "retry with exponential backoff" and says nothing about whether the message
+ *   was kept, and a timeout says nothing at all. inject('send', 'backend500' | 'unavailable503',
+ *   { stored: true }) stores the message (it is in Sent, its bounces arrive) and then answers the
+ *   error; inject('send', 'noAnswer', { stored: true, holdMs }) stores it and never answers (the
+ *   connection is dropped after holdMs, or held until the client gives up). Upload chunks likewise:
+ *   failUploadChunk('backend500', { chunk: 'last', stored: true });
+ * - redirects: redirectApi({ to }) answers API requests that arrive at the fake's own address with
+ *   a 307 (or `status`) to the same path at `to`. Requests that arrive at any other host name (e.g.
+ *   http://localhost:<port> when the client was given http://127.0.0.1:<port>) are served normally
+ *   and recorded with that host, so a test sees whether a client followed the redirect;
+ * - search lag: with `searchLagMs`, a new message shows in searches (`q`) only that long after it was
+ *   stored, as Gmail's asynchronously built search index may; listing by label (no `q`) and
+ *   messages.get see it at once;
+ * - cost accounting: every API request is recorded with the bytes of its answer (state.bytesOut in
+ *   total), so tests can show what a listing cost.
  *
  *   const fake = await startFakeGmail({ account: { email: 'jane@acme.example' } });
  *   fake.apiBaseUrl, fake.tokenUrl, fake.authUrl, fake.issueTokens() -> oauthTokenData
@@ -327,9 +343,14 @@ async function startFakeGmail(options = {}) {
 		uploadSessions: new Map(),
 		/** Every PUT to a session URI: a chunk or a status query. */
 		uploadRequests: [],
+		/** Bytes of every API answer body. */
+		bytesOut: 0,
+		/** Requests answered with a redirect: { host, path, authorized, bytes (of the request body) }. */
+		redirected: [],
 	};
 	const injections = [];
 	const uploadFaults = [];
+	const redirects = [];
 	let random = null;
 	const settings = {
 		latencyMs: options.latencyMs ?? 0,
@@ -339,6 +360,7 @@ async function startFakeGmail(options = {}) {
 		dailyLimitStyle: options.dailyLimitStyle ?? '403',
 		retryAfterHeader: options.retryAfterHeader ?? true,
 		recipientFate: options.recipientFate ?? defaultRecipientFate,
+		searchLagMs: options.searchLagMs ?? 0,
 		bounceDelayMs: options.bounceDelayMs ?? 1000,
 		defaultScopes: options.scopes ?? [SCOPE.send, SCOPE.readonly],
 	};
@@ -360,6 +382,8 @@ async function startFakeGmail(options = {}) {
 
 	function send(res, status, body, headers = {}) {
 		const payload = Buffer.from(JSON.stringify(body));
+		state.bytesOut += payload.length;
+		if (res.record) res.record.bytes = (res.record.bytes || 0) + payload.length;
 		const respond = () => {
 			if (res.destroyed) return;
 			res.writeHead(status, { 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': payload.length, ...headers });
@@ -456,8 +480,9 @@ async function startFakeGmail(options = {}) {
 		return Math.ceil((units - bucket.units) / rate);
 	}
 
-	function injected(method) {
-		const index = injections.findIndex((rule) => rule.method === method || rule.method === '*');
+	/** The next injected fault for `method`; rules with `stored` only for a request that stores a message. */
+	function injected(method, storing = false) {
+		const index = injections.findIndex((rule) => (rule.method === method || rule.method === '*') && (!rule.stored || storing));
 		if (index >= 0) {
 			const rule = injections[index];
 			if (--rule.times <= 0) injections.splice(index, 1);
@@ -465,6 +490,17 @@ async function startFakeGmail(options = {}) {
 		}
 		if (random && (random.method === method || random.method === '*') && Math.random() < random.rate) return random;
 		return null;
+	}
+
+	/** Answers a stored-then-failed send: the error, or nothing at all ('noAnswer'). */
+	function failAfterStoring(req, res, rule) {
+		if (rule.error === 'noAnswer') {
+			const socket = req.socket;
+			if (rule.holdMs !== undefined) setTimeout(() => socket.destroy(), rule.holdMs);
+			return;
+		}
+		const [error, headers] = injectedError(rule);
+		return sendError(res, error, headers);
 	}
 
 	function injectedError(rule) {
@@ -501,6 +537,7 @@ async function startFakeGmail(options = {}) {
 			headers,
 			internalDate,
 			searchText: raw.toString('latin1').toLowerCase(),
+			searchableAt: Date.now() + settings.searchLagMs,
 		};
 		state.messages.push(message);
 		return message;
@@ -749,7 +786,8 @@ async function startFakeGmail(options = {}) {
 			}
 			if (Math.max(session.size, start + length) > MAX_MESSAGE_BYTES) return error(ERRORS.invalidArgument('Message too large. Max size is 35 MB.'));
 		}
-		if (fault && (fault.fault === 'unavailable503' || fault.fault === 'backend500')) {
+		const errorFault = fault && (fault.fault === 'unavailable503' || fault.fault === 'backend500');
+		if (errorFault && !fault.stored) {
 			return error(fault.fault === 'unavailable503' ? ERRORS.unavailable503() : ERRORS.backend500());
 		}
 		if (partial) {
@@ -761,6 +799,8 @@ async function startFakeGmail(options = {}) {
 		}
 		if (start <= session.size) keep(session, start, body);
 		if (total !== null && session.size === total && !session.final) completeUpload(session);
+		// Kept (and, for the last chunk, sent), then answered with an error anyway.
+		if (errorFault) return error(fault.fault === 'unavailable503' ? ERRORS.unavailable503() : ERRORS.backend500());
 		if (fault) {
 			// 'loseResponse' (or a disconnect after the whole chunk): handled, but the answer never leaves.
 			socket.destroy();
@@ -786,8 +826,17 @@ async function startFakeGmail(options = {}) {
 		else if (req.method === 'GET' && /^messages\/[0-9a-f]+$/.test(rest)) method = 'get';
 		else return sendError(res, ERRORS.notFound());
 
-		const record = { method, at: Date.now(), upload: Boolean(upload), query: Object.fromEntries(url.searchParams) };
+		const record = {
+			method,
+			at: Date.now(),
+			upload: Boolean(upload),
+			query: Object.fromEntries(url.searchParams),
+			host: String(req.headers.host || ''),
+			authorized: Boolean(req.headers.authorization),
+			bytes: 0,
+		};
 		state.requests.push(record);
+		res.record = record;
 		// Read the body first: a server answers after the request, and gaxios may still be writing it.
 		let body = Buffer.alloc(0);
 		try {
@@ -801,9 +850,11 @@ async function startFakeGmail(options = {}) {
 		if (user !== 'me' && user.toLowerCase() !== account.email.toLowerCase()) {
 			return sendError(res, [403, { code: 403, message: 'Delegation denied for ' + account.email, errors: [{ message: 'Delegation denied for ' + account.email, domain: 'global', reason: 'forbidden' }], status: 'PERMISSION_DENIED' }]);
 		}
-		const rule = injected(method);
-		if (rule) {
-			record.injected = rule.error;
+		const storing = method === 'send' && !(upload && url.searchParams.get('uploadType') === 'resumable');
+		const rule = injected(method, storing);
+		if (rule) record.injected = rule.error;
+		if (rule && !rule.stored) {
+			if (rule.error === 'noAnswer') return failAfterStoring(req, res, rule);
 			const [error, headers] = injectedError(rule);
 			return sendError(res, error, headers);
 		}
@@ -861,6 +912,7 @@ async function startFakeGmail(options = {}) {
 			if (outcome.error) return sendError(res, outcome.error);
 			record.outcome = 'sent';
 			record.messageId = outcome.message.id;
+			if (rule) return failAfterStoring(req, res, rule);
 			return send(res, 200, { id: outcome.message.id, threadId: outcome.message.threadId, labelIds: outcome.message.labelIds });
 		}
 		if (method === 'list') {
@@ -871,7 +923,9 @@ async function startFakeGmail(options = {}) {
 			const maxResults = Math.min(500, Number(url.searchParams.get('maxResults') || 100));
 			const offset = Number(url.searchParams.get('pageToken') || 0);
 			if (url.searchParams.get('pageToken') && !/^\d+$/.test(url.searchParams.get('pageToken'))) return sendError(res, ERRORS.invalidArgument('Invalid pageToken'));
+			const now = Date.now();
 			const found = state.messages
+				.filter((msg) => !q || msg.searchableAt <= now)
 				.filter((msg) => includeSpamTrash || explicitPlace || !msg.labelIds.some((l) => l === 'SPAM' || l === 'TRASH'))
 				.filter((msg) => labelIds.every((l) => msg.labelIds.includes(l)))
 				.filter(match)
@@ -897,6 +951,14 @@ async function startFakeGmail(options = {}) {
 		const handle = async () => {
 			if (url.pathname === '/token' && req.method === 'POST') return await tokenEndpoint(req, res);
 			if (url.pathname === '/o/oauth2/v2/auth') return authEndpoint(req, res, url);
+			const redirect = redirects.find((rule) => rule.times > 0);
+			if (redirect && req.headers.host === `127.0.0.1:${server.address().port}`) {
+				redirect.times--;
+				const body = await readBody(req).catch(() => Buffer.alloc(0));
+				state.redirected.push({ host: req.headers.host, path: url.pathname, authorized: Boolean(req.headers.authorization), bytes: body.length });
+				res.writeHead(redirect.status, { Location: `${redirect.to}${url.pathname}${url.search}`, 'Content-Length': 0 });
+				return res.end();
+			}
 			return await api(req, res, url, url.pathname);
 		};
 		handle().catch((error) => {
@@ -934,8 +996,8 @@ async function startFakeGmail(options = {}) {
 			for (const entry of state.accessTokens.values()) entry.expiresAt = Date.now() - 1;
 		},
 		/** Answers the next `times` calls of `method` ('send', 'list', 'get', 'sendAs', 'profile' or '*') with an error. */
-		inject(method, error, { times = 1, retryAfterSec } = {}) {
-			injections.push({ method, error, times, retryAfterSec });
+		inject(method, error, { times = 1, retryAfterSec, stored = false, holdMs } = {}) {
+			injections.push({ method, error, times, retryAfterSec, stored, holdMs });
 		},
 		/** Answers a random share of the calls of `method` with an error (for the benchmark). */
 		injectRandom(method, error, rate, { retryAfterSec } = {}) {
@@ -945,6 +1007,7 @@ async function startFakeGmail(options = {}) {
 			injections.length = 0;
 			random = null;
 			uploadFaults.length = 0;
+			redirects.length = 0;
 		},
 		/**
 		 * Breaks one resumable upload chunk PUT (status queries are not chunks): the next one, the
@@ -954,8 +1017,16 @@ async function startFakeGmail(options = {}) {
 		 * 'loseResponse' handles the chunk (sending the message if it was the last) and closes the
 		 * connection instead of answering.
 		 */
-		failUploadChunk(fault, { chunk, afterBytes = 0 } = {}) {
-			uploadFaults.push({ fault, chunk, afterBytes });
+		failUploadChunk(fault, { chunk, afterBytes = 0, stored = false } = {}) {
+			uploadFaults.push({ fault, chunk, afterBytes, stored });
+		},
+		/** Answers API requests that arrive at the fake's own address with a redirect to the same path at `to`. */
+		redirectApi({ to, status = 307, times = Infinity } = {}) {
+			redirects.push({ to: String(to).replace(/\/+$/, ''), status, times });
+		},
+		/** Message-ID of every message in Sent, once per stored copy (a duplicate shows twice). */
+		storedMessageIds() {
+			return state.messages.filter((m) => m.labelIds.includes('SENT')).map((m) => header(m.headers, 'message-id') || '');
 		},
 		/** Google forgets every open upload session (they last a week): PUTs to them answer 404. */
 		expireUploadSessions() {

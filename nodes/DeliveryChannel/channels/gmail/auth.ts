@@ -50,25 +50,45 @@ export function tokenState(tokenData: IDataObject | undefined): TokenState {
 	return { accessToken, expiresAt, grantedScopes };
 }
 
+/** Loopback hosts: plain http stays on this machine there (a local proxy or test server). */
+function isLoopback(hostname: string): boolean {
+	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+	return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+function baseUrlError(message: string, hint?: string): DeliveryError {
+	return new DeliveryError(message, { code: 'EINPUT', field: 'apiBaseUrl', hint: hint ?? `Use ${DEFAULT_API_BASE_URL}, or turn off Use Custom API Base URL.`, stopsBatch: true });
+}
+
+/**
+ * Where Gmail API requests (and the access token) go. Google's address unless the credential turns
+ * on "Use Custom API Base URL"; a custom one must be https (plain http only on a loopback address),
+ * without user info, so the token never crosses a network in clear or lands on a server by accident.
+ */
 export function apiBaseUrl(credentials: ICredentialDataDecryptedObject): string {
-	const raw = String(credentials.apiBaseUrl ?? '').trim() || DEFAULT_API_BASE_URL;
+	if (credentials.useCustomApiBaseUrl !== true) return DEFAULT_API_BASE_URL;
+	const raw = String(credentials.apiBaseUrl ?? '').trim();
+	if (!raw) throw baseUrlError('The API Base URL of the Gmail credential is empty while Use Custom API Base URL is on');
 	let url: URL;
 	try {
 		url = new URL(raw);
 	} catch {
-		throw new DeliveryError(`The API Base URL of the Gmail credential is not a URL: ${JSON.stringify(raw)}`, {
-			code: 'EINPUT',
-			field: 'apiBaseUrl',
-			hint: `Use ${DEFAULT_API_BASE_URL}.`,
-			stopsBatch: true,
-		});
+		throw baseUrlError(`The API Base URL of the Gmail credential is not a URL: ${JSON.stringify(raw.slice(0, 200))}`);
+	}
+	if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+		throw baseUrlError(
+			`The API Base URL of the Gmail credential must start with https://, got ${JSON.stringify(raw.slice(0, 200))}`,
+			'The access token would travel unencrypted. Use https://, or http:// only for a server on this machine (localhost, 127.0.0.1, [::1]).',
+		);
 	}
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-		throw new DeliveryError(`The API Base URL of the Gmail credential must start with https://, got ${JSON.stringify(raw)}`, {
-			code: 'EINPUT',
-			field: 'apiBaseUrl',
-			stopsBatch: true,
-		});
+		throw baseUrlError(`The API Base URL of the Gmail credential must start with https://, got ${JSON.stringify(raw.slice(0, 200))}`);
+	}
+	if (url.username || url.password) {
+		throw baseUrlError('The API Base URL of the Gmail credential must not contain a user name or password', 'Remove the "user:password@" part; the Gmail credential signs requests with its OAuth token.');
+	}
+	if (url.search || url.hash) {
+		throw baseUrlError(`The API Base URL of the Gmail credential must not contain a query or fragment, got ${JSON.stringify(raw.slice(0, 200))}`);
 	}
 	return url.toString().replace(/\/+$/, '');
 }

@@ -14,6 +14,7 @@ export type GoogleFailureKind =
 	| 'unreachable' // the request never reached Google (refused, unknown host)
 	| 'interrupted' // the connection broke or timed out: the request may or may not have been handled
 	| 'client' // another 4xx: the request itself is wrong
+	| 'redirect' // a 3xx: the API Base URL points elsewhere; never followed with the token
 	| 'other';
 
 export interface GoogleFailure {
@@ -23,6 +24,8 @@ export interface GoogleFailure {
 	status?: string;
 	message: string;
 	retryAfterMs?: number;
+	/** For a redirect: where it pointed, without its query (the token never goes there). */
+	location?: string;
 }
 
 /** A wait longer than this is not a rate limit to sit out inside a workflow step. */
@@ -71,6 +74,17 @@ function parseBody(data: unknown): { message?: string; reason?: string; status?:
 	return { message: details.message, status: details.status, reason: details.errors?.[0]?.reason };
 }
 
+/** Where a redirect points, shown to the user: no query or user info, which may carry someone's secrets. */
+function redirectTarget(location: string | undefined): string | undefined {
+	if (!location) return undefined;
+	try {
+		const url = new URL(location);
+		return `${url.protocol}//${url.host}${url.pathname}`;
+	} catch {
+		return location.split('?')[0].slice(0, 200);
+	}
+}
+
 /** Google's answer in one line for an item's `response`: HTTP status, reason, message. */
 export function describeFailure(failure: GoogleFailure): string {
 	return [failure.httpStatus, failure.reason, failure.message].filter(Boolean).join(' ');
@@ -101,6 +115,10 @@ export function readGoogleFailure(error: unknown, now = Date.now()): GoogleFailu
 	const message = body.message || failure.message || `HTTP ${httpStatus}`;
 	const wait = retryAfterMs(headerOf(failure.response?.headers, 'retry-after'), message, now);
 	const base = { httpStatus, reason: body.reason, status: body.status, message, retryAfterMs: wait };
+	if (httpStatus >= 300 && httpStatus < 400) {
+		const location = redirectTarget(headerOf(failure.response?.headers, 'location'));
+		return { ...base, kind: 'redirect', location, message: `HTTP ${httpStatus} redirect to ${location ?? 'an address it did not name'}` };
+	}
 	if (httpStatus === 401) return { ...base, kind: 'unauthenticated' };
 	const daily = body.reason === 'dailyLimitExceeded' || /sending limit exceeded|daily limit/i.test(message);
 	const rate = httpStatus === 429 || (httpStatus === 403 && RATE_REASONS.has(body.reason ?? ''));

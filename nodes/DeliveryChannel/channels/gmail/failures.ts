@@ -1,7 +1,17 @@
 /**
- * Failed Deliveries on Gmail: search the mailbox for bounce reports in the time window, fetch each
- * raw, parse it with the bounce engine and link it to the message in Sent (searched by the original
- * Message-ID, else by recipient and subject). One entry per failed recipient, newest report first.
+ * Failed Deliveries on Gmail: search the mailbox for bounce reports, read each (its size first, then
+ * the raw message when it is small enough), parse it with the bounce engine, keep the failures the
+ * query asks for, and only then link them to the message in Sent (searched by the original
+ * Message-ID, else by recipient and subject). One entry per failed recipient.
+ *
+ * Cost grows with new mail, not with the mailbox: the time bounds (a checkpoint, Received Since,
+ * Since, Until) go into the Gmail search itself (`after:` / `before:`), and every listing reads at
+ * most MAX_REPORTS_PER_LISTING reports and MAX_BYTES_PER_LISTING raw bytes, never a report over
+ * MAX_REPORT_BYTES.
+ *
+ * With a checkpoint (the trigger) reports are read oldest first and the returned checkpoint never
+ * passes a report that was not read. Without one (the Failed Deliveries operation) newest first, up
+ * to the limit. Either way `truncated` says when a cap left matching reports unread.
  */
 import type { gmail_v1 } from '@googleapis/gmail';
 import type { IDataObject } from 'n8n-workflow';
@@ -10,7 +20,8 @@ import { parseBounce } from '../../bounce';
 import type { OriginalLink } from '../../bounce/types';
 import { findAddresses } from '../../bounce/util';
 import { failuresFromReport, matchesQuery, type SentMessageResolver } from '../../failures';
-import type { FailedDelivery, FailedDeliveryQuery } from '../types';
+import { DeliveryError } from '../errors';
+import type { FailedDelivery, FailedDeliveryList, FailedDeliveryQuery } from '../types';
 import { UNITS, type GmailApi } from './api';
 
 /** Bounce reports come from the sending service's daemon or a postmaster. */
@@ -25,13 +36,17 @@ function quoted(value: string): string {
 	return `"${value.replace(/["{}]/g, ' ').trim()}"`;
 }
 
-/** The Gmail search (`q`) for bounce reports matching the query. */
-export function reportSearch(query: FailedDeliveryQuery): string {
+/**
+ * The Gmail search (`q`) for bounce reports that arrived in [afterMs, beforeMs) and match the
+ * query. Gmail's `after:` takes whole seconds, so it starts one second early; the internal date of
+ * each report decides exactly.
+ */
+export function reportSearch(query: Pick<FailedDeliveryQuery, 'includeComplaints' | 'recipient'>, afterMs?: number, beforeMs?: number): string {
 	const senders = [...REPORT_SENDERS];
 	if (query.includeComplaints) senders.push('"feedback-type"');
 	const terms = [`{${senders.join(' ')}}`];
-	if (query.since) terms.push(`after:${Math.floor(query.since.getTime() / 1000)}`);
-	if (query.until) terms.push(`before:${Math.ceil(query.until.getTime() / 1000)}`);
+	if (afterMs !== undefined) terms.push(`after:${Math.floor(afterMs / 1000) - 1}`);
+	if (beforeMs !== undefined) terms.push(`before:${Math.ceil(beforeMs / 1000)}`);
 	if (query.recipient) terms.push(quoted(query.recipient));
 	return terms.join(' ');
 }
@@ -77,53 +92,252 @@ async function mapBounded<T, R>(values: T[], limit: number, task: (value: T) => 
 	return results;
 }
 
+/** A report over this size is not downloaded: format=raw is the whole message, attachments and all. */
+export const MAX_REPORT_BYTES = 1024 * 1024;
+/** Reports downloaded and parsed per listing, at most. */
+export const MAX_REPORTS_PER_LISTING = 500;
+/** Raw bytes downloaded per listing, at most. */
+export const MAX_BYTES_PER_LISTING = 32 * 1024 * 1024;
+/**
+ * Ids listed before the time window is narrowed: reading oldest first needs the whole listing of the
+ * window (Gmail lists newest first), so a backlog is halved in time until it fits.
+ */
+const MAX_LISTED_IDS = 5_000;
+/**
+ * How far behind "now" a checkpoint stays. Gmail's search index can show a report some time after
+ * its arrival (internal date); the window is listed again, and the ids already read are skipped.
+ */
+export const INDEX_LAG_MS = 10 * 60_000;
+/** Ids a checkpoint remembers, at most (about 30 bytes each in the workflow's static data). */
+const MAX_CHECKPOINT_IDS = 2_000;
+const LIST_PAGE = 500;
+
+/** What the trigger keeps between polls for Gmail: JSON-safe and small. */
+interface GmailCheckpoint {
+	channel: 'gmail';
+	version: 1;
+	/** Reports with an earlier internal date (ms) are done. */
+	after: number;
+	/** Ids of reports at or after `after` that were read already, with their internal dates. */
+	read: Record<string, number>;
+}
+
+function readCheckpoint(value: IDataObject | undefined): GmailCheckpoint | undefined {
+	if (!value || value.channel !== 'gmail' || value.version !== 1 || typeof value.after !== 'number' || !value.read || typeof value.read !== 'object') return undefined;
+	const read: Record<string, number> = {};
+	for (const [id, at] of Object.entries(value.read as IDataObject)) if (typeof at === 'number') read[id] = at;
+	return { channel: 'gmail', version: 1, after: value.after, read };
+}
+
+interface Candidate {
+	id: string;
+	internalDate: number;
+	size: number;
+}
+
+/** What one listing did; turned into the FailedDeliveryList at the end. */
+interface Progress {
+	failures: FailedDelivery[];
+	/** Reports decided (read, or skipped as too large), in the order they were decided. */
+	done: Candidate[];
+	oversized: Candidate[];
+	reportsRead: number;
+	bytesRead: number;
+	/** Why reading stopped before every listed report was decided. */
+	stoppedBy?: 'count' | 'bytes' | 'limit';
+	/** Matching reports exist that were not even listed (a narrowed window, or pages not fetched). */
+	unlisted: boolean;
+	/** More than MAX_LISTED_IDS reports within one second: the unlisted ones may be older than every one read. */
+	crowded?: boolean;
+	/** Oldest first (checkpoint) or newest first. */
+	oldestFirst: boolean;
+}
+
+function formatMb(bytes: number): string {
+	return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+}
+
+function yieldToEventLoop(): Promise<void> {
+	return new Promise((resolve) => setImmediate(resolve));
+}
+
+function isGone(error: unknown): boolean {
+	return error instanceof DeliveryError && error.responseCode === 404;
+}
+
 export class GmailFailureFinder {
 	private readonly sentCache = new Map<string, Promise<IDataObject | undefined>>();
 
 	constructor(private readonly api: GmailApi) {}
 
-	async list(query: FailedDeliveryQuery): Promise<FailedDelivery[]> {
-		const q = reportSearch(query);
-		const found: FailedDelivery[] = [];
-		const enough = () => query.limit !== undefined && found.length >= query.limit;
-		let pageToken: string | undefined;
-		do {
-			const page = await this.api.call(
-				{ units: UNITS.list, what: 'search the mailbox for bounce reports', scopeHint: READ_SCOPE_HINT },
-				(options) => this.api.gmail.users.messages.list({ userId: 'me', q, maxResults: PAGE_SIZE, pageToken }, options),
-			);
-			const ids = (page.data.messages ?? []).map((message) => message.id).filter((id): id is string => Boolean(id));
-			for (let start = 0; start < ids.length && !enough(); start += FETCH_CONCURRENCY) {
-				const reports = await mapBounded(ids.slice(start, start + FETCH_CONCURRENCY), FETCH_CONCURRENCY, (id) => this.report(id, query));
-				for (const entries of reports) {
-					for (const entry of entries) {
-						if (!enough()) found.push(entry);
-					}
-				}
-			}
-			pageToken = page.data.nextPageToken ?? undefined;
-		} while (pageToken && !enough());
-		return found;
+	async list(query: FailedDeliveryQuery): Promise<FailedDeliveryList> {
+		const oldestFirst = query.checkpoint !== undefined;
+		const previous = readCheckpoint(query.checkpoint);
+		const startedAt = Date.now();
+		const lower = Math.max(previous?.after ?? 0, query.receivedSince?.getTime() ?? 0, query.since?.getTime() ?? 0) || undefined;
+		const upper = query.until?.getTime();
+		const progress: Progress = { failures: [], done: [], oversized: [], reportsRead: 0, bytesRead: 0, unlisted: false, oldestFirst };
+		if (oldestFirst) await this.readOldestFirst(query, lower, upper, previous, progress);
+		else await this.readNewestFirst(query, lower, upper, progress);
+		return this.result(progress, lower, previous, startedAt);
 	}
 
-	private async report(id: string, query: FailedDeliveryQuery): Promise<FailedDelivery[]> {
-		const { data } = await this.api.call(
-			{ units: UNITS.get, what: 'read a bounce report', scopeHint: READ_SCOPE_HINT },
-			(options) => this.api.gmail.users.messages.get({ userId: 'me', id, format: 'raw' }, options),
+	/** Lists the whole window (narrowing it while it holds too many ids), then reads from its oldest end. */
+	private async readOldestFirst(query: FailedDeliveryQuery, lower: number | undefined, upper: number | undefined, previous: GmailCheckpoint | undefined, progress: Progress): Promise<void> {
+		let end = upper;
+		let ids: string[] = [];
+		for (let narrowed = 0; ; narrowed++) {
+			const listing = await this.listIds(query, lower, end, MAX_LISTED_IDS);
+			ids = listing.ids;
+			if (listing.complete) break;
+			progress.unlisted = true;
+			const from = lower ?? 0;
+			const to = end ?? Date.now();
+			// Give up narrowing when the window is down to a second: read its newest part, keep the checkpoint.
+			if (to - from <= 1_000 || narrowed >= 40) {
+				progress.crowded = true;
+				break;
+			}
+			end = from + Math.floor((to - from) / 2);
+		}
+		const fresh = ids.filter((id) => previous?.read[id] === undefined).reverse();
+		await this.readInOrder(fresh, query, lower, progress);
+	}
+
+	/** Pages newest first and reads as it goes, up to the limit. */
+	private async readNewestFirst(query: FailedDeliveryQuery, lower: number | undefined, upper: number | undefined, progress: Progress): Promise<void> {
+		const q = reportSearch(query, lower, upper);
+		let pageToken: string | undefined;
+		do {
+			const page = await this.listPage(q, PAGE_SIZE, pageToken);
+			pageToken = page.nextPageToken;
+			await this.readInOrder(page.ids, query, lower, progress, Boolean(pageToken));
+			if (progress.stoppedBy) return;
+		} while (pageToken);
+	}
+
+	/** Reads `ids` in the given order, FETCH_CONCURRENCY at a time, until a cap or the limit stops it. */
+	private async readInOrder(ids: string[], query: FailedDeliveryQuery, lower: number | undefined, progress: Progress, morePages = false): Promise<void> {
+		for (let start = 0; start < ids.length && !progress.stoppedBy; start += FETCH_CONCURRENCY) {
+			const candidates = await mapBounded(ids.slice(start, start + FETCH_CONCURRENCY), FETCH_CONCURRENCY, (id) => this.candidate(id));
+			const batch: Candidate[] = [];
+			const decided: Candidate[] = [];
+			for (const candidate of candidates) {
+				if (!candidate) continue; // deleted since it was listed
+				if (lower !== undefined && candidate.internalDate < lower) continue; // the search's second of slack
+				if (candidate.size > MAX_REPORT_BYTES) {
+					progress.oversized.push(candidate);
+					decided.push(candidate);
+					continue;
+				}
+				if (progress.reportsRead + batch.length >= MAX_REPORTS_PER_LISTING) {
+					progress.stoppedBy = 'count';
+					break;
+				}
+				if (progress.bytesRead + batch.reduce((sum, entry) => sum + entry.size, 0) + candidate.size > MAX_BYTES_PER_LISTING) {
+					progress.stoppedBy = 'bytes';
+					break;
+				}
+				batch.push(candidate);
+				decided.push(candidate);
+			}
+			const reports = await mapBounded(batch, FETCH_CONCURRENCY, (candidate) => this.report(candidate, query));
+			progress.reportsRead += batch.length;
+			progress.bytesRead += batch.reduce((sum, entry) => sum + entry.size, 0);
+			for (const entries of reports) progress.failures.push(...entries);
+			progress.done.push(...decided);
+			if (!progress.stoppedBy && query.limit !== undefined && progress.failures.length >= query.limit) {
+				// Newest first, the limit cuts inside a report as it always did; oldest first, a report's
+				// failures stay together, so the checkpoint can pass the report.
+				if (!progress.oldestFirst) progress.failures.length = query.limit;
+				if (start + FETCH_CONCURRENCY < ids.length || morePages) progress.stoppedBy = 'limit';
+			}
+		}
+	}
+
+	private result(progress: Progress, lower: number | undefined, previous: GmailCheckpoint | undefined, startedAt: number): FailedDeliveryList {
+		const reasons: string[] = [];
+		const rest = progress.oldestFirst ? 'the rest follow in the next poll' : 'older ones were not read (narrow Since / Until)';
+		if (progress.stoppedBy === 'count') reasons.push(`read ${progress.reportsRead} bounce reports, the most one listing reads; ${rest}`);
+		else if (progress.stoppedBy === 'bytes') reasons.push(`read ${formatMb(progress.bytesRead)} of bounce reports, the most one listing reads; ${rest}`);
+		else if (progress.stoppedBy === 'limit' && progress.oldestFirst) reasons.push(`stopped at the limit of ${progress.failures.length} failures; the rest follow in the next poll`);
+		else if (progress.unlisted) reasons.push(`more bounce reports arrived than one listing reads; ${rest}`);
+		if (progress.oversized.length) {
+			const ids = progress.oversized.slice(0, 10).map((entry) => entry.id).join(', ');
+			reasons.push(
+				`${progress.oversized.length} report(s) over ${formatMb(MAX_REPORT_BYTES)} were not read (Gmail message id ${ids}${progress.oversized.length > 10 ? ', ...' : ''}): open them in Gmail`,
+			);
+		}
+		const complete = !progress.stoppedBy && !progress.unlisted;
+		return {
+			failures: progress.failures,
+			checkpoint: nextCheckpoint(progress, lower, previous, startedAt, complete) as unknown as IDataObject,
+			truncated: reasons.length > 0,
+			...(reasons.length ? { truncatedReason: reasons.join('; ') } : {}),
+		};
+	}
+
+	/** The report's internal date and size (format=minimal: a few hundred bytes), before its raw bytes are fetched. */
+	private async candidate(id: string): Promise<Candidate | undefined> {
+		try {
+			const { data } = await this.api.call(
+				{ units: UNITS.get, what: 'read the size of a bounce report', scopeHint: READ_SCOPE_HINT },
+				(options) => this.api.gmail.users.messages.get({ userId: 'me', id, format: 'minimal' }, options),
+			);
+			return { id, internalDate: Number(data.internalDate) || 0, size: Number(data.sizeEstimate) || 0 };
+		} catch (error) {
+			if (isGone(error)) return undefined;
+			throw error;
+		}
+	}
+
+	/** Ids of the reports in [lower, upper), newest first; `complete` false when more exist than `max`. */
+	private async listIds(query: FailedDeliveryQuery, lower: number | undefined, upper: number | undefined, max: number): Promise<{ ids: string[]; complete: boolean }> {
+		const q = reportSearch(query, lower, upper);
+		const ids: string[] = [];
+		let pageToken: string | undefined;
+		do {
+			const page = await this.listPage(q, LIST_PAGE, pageToken);
+			ids.push(...page.ids);
+			pageToken = page.nextPageToken;
+			if (pageToken && ids.length >= max) return { ids, complete: false };
+		} while (pageToken);
+		return { ids, complete: true };
+	}
+
+	private async listPage(q: string, maxResults: number, pageToken: string | undefined): Promise<{ ids: string[]; nextPageToken?: string }> {
+		const page = await this.api.call(
+			{ units: UNITS.list, what: 'search the mailbox for bounce reports', scopeHint: READ_SCOPE_HINT },
+			(options) => this.api.gmail.users.messages.list({ userId: 'me', q, maxResults, pageToken }, options),
 		);
+		const ids = (page.data.messages ?? []).map((message) => message.id).filter((id): id is string => Boolean(id));
+		return { ids, nextPageToken: page.data.nextPageToken ?? undefined };
+	}
+
+	/** Downloads, parses and filters one report; only what passes the filters is linked to Sent. */
+	private async report(candidate: Candidate, query: FailedDeliveryQuery): Promise<FailedDelivery[]> {
+		let data: gmail_v1.Schema$Message;
+		try {
+			({ data } = await this.api.call(
+				{ units: UNITS.get, what: 'read a bounce report', scopeHint: READ_SCOPE_HINT },
+				(options) => this.api.gmail.users.messages.get({ userId: 'me', id: candidate.id, format: 'raw' }, options),
+			));
+		} catch (error) {
+			if (isGone(error)) return [];
+			throw error;
+		}
 		if (!data.raw) return [];
+		await yieldToEventLoop();
 		const report = await parseBounce(Buffer.from(data.raw, 'base64url'));
-		const failures = await failuresFromReport(
-			report,
-			'gmail',
-			{
-				receivedAt: isoFromInternalDate(data.internalDate),
-				reportId: id,
-				details: { gmailReportThreadId: data.threadId ?? undefined },
-			},
-			this.resolver,
-		);
-		return failures.filter((failure) => matchesQuery(failure, query));
+		const source = {
+			receivedAt: isoFromInternalDate(data.internalDate),
+			reportId: candidate.id,
+			details: { gmailReportThreadId: data.threadId ?? undefined },
+		};
+		const unlinked = (await failuresFromReport(report, 'gmail', source)).filter((failure) => matchesQuery(failure, query));
+		if (!unlinked.length) return [];
+		const linked = await failuresFromReport(report, 'gmail', source, this.resolver);
+		return linked.filter((failure) => matchesQuery(failure, query));
 	}
 
 	/** Finds the sent message in Sent; one search per distinct link per execution. */
@@ -166,4 +380,30 @@ export class GmailFailureFinder {
 		for (const key of Object.keys(found)) if (found[key] === undefined) delete found[key];
 		return found;
 	}
+}
+
+/**
+ * Where the next listing starts: never past a report that was not decided (read or skipped as too
+ * large), never closer to now than INDEX_LAG_MS (a report may still appear in search with an earlier
+ * date), and with the ids already read at or after that point, so they are not read twice.
+ */
+function nextCheckpoint(progress: Progress, lower: number | undefined, previous: GmailCheckpoint | undefined, startedAt: number, complete: boolean): GmailCheckpoint {
+	const floor = lower ?? 0;
+	const read: Record<string, number> = { ...(previous?.read ?? {}) };
+	for (const entry of progress.done) read[entry.id] = entry.internalDate;
+	let after = Math.max(floor, startedAt - INDEX_LAG_MS);
+	if (!complete) {
+		// Reports after the last one decided may be unread. Read oldest first, they are all at or after
+		// its date; read newest first, they may be anywhere in the window.
+		const last = progress.done[progress.done.length - 1];
+		after = progress.oldestFirst && last && !progress.crowded ? Math.min(after, last.internalDate) : floor;
+	}
+	after = Math.max(floor, after);
+	let kept = Object.entries(read).filter(([, at]) => at >= after);
+	if (kept.length > MAX_CHECKPOINT_IDS) {
+		// Keep the newest ids; the checkpoint moves up to the oldest kept, past reads only.
+		kept = kept.sort((a, b) => b[1] - a[1]).slice(0, MAX_CHECKPOINT_IDS);
+		after = Math.max(after, Math.min(...kept.map(([, at]) => at)));
+	}
+	return { channel: 'gmail', version: 1, after, read: Object.fromEntries(kept) };
 }

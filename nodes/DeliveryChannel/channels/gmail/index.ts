@@ -6,8 +6,8 @@ import { formatAddress } from '../../message/addresses';
 import { allRecipients, formatBytes } from '../../message/compose';
 import { buildMime } from '../../message/mime';
 import { DeliveryError, inputError } from '../errors';
-import type { Channel, ChannelContext, ChannelSession, FailedDeliveryList, FailedDeliveryQuery, OutgoingMessage, SendResult } from '../types';
-import { GmailApi, UNITS } from './api';
+import type { Channel, ChannelContext, ChannelSession, FailedDeliveryList, FailedDeliveryQuery, OpenOptions, OutgoingMessage, SendResult } from '../types';
+import { DEFAULT_TIMEOUT_MS, GmailApi, UNITS } from './api';
 import { apiBaseUrl, GMAIL_CREDENTIAL, N8nTokenAuth, READ_SCOPES, type GmailHost } from './auth';
 import { GmailFailureFinder, READ_SCOPE_HINT } from './failures';
 import { decideIdentity, sendAsIdentities, type SendAsIdentity, type UnverifiedIdentityPolicy } from './identity';
@@ -67,6 +67,15 @@ const properties: INodeProperties[] = [
 				description:
 					"Pace sends to the account's Gmail API quota: 6,000 units per user per minute by default, and a send costs 100 units. Raise it only if your Google Cloud project has a higher quota.",
 			},
+			{
+				displayName: 'Timeout (Seconds)',
+				name: 'timeoutSeconds',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 600 },
+				default: 60,
+				description:
+					"How long to wait for Google's answer to each request. A send that gets no answer in time may still have gone out: the node then looks for it in Sent (with read access to the mailbox) and never sends it twice.",
+			},
 		],
 	},
 ];
@@ -93,6 +102,20 @@ function sendsPerMinute(context: ChannelContext): number {
 	return value;
 }
 
+function timeoutMs(context: ChannelContext): number {
+	const options = (nodeParameter(context, 'gmailOptions', 0, {}) ?? {}) as IDataObject;
+	if (options.timeoutSeconds === undefined) return DEFAULT_TIMEOUT_MS;
+	const value = Number(options.timeoutSeconds);
+	if (!Number.isFinite(value) || value < 1 || value > 600) {
+		throw new DeliveryError(`Timeout (Seconds) must be between 1 and 600, got ${JSON.stringify(options.timeoutSeconds)}`, {
+			code: 'EINPUT',
+			field: 'gmailOptions.timeoutSeconds',
+			stopsBatch: true,
+		});
+	}
+	return Math.round(value * 1000);
+}
+
 function identityPolicy(context: ChannelContext, itemIndex: number): UnverifiedIdentityPolicy {
 	const value = nodeParameter(context, 'gmailUnverifiedIdentity', itemIndex, 'fail');
 	if (value !== 'fail' && value !== 'sendAsAccount') {
@@ -101,13 +124,18 @@ function identityPolicy(context: ChannelContext, itemIndex: number): UnverifiedI
 	return value;
 }
 
+export interface ConnectOptions {
+	signal?: AbortSignal;
+	timeoutMs?: number;
+}
+
 /** Connects to the account behind the credential, paced to `unitsPerMinute`. */
-export async function connectGmail(host: GmailHost, unitsPerMinute: number): Promise<GmailApi> {
+export async function connectGmail(host: GmailHost, unitsPerMinute: number, options: ConnectOptions = {}): Promise<GmailApi> {
 	const credentials = await host.getCredentials(GMAIL_CREDENTIAL);
 	const base = apiBaseUrl(credentials);
 	const auth = new N8nTokenAuth(host, credentials.oauthTokenData as IDataObject | undefined);
 	const bucket = new TokenBucket(unitsPerMinute, Math.max(UNITS.send, unitsPerMinute / 60));
-	return new GmailApi(auth, base, { bucket });
+	return new GmailApi(auth, base, { bucket, signal: options.signal, timeoutMs: options.timeoutMs });
 }
 
 async function loadIdentities(api: GmailApi): Promise<SendAsIdentity[]> {
@@ -130,6 +158,8 @@ export class GmailSession implements ChannelSession {
 		readonly api: GmailApi,
 		private readonly context: ChannelContext,
 		sendsPerMinuteValue: number,
+		/** Aborted by close(), so nothing of this session outlives it. */
+		private readonly lifetime = new AbortController(),
 	) {
 		// Enough requests in flight to keep the pace with Google's latency, few enough to be polite.
 		this.concurrency = Math.min(8, Math.max(2, Math.ceil(sendsPerMinuteValue / 60)));
@@ -148,15 +178,15 @@ export class GmailSession implements ChannelSession {
 			});
 		}
 		const resumable = raw.length > UPLOAD_THRESHOLD_BYTES;
-		// When the message may have gone out without an answer (a 5xx or a broken connection on a
-		// simple send, an upload session lost after its last byte), look in Sent before sending it
-		// again, if the credential may read the mailbox.
-		const findSent = canReadMailbox(this.api) ? () => this.findInSent(message.messageId) : undefined;
-		const upload = resumable ? await sendResumable(this.api, raw, { scopeHint: SEND_SCOPE_HINT, findSent }) : undefined;
+		// When the message may have gone out without an answer (a 5xx, a timeout or a broken connection
+		// on a simple send, an upload session lost after its last byte), it is sent again only if Sent
+		// positively does not have it; without read access to the mailbox the item ends EUNKNOWN.
+		const lookUp = canReadMailbox(this.api) ? () => this.findInSent(message.messageId) : undefined;
+		const upload = resumable ? await sendResumable(this.api, raw, { scopeHint: SEND_SCOPE_HINT, findSent: lookUp }) : undefined;
 		const result =
 			upload ??
 			(await this.api.call<gmail_v1.Schema$Message>(
-				{ units: UNITS.send, what: 'send the message', isSend: true, scopeHint: SEND_SCOPE_HINT, timeoutMs: 60_000, alreadyDone: findSent },
+				{ units: UNITS.send, what: 'send the message', send: { lookUp }, scopeHint: SEND_SCOPE_HINT },
 				(options) => this.api.gmail.users.messages.send({ userId: 'me', requestBody: { raw: raw.toString('base64url') } }, options),
 			));
 		const sent = result.data;
@@ -191,16 +221,18 @@ export class GmailSession implements ChannelSession {
 				stopsBatch: true,
 			});
 		}
-		return { failures: await new GmailFailureFinder(this.api).list(query), truncated: false };
+		return await new GmailFailureFinder(this.api).list(query);
 	}
 
 	async close(): Promise<void> {
-		// Nothing to release: requests use short-lived HTTP connections from gaxios' agent.
+		// Requests use short-lived connections from fetch's pool; cutting the session's signal ends any
+		// request or wait still running (after a cancel, or an item the router gave up on).
+		this.lifetime.abort(new Error('The Gmail session was closed'));
 	}
 
 	private async findInSent(messageId: string): Promise<gmail_v1.Schema$Message | undefined> {
 		const { data } = await this.api.call(
-			{ units: UNITS.list, what: 'look for the message in Sent', scopeHint: READ_SCOPE_HINT },
+			{ units: UNITS.list, what: 'look for the message in Sent', scopeHint: READ_SCOPE_HINT, lookUp: true },
 			(options) => this.api.gmail.users.messages.list({ userId: 'me', q: `in:sent rfc822msgid:${messageId.replace(/^<|>$/g, '')}`, maxResults: 1 }, options),
 		);
 		const found = data.messages?.[0];
@@ -215,10 +247,12 @@ export const gmailChannel: Channel = {
 	credentialType: GMAIL_CREDENTIAL,
 	properties,
 
-	async open(context: ChannelContext): Promise<ChannelSession> {
+	async open(context: ChannelContext, options: OpenOptions = {}): Promise<ChannelSession> {
 		const rate = sendsPerMinute(context);
-		const api = await connectGmail(context, rate * UNITS.send);
-		return new GmailSession(api, context, rate);
+		const lifetime = new AbortController();
+		const signal = options.signal ? AbortSignal.any([options.signal, lifetime.signal]) : lifetime.signal;
+		const api = await connectGmail(context, rate * UNITS.send, { signal, timeoutMs: timeoutMs(context) });
+		return new GmailSession(api, context, rate, lifetime);
 	},
 
 	async listIdentities(this: ILoadOptionsFunctions): Promise<INodeListSearchItems[]> {

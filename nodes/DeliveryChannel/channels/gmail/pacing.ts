@@ -4,9 +4,32 @@
  * Pure timing code with injectable clock and sleep, so it is tested without waiting.
  */
 
-export type Sleep = (ms: number) => Promise<void>;
+/** Waits `ms`; rejects with the signal's reason as soon as `signal` aborts (a cancelled execution). */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+export const realSleep: Sleep = (ms, signal) =>
+	new Promise((resolve, reject) => {
+		if (signal?.aborted) {
+			reject(signal.reason);
+			return;
+		}
+		const onAbort = () => {
+			clearTimeout(timer);
+			reject(signal!.reason);
+		};
+		const timer = setTimeout(() => {
+			signal?.removeEventListener('abort', onAbort);
+			resolve();
+		}, Math.max(0, ms));
+		signal?.addEventListener('abort', onAbort, { once: true });
+	});
+
+/**
+ * The longest a workflow step sits out one wait Google asked for (Retry-After). A longer request
+ * (a 503 with Retry-After: 86400, a rate limit minutes away) is not slept through: the call gives up
+ * and says how long Google asked to wait.
+ */
+export const MAX_WAIT_MS = 60_000;
 
 export class TokenBucket {
 	private tokens: number;
@@ -31,9 +54,9 @@ export class TokenBucket {
 		this.last = now();
 	}
 
-	/** Resolves when `units` may be spent. */
-	take(units: number): Promise<void> {
-		const turn = this.queue.then(() => this.wait(Math.min(units, this.capacity)));
+	/** Resolves when `units` may be spent; rejects when `signal` aborts first. */
+	take(units: number, signal?: AbortSignal): Promise<void> {
+		const turn = this.queue.then(() => this.wait(Math.min(units, this.capacity), signal));
 		this.queue = turn.catch(() => undefined);
 		return turn;
 	}
@@ -77,11 +100,12 @@ export class TokenBucket {
 		}
 	}
 
-	private async wait(units: number): Promise<void> {
+	private async wait(units: number, signal?: AbortSignal): Promise<void> {
 		for (;;) {
+			if (signal?.aborted) throw signal.reason;
 			const now = this.now();
 			if (now < this.pausedUntil) {
-				await this.sleep(this.pausedUntil - now);
+				await this.sleep(this.pausedUntil - now, signal);
 				continue;
 			}
 			this.refill(now);
@@ -89,7 +113,7 @@ export class TokenBucket {
 				this.tokens -= units;
 				return;
 			}
-			await this.sleep(Math.ceil(((units - this.tokens) * 60_000) / this.currentUnitsPerMinute));
+			await this.sleep(Math.ceil(((units - this.tokens) * 60_000) / this.currentUnitsPerMinute), signal);
 		}
 	}
 }

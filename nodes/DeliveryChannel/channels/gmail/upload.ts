@@ -14,17 +14,20 @@
  *    its resource is the result. 404/410: Google forgot the session, the upload starts over.
  *
  * Google sends the message only when the last byte arrives, once per session, so resuming never
- * sends twice. The one open case is a session forgotten after the last byte went out without an
- * answer: the message may have gone, so it is looked for in Sent (when allowed) instead of being
- * uploaded again.
+ * sends twice: after a failed last chunk (a 5xx, a broken connection, a timeout) the status query
+ * asks the session itself, which answers with the message when it was sent. The one open case is a
+ * session forgotten after the last byte went out without an answer: the message is uploaded again
+ * only when Sent positively does not have it (GmailApi.settle), otherwise the send ends EUNKNOWN.
+ * A cancelled execution cuts the PUT in flight: before the last chunk that sent nothing (ENOTSENT),
+ * during or after it the message may be out (EUNKNOWN).
  */
 import type { gmail_v1 } from '@googleapis/gmail';
 
 import { DeliveryError, type DeliveryErrorCode } from '../errors';
-import { UNITS, type GmailApi } from './api';
+import { redirectError, UNITS, type GmailApi } from './api';
 import { reconnectError } from './auth';
 import { describeFailure, readGoogleFailure, type GoogleFailure } from './errors';
-import { backoffMs, realSleep, type Sleep } from './pacing';
+import { backoffMs, MAX_WAIT_MS, realSleep, type Sleep } from './pacing';
 
 /** Chunks other than the last must be multiples of this (Google's upload granularity). */
 export const UPLOAD_GRANULE_BYTES = 256 * 1024;
@@ -44,7 +47,7 @@ export interface ResumableSendOptions {
 	chunkTimeoutMs?: number;
 	sleep?: Sleep;
 	random?: () => number;
-	/** Looks for the message in Sent, for the one case where it may have gone without an answer. */
+	/** Looks for the message in Sent, for the one case where only Sent can tell whether it went out. */
 	findSent?: () => Promise<gmail_v1.Schema$Message | undefined>;
 }
 
@@ -72,11 +75,16 @@ type Outcome = { answer: Answer } | { broken: GoogleFailure; cause: unknown };
 class SessionGone extends Error {}
 
 const UPLOAD_PATH = 'upload/gmail/v1/users/me/messages/send?uploadType=resumable';
-const STATUS_TIMEOUT_MS = 60_000;
 
 /** A fetch answer in the shape gaxios errors have, so `readGoogleFailure` and `GmailApi.call` read it. */
 function httpError(answer: Answer): Error {
 	return Object.assign(new Error(`HTTP ${answer.status}`), { response: { status: answer.status, data: answer.body, headers: answer.headers } });
+}
+
+/** The request's own time limit, cut short by the session's signal (a cancelled execution). */
+function withTimeout(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
+	const timeout = AbortSignal.timeout(timeoutMs);
+	return signal ? AbortSignal.any([signal, timeout]) : timeout;
 }
 
 /** "bytes=0-1048575" -> 1048576 bytes held; no Range header means none. */
@@ -161,7 +169,7 @@ class ResumableSend {
 						'X-Upload-Content-Length': String(this.raw.length),
 						'Content-Type': 'application/json; charset=UTF-8',
 					},
-					signal: AbortSignal.timeout(request.timeout),
+					signal: withTimeout(request.signal, request.timeout),
 				});
 				const answer: Answer = { status: response.status, headers: response.headers, body: await response.text() };
 				if (answer.status !== 200 && answer.status !== 201) {
@@ -206,9 +214,11 @@ class ResumableSend {
 			const final = !askStatus && end === total;
 			const tokenUsed = this.api.auth.accessToken;
 			const outcome = askStatus
-				? await this.put(session, withToken, `bytes */${total}`, undefined, STATUS_TIMEOUT_MS)
+				? await this.put(session, withToken, `bytes */${total}`, undefined, this.api.timeoutMs)
 				: await this.put(session, withToken, `bytes ${offset}-${end - 1}/${total}`, this.raw.subarray(offset, end), this.options.chunkTimeoutMs ?? 5 * 60_000);
 			if (!askStatus) this.chunks++;
+			// A cancel cut this PUT: the message may be out once its last byte was on the way.
+			if (this.api.signal?.aborted) throw this.api.cancelled({ what: 'send the message', send: {} }, final || lastByteSent);
 			const what = askStatus ? 'the status query of the upload' : `bytes ${offset}-${end - 1} of the ${total}-byte message`;
 
 			if ('broken' in outcome) {
@@ -217,7 +227,7 @@ class ResumableSend {
 				if (failures >= maxFailures) {
 					throw this.giveUp(`The upload of the message to Gmail failed ${failures} times in a row, at ${what} (${outcome.broken.message})`, lastByteSent, outcome.broken, outcome.cause);
 				}
-				await this.sleep(backoffMs(failures, 1_000, 16_000, this.options.random));
+				await this.pauseBeforeRetry(backoffMs(failures, 1_000, 16_000, this.options.random), lastByteSent);
 				askStatus = true;
 				continue;
 			}
@@ -251,16 +261,17 @@ class ResumableSend {
 					throw this.giveUp(`Gmail kept the upload at byte ${held} of ${total} after ${failures} requests`, lastByteSent, { kind: 'other', httpStatus: 308, message: 'Resume Incomplete' });
 				}
 				askStatus = held === total;
-				await this.sleep(backoffMs(failures, 1_000, 16_000, this.options.random));
+				await this.pauseBeforeRetry(backoffMs(failures, 1_000, 16_000, this.options.random), lastByteSent);
 				continue;
 			}
 			const read = readGoogleFailure(httpError(answer));
+			if (read.kind === 'redirect') throw redirectError(new URL(session).origin, read);
 			if (answer.status === 404 || answer.status === 410) {
 				if (!lastByteSent) throw new SessionGone(`HTTP ${answer.status} for ${what}`);
-				// The last byte went out, its answer was lost, and now the session is gone.
-				const found = await this.options.findSent?.().catch(() => undefined);
+				// The last byte went out, its answer was lost, and now the session is gone: only Sent can tell.
+				const found = await this.api.settle(this.options.findSent, { ...read, message: `the upload session was forgotten (HTTP ${answer.status}) after the last byte went out without an answer` }, undefined);
 				if (found) return { data: found, recovered: true };
-				throw this.giveUp(`Gmail forgot the upload session after the last byte of the message went out without an answer (HTTP ${answer.status})`, true, read);
+				throw new SessionGone(`HTTP ${answer.status} after the last byte, and Sent positively does not have the message`);
 			}
 			if (read.kind === 'unauthenticated') {
 				if (renewed) throw reconnectError(`Google still refuses the renewed access token during the upload (${describeFailure(read)})`);
@@ -276,7 +287,14 @@ class ResumableSend {
 				if (failures >= maxFailures) {
 					throw this.giveUp(`Gmail failed ${failures} times in a row during the upload of the message, at ${what} (${describeFailure(read)})`, lastByteSent, read);
 				}
-				await this.sleep(read.retryAfterMs ?? backoffMs(failures, 1_000, 16_000, this.options.random));
+				if (read.retryAfterMs !== undefined && read.retryAfterMs > MAX_WAIT_MS) {
+					throw this.giveUp(
+						`Google asked to wait ${Math.ceil(read.retryAfterMs / 1000)} s during the upload of the message, at ${what} (${describeFailure(read)}); gave up rather than wait more than ${MAX_WAIT_MS / 1000} s`,
+						lastByteSent,
+						read,
+					);
+				}
+				await this.pauseBeforeRetry(read.retryAfterMs ?? backoffMs(failures, 1_000, 16_000, this.options.random), lastByteSent);
 				askStatus = true;
 				continue;
 			}
@@ -301,11 +319,20 @@ class ResumableSend {
 				headers,
 				// A status query has an empty body (Content-Length: 0).
 				body: body ?? new Uint8Array(0),
-				signal: AbortSignal.timeout(timeoutMs),
+				signal: withTimeout(this.api.signal, timeoutMs),
 			});
 			return { answer: { status: response.status, headers: response.headers, body: await response.text() } };
 		} catch (error) {
 			return { broken: readGoogleFailure(error), cause: error };
+		}
+	}
+
+	/** Waits before the next request; a cancel meanwhile ends the send (EUNKNOWN once the last byte went out). */
+	private async pauseBeforeRetry(ms: number, lastByteSent: boolean): Promise<void> {
+		try {
+			await this.sleep(ms, this.api.signal);
+		} catch {
+			throw this.api.cancelled({ what: 'send the message', send: {} }, lastByteSent);
 		}
 	}
 

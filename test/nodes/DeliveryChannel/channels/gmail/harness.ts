@@ -17,6 +17,7 @@ export function gmailCredential(fake: FakeGmail, tokenData: OAuthTokenData | IDa
 		clientSecret: fake.client.secret,
 		authUrl: fake.authUrl,
 		accessTokenUrl: fake.tokenUrl,
+		useCustomApiBaseUrl: true,
 		apiBaseUrl: fake.apiBaseUrl,
 		readMailbox: true,
 		oauthTokenData: tokenData as IDataObject,
