@@ -1,5 +1,6 @@
-/** Holds the bad-input table (bad-inputs.ts) to its rules; `npm run faults` prints the same rows. */
+/** Prints the bad-input table (bad-inputs.ts) and holds every row to its rules; part of `npm run faults`. */
 import { runBadInputTable, type BadInputResult } from './bad-inputs';
+import { formatBadInputs } from './report';
 
 jest.setTimeout(300_000);
 
@@ -7,6 +8,10 @@ let results: BadInputResult[] = [];
 
 beforeAll(async () => {
 	results = await runBadInputTable();
+});
+
+afterAll(() => {
+	process.stdout.write(`\n${formatBadInputs(results)}\n`);
 });
 
 test('the table has at least 60 bad inputs, each failing its own item with an EINPUT error', () => {

@@ -6,18 +6,15 @@
  * two good items reach the server, and nothing crashes. A few rows are inputs that look wrong but are
  * accepted on purpose (an internationalised domain, "Doe, Jane" <jane@x>, duplicates left out):
  * there the check is what the server received.
- * `runBadInputTable` runs it, `npm run faults` prints it, `bad-inputs.test.ts` holds it to the rules.
+ * `runBadInputTable` runs it; `bad-inputs.test.ts` (part of `npm run faults`) prints it and holds it to the rules.
  */
 import { NodeConnectionTypes, type IDataObject, type IExecuteFunctions, type INode, type INodeExecutionData, type INodeParameters, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 
+import { DeliveryChannel } from '../../nodes/DeliveryChannel/DeliveryChannel.node';
 import { chain, itemsNode, manualTrigger, node, runWorkflow, setBinaryDataNode, type BinaryFileSpec } from '../helpers/n8n';
 import { startSmtpServer, type ReceivedMessage, type TestSmtpServer } from '../helpers/smtp-server';
 import { simpleParser } from '../helpers/parse-mail';
 
-// tsx resolves '.../DeliveryChannel.node' to DeliveryChannel.node.json (the codex file of the same
-// name), so the TypeScript file is named in full; the type import still checks it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { DeliveryChannel } = require('../../nodes/DeliveryChannel/DeliveryChannel.node.ts') as typeof import('../../nodes/DeliveryChannel/DeliveryChannel.node');
 
 export interface BadInputResult {
 	label: string;
@@ -306,6 +303,8 @@ export const rows: Row[] = [
 	{ label: 'BCC a list of lists', bad: { bcc: [['a@example.com']] }, field: 'options.bcc', shows: '[["a@example.com"]]' },
 	{ label: 'Identity an object', bad: { identity: { a: 1 } }, field: 'identity', shows: 'Identity must be text or a list of addresses, got an object: {"a":1}' },
 	{ label: 'Text body an object', bad: { text: { body: 'hi' } }, field: 'text', shows: 'Text must be text, got an object: {"body":"hi"}' },
+	{ label: 'HTML body a list', parameters: (base) => ({ ...base, html: '={{ $itemIndex === 1 ? ["<p>a</p>"] : "<p>Hello</p>" }}' }), field: 'html', shows: 'HTML must be text, got a list: ["<p>a</p>"]' },
+	{ label: 'Email Format from an expression: pdf', parameters: (base) => ({ ...base, emailFormat: '={{ $itemIndex === 1 ? "pdf" : "both" }}' }), field: 'emailFormat', shows: 'got "pdf"' },
 	{
 		label: 'Subject expression failing for one item',
 		parameters: (base) => ({ ...base, subject: '={{ $itemIndex === 1 ? $("Nope").item.json.subject : $json.subject }}' }),
