@@ -1,5 +1,10 @@
-import type { IAuthenticateGeneric, ICredentialTestRequest, ICredentialType, INodeProperties } from 'n8n-workflow';
+import type { IAuthenticateGeneric, ICredentialType, INodeProperties } from 'n8n-workflow';
 
+/**
+ * No declarative `test` here: n8n would run it before the node's own test, following redirects
+ * with the key and accepting any http:// address. The Delivery Channel node tests this credential
+ * (channels/msc/credentialTest.ts).
+ */
 export class DeliveryChannelMscApi implements ICredentialType {
 	name = 'deliveryChannelMscApi';
 
@@ -15,7 +20,8 @@ export class DeliveryChannelMscApi implements ICredentialType {
 			name: 'baseUrl',
 			type: 'string',
 			default: 'http://127.0.0.1:8025',
-			description: 'Address of the MSC API, without /v1. The local sandbox (npm run msc-sandbox) listens on http://127.0.0.1:8025.',
+			description:
+				'Address of the MSC API, without /v1. It must start with https://; plain http:// is accepted only for this computer (localhost, 127.0.0.1, ::1), such as the local sandbox (npm run msc-sandbox) on http://127.0.0.1:8025. Redirects are never followed.',
 		},
 		{
 			displayName: 'API Key',
@@ -25,14 +31,19 @@ export class DeliveryChannelMscApi implements ICredentialType {
 			default: '',
 			description: 'The account\'s API key (msc_sk_...). The local sandbox prints its demo key once, when it creates the demo account.',
 		},
+		{
+			displayName: 'Timeout',
+			name: 'timeout',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 600 },
+			default: 60,
+			description:
+				'Seconds to wait for the answer to one API request. A send whose answer does not come in time is asked about again with the same idempotency key, so it is never sent twice.',
+		},
 	];
 
 	authenticate: IAuthenticateGeneric = {
 		type: 'generic',
 		properties: { headers: { Authorization: '=Bearer {{$credentials.apiKey}}' } },
-	};
-
-	test: ICredentialTestRequest = {
-		request: { baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}', url: '/v1/account' },
 	};
 }

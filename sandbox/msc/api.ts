@@ -201,15 +201,18 @@ function listFailures(service: MscService, account: Account, params: URLSearchPa
 	if (!kinds.length || kinds.some((kind) => !KINDS.includes(kind))) throw invalid('type', `type is a comma-separated list of ${KINDS.join(', ')}.`);
 	const verdict = (params.get('verdict') ?? 'all') as FailureFilter['verdict'];
 	if (!['all', 'hard', 'soft'].includes(verdict)) throw invalid('verdict', 'verdict is all, hard or soft.');
-	let before: number | undefined;
+	const order = params.get('order') ?? 'desc';
+	if (order !== 'asc' && order !== 'desc') throw invalid('order', `order is asc (oldest first, in the order they were recorded) or desc (newest first), got ${JSON.stringify(order)}.`);
+	let from: number | undefined;
 	const cursor = params.get('cursor');
 	if (cursor) {
-		try {
-			before = Number((JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before: unknown }).before);
-		} catch {
-			before = Number.NaN;
+		const position = readCursor(cursor);
+		const key = order === 'asc' ? 'after' : 'before';
+		if (!position || !Number.isInteger(position[key])) {
+			const other = position && Number.isInteger(position[key === 'after' ? 'before' : 'after']);
+			throw invalid('cursor', other ? `This cursor continues a listing with order=${key === 'after' ? 'desc' : 'asc'}.` : 'cursor is not one this API returned.');
 		}
-		if (!Number.isInteger(before)) throw invalid('cursor', 'cursor is not one this API returned.');
+		from = position[key];
 	}
 	let identityId: string | undefined;
 	const identityParam = params.get('identity');
@@ -218,19 +221,37 @@ function listFailures(service: MscService, account: Account, params: URLSearchPa
 		if (!identity) throw new Problem(422, 'unknown-identity', 'Unknown identity', `${identityParam} is not an Email Identity of this account.`, { field: 'identity' });
 		identityId = identity.id;
 	}
-	const since = date('since');
-	const until = date('until');
 	const page = service.store.failures(account.id, {
-		since,
-		until,
+		since: date('since'),
+		until: date('until'),
+		receivedSince: date('receivedSince'),
 		recipient: params.get('recipient')?.trim() || undefined,
 		kinds,
 		verdict,
 		identityId,
 		messageId: params.get('message') ?? undefined,
-		before,
+		order,
+		from,
 		limit,
 	});
-	const nextCursor = page.more && page.lastSeq !== undefined ? Buffer.from(JSON.stringify({ before: page.lastSeq })).toString('base64url') : null;
-	return { status: 200, body: { data: page.records, nextCursor } };
+	const key = order === 'asc' ? 'after' : 'before';
+	const nextCursor = page.more && page.lastSeq !== undefined ? writeCursor({ [key]: page.lastSeq }) : null;
+	const body: Record<string, unknown> = { data: page.records, nextCursor };
+	if (order === 'asc') body.checkpoint = writeCursor({ after: page.checkpointSeq });
+	return { status: 200, body };
+}
+
+type Position = Partial<Record<'after' | 'before', number>>;
+
+function writeCursor(position: Position): string {
+	return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+function readCursor(cursor: string): Position | undefined {
+	try {
+		const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+		return value && typeof value === 'object' ? (value as Position) : undefined;
+	} catch {
+		return undefined;
+	}
 }

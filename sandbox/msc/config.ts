@@ -50,8 +50,16 @@ export interface SandboxConfig {
 	rateLimit: { perSecond: number; burst: number };
 	/** Largest API request body, in bytes (attachments travel base64-encoded). */
 	maxRequestBytes: number;
-	/** Largest inbound report, in bytes. */
+	/** Largest inbound report, in bytes: what comes after it is read and thrown away, then refused (552). */
 	maxReportBytes: number;
+	/** Report senders connected to the inbound port at once; one more is turned away (421). */
+	maxInboundClients: number;
+	/**
+	 * A send request is answered within this many seconds of its arrival: when the upstream has not
+	 * answered by then, the outcome is recorded as unknown (502 upstream-result-unknown), and a
+	 * retry with the same key in the meantime is told how long is left (409, finishesWithin).
+	 */
+	sendDeadlineSeconds: number;
 	/** Connections kept to the upstream. */
 	upstreamConnections: number;
 	/**
@@ -67,7 +75,8 @@ export const DEFAULT_CONFIG: SandboxConfig = {
 	port: 8025,
 	smtpPort: 2526,
 	domain: 'msc-sandbox.localhost',
-	upstream: { host: '127.0.0.1', port: 1025, security: 'starttlsWhenOffered' },
+	// Mail and any relay password never cross a network unencrypted unless the config says 'none'.
+	upstream: { host: '127.0.0.1', port: 1025, security: 'starttls' },
 	db: '.dev/msc-sandbox/sandbox.sqlite',
 	demo: {
 		enabled: true,
@@ -80,6 +89,8 @@ export const DEFAULT_CONFIG: SandboxConfig = {
 	rateLimit: { perSecond: 50, burst: 100 },
 	maxRequestBytes: 40 * 1024 * 1024,
 	maxReportBytes: 10 * 1024 * 1024,
+	maxInboundClients: 20,
+	sendDeadlineSeconds: 120,
 	upstreamConnections: 5,
 	retry: { scheduleSeconds: [60, 300, 900, 1800, 3600], maxAgeSeconds: 24 * 3600, checkSeconds: 15 },
 };
@@ -122,6 +133,9 @@ function validate(config: SandboxConfig): void {
 	if (!(config.rateLimit.perSecond > 0) || !(config.rateLimit.burst >= 1)) {
 		throw new Error('rateLimit.perSecond must be > 0 and rateLimit.burst >= 1');
 	}
+	for (const [name, value] of [['maxReportBytes', config.maxReportBytes], ['maxInboundClients', config.maxInboundClients], ['sendDeadlineSeconds', config.sendDeadlineSeconds]] as const) {
+		if (!(typeof value === 'number' && value > 0 && Number.isFinite(value))) throw new Error(`${name} must be a positive number, got ${JSON.stringify(value)}`);
+	}
 	const { scheduleSeconds, maxAgeSeconds, checkSeconds } = config.retry;
 	if (!Array.isArray(scheduleSeconds) || scheduleSeconds.length === 0 || !scheduleSeconds.every((seconds) => typeof seconds === 'number' && seconds > 0)) {
 		throw new Error(`retry.scheduleSeconds must be a non-empty list of positive numbers, got ${JSON.stringify(scheduleSeconds)}`);
@@ -138,7 +152,8 @@ export const USAGE = `Usage: npm run msc-sandbox -- [options]
   --port N               HTTP API port (default 8025)
   --smtp-port N          inbound SMTP port for bounce reports (default 2526)
   --upstream HOST:PORT   where messages are relayed (default 127.0.0.1:1025, a local mail catcher)
-  --upstream-security S  none | starttlsWhenOffered | starttls | tls (default starttlsWhenOffered)
+  --upstream-security S  starttls | tls | starttlsWhenOffered | none (default starttls; a local
+                         mail catcher without TLS needs none)
   --db FILE              SQLite database (default .dev/msc-sandbox/sandbox.sqlite; :memory: keeps nothing)
   --domain NAME          the sandbox's domain: bounce addresses and sending domain (default msc-sandbox.localhost)
   --demo-api-key KEY     API key of the demo account created on first start (default: random, printed once)

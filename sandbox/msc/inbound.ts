@@ -18,6 +18,8 @@ export function createInboundServer(service: MscService, config: SandboxConfig, 
 		disabledCommands: ['AUTH', 'STARTTLS'],
 		authOptional: true,
 		size: config.maxReportBytes,
+		// One more sender than this is answered 421 and disconnected, instead of holding a connection.
+		maxClients: config.maxInboundClients,
 		logger: false,
 		// Stopping the sandbox should not wait long for idle report senders.
 		closeTimeout: 1000,
@@ -32,10 +34,23 @@ export function createInboundServer(service: MscService, config: SandboxConfig, 
 			callback();
 		},
 		onData(stream, session, callback) {
+			// Only the allowed size is kept; the rest is read and dropped, so an oversized report costs
+			// no more memory than the limit before it is refused at the end of the data.
 			const chunks: Buffer[] = [];
-			stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+			let kept = 0;
+			let tooLarge = false;
+			stream.on('data', (chunk: Buffer) => {
+				if (tooLarge) return;
+				if (kept + chunk.length > config.maxReportBytes) {
+					tooLarge = true;
+					chunks.length = 0;
+					return;
+				}
+				kept += chunk.length;
+				chunks.push(chunk);
+			});
 			stream.on('end', () => {
-				if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
+				if (tooLarge || (stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
 					const error = new Error(`5.3.4 Report too large (over ${config.maxReportBytes} bytes)`) as Error & { responseCode: number };
 					error.responseCode = 552;
 					callback(error);

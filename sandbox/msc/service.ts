@@ -17,7 +17,7 @@ import { formatAddress, parseAddressList } from '../../nodes/DeliveryChannel/mes
 import { allRecipients, composeMessage } from '../../nodes/DeliveryChannel/message/compose';
 import { buildMime } from '../../nodes/DeliveryChannel/message/mime';
 import type { SandboxConfig } from './config';
-import type { Relay } from './relay';
+import type { Relay, RelayOutcome, RelayRequest } from './relay';
 import { newId, unknownResultProblem, type Account, type FailureRecord, type Identity, type SandboxStore, type StoredMessage } from './store';
 
 export const PROBLEM_BASE = 'https://msc.example/problems/';
@@ -128,7 +128,9 @@ export class MscService {
 			this.store.releaseMessage(id);
 			throw new Problem(422, 'invalid-message', 'Invalid message', `The message could not be built: ${(error as Error).message}`);
 		}
-		const outcome = await this.relay.relay({ envelopeFrom: bounceAddress, recipients, raw, envelopeId: message.deliveryId });
+		const outcome = await this.relayByDeadline(id, { envelopeFrom: bounceAddress, recipients, raw, envelopeId: message.deliveryId }, (late) =>
+			this.settleLate(id, identity, raw, late),
+		);
 
 		if (outcome.kind === 'not-sent') {
 			// Nothing left the sandbox: drop the claim so the client's retry (same key) sends it.
@@ -149,14 +151,7 @@ export class MscService {
 		}
 
 		const stored = this.store.message(id)!;
-		const nowMs = Date.now();
-		const now = new Date(nowMs).toISOString();
-		for (const rejection of outcome.rejected) {
-			const failure = this.relayFailure(stored, identity, rejection, now);
-			this.store.addFailure(account.id, identity.id, id, failure);
-			// Refused for now: tried again later, as an MTA does; the delay is on record meanwhile.
-			if (failure.action === 'delayed') this.store.defer(id, raw, rejection.address, nowMs, nowMs + this.retryDelayMs(1), rejection.response);
-		}
+		this.recordRefusals(stored, identity, raw, outcome.rejected);
 		const status = outcome.accepted.length === 0 ? 'failed' : outcome.rejected.length ? 'partial' : 'sent';
 		const response: Record<string, unknown> = {
 			id,
@@ -177,12 +172,64 @@ export class MscService {
 		return { status: 201, body: response, headers: { Location: `/v1/messages/${id}` } };
 	}
 
+	/**
+	 * Relays, but answers by the send deadline whatever the upstream does: past it (or when the relay
+	 * itself fails unexpectedly) the outcome is unknown. A relay that finishes after the deadline is
+	 * handed to `late`, so its refusals are still recorded.
+	 */
+	private async relayByDeadline(id: string, request: RelayRequest, late: (outcome: RelayOutcome) => void): Promise<RelayOutcome> {
+		const deadline = Date.parse(this.store.message(id)?.createdAt ?? '') + this.config.sendDeadlineSeconds * 1000;
+		const unknown = (reason: string): RelayOutcome => ({ kind: 'unknown', error: new DeliveryError(reason, { code: 'EUNKNOWN' }) });
+		const relayed = this.relay.relay(request).catch((error: unknown) => unknown(`the relay failed: ${(error as Error)?.message ?? String(error)}`));
+		let timer: NodeJS.Timeout | undefined;
+		const expired = new Promise<undefined>((resolve) => {
+			timer = setTimeout(() => resolve(undefined), Math.max(0, (Number.isNaN(deadline) ? Date.now() : deadline) - Date.now()));
+		});
+		const outcome = await Promise.race([relayed, expired]);
+		clearTimeout(timer);
+		if (outcome) return outcome;
+		// Recorded before the late answer can arrive, so that answer never replaces what the client was told.
+		this.store.finishMessage(id, 'unknown', 502, unknownResultProblem());
+		void relayed.then(late);
+		return unknown(`no answer from the upstream within ${this.config.sendDeadlineSeconds} s`);
+	}
+
+	/** The upstream answered after the client was told "unknown": record what it said, keep the answer given. */
+	private settleLate(id: string, identity: Identity, raw: Buffer, outcome: RelayOutcome): void {
+		if (outcome.kind !== 'answered') return;
+		const message = this.store.message(id);
+		if (!message) return;
+		this.recordRefusals(message, identity, raw, outcome.rejected);
+		this.store.setStatus(id, outcome.accepted.length === 0 ? 'failed' : outcome.rejected.length ? 'partial' : 'sent');
+	}
+
+	/** Recipients the upstream refused become failed deliveries; those refused for now are tried again later. */
+	private recordRefusals(message: StoredMessage, identity: Identity, raw: Buffer, rejected: RecipientRejection[]): void {
+		const nowMs = Date.now();
+		const now = new Date(nowMs).toISOString();
+		for (const rejection of rejected) {
+			const failure = this.relayFailure(message, identity, rejection, now);
+			this.store.addFailure(message.accountId, identity.id, message.id, failure);
+			// Refused for now: tried again later, as an MTA does; the delay is on record meanwhile.
+			if (failure.action === 'delayed') this.store.defer(message.id, raw, rejection.address, nowMs, nowMs + this.retryDelayMs(1), rejection.response);
+		}
+	}
+
 	private answerRetry(existing: StoredMessage, state: 'replay' | 'in-progress' | 'mismatch'): ApiResponse {
 		if (state === 'mismatch') {
 			throw new Problem(422, 'idempotency-key-reused', 'Idempotency-Key reused', `The Idempotency-Key was already used for a different request (message ${existing.id}).`, { messageId: existing.id });
 		}
 		if (state === 'in-progress' || !existing.response) {
-			throw new Problem(409, 'request-in-progress', 'Request in progress', 'A request with this Idempotency-Key is still being processed; try again shortly.', { retryable: true }, { 'Retry-After': '1' });
+			const deadline = Date.parse(existing.createdAt) + this.config.sendDeadlineSeconds * 1000;
+			const finishesWithin = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+			throw new Problem(
+				409,
+				'request-in-progress',
+				'Request in progress',
+				`A request with this Idempotency-Key is still being processed; it is answered within ${finishesWithin} s. Try again with the same key after Retry-After.`,
+				{ retryable: true, finishesWithin },
+				{ 'Retry-After': '1' },
+			);
 		}
 		return { status: existing.response.status, body: existing.response.body, headers: { 'Idempotent-Replayed': 'true' } };
 	}
@@ -333,6 +380,7 @@ export class MscService {
 			message: messageFacts(message, identity),
 			link: { method: 'relay-session', confidence: 'high' },
 			source: 'relay',
+			receivedAt: now,
 		};
 	}
 
@@ -388,6 +436,7 @@ export class MscService {
 				source: 'bounce-report',
 				reportId,
 				reportReceivedAt: receivedAt,
+				receivedAt,
 			};
 			this.store.addFailure(accountId, identity?.id, message?.id, record);
 			recorded += 1;

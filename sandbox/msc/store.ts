@@ -67,6 +67,8 @@ export interface FailureRecord {
 	source: 'relay' | 'bounce-report';
 	reportId?: string;
 	reportReceivedAt?: string;
+	/** When the service recorded it (a refusal while relaying, or the report's arrival); every failure has one. */
+	receivedAt?: string;
 }
 
 export interface FailureFilter {
@@ -77,9 +79,22 @@ export interface FailureFilter {
 	verdict: 'all' | 'hard' | 'soft';
 	identityId?: string;
 	messageId?: string;
-	/** Exclusive upper bound on the sequence number: the cursor. */
-	before?: number;
+	/** Only failures the service recorded at or after this time (ms). */
+	receivedSince?: number;
+	/** Recording order (`asc`, oldest first) or newest first. */
+	order: 'asc' | 'desc';
+	/** Exclusive bound on the sequence number, from a cursor: above it (`asc`) or below it (`desc`). */
+	from?: number;
 	limit: number;
+}
+
+export interface FailurePage {
+	records: FailureRecord[];
+	/** Sequence number of the last record returned. */
+	lastSeq?: number;
+	more: boolean;
+	/** Where a reader in recording order resumes: nothing at or before it is left unread. */
+	checkpointSeq: number;
 }
 
 export function newId(prefix: string): string {
@@ -172,6 +187,7 @@ export class SandboxStore {
 				kind TEXT NOT NULL,
 				hard INTEGER NOT NULL,
 				failed_at_ms INTEGER NOT NULL,
+				received_at_ms INTEGER NOT NULL,
 				record TEXT NOT NULL
 			);
 			CREATE INDEX IF NOT EXISTS failures_account ON failures (account_id, seq);
@@ -190,11 +206,30 @@ export class SandboxStore {
 				raw BLOB NOT NULL
 			);
 		`);
+		this.addReceivedTimes();
 		// A request that was relaying when the process stopped may or may not have gone out: keep its
 		// key answered with "result unknown" so a retry never sends it a second time.
 		this.db
 			.prepare(`UPDATE messages SET status = 'unknown', response_status = 502, response_body = ? WHERE status = 'sending'`)
 			.run(JSON.stringify(unknownResultProblem()));
+	}
+
+	/**
+	 * Databases from before every failure had a received time: the report's arrival when there was a
+	 * report, else the failure time (a refusal while relaying is recorded when it happens).
+	 */
+	private addReceivedTimes(): void {
+		const columns = this.db.prepare('PRAGMA table_info(failures)').all() as Row[];
+		if (!columns.some((column) => column.name === 'received_at_ms')) {
+			this.db.exec('ALTER TABLE failures ADD COLUMN received_at_ms INTEGER');
+			this.db.exec(`
+				UPDATE failures SET received_at_ms = COALESCE(
+					CAST(ROUND((julianday(json_extract(record, '$.reportReceivedAt')) - 2440587.5) * 86400000) AS INTEGER),
+					failed_at_ms)
+			`);
+		}
+		// Polls ask for failures received since a time: found through this index, not by reading the history.
+		this.db.exec('CREATE INDEX IF NOT EXISTS failures_received ON failures (account_id, received_at_ms)');
 	}
 
 	close(): void {
@@ -300,11 +335,16 @@ export class SandboxStore {
 		return { state: 'claimed' };
 	}
 
-	/** Stores the outcome and the answer, so a retry with the same key gets exactly this answer. */
+	/** Stores the outcome and the answer, so a retry with the same key gets exactly this answer (the first one given stays). */
 	finishMessage(id: string, status: MessageStatus, responseStatus: number, responseBody: Record<string, unknown>): void {
 		this.db
-			.prepare('UPDATE messages SET status = ?, response_status = ?, response_body = ? WHERE id = ?')
+			.prepare(`UPDATE messages SET status = ?, response_status = ?, response_body = ? WHERE id = ? AND status = 'sending'`)
 			.run(status, responseStatus, JSON.stringify(responseBody), id);
+	}
+
+	/** What became of a message after its answer was given; the answer itself stays as it was. */
+	setStatus(id: string, status: MessageStatus): void {
+		this.db.prepare('UPDATE messages SET status = ? WHERE id = ?').run(status, id);
 	}
 
 	/** Nothing went out (the upstream was unreachable): forget the claim so a retry sends it. */
@@ -364,10 +404,15 @@ export class SandboxStore {
 			);
 	}
 
+	/** Records a failed delivery; `record.receivedAt` (when the service learnt of it) is now unless given. */
 	addFailure(accountId: string, identityId: string | undefined, messageRef: string | undefined, record: FailureRecord): void {
 		const failedAt = Date.parse(record.failedAt);
+		const given = record.receivedAt === undefined ? Number.NaN : Date.parse(record.receivedAt);
+		const receivedAtMs = Number.isNaN(given) ? Date.now() : given;
 		this.db
-			.prepare('INSERT INTO failures (id, account_id, identity_id, message_ref, recipient_lc, kind, hard, failed_at_ms, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+			.prepare(
+				'INSERT INTO failures (id, account_id, identity_id, message_ref, recipient_lc, kind, hard, failed_at_ms, received_at_ms, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+			)
 			.run(
 				record.id,
 				accountId,
@@ -376,8 +421,9 @@ export class SandboxStore {
 				record.recipient.toLowerCase(),
 				record.kind,
 				record.hard ? 1 : 0,
-				Number.isNaN(failedAt) ? Date.now() : failedAt,
-				JSON.stringify(record),
+				Number.isNaN(failedAt) ? receivedAtMs : failedAt,
+				receivedAtMs,
+				JSON.stringify({ ...record, receivedAt: new Date(receivedAtMs).toISOString() }),
 			);
 	}
 
@@ -429,13 +475,26 @@ export class SandboxStore {
 		return Number((this.db.prepare('SELECT COUNT(*) AS n FROM deferred').get() as Row).n);
 	}
 
-	/** Newest first; returns one more row than asked when there is a next page. */
-	failures(accountId: string, filter: FailureFilter): { records: FailureRecord[]; lastSeq?: number; more: boolean } {
+	/**
+	 * One page of failures in recording order (`asc`, oldest first) or the reverse, read through an
+	 * index from where the previous page or checkpoint stopped, so the cost follows the rows asked
+	 * for, not the history. `checkpointSeq` is where an `asc` reader resumes later: after the last row
+	 * returned, or after everything recorded so far when no matching row is left.
+	 */
+	failures(accountId: string, filter: FailureFilter): FailurePage {
 		const where = ['account_id = ?'];
 		const params: Array<string | number> = [accountId];
-		if (filter.before !== undefined) {
-			where.push('seq < ?');
-			params.push(filter.before);
+		const asc = filter.order === 'asc';
+		if (filter.from !== undefined) {
+			where.push(asc ? 'seq > ?' : 'seq < ?');
+			params.push(filter.from);
+		}
+		if (filter.receivedSince !== undefined) {
+			// The first row received since then, found in the received-time index; rows before it are never read.
+			const first = this.db.prepare('SELECT MIN(seq) AS seq FROM failures WHERE account_id = ? AND received_at_ms >= ?').get(accountId, filter.receivedSince) as Row;
+			if (first.seq === null) return { records: [], more: false, checkpointSeq: this.lastSeq(accountId, filter.from) };
+			where.push('seq >= ?', 'received_at_ms >= ?');
+			params.push(Number(first.seq), filter.receivedSince);
 		}
 		if (filter.since !== undefined) {
 			where.push('failed_at_ms >= ?');
@@ -461,14 +520,24 @@ export class SandboxStore {
 		where.push(`kind IN (${filter.kinds.map(() => '?').join(', ') || "''"})`);
 		params.push(...filter.kinds);
 		params.push(filter.limit + 1);
-		const rows = this.db.prepare(`SELECT seq, record FROM failures WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(...params) as Row[];
+		const rows = this.db
+			.prepare(`SELECT seq, received_at_ms, record FROM failures WHERE ${where.join(' AND ')} ORDER BY seq ${asc ? 'ASC' : 'DESC'} LIMIT ?`)
+			.all(...params) as Row[];
 		const more = rows.length > filter.limit;
 		const page = rows.slice(0, filter.limit);
+		const lastSeq = page.length ? Number(page[page.length - 1].seq) : undefined;
 		return {
-			records: page.map((row) => JSON.parse(String(row.record)) as FailureRecord),
-			lastSeq: page.length ? Number(page[page.length - 1].seq) : undefined,
+			records: page.map((row) => ({ ...(JSON.parse(String(row.record)) as FailureRecord), receivedAt: new Date(Number(row.received_at_ms)).toISOString() })),
+			lastSeq,
 			more,
+			checkpointSeq: more ? lastSeq! : this.lastSeq(accountId, filter.from),
 		};
+	}
+
+	/** The newest sequence number of the account, or `floor` when nothing is newer. */
+	private lastSeq(accountId: string, floor = 0): number {
+		const row = this.db.prepare('SELECT MAX(seq) AS seq FROM failures WHERE account_id = ?').get(accountId) as Row;
+		return Math.max(floor, row.seq === null ? 0 : Number(row.seq));
 	}
 
 	failureCount(): number {

@@ -4,6 +4,7 @@
  * reports to the sandbox's inbound port the way a receiving server would.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -45,18 +46,24 @@ export interface TestSandbox {
 	close(): Promise<void>;
 }
 
-export async function startTestSandbox(options: SandboxOptions = {}, upstreamOptions: TestSmtpOptions = {}): Promise<TestSandbox> {
+export interface TestSandboxExtras {
+	/** Delay every answer of the upstream by this long (a slow receiving server), through a TCP relay. */
+	upstreamLatencyMs?: number;
+}
+
+export async function startTestSandbox(options: SandboxOptions = {}, upstreamOptions: TestSmtpOptions = {}, extras: TestSandboxExtras = {}): Promise<TestSandbox> {
 	const upstream = await startSmtpServer({
 		rcpt: (address) => (address.toLowerCase() === UNKNOWN_USER ? [550, '5.1.1 <nobody@example.net>: Recipient address rejected: User unknown in virtual mailbox table'] : undefined),
 		...upstreamOptions,
 	});
+	const slow = extras.upstreamLatencyMs ? await startLatencyRelay(upstream.port, extras.upstreamLatencyMs) : undefined;
 	const sandbox = await startSandbox({
 		port: 0,
 		smtpPort: 0,
 		db: ':memory:',
 		domain: SANDBOX_DOMAIN,
 		...options,
-		upstream: { host: upstream.host, port: upstream.port, security: 'none', ...options.upstream },
+		upstream: { host: upstream.host, port: slow?.port ?? upstream.port, security: 'none', ...options.upstream },
 		demo: {
 			apiKey: 'msc_sk_test_demo_key',
 			accountName: 'Acme Sales',
@@ -73,8 +80,39 @@ export async function startTestSandbox(options: SandboxOptions = {}, upstreamOpt
 		apiKey: 'msc_sk_test_demo_key',
 		async close() {
 			await sandbox.close();
+			await slow?.close();
 			await upstream.close();
 		},
+	};
+}
+
+/** A TCP relay to 127.0.0.1:port that passes the server's bytes on only after `latencyMs`, in order. */
+export async function startLatencyRelay(port: number, latencyMs: number): Promise<{ port: number; close(): Promise<void> }> {
+	const sockets = new Set<Socket>();
+	const server = createNetServer((client) => {
+		const upstream = connect(port, '127.0.0.1');
+		for (const socket of [client, upstream]) {
+			sockets.add(socket);
+			socket.on('close', () => sockets.delete(socket));
+			socket.on('error', () => undefined);
+		}
+		client.on('data', (chunk) => upstream.write(chunk));
+		let due = 0;
+		upstream.on('data', (chunk) => {
+			due = Math.max(Date.now() + latencyMs, due);
+			setTimeout(() => client.writable && client.write(chunk), due - Date.now());
+		});
+		client.on('close', () => upstream.destroy());
+		upstream.on('close', () => setTimeout(() => client.destroy(), Math.max(0, due - Date.now())));
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	return {
+		port: (server.address() as AddressInfo).port,
+		close: () =>
+			new Promise<void>((resolve) => {
+				for (const socket of sockets) socket.destroy();
+				server.close(() => resolve());
+			}),
 	};
 }
 

@@ -3,7 +3,14 @@
  * Email Identities, relays through its own servers (so recipients may see "via <sending domain>"),
  * and receives every bounce, so it can list every failed delivery.
  */
-import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialTestFunctions,
+	IDataObject,
+	ILoadOptionsFunctions,
+	INodeCredentialTestResult,
+	INodeListSearchItems,
+} from 'n8n-workflow';
 
 import { matchesQuery } from '../../failures';
 import { domainOf, formatAddress } from '../../message/addresses';
@@ -15,15 +22,19 @@ import type {
 	FailedDelivery,
 	FailedDeliveryList,
 	FailedDeliveryQuery,
+	OpenOptions,
 	OutgoingMessage,
 	RecipientRejection,
 	SendResult,
 } from '../types';
+import { testMscCredential } from './credentialTest';
 import { DEFAULT_RETRY, MSC_CREDENTIAL, MscApi, type MscHttpContext, type RetryPolicy } from './transport';
 
 /** Sends in flight at once per execution; the API's 429 answers slow it further when needed. */
 const CONCURRENCY = 5;
 const PAGE_SIZE = 100;
+/** Most failures one listing in arrival order (a trigger poll) reads; the rest follow from its checkpoint. */
+const ARRIVAL_CAP = 1_000;
 
 interface ApiIdentity {
 	id: string;
@@ -44,6 +55,13 @@ interface ApiSendResult {
 	accepted: string[];
 	rejected: RecipientRejection[];
 	upstreamResponse: string;
+}
+
+interface ApiFailurePage {
+	data: ApiFailure[];
+	nextCursor?: string | null;
+	/** With order=asc: where a later listing resumes. */
+	checkpoint?: string;
 }
 
 interface ApiFailure extends IDataObject {
@@ -92,6 +110,9 @@ class MscSession implements ChannelSession {
 	constructor(private readonly api: MscApi) {}
 
 	async send(message: OutgoingMessage): Promise<SendResult> {
+		if (this.api.cancelled) {
+			throw new DeliveryError('Not sent: the execution was cancelled before this message went out', { code: 'ENOTSENT', retryable: true, stopsBatch: true });
+		}
 		const response = await this.api.request<ApiSendResult>('POST', '/v1/messages', {
 			body: toApiMessage(message),
 			// Our delivery id is unique per item and per run; reusing it on every retry of this request
@@ -132,29 +153,75 @@ class MscSession implements ChannelSession {
 		};
 	}
 
+	/**
+	 * With a checkpoint or a received-since time (the trigger), the API is read in the order it
+	 * recorded failures, from that point on, so a poll reads only what is new. Without (Failed
+	 * Deliveries), newest first, as far as the limit.
+	 */
 	async listFailedDeliveries(query: FailedDeliveryQuery): Promise<FailedDeliveryList> {
-		const types = ['failure', ...(query.includeDelays ? ['delay'] : []), ...(query.includeComplaints ? ['complaint'] : [])];
+		const start = checkpointCursor(query.checkpoint);
+		if (start || query.receivedSince) return await this.listInArrivalOrder(query, start);
+		return await this.listNewestFirst(query);
+	}
+
+	private async listNewestFirst(query: FailedDeliveryQuery): Promise<FailedDeliveryList> {
 		const found: FailedDelivery[] = [];
 		let cursor: string | undefined;
 		do {
 			const wanted = query.limit === undefined ? PAGE_SIZE : Math.min(PAGE_SIZE, query.limit - found.length);
-			const qs: IDataObject = { type: types.join(','), verdict: query.verdict, limit: wanted };
-			if (query.since) qs.since = query.since.toISOString();
-			if (query.until) qs.until = query.until.toISOString();
-			if (query.recipient) qs.recipient = query.recipient;
-			if (cursor) qs.cursor = cursor;
-			const page = await this.api.request<{ data: ApiFailure[]; nextCursor?: string | null }>('GET', '/v1/failed-deliveries', { qs });
-			if (!page.body || !Array.isArray(page.body.data)) {
-				throw new DeliveryError('The MSC API answered the failed-deliveries request with something unexpected', { code: 'EPROTOCOL' });
-			}
-			for (const record of page.body.data) {
-				const failure = toFailedDelivery(record);
-				// The API applies the same filters; checking again keeps the result identical to other channels.
-				if (matchesQuery(failure, query)) found.push(failure);
-			}
-			cursor = page.body.nextCursor || undefined;
+			const page = await this.failurePage({ ...filterQs(query), limit: wanted, ...(cursor ? { cursor } : {}) });
+			// The API applies the same filters; checking again keeps the result identical to other channels.
+			found.push(...page.data.map(toFailedDelivery).filter((failure) => matchesQuery(failure, query)));
+			cursor = page.nextCursor || undefined;
 		} while (cursor && (query.limit === undefined || found.length < query.limit));
-		return { failures: query.limit === undefined ? found : found.slice(0, query.limit), truncated: false };
+		const truncated = query.limit !== undefined && (cursor !== undefined || found.length > query.limit);
+		return {
+			failures: query.limit === undefined ? found : found.slice(0, query.limit),
+			truncated,
+			...(truncated ? { truncatedReason: `Only the newest ${query.limit} failed deliveries are listed; more match the filters.` } : {}),
+		};
+	}
+
+	private async listInArrivalOrder(query: FailedDeliveryQuery, start: string | undefined): Promise<FailedDeliveryList> {
+		const cap = query.limit ?? ARRIVAL_CAP;
+		const qs: IDataObject = { ...filterQs(query), order: 'asc' };
+		// A checkpoint is exact; the time is only for a first poll. Applying the time as well could skip
+		// failures a capped earlier poll left behind the checkpoint.
+		if (!start) qs.receivedSince = query.receivedSince!.toISOString();
+		const matching: FailedDeliveryQuery = start ? { ...query, receivedSince: undefined } : query;
+		const found: FailedDelivery[] = [];
+		let position = start;
+		let cursor = start;
+		let read = 0;
+		let truncated = false;
+		for (;;) {
+			const page = await this.failurePage({ ...qs, limit: Math.min(PAGE_SIZE, cap - read), ...(cursor ? { cursor } : {}) });
+			read += page.data.length;
+			found.push(...page.data.map(toFailedDelivery).filter((failure) => matchesQuery(failure, matching)));
+			// The API's checkpoint follows the last record it returned: never past one left unread.
+			if (typeof page.checkpoint === 'string' && page.checkpoint) position = page.checkpoint;
+			cursor = page.nextCursor || undefined;
+			if (!cursor) break;
+			if (read >= cap) {
+				truncated = true;
+				break;
+			}
+		}
+		return {
+			// Oldest first after a checkpoint; a first poll is ordered like any listing without one.
+			failures: start ? found : found.reverse(),
+			...(position ? { checkpoint: { after: position } } : {}),
+			truncated,
+			...(truncated ? { truncatedReason: `${read} failed deliveries were read, the most one listing takes; the rest follow from the checkpoint.` } : {}),
+		};
+	}
+
+	private async failurePage(qs: IDataObject): Promise<ApiFailurePage> {
+		const page = await this.api.request<ApiFailurePage>('GET', '/v1/failed-deliveries', { qs });
+		if (!page.body || !Array.isArray(page.body.data)) {
+			throw new DeliveryError('The MSC API answered the failed-deliveries request with something unexpected', { code: 'EPROTOCOL' });
+		}
+		return page.body;
 	}
 
 	async close(): Promise<void> {}
@@ -186,6 +253,22 @@ function toApiMessage(message: OutgoingMessage): IDataObject {
 	return body;
 }
 
+/** The API filters that mirror the query's (the client checks them again). */
+function filterQs(query: FailedDeliveryQuery): IDataObject {
+	const types = ['failure', ...(query.includeDelays ? ['delay'] : []), ...(query.includeComplaints ? ['complaint'] : [])];
+	const qs: IDataObject = { type: types.join(','), verdict: query.verdict };
+	if (query.since) qs.since = query.since.toISOString();
+	if (query.until) qs.until = query.until.toISOString();
+	if (query.recipient) qs.recipient = query.recipient;
+	return qs;
+}
+
+/** The API cursor a checkpoint of ours holds, or undefined for none (or one from something else). */
+function checkpointCursor(checkpoint: IDataObject | undefined): string | undefined {
+	const after = checkpoint?.after;
+	return typeof after === 'string' && /^[A-Za-z0-9_-]{1,200}$/.test(after) ? after : undefined;
+}
+
 function toFailedDelivery(record: ApiFailure): FailedDelivery {
 	const failure: FailedDelivery = {
 		channel: 'msc',
@@ -206,7 +289,10 @@ function toFailedDelivery(record: ApiFailure): FailedDelivery {
 			failureId: record.id,
 			source: record.source,
 			reportId: record.reportId as string | undefined,
-			reportReceivedAt: record.reportReceivedAt as string | undefined,
+			// When MSC learnt of it: the report's arrival, or the refusal while relaying. A record
+			// without either stays undated, and time filters leave it out.
+			reportReceivedAt: (record.reportReceivedAt ?? record.receivedAt) as string | undefined,
+			receivedAt: record.receivedAt as string | undefined,
 		},
 	};
 	if (record.feedbackType) failure.feedbackType = record.feedbackType as string;
@@ -221,8 +307,12 @@ export function mscChannelWithPolicy(policy: RetryPolicy): Channel {
 		description: 'The managed sending service; knows every failed delivery',
 		credentialType: MSC_CREDENTIAL,
 
-		async open(context: ChannelContext): Promise<ChannelSession> {
-			return new MscSession(await MscApi.fromContext(context as unknown as MscHttpContext, policy));
+		async open(context: ChannelContext, options: OpenOptions = {}): Promise<ChannelSession> {
+			return new MscSession(await MscApi.fromContext(context as unknown as MscHttpContext, policy, options.signal));
+		},
+
+		async testCredential(this: ICredentialTestFunctions, credentials: ICredentialDataDecryptedObject): Promise<INodeCredentialTestResult> {
+			return await testMscCredential(this, credentials, policy);
 		},
 
 		async listIdentities(this: ILoadOptionsFunctions): Promise<INodeListSearchItems[]> {
