@@ -415,6 +415,11 @@ export const acceptedRows: AcceptedRow[] = [
 		accepted: (_item, received) => must(headerOf(received, 'subject') === 'Offer', `Subject header ${JSON.stringify(headerOf(received, 'subject'))}`),
 	},
 	{
+		label: 'To with a line break at the end (a spreadsheet cell) is sent',
+		bad: { to: 'lead1@example.org\r\n' },
+		accepted: (_item, received) => must(received?.to.join() === 'lead1@example.org', `envelope ${received?.to}`),
+	},
+	{
 		label: 'References separated by a line break',
 		bad: { references: '<a@example.com>\n<b@example.com>' },
 		accepted: (_item, received) => must(headerOf(received, 'references') === '<a@example.com> <b@example.com>', `References ${headerOf(received, 'references')}`),

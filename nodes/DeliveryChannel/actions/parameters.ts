@@ -165,23 +165,25 @@ function expressionOf(raw: unknown): unknown {
 export function parameterError(context: IExecuteFunctions, name: string, itemIndex: number, error: unknown, labels: Map<string, string>): Error {
 	if (error instanceof DeliveryError) return error;
 	let field = name;
+	let failure = error;
 	let raw = expressionOf(context.getNodeParameter(name, itemIndex, undefined, { rawExpressions: true }));
 	if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
 		for (const [key, value] of Object.entries(raw)) {
 			if (!containsExpression(value)) continue;
 			try {
 				context.getNodeParameter(`${name}.${key}`, itemIndex);
-			} catch {
+			} catch (optionError) {
 				field = `${name}.${key}`;
 				raw = value;
+				failure = optionError;
 				break;
 			}
 		}
 	}
-	const cause = error as { message?: string; description?: string };
+	const cause = failure as { message?: string; description?: string };
 	return inputError(
 		field,
-		`The expression in ${labels.get(field) ?? field} could not be evaluated for this item (${cause.message ?? String(error)}): ${show(raw)}`,
+		`The expression in ${labels.get(field) ?? field} could not be evaluated for this item (${cause.message ?? String(failure)}): ${show(raw)}`,
 		typeof cause.description === 'string' && cause.description ? cause.description : 'Check the expression in the editor against this item\'s data.',
 	);
 }

@@ -1,6 +1,8 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { containsExpression, itemParameter } from '../../../../nodes/DeliveryChannel/actions/parameters';
+import { containsExpression, itemParameter, parameterError, parameterLabels } from '../../../../nodes/DeliveryChannel/actions/parameters';
+import { description } from '../../../../nodes/DeliveryChannel/actions/send.operation';
+import { DeliveryError } from '../../../../nodes/DeliveryChannel/channels/errors';
 
 describe('containsExpression', () => {
 	it.each([
@@ -45,5 +47,36 @@ describe('itemParameter', () => {
 		const second = fakeContext({ subject: 'B' });
 		expect(itemParameter(first.context, 'subject', 0, '')).toBe('A');
 		expect(itemParameter(second.context, 'subject', 0, '')).toBe('B');
+	});
+});
+
+describe('parameterError', () => {
+	const labels = parameterLabels(description);
+
+	it('knows the names users see, for fields and options', () => {
+		expect(labels.get('to')).toBe('To Email');
+		expect(labels.get('options.cc')).toBe('CC Email');
+		expect(labels.get('options.maxAttachmentSizeMb')).toBe('Max Attachment Size (MB)');
+	});
+
+	it('names the option whose expression failed and shows that expression', () => {
+		const raw: Record<string, unknown> = { options: { cc: '={{ $("Nope").item.json.cc }}', bcc: '={{ $json.bcc }}', replyTo: 'r@example.com' } };
+		const context = {
+			getNodeParameter(name: string, _itemIndex: number, _fallback: unknown, options?: { rawExpressions?: boolean }) {
+				if (options?.rawExpressions) return raw[name];
+				if (name === 'options.cc') throw Object.assign(new Error("Referenced node doesn't exist"), { description: 'Check the node name.' });
+				return 'fine';
+			},
+		} as unknown as IExecuteFunctions;
+		const error = parameterError(context, 'options', 3, new Error("Referenced node doesn't exist"), labels) as DeliveryError;
+		expect(error).toBeInstanceOf(DeliveryError);
+		expect(error.field).toBe('options.cc');
+		expect(error.message).toBe('The expression in CC Email could not be evaluated for this item (Referenced node doesn\'t exist): "={{ $(\\"Nope\\").item.json.cc }}"');
+		expect(error.hint).toBe('Check the node name.');
+	});
+
+	it('passes input errors through unchanged', () => {
+		const original = new DeliveryError('To Email is empty', { code: 'EINPUT', field: 'to' });
+		expect(parameterError({} as IExecuteFunctions, 'to', 0, original, labels)).toBe(original);
 	});
 });
