@@ -97,6 +97,47 @@ export interface FailurePage {
 	checkpointSeq: number;
 }
 
+/** The first failure of an account received at or after a time (covered by the failures_received index). */
+export const FIRST_RECEIVED_SQL = 'SELECT MIN(seq) AS seq FROM failures WHERE account_id = ? AND received_at_ms >= ?';
+
+/**
+ * The query for one page of failures, starting from a cursor position and, with `receivedSince`,
+ * from `firstSeq` (FIRST_RECEIVED_SQL's answer): a range of the (account_id, seq) index, never the
+ * whole history. One more row than the limit is asked for, to know whether a next page exists.
+ */
+export function failurePageQuery(accountId: string, filter: FailureFilter, firstSeq?: number): { sql: string; params: Array<string | number> } {
+	const where = ['account_id = ?'];
+	const params: Array<string | number> = [accountId];
+	const asc = filter.order === 'asc';
+	if (filter.from !== undefined) {
+		where.push(asc ? 'seq > ?' : 'seq < ?');
+		params.push(filter.from);
+	}
+	if (filter.receivedSince !== undefined) {
+		where.push('seq >= ?', 'received_at_ms >= ?');
+		params.push(firstSeq ?? 0, filter.receivedSince);
+	}
+	const optional: Array<[unknown, string, string | number | undefined]> = [
+		[filter.since, 'failed_at_ms >= ?', filter.since],
+		[filter.until, 'failed_at_ms < ?', filter.until],
+		[filter.recipient, 'recipient_lc = ?', filter.recipient?.toLowerCase()],
+		[filter.identityId, 'identity_id = ?', filter.identityId],
+		[filter.messageId, 'message_ref = ?', filter.messageId],
+	];
+	for (const [given, condition, value] of optional) {
+		if (given === undefined || given === '' || value === undefined) continue;
+		where.push(condition);
+		params.push(value);
+	}
+	if (filter.verdict !== 'all') where.push(filter.verdict === 'hard' ? 'hard = 1' : 'hard = 0');
+	where.push(`kind IN (${filter.kinds.map(() => '?').join(', ') || "''"})`);
+	params.push(...filter.kinds, filter.limit + 1);
+	return {
+		sql: `SELECT seq, received_at_ms, record FROM failures WHERE ${where.join(' AND ')} ORDER BY seq ${asc ? 'ASC' : 'DESC'} LIMIT ?`,
+		params,
+	};
+}
+
 export function newId(prefix: string): string {
 	return `${prefix}_${randomBytes(10).toString('hex')}`;
 }
@@ -482,47 +523,15 @@ export class SandboxStore {
 	 * returned, or after everything recorded so far when no matching row is left.
 	 */
 	failures(accountId: string, filter: FailureFilter): FailurePage {
-		const where = ['account_id = ?'];
-		const params: Array<string | number> = [accountId];
-		const asc = filter.order === 'asc';
-		if (filter.from !== undefined) {
-			where.push(asc ? 'seq > ?' : 'seq < ?');
-			params.push(filter.from);
-		}
+		let firstSeq: number | undefined;
 		if (filter.receivedSince !== undefined) {
 			// The first row received since then, found in the received-time index; rows before it are never read.
-			const first = this.db.prepare('SELECT MIN(seq) AS seq FROM failures WHERE account_id = ? AND received_at_ms >= ?').get(accountId, filter.receivedSince) as Row;
+			const first = this.db.prepare(FIRST_RECEIVED_SQL).get(accountId, filter.receivedSince) as Row;
 			if (first.seq === null) return { records: [], more: false, checkpointSeq: this.lastSeq(accountId, filter.from) };
-			where.push('seq >= ?', 'received_at_ms >= ?');
-			params.push(Number(first.seq), filter.receivedSince);
+			firstSeq = Number(first.seq);
 		}
-		if (filter.since !== undefined) {
-			where.push('failed_at_ms >= ?');
-			params.push(filter.since);
-		}
-		if (filter.until !== undefined) {
-			where.push('failed_at_ms < ?');
-			params.push(filter.until);
-		}
-		if (filter.recipient) {
-			where.push('recipient_lc = ?');
-			params.push(filter.recipient.toLowerCase());
-		}
-		if (filter.identityId) {
-			where.push('identity_id = ?');
-			params.push(filter.identityId);
-		}
-		if (filter.messageId) {
-			where.push('message_ref = ?');
-			params.push(filter.messageId);
-		}
-		if (filter.verdict !== 'all') where.push(filter.verdict === 'hard' ? 'hard = 1' : 'hard = 0');
-		where.push(`kind IN (${filter.kinds.map(() => '?').join(', ') || "''"})`);
-		params.push(...filter.kinds);
-		params.push(filter.limit + 1);
-		const rows = this.db
-			.prepare(`SELECT seq, received_at_ms, record FROM failures WHERE ${where.join(' AND ')} ORDER BY seq ${asc ? 'ASC' : 'DESC'} LIMIT ?`)
-			.all(...params) as Row[];
+		const { sql, params } = failurePageQuery(accountId, filter, firstSeq);
+		const rows = this.db.prepare(sql).all(...params) as Row[];
 		const more = rows.length > filter.limit;
 		const page = rows.slice(0, filter.limit);
 		const lastSeq = page.length ? Number(page[page.length - 1].seq) : undefined;

@@ -15,8 +15,9 @@ export interface SeenRequest {
 	/** 1-based number of this request among those with the same Idempotency-Key (or method and path without one). */
 	count: number;
 	body: Buffer;
-	/** The sandbox's HTTP status, when the request was forwarded and answered. */
+	/** The sandbox's HTTP status and the size of its answer's body, when the request was forwarded and answered. */
 	upstreamStatus?: number;
+	upstreamBytes?: number;
 }
 
 export interface CannedAnswer {
@@ -81,6 +82,7 @@ export async function startFaultProxy(target: string, decide: (request: SeenRequ
 				answer.on('data', (chunk: Buffer) => body.push(chunk));
 				answer.on('end', () => {
 					request.upstreamStatus = answer.statusCode;
+					request.upstreamBytes = body.reduce((sum, chunk) => sum + chunk.length, 0);
 					if (!fault) {
 						outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
 						return outgoing.end(Buffer.concat(body));

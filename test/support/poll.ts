@@ -50,7 +50,18 @@ class StoreCredentialsHelper extends ICredentialsHelper {
 		return this.types[type]?.properties ?? [];
 	}
 
-	async authenticate(_credentials: ICredentialDataDecryptedObject, _type: string, options: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+	/** A credential type's generic `authenticate` (headers, query string), as n8n applies it. */
+	async authenticate(credentials: ICredentialDataDecryptedObject, type: string, options: IHttpRequestOptions, workflow?: Workflow, node?: INode): Promise<IHttpRequestOptions> {
+		const authenticate = this.types[type]?.authenticate;
+		if (typeof authenticate !== 'object' || authenticate.type !== 'generic' || !workflow || !node) return options;
+		const resolve = (value: unknown) =>
+			typeof value === 'string' && value.startsWith('=')
+				? workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials } as never, undefined, '')
+				: value;
+		for (const [where, entries] of Object.entries(authenticate.properties)) {
+			const target = ((options as unknown as IDataObject)[where] ??= {}) as IDataObject;
+			for (const [key, value] of Object.entries(entries as IDataObject)) target[key] = resolve(value) as IDataObject[string];
+		}
 		return options;
 	}
 

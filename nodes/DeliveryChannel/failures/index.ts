@@ -103,17 +103,17 @@ export function matchesQuery(failure: FailedDelivery, query: FailedDeliveryQuery
 	if (query.verdict === 'hard' && !failure.hard) return false;
 	if (query.verdict === 'soft' && failure.hard) return false;
 	if (query.recipient && failure.recipient.toLowerCase() !== query.recipient.toLowerCase()) return false;
+	// A failure without a usable time cannot be shown to fall inside a time filter: it is left out,
+	// or it would pass every poll's window and come back as new once the trigger forgot it.
 	if (query.receivedSince) {
 		const received = Date.parse(String(failure.details?.reportReceivedAt ?? ''));
-		if (!Number.isNaN(received) && received < query.receivedSince.getTime()) return false;
+		if (Number.isNaN(received) || received < query.receivedSince.getTime()) return false;
 	}
-	const when = failure.failedAt ?? (failure.details?.reportReceivedAt as string | undefined);
-	if (when && (query.since || query.until)) {
-		const time = new Date(when).getTime();
-		if (!Number.isNaN(time)) {
-			if (query.since && time < query.since.getTime()) return false;
-			if (query.until && time >= query.until.getTime()) return false;
-		}
+	if (query.since || query.until) {
+		const time = [failure.failedAt, failure.details?.reportReceivedAt].map((value) => Date.parse(String(value ?? ''))).find((value) => !Number.isNaN(value));
+		if (time === undefined) return false;
+		if (query.since && time < query.since.getTime()) return false;
+		if (query.until && time >= query.until.getTime()) return false;
 	}
 	return true;
 }

@@ -1,0 +1,152 @@
+/**
+ * The sandbox's limits, measured: an oversized report on the inbound port costs no more memory than
+ * the limit, too many report senders are turned away, every send is answered by its deadline (and a
+ * retry meanwhile learns how long is left), and the relay to the upstream never goes out in clear
+ * unless configured to.
+ */
+import { connect, type Socket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+import { resolveConfig } from '../../sandbox/msc/config';
+import { api, SANDBOX_DOMAIN, startTestSandbox, VERIFIED, type TestSandbox } from './helpers';
+
+jest.setTimeout(60_000);
+
+let env: TestSandbox | undefined;
+
+afterEach(async () => {
+	await env?.close();
+	env = undefined;
+});
+
+/** A minimal SMTP client on a raw socket: each call sends a line and waits for the complete reply. */
+async function smtpSession(port: number): Promise<{ socket: Socket; greeting: string; say(line: string): Promise<string> }> {
+	const socket = connect(port, '127.0.0.1');
+	socket.on('error', () => undefined);
+	let buffer = '';
+	let waiting: ((reply: string) => void) | undefined;
+	socket.on('data', (chunk: Buffer) => {
+		buffer += chunk.toString('latin1');
+		const complete = /(^|\r\n)\d{3} [^\r\n]*\r\n$/.test(buffer);
+		if (complete && waiting) {
+			const reply = buffer;
+			buffer = '';
+			const done = waiting;
+			waiting = undefined;
+			done(reply);
+		}
+	});
+	socket.on('close', () => waiting?.(buffer || '(closed)'));
+	const next = () => new Promise<string>((resolve) => (waiting = resolve));
+	const greeting = await next();
+	return {
+		socket,
+		greeting,
+		say: (line: string) => {
+			const reply = next();
+			socket.write(`${line}\r\n`);
+			return reply;
+		},
+	};
+}
+
+/** Writes `megabytes` of report text, honouring back-pressure, then the final dot; resolves with the reply. */
+async function sendHugeData(session: Awaited<ReturnType<typeof smtpSession>>, megabytes: number): Promise<string> {
+	const line = `${'x'.repeat(998)}\r\n`;
+	const chunk = Buffer.from(line.repeat(64));
+	const total = megabytes * 1024 * 1024;
+	for (let written = 0; written < total; written += chunk.length) {
+		if (!session.socket.write(chunk)) await new Promise((resolve) => session.socket.once('drain', resolve));
+	}
+	return await session.say('.');
+}
+
+describe('MSC sandbox inbound port', () => {
+	it('keeps no more than its size limit of an oversized report: 32 MB sent with a 1 KB limit, refused with 552 at the end', async () => {
+		env = await startTestSandbox({ maxReportBytes: 1024 });
+		setFlagsFromString('--expose-gc');
+		const gc = runInNewContext('gc') as () => void;
+		gc();
+		const baseline = process.memoryUsage().arrayBuffers;
+		let peak = 0;
+		const sampler = setInterval(() => {
+			gc();
+			peak = Math.max(peak, process.memoryUsage().arrayBuffers - baseline);
+		}, 20);
+		try {
+			const session = await smtpSession(env.sandbox.smtpPort);
+			expect(session.greeting).toMatch(/^220 /);
+			expect(await session.say('EHLO mx.example.net')).toMatch(/^250/m);
+			expect(await session.say('MAIL FROM:<>')).toMatch(/^250/);
+			expect(await session.say(`RCPT TO:<bounce+msg_00@${SANDBOX_DOMAIN}>`)).toMatch(/^250/);
+			expect(await session.say('DATA')).toMatch(/^354/);
+			const reply = await sendHugeData(session, 32);
+			expect(reply).toMatch(/^552 .*too large/i);
+			// The session goes on after the refusal.
+			expect(await session.say('NOOP')).toMatch(/^250/);
+			session.socket.destroy();
+		} finally {
+			clearInterval(sampler);
+		}
+		expect(peak).toBeLessThan(16 * 1024 * 1024);
+		expect(env.sandbox.store.db.prepare('SELECT COUNT(*) AS n FROM reports').get()).toEqual({ n: 0 });
+	});
+
+	it('turns away one report sender more than its client limit with 421, and serves the others', async () => {
+		env = await startTestSandbox({ maxInboundClients: 2 });
+		const first = await smtpSession(env.sandbox.smtpPort);
+		const second = await smtpSession(env.sandbox.smtpPort);
+		const third = await smtpSession(env.sandbox.smtpPort);
+		expect(first.greeting).toMatch(/^220 /);
+		expect(second.greeting).toMatch(/^220 /);
+		expect(third.greeting).toMatch(/^421 /);
+		expect(await first.say('NOOP')).toMatch(/^250/);
+		for (const session of [first, second, third]) session.socket.destroy();
+		expect(() => resolveConfig({ maxInboundClients: 0 })).toThrow(/maxInboundClients/);
+	});
+});
+
+describe('MSC sandbox send deadline', () => {
+	it('answers a send by its deadline (result unknown), tells a retry meanwhile how long is left, and records the late outcome', async () => {
+		// Each answer of the upstream takes 400 ms, so the relay needs well over the 1 s deadline.
+		env = await startTestSandbox({ sendDeadlineSeconds: 1 }, {}, { upstreamLatencyMs: 400 });
+		const body = { identity: VERIFIED, to: ['jane@example.org'], subject: 'Slow', text: 'Hello' };
+		const started = Date.now();
+		const first = api(env.sandbox, env.apiKey, 'POST', '/v1/messages', body, { 'Idempotency-Key': 'slow-1' });
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		const meanwhile = await api(env.sandbox, env.apiKey, 'POST', '/v1/messages', body, { 'Idempotency-Key': 'slow-1' });
+		expect(meanwhile.status).toBe(409);
+		expect(meanwhile.headers.get('retry-after')).toBe('1');
+		expect(meanwhile.body).toMatchObject({ code: 'request-in-progress', retryable: true, finishesWithin: 1 });
+
+		const answered = await first;
+		expect(answered.status).toBe(502);
+		expect(answered.body.code).toBe('upstream-result-unknown');
+		expect(Date.now() - started).toBeLessThan(1_800);
+		const again = await api(env.sandbox, env.apiKey, 'POST', '/v1/messages', body, { 'Idempotency-Key': 'slow-1' });
+		expect(again.status).toBe(502);
+		expect(again.headers.get('idempotent-replayed')).toBe('true');
+
+		const account = env.sandbox.store.accountByApiKey(env.apiKey)!;
+		const deadline = Date.now() + 10_000;
+		const status = () => env!.sandbox.store.messageByKey(account.id, 'slow-1')!.status;
+		while (status() === 'unknown' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+		expect(env.upstream.received).toHaveLength(1);
+		const stored = env.sandbox.store.messageByKey(account.id, 'slow-1')!;
+		expect(stored.status).toBe('sent');
+		expect(stored.response?.status).toBe(502);
+	});
+});
+
+describe('MSC sandbox relay security', () => {
+	it('requires STARTTLS to the upstream by default: an upstream without it gets nothing, in clear or otherwise', async () => {
+		expect(resolveConfig({}).upstream.security).toBe('starttls');
+		env = await startTestSandbox({ upstream: { security: undefined } });
+		expect(env.sandbox.config.upstream.security).toBe('starttls');
+		const sent = await api(env.sandbox, env.apiKey, 'POST', '/v1/messages', { identity: VERIFIED, to: ['jane@example.org'], subject: 'Hi', text: 'Hi' }, { 'Idempotency-Key': 'tls-1' });
+		expect(sent.status).toBe(503);
+		expect(sent.body).toMatchObject({ code: 'upstream-unavailable', detail: expect.stringMatching(/STARTTLS|TLS/i) });
+		expect(env.upstream.received).toHaveLength(0);
+	});
+});
