@@ -49,7 +49,8 @@ function runScript(file, args, { env, timeoutMs }) {
 
 /**
  * Starts the mail system. Options: dir (default: a new temporary folder), timeoutMs (default 180 s,
- * enough for the package installation on a fresh machine), keep (leave the folder on stop).
+ * enough for the package installation on a fresh machine), keep (leave the folder on stop),
+ * imapOnly (Dovecot alone, for tests that write the Maildir themselves; no SMTP).
  */
 async function startMailSystem(options = {}) {
 	if (typeof process.getuid === 'function' && process.getuid() !== 0) {
@@ -60,7 +61,8 @@ async function startMailSystem(options = {}) {
 	const [smtpPort, imapPort, smtpsPort, imapsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
 	let info;
 	try {
-		const out = await runScript(START, [dir, '--smtp-port', String(smtpPort), '--imap-port', String(imapPort), '--smtps-port', String(smtpsPort), '--imaps-port', String(imapsPort)], {
+		const ports = ['--smtp-port', String(smtpPort), '--imap-port', String(imapPort), '--smtps-port', String(smtpsPort), '--imaps-port', String(imapsPort)];
+		const out = await runScript(START, [dir, ...ports, ...(options.imapOnly ? ['--imap-only'] : [])], {
 			env: { ...process.env, MAILSYSTEM_PASSWORD: password },
 			timeoutMs: options.timeoutMs || 180_000,
 		});
@@ -94,6 +96,8 @@ async function startMailSystem(options = {}) {
 		tlsCert: info.tlsCert,
 		domain: info.domain,
 		sender,
+		/** The sender's Maildir (INBOX; other folders are its ".Name" subfolders), owned by mailUid:mailGid. */
+		maildir: path.join(info.dir, 'mail', info.domain, info.sender.split('@')[0]),
 		/** Accepted, then refused by its mailbox: "5.2.2 Mailbox full". */
 		refusing: info.refusing,
 		/** Accepted, deferred, reported as delayed, and failed after queueLifetimeSeconds. */

@@ -2,7 +2,10 @@
 # Starts a throwaway Postfix + Dovecot pair that lives entirely in one folder and listens on
 # 127.0.0.1 only: the "real mail system" the Custom SMTP Failed Deliveries test runs against.
 #
-#   scripts/mailsystem/start.sh DIR [--smtp-port N] [--imap-port N] [--smtps-port N] [--imaps-port N] [--password SECRET]
+#   scripts/mailsystem/start.sh DIR [--smtp-port N] [--imap-port N] [--smtps-port N] [--imaps-port N] [--password SECRET] [--imap-only]
+#
+# --imap-only starts Dovecot alone (about a second instead of four): for tests that put mail into
+# the Maildir themselves and only read it over IMAP.
 #
 # TLS as real servers offer it, with a self-signed certificate made for this run (DIR/tls/cert.pem,
 # for mx.example.test and 127.0.0.1): STARTTLS offered on the SMTP and IMAP ports, implicit TLS on
@@ -22,7 +25,7 @@
 #   anything else@example.test: accepted, then bounced as unknown (5.1.1) by the virtual agent
 set -euo pipefail
 
-usage() { echo "usage: $0 DIR [--smtp-port N] [--imap-port N] [--smtps-port N] [--imaps-port N] [--password SECRET]" >&2; exit 2; }
+usage() { echo "usage: $0 DIR [--smtp-port N] [--imap-port N] [--smtps-port N] [--imaps-port N] [--password SECRET] [--imap-only]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 DIR=$1; shift
 SMTP_PORT=2525
@@ -30,8 +33,10 @@ IMAP_PORT=1143
 SMTPS_PORT=2465
 IMAPS_PORT=1993
 PASSWORD=${MAILSYSTEM_PASSWORD:-sales-not-a-secret}
+IMAP_ONLY=0
 while [ $# -gt 0 ]; do
 	case "$1" in
+		--imap-only) IMAP_ONLY=1; shift ;;
 		--smtp-port) SMTP_PORT=$2; shift 2 ;;
 		--imap-port) IMAP_PORT=$2; shift 2 ;;
 		--smtps-port) SMTPS_PORT=$2; shift 2 ;;
@@ -253,7 +258,7 @@ chown -R "$MAIL_UID:$MAIL_GID" "$DIR/mail"
 # --- start ------------------------------------------------------------------------------------------
 # The daemons must not keep our stdout / stderr open: whoever runs this script waits for them to close.
 /usr/sbin/dovecot -c "$DIR/dovecot/dovecot.conf" </dev/null >>"$DIR/log/dovecot-start.out" 2>&1 || { cat "$DIR/log/dovecot-start.out" >&2 || true; tail -20 "$DIR/log/dovecot.log" >&2 || true; fail "dovecot did not start"; }
-if ! /usr/sbin/postfix -c "$DIR/postfix" start </dev/null >"$DIR/log/postfix-start.out" 2>&1; then
+if [ "$IMAP_ONLY" != 1 ] && ! /usr/sbin/postfix -c "$DIR/postfix" start </dev/null >"$DIR/log/postfix-start.out" 2>&1; then
 	cat "$DIR/log/postfix-start.out" >&2 || true
 	tail -20 "$DIR/log/postfix.log" >&2 || true
 	/usr/sbin/dovecot -c "$DIR/dovecot/dovecot.conf" stop >/dev/null 2>&1 || true
@@ -263,7 +268,7 @@ fi
 # Wait until both answer on their ports.
 ready() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for _ in $(seq 1 100); do
-	if ready "$SMTP_PORT" && ready "$IMAP_PORT" && ready "$SMTPS_PORT" && ready "$IMAPS_PORT"; then
+	if { [ "$IMAP_ONLY" = 1 ] || { ready "$SMTP_PORT" && ready "$SMTPS_PORT"; }; } && ready "$IMAP_PORT" && ready "$IMAPS_PORT"; then
 		printf '{"dir":"%s","host":"127.0.0.1","smtpPort":%s,"imapPort":%s,"smtpsPort":%s,"imapsPort":%s,"tlsCert":"%s","domain":"example.test","sender":"sales@example.test","refusing":"full@example.test","deferring":"slow@example.test","queueLifetimeSeconds":8}\n' "$DIR" "$SMTP_PORT" "$IMAP_PORT" "$SMTPS_PORT" "$IMAPS_PORT" "$DIR/tls/cert.pem"
 		exit 0
 	fi

@@ -6,7 +6,8 @@ import { allRecipients } from '../../message/compose';
 import { buildMime } from '../../message/mime';
 import { DeliveryError } from '../errors';
 import type { Channel, ChannelContext, ChannelSession, FailedDeliveryList, FailedDeliveryQuery, OpenOptions, OutgoingMessage, SendResult } from '../types';
-import { Mailbox, mailboxNotConfigured, mailboxSettings } from './mailbox';
+import { mailboxNotConfigured, mailboxSettings } from './imap';
+import { Mailbox, type MailboxNotices } from './mailbox';
 import { SmtpPool } from './pool';
 import { smtpSettings, type SmtpSettings } from './settings';
 
@@ -62,6 +63,7 @@ class SmtpSession implements ChannelSession {
 		/** Mailbox settings are read only when Failed Deliveries needs them, so they never hold up sending. */
 		private readonly credentials: ICredentialDataDecryptedObject,
 		private readonly signal?: AbortSignal,
+		private readonly notices: MailboxNotices = {},
 	) {
 		this.concurrency = pool.size;
 		if (signal?.aborted) this.onAbort();
@@ -106,9 +108,10 @@ class SmtpSession implements ChannelSession {
 		if (!this.mailbox) {
 			const settings = mailboxSettings(this.credentials);
 			if (!settings) throw mailboxNotConfigured();
-			this.mailbox = new Mailbox(settings);
+			this.mailbox = new Mailbox(settings, undefined, this.notices);
+			if (this.signal?.aborted) this.mailbox.abort();
 		}
-		return { failures: await this.mailbox.listFailedDeliveries(query), truncated: false };
+		return await this.mailbox.listFailedDeliveries(query);
 	}
 
 	async close(): Promise<void> {
@@ -126,7 +129,9 @@ export const smtpChannel: Channel = {
 	async open(context: ChannelContext, options: OpenOptions = {}): Promise<ChannelSession> {
 		const credentials = await context.getCredentials(SMTP_CREDENTIAL);
 		const settings = smtpSettings(credentials);
-		return new SmtpSession(new SmtpPool(settings, maxConnections(settings, credentials)), credentials, options.signal);
+		const logger = (context as { logger?: { warn(message: string): void } }).logger;
+		const notices: MailboxNotices = { warn: (message) => logger?.warn(`Delivery Channel (Custom SMTP): ${message}`) };
+		return new SmtpSession(new SmtpPool(settings, maxConnections(settings, credentials)), credentials, options.signal, notices);
 	},
 
 	async testCredential(

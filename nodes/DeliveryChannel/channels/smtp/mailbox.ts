@@ -1,296 +1,213 @@
 /**
  * Failed Deliveries for Custom SMTP: the bounce reports that the mail system returned to the
- * sender's mailbox, read over IMAP (imapflow), parsed by the bounce engine and linked to the sent
- * message (the Sent folder searched by Message-ID or X-Delivery-Id; our own envelope ids and
- * Message-IDs are recognised even when the mailbox keeps no Sent copy).
+ * sender's mailbox, read over IMAP, parsed by the bounce engine and linked to the sent message.
  *
- * Everything is bounded: how many messages are looked at and parsed per call, how many bytes of a
- * report are read, how many Sent searches run, and every network step has a timeout.
+ * With a checkpoint (the trigger) only what arrived after it is read, on the server's side (UIDs
+ * after the last one per folder), oldest first; the checkpoint returned never passes a report left
+ * unread. Without one (the Failed Deliveries operation) the newest reports in the time window come
+ * first. Everything is bounded: messages looked at and reports read per call, bytes read per report,
+ * Sent searches; a listing a cap cut short says so.
  */
-import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
-import { ImapFlow, type FetchMessageObject, type ImapFlowOptions, type ListResponse, type MessageStructureObject } from 'imapflow';
+import type { ImapFlow, ImapFlowOptions } from 'imapflow';
 
 import { parseBounce } from '../../bounce';
-import type { BounceReport, OriginalLink } from '../../bounce/types';
-import { failuresFromReport, matchesQuery, type ReportSource, type SentMessageResolver } from '../../failures';
-import { DeliveryError } from '../errors';
-import type { FailedDelivery, FailedDeliveryQuery } from '../types';
-import { portSecurityMismatch } from './settings';
+import type { BounceReport } from '../../bounce/types';
+import { failuresFromReport, matchesQuery, type ReportSource } from '../../failures';
+import type { FailedDelivery, FailedDeliveryList, FailedDeliveryQuery } from '../types';
+import { dateBounds, screenMessages, selectMessages, shareBudget, type Candidate, type FolderSelection } from './candidates';
+import { checkpointValue, readCheckpoint, type FolderMark, type MailboxCheckpoint } from './checkpoint';
+import { foldersUsable, missingFolders, resolveFolders, type ResolvedFolders } from './folders';
+import { ImapConnection, MAILBOX_LIMITS, type MailboxSettings } from './imap';
+import { sentResolver } from './sent';
 
-export type MailboxSecurity = 'tls' | 'starttls' | 'none';
-
-export interface MailboxSettings {
-	host: string;
-	port: number;
-	security: MailboxSecurity;
-	user: string;
-	password: string;
-	/** The folders to scan for reports, as the user named them. */
-	folders: string[];
-	/** The folder that holds sent messages; empty = the one marked \Sent, if any. */
-	sentFolder: string;
-	allowSelfSigned: boolean;
-}
-
-export const MAILBOX_LIMITS = {
-	/** Messages whose headers are looked at per call (the newest ones in the time window). */
-	scanned: 5_000,
-	/** Likely reports downloaded and parsed per call. */
-	parsed: 500,
-	/** Bytes of a report that are read; reports with RET=HDRS are a few KiB. */
-	reportBytes: 256 * 1024,
-	/** Searches in the Sent folder per call; beyond that, only our own ids are recognised. */
-	sentSearches: 200,
-	connectMs: 15_000,
-	greetingMs: 15_000,
-	socketMs: 60_000,
-	/** Logging out must not hold up the end of a workflow step. */
-	logoutMs: 5_000,
-};
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-/** Our delivery ids (the DSN envelope id and the Message-ID's local part): `dc-<uuid>`. */
-const OWN_ID = /^dc-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const JUNK_NAME = /^(?:junk|spam|junk e-?mail|bulk(?: mail)?|junk mail)$/i;
-const SENT_NAMES = ['Sent', 'Sent Items', 'Sent Messages', 'Sent Mail', 'INBOX/Sent', 'INBOX.Sent'];
-
-/**
- * The reports' tell-tale signs. Deliberately broad: a candidate that is no report costs one parse,
- * a report that is skipped is a failure nobody sees. (93 % of reports come from mailer-daemon@ or
- * postmaster@; only about half carry a multipart/report.)
- */
-const REPORT_SENDER = /^(?:mailer-daemon|mailerdaemon|mail-daemon|postmaster|mdaemon|bounces?|mail-?delivery(?:-?system)?|nobody|double-bounce|microsoftexchange[0-9a-f]*)$/i;
-const REPORT_SENDER_NAME = /mail delivery|mailer[- ]daemon|postmaster|delivery (?:status|subsystem|system)|microsoft outlook|mail administrator/i;
-const REPORT_SUBJECT =
-	/undeliver|undelivered|delivery (?:status|failure|failed|notification|problem|incomplete|has failed|delayed|report)|returned (?:mail|to sender)|mail delivery|failure notice|could not be delivered|couldn't be delivered|not (?:be )?delivered|delayed mail|delivery delay|non[- ]?remis|unzustellbar|nicht zustellbar|niet bezorgd|no entregado|no se puede entregar|non recapitabile|rejected|bounced?|abuse report|complaint|feedback report|warning: message|mail system error|returned message|message not delivered/i;
-const REPORT_PART = /^(?:message\/(?:delivery-status|global-delivery-status|feedback-report|rfc822|global)|text\/rfc822-headers)$/i;
-
-function credentialError(field: string, message: string, hint?: string): DeliveryError {
-	return new DeliveryError(message, { code: 'EINPUT', field, hint, stopsBatch: true });
-}
-
-/** The mailbox settings of the Custom SMTP credential, or undefined when IMAP Host is empty. */
-export function mailboxSettings(credentials: ICredentialDataDecryptedObject): MailboxSettings | undefined {
-	const host = String(credentials.imapHost ?? '').trim();
-	if (!host) return undefined;
-	const security = String(credentials.imapSecurity || 'tls') as MailboxSecurity;
-	if (!['tls', 'starttls', 'none'].includes(security)) {
-		throw credentialError('imapSecurity', `The Custom SMTP credential has an unknown IMAP Security value: ${JSON.stringify(security)}`);
-	}
-	const port = Number(credentials.imapPort || (security === 'tls' ? 993 : 143));
-	if (!Number.isInteger(port) || port < 1 || port > 65535) {
-		throw credentialError('imapPort', `The Custom SMTP credential has an invalid IMAP Port: ${JSON.stringify(credentials.imapPort)}`);
-	}
-	const mismatch = portSecurityMismatch(port, security === 'tls', { port: 'IMAP Port', security: 'IMAP Security' });
-	if (mismatch) throw credentialError('imapPort', `The Custom SMTP credential does not fit together: ${mismatch}`);
-	const ownUser = String(credentials.imapUser ?? '').trim();
-	const user = ownUser || String(credentials.user ?? '').trim();
-	if (!user) {
-		throw credentialError('imapUser', 'The Custom SMTP credential has no login for the mailbox', 'Fill in IMAP User (or the SMTP User, which the mailbox then shares).');
-	}
-	const password = ownUser || credentials.imapPassword ? String(credentials.imapPassword ?? '') : String(credentials.password ?? '');
-	const folders = String(credentials.imapFolders ?? 'INBOX, Junk')
-		.split(',')
-		.map((folder) => folder.trim())
-		.filter(Boolean);
-	return {
-		host,
-		port,
-		security,
-		user,
-		password,
-		folders: folders.length ? folders : ['INBOX'],
-		sentFolder: String(credentials.sentFolder ?? '').trim(),
-		allowSelfSigned: credentials.allowSelfSigned === true,
-	};
-}
-
-/** What to tell a user who runs Failed Deliveries on an SMTP credential without mailbox settings. */
-export function mailboxNotConfigured(): DeliveryError {
-	return new DeliveryError('Failed Deliveries for Custom SMTP needs the mailbox that receives the bounce reports, and the credential has no IMAP Host', {
-		code: 'EINPUT',
-		field: 'imapHost',
-		stopsBatch: true,
-		hint: "Open the Custom SMTP credential and fill in IMAP Host (plus IMAP Port and IMAP Security if they differ from 993 / SSL/TLS). The sender's mailbox is read over IMAP; IMAP User and Password default to the SMTP ones.",
-	});
-}
-
-interface ImapLibraryError extends Error {
-	code?: string;
-	authenticationFailed?: boolean;
-	responseText?: string;
-	serverResponseCode?: string;
-}
-
-const CERTIFICATE_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID/;
-
-/** imapflow's errors in our words, with how to fix them. */
-export function toMailboxError(error: unknown, settings: Pick<MailboxSettings, 'host' | 'port'>): DeliveryError {
-	if (error instanceof DeliveryError) return error;
-	const failure = (error ?? {}) as ImapLibraryError;
-	const where = `${settings.host}:${settings.port}`;
-	const code = String(failure.code ?? '');
-	const text = String(failure.responseText ?? failure.message ?? '');
-	const make = (errorCode: DeliveryError['code'], message: string, extra: { retryable?: boolean; hint?: string } = {}) =>
-		new DeliveryError(message, { code: errorCode, cause: error, stopsBatch: true, ...extra });
-	if (failure.authenticationFailed) {
-		return make('EAUTH', `The mailbox server ${where} rejected the login${text ? `: ${text}` : ''}`, {
-			hint: 'Check IMAP User and IMAP Password of the Custom SMTP credential (empty means the SMTP User and Password are used). Microsoft 365 and Gmail may need an app password or IMAP enabled for the mailbox.',
-		});
-	}
-	if (CERTIFICATE_CODES.test(code) || /certificate/i.test(failure.message ?? '')) {
-		return make('ETLS', `The certificate of the mailbox server ${where} is not trusted (${code || failure.message})`, {
-			hint: 'Use the host name the certificate was issued for, or turn on "Allow Self-Signed Certificates" if you trust this server.',
-		});
-	}
-	if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-		return make('ECONNECTION', `Unknown mailbox host: ${settings.host} could not be found`, { retryable: code === 'EAI_AGAIN', hint: 'Check IMAP Host in the Custom SMTP credential.' });
-	}
-	if (code === 'ECONNREFUSED') {
-		return make('ECONNECTION', `Connection refused by the mailbox server ${where}`, { retryable: true, hint: 'Check IMAP Host, IMAP Port and IMAP Security (993 is SSL/TLS, 143 STARTTLS or none).' });
-	}
-	if (/TIMEOUT/i.test(code)) {
-		return make('ETIMEDOUT', `Timed out talking to the mailbox server ${where}`, { retryable: true, hint: 'Check IMAP Host, IMAP Port and IMAP Security; a firewall may be dropping the connection.' });
-	}
-	if (/^ClosedAfterConnect|^NoConnection$|^ECONNRESET$|^EPIPE$|^ETIMEOUT$/.test(code)) {
-		return make('ECONNECTION', `The connection to the mailbox server ${where} was lost (${failure.message})`, {
-			retryable: true,
-			hint: code === 'ClosedAfterConnectText' || code === 'ClosedAfterConnectTLS' ? 'The server closed the connection right away: check that IMAP Security matches the port.' : undefined,
-		});
-	}
-	return make('EPROTOCOL', `IMAP error from ${where}: ${text || failure.message || String(error)}`, { retryable: false });
-}
-
-export function imapOptions(settings: MailboxSettings): ImapFlowOptions {
-	return {
-		host: settings.host,
-		port: settings.port,
-		secure: settings.security === 'tls',
-		// false = never upgrade; true = must upgrade; for SSL/TLS the question does not arise.
-		doSTARTTLS: settings.security === 'starttls' ? true : settings.security === 'none' ? false : undefined,
-		auth: { user: settings.user, pass: settings.password },
-		// Certificates are checked unless the credential says otherwise; pinned so no default loosens it.
-		tls: { rejectUnauthorized: !settings.allowSelfSigned, servername: settings.host },
-		logger: false,
-		connectionTimeout: MAILBOX_LIMITS.connectMs,
-		greetingTimeout: MAILBOX_LIMITS.greetingMs,
-		socketTimeout: MAILBOX_LIMITS.socketMs,
-		disableAutoIdle: true,
-		emitLogs: false,
-	} as ImapFlowOptions;
-}
-
-interface Candidate {
-	folder: string;
-	uid: number;
-	receivedAt: Date;
-}
+/** Reports downloaded in one FETCH. */
+const BATCH = 25;
 
 interface ParsedReport {
 	report: BounceReport;
 	source: ReportSource;
 }
 
-export interface ResolvedFolders {
-	scan: string[];
-	sent?: string;
-	/** Configured folders that the mailbox does not have (only the junk folder may be missing). */
-	missing: string[];
+/** One folder's likely reports in the order they are read, and how far reading got. */
+interface FolderQueue {
+	selection: FolderSelection;
+	/** In reading order: lowest UID first with a checkpoint, newest first without. */
+	candidates: Candidate[];
+	/** Matched messages whose headers were not looked at. */
+	unscanned: number[];
+	/** Candidates handed out for reading. */
+	taken: number;
+	/** Candidates read (the first `read` of `candidates`). */
+	read: number;
 }
 
-/** Maps the configured folder names to the mailbox's folders, finding Junk and Sent by special use. */
-export function resolveFolders(settings: Pick<MailboxSettings, 'folders' | 'sentFolder'>, list: Array<Pick<ListResponse, 'path' | 'specialUse' | 'flags'>>): ResolvedFolders {
-	const byPath = (name: string) =>
-		list.find((box) => box.path === name) ??
-		list.find((box) => box.path.toLowerCase() === name.toLowerCase()) ??
-		(name.toUpperCase() === 'INBOX' ? list.find((box) => box.specialUse === '\\Inbox') : undefined);
-	const bySpecialUse = (use: string) => list.find((box) => box.specialUse === use || box.flags?.has(use));
-	const scan: string[] = [];
-	const missing: string[] = [];
-	for (const name of settings.folders) {
-		const found = byPath(name) ?? (JUNK_NAME.test(name) ? bySpecialUse('\\Junk') : undefined);
-		if (found) {
-			if (!scan.includes(found.path)) scan.push(found.path);
-		} else {
-			missing.push(name);
-		}
-	}
-	let sent: string | undefined;
-	if (settings.sentFolder) {
-		sent = byPath(settings.sentFolder)?.path;
-		if (!sent) missing.push(settings.sentFolder);
-	} else {
-		sent = bySpecialUse('\\Sent')?.path ?? SENT_NAMES.map(byPath).find(Boolean)?.path;
-	}
-	return { scan, sent, missing };
+export interface MailboxNotices {
+	/** Things the user should know that are not errors (a folder read again by date). */
+	warn?(message: string): void;
 }
 
-function structureHasReportPart(node: MessageStructureObject | undefined, depth = 0): boolean {
-	if (!node || depth > 8) return false;
-	if (REPORT_PART.test(node.type ?? '')) return true;
-	if (/^multipart\/report$/i.test(node.type ?? '')) return true;
-	return (node.childNodes ?? []).some((child) => structureHasReportPart(child, depth + 1));
+function plural(count: number, word: string): string {
+	return `${count.toLocaleString('en-US')} ${word}${count === 1 ? '' : 's'}`;
 }
 
-/** Whether a message looks enough like a delivery report or complaint to download and parse it. */
-export function looksLikeReport(message: Pick<FetchMessageObject, 'envelope' | 'headers' | 'bodyStructure'>): boolean {
-	const from = message.envelope?.from?.[0];
-	const local = String(from?.address ?? '').split('@')[0];
-	if (REPORT_SENDER.test(local) || REPORT_SENDER_NAME.test(from?.name ?? '')) return true;
-	if (REPORT_SUBJECT.test(message.envelope?.subject ?? '')) return true;
-	if (structureHasReportPart(message.bodyStructure)) return true;
-	const headers = message.headers ? message.headers.toString('latin1') : '';
-	if (/^return-path:\s*<\s*>/im.test(headers)) return true;
-	if (/^x-failed-recipients:/im.test(headers)) return true;
-	if (/^content-type:\s*multipart\/report/im.test(headers)) return true;
-	if (/^feedback-type:/im.test(headers)) return true;
-	return false;
+function yieldToEventLoop(): Promise<void> {
+	return new Promise((resolve) => setImmediate(resolve));
 }
 
-function startOfUtcDay(time: number): Date {
-	const date = new Date(time);
-	return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
-}
-
-function bare(id: string): string {
-	return id.trim().replace(/^<|>$/g, '');
-}
-
-/** Our own delivery id behind an envelope id or a Message-ID, if it is one of ours. */
-export function ownDeliveryId(link: Pick<OriginalLink, 'method' | 'value'>): string | undefined {
-	if (link.method === 'envelope-id') return OWN_ID.test(link.value.trim()) ? link.value.trim() : undefined;
-	if (link.method === 'subject-recipient') return undefined;
-	const local = bare(link.value).split('@')[0];
-	return OWN_ID.test(local) ? local : undefined;
-}
-
-/** One IMAP connection for the length of a session; opened on first use, closed by close(). */
 export class Mailbox {
-	private client?: ImapFlow;
-	private connecting?: Promise<ImapFlow>;
+	private readonly imap: ImapConnection;
 
 	constructor(
 		readonly settings: MailboxSettings,
-		private readonly createClient: (options: ImapFlowOptions) => ImapFlow = (options) => new ImapFlow(options),
-	) {}
+		createClient?: (options: ImapFlowOptions) => ImapFlow,
+		private readonly notices: MailboxNotices = {},
+	) {
+		this.imap = new ImapConnection(settings, createClient);
+	}
 
 	/** Logs in and lists the folders: the credential test. */
 	async verify(): Promise<ResolvedFolders> {
-		const folders = await this.folders();
-		if (!folders.scan.length || folders.missing.some((name) => !JUNK_NAME.test(name))) {
-			throw this.missingFolders(folders, await this.folderNames());
-		}
+		return await this.usableFolders();
+	}
+
+	async listFailedDeliveries(query: FailedDeliveryQuery): Promise<FailedDeliveryList> {
+		const folders = await this.usableFolders();
+		const resuming = query.checkpoint !== undefined;
+		const marks = readCheckpoint(query.checkpoint, this.mailboxKey());
+		const queues = await this.findCandidates(folders.scan, marks, query, resuming);
+		const { reports, stoppedBy } = await this.readReports(queues, query, resuming);
+		const failures = await this.link(reports, query, folders.sent);
+
+		if (!resuming) failures.sort((a, b) => receivedTime(b) - receivedTime(a));
+		const limited = !resuming && query.limit !== undefined && failures.length > query.limit;
+		const unread = queues.reduce((sum, queue) => sum + queue.candidates.length - queue.read, 0);
+		const unscanned = queues.reduce((sum, queue) => sum + queue.unscanned.length, 0);
+		// Without a checkpoint, reaching the limit is what was asked for; with one, whatever is left is
+		// still to come, and the caller must know not to move its own window on.
+		const cut = unscanned > 0 || (unread > 0 && (resuming || stoppedBy !== 'limit'));
+		const list: FailedDeliveryList = {
+			failures: limited ? failures.slice(0, query.limit) : failures,
+			truncated: cut,
+		};
+		if (cut) list.truncatedReason = this.cutShortReason(unread, unscanned, stoppedBy, resuming, query.limit);
+		// A listing that dropped failures for the limit has no safe place to resume from.
+		if (!limited && !(stoppedBy === 'limit' && !resuming)) list.checkpoint = checkpointValue(this.nextCheckpoint(queues, marks));
+		return list;
+	}
+
+	/** The execution was cancelled: the connection is cut and nothing new starts. */
+	abort(): void {
+		this.imap.abort();
+	}
+
+	async close(): Promise<void> {
+		await this.imap.close();
+	}
+
+	private mailboxKey(): string {
+		return `${this.settings.user}@${this.settings.host}:${this.settings.port}`;
+	}
+
+	private async usableFolders(): Promise<ResolvedFolders> {
+		const list = await this.imap.call((client) => client.list());
+		const folders = resolveFolders(this.settings, list);
+		if (!foldersUsable(folders)) throw missingFolders(folders, list.map((box) => box.path));
 		return folders;
 	}
 
-	async listFailedDeliveries(query: FailedDeliveryQuery): Promise<FailedDelivery[]> {
-		const folders = await this.folders();
-		if (!folders.scan.length || folders.missing.some((name) => !JUNK_NAME.test(name))) {
-			throw this.missingFolders(folders, await this.folderNames());
+	/**
+	 * Asks each folder which messages are new (after its mark) or in the time window, shares the
+	 * header budget out between the folders, and screens the messages for likely reports.
+	 */
+	private async findCandidates(folders: string[], marks: MailboxCheckpoint, query: FailedDeliveryQuery, resuming: boolean): Promise<FolderQueue[]> {
+		const bounds = dateBounds(query);
+		const selections: FolderSelection[] = [];
+		for (const folder of folders) {
+			const selection = await this.imap.call((client) => selectMessages(client, folder, { mark: marks.folders[folder], bounds }));
+			if (selection.renumbered) {
+				this.notices.warn?.(
+					`The mail server renumbered the folder "${folder}" (its UIDVALIDITY changed), so it was read again by date${query.receivedSince ? ` from ${query.receivedSince.toISOString()}` : ''}`,
+				);
+			}
+			selections.push(selection);
 		}
-		const candidates = await this.findCandidates(folders.scan, query);
-		const reports = await this.parseNewestFirst(candidates, query);
-		const resolver = this.resolver(folders.sent);
+		const shares = shareBudget(
+			selections.map((selection) => selection.uids.length),
+			MAILBOX_LIMITS.scanned,
+		);
+		const queues: FolderQueue[] = [];
+		for (const [index, selection] of selections.entries()) {
+			const { uids } = selection;
+			const share = shares[index];
+			// With a checkpoint the oldest come first and the rest waits; without, the newest.
+			const looked = resuming ? uids.slice(0, share) : uids.slice(uids.length - share);
+			const unscanned = resuming ? uids.slice(share) : uids.slice(0, uids.length - share);
+			const candidates = await this.imap.call((client) => screenMessages(client, selection, looked, bounds.receivedFrom));
+			// Without a checkpoint, newest first by arrival time (a message put in a folder later may carry
+			// an older date); with one, in UID order, so the checkpoint can stop between two of them.
+			if (!resuming) candidates.sort((a, b) => b.receivedAt.getTime() - a.receivedAt.getTime() || b.uid - a.uid);
+			queues.push({ selection, candidates, unscanned, taken: 0, read: 0 });
+		}
+		return queues;
+	}
+
+	/**
+	 * Downloads and parses candidates in small batches, in reading order across folders (by arrival
+	 * time), up to the cap, or until enough failures match the query for the limit. A report whose
+	 * failures the query does not want is read and dismissed here, before any Sent search.
+	 */
+	private async readReports(queues: FolderQueue[], query: FailedDeliveryQuery, resuming: boolean): Promise<{ reports: ParsedReport[]; stoppedBy?: 'limit' | 'cap' }> {
+		const reports: ParsedReport[] = [];
+		let matching = 0;
+		let parsed = 0;
+		for (;;) {
+			if (query.limit !== undefined && matching >= query.limit) return { reports, stoppedBy: 'limit' };
+			if (parsed >= MAILBOX_LIMITS.parsed) return { reports, stoppedBy: 'cap' };
+			const batch = takeNext(queues, resuming, Math.min(BATCH, MAILBOX_LIMITS.parsed - parsed));
+			if (!batch.length) return { reports };
+			const sources = await this.download(batch.map(({ candidate }) => candidate));
+			for (const { queue, candidate } of batch) {
+				if (query.limit !== undefined && matching >= query.limit) break;
+				parsed += 1;
+				queue.read += 1;
+				const report = await readReport(candidate, sources.get(key(candidate)));
+				if (report) {
+					const wanted = await wantedFailures(report, query);
+					if (wanted) {
+						reports.push(report);
+						matching += wanted;
+					}
+				}
+				// Parsing is CPU work on n8n's main thread: let other work run between reports.
+				await yieldToEventLoop();
+			}
+			// Candidates handed out but not read (the limit came first) are still to be read.
+			for (const queue of queues) queue.taken = queue.read;
+		}
+	}
+
+	/** The raw reports (at most MAILBOX_LIMITS.reportBytes each), by folder and UID. */
+	private async download(candidates: Candidate[]): Promise<Map<string, Buffer>> {
+		const byFolder = new Map<string, number[]>();
+		for (const candidate of candidates) byFolder.set(candidate.folder, [...(byFolder.get(candidate.folder) ?? []), candidate.uid]);
+		const sources = new Map<string, Buffer>();
+		for (const [folder, uids] of byFolder) {
+			await this.imap.call(async (client) => {
+				const lock = await client.getMailboxLock(folder, { readOnly: true });
+				try {
+					const fetched = client.fetch(uids.join(','), { uid: true, source: { maxLength: MAILBOX_LIMITS.reportBytes } }, { uid: true });
+					for await (const message of fetched) if (message.source) sources.set(`${folder}\n${message.uid}`, message.source);
+				} finally {
+					lock.release();
+				}
+			});
+		}
+		return sources;
+	}
+
+	/** Links the wanted reports to the sent messages and keeps the failures that match the query. */
+	private async link(reports: ParsedReport[], query: FailedDeliveryQuery, sentFolder: string | undefined): Promise<FailedDelivery[]> {
+		const resolver = sentResolver(this.imap, sentFolder);
 		const failures: FailedDelivery[] = [];
 		try {
 			for (const { report, source } of reports) {
@@ -298,233 +215,92 @@ export class Mailbox {
 				failures.push(...found.filter((failure) => matchesQuery(failure, query)));
 			}
 		} finally {
-			await resolver.release();
+			resolver.release();
 		}
-		// Newest report first; the order within a report stays as the report lists the recipients.
-		const order = (failure: FailedDelivery) => Date.parse(String(failure.details?.reportReceivedAt ?? '')) || 0;
-		failures.sort((a, b) => order(b) - order(a));
-		return query.limit === undefined ? failures : failures.slice(0, query.limit);
+		return failures;
 	}
 
-	/** The execution was cancelled: cut the connection; what runs on it fails. */
-	abort(): void {
-		this.client?.close();
-		this.client = undefined;
-	}
-
-	async close(): Promise<void> {
-		const client = this.client ?? (await this.connecting?.catch(() => undefined));
-		this.client = undefined;
-		this.connecting = undefined;
-		if (!client) return;
-		let timer: NodeJS.Timeout | undefined;
-		try {
-			await Promise.race([
-				client.logout(),
-				new Promise<void>((resolve) => {
-					timer = setTimeout(resolve, MAILBOX_LIMITS.logoutMs);
-				}),
-			]);
-		} catch {
-			// Logging out of a broken connection fails; closing it below is all that is left to do.
-		} finally {
-			clearTimeout(timer);
-			client.close();
+	/** Per folder: after the last message read, and never past one left unread. */
+	private nextCheckpoint(queues: FolderQueue[], marks: MailboxCheckpoint): MailboxCheckpoint {
+		const folders: Record<string, FolderMark> = {};
+		for (const queue of queues) {
+			const { selection } = queue;
+			const left = [...queue.candidates.slice(queue.read).map((candidate) => candidate.uid), ...queue.unscanned];
+			const lastUid = left.length ? Math.min(...left) - 1 : selection.coveredUpTo;
+			folders[selection.folder] = { uidValidity: selection.uidValidity, lastUid: Math.max(lastUid, selection.mark?.lastUid ?? 0) };
 		}
+		return { mailbox: marks.mailbox, folders };
 	}
 
-	private async connection(): Promise<ImapFlow> {
-		if (this.client?.usable) return this.client;
-		if (!this.connecting) {
-			const client = this.createClient(imapOptions(this.settings));
-			// Without a listener an 'error' event would crash the process; the failing call rejects anyway.
-			client.on('error', () => undefined);
-			this.connecting = client
-				.connect()
-				.then(() => {
-					this.client = client;
-					return client;
-				})
-				.catch((error) => {
-					client.close();
-					throw toMailboxError(error, this.settings);
-				})
-				.finally(() => {
-					this.connecting = undefined;
-				});
-		}
-		return await this.connecting;
+	private cutShortReason(unread: number, unscanned: number, stoppedBy: 'limit' | 'cap' | undefined, resuming: boolean, limit?: number): string {
+		const left = [unread ? `${plural(unread, 'likely bounce report')} not read yet` : '', unscanned ? `${plural(unscanned, 'message')} not looked at yet` : ''].filter(Boolean).join(' and ');
+		const why =
+			stoppedBy === 'limit'
+				? `The limit of ${plural(limit ?? 0, 'failure')} was reached`
+				: `There was more mail than one listing reads (up to ${plural(MAILBOX_LIMITS.parsed, 'report')} read and ${plural(MAILBOX_LIMITS.scanned, 'message')} looked at)`;
+		const next = resuming ? 'the next poll goes on from there' : 'narrow the time range (Since, Until) to see the rest';
+		return `${why}: ${left} in the mailbox; ${next}`;
 	}
+}
 
-	private async call<T>(task: (client: ImapFlow) => Promise<T>): Promise<T> {
-		const client = await this.connection();
-		try {
-			return await task(client);
-		} catch (error) {
-			throw toMailboxError(error, this.settings);
-		}
-	}
+function key(candidate: Candidate): string {
+	return `${candidate.folder}\n${candidate.uid}`;
+}
 
-	private async folders(): Promise<ResolvedFolders> {
-		const list = await this.call((client) => client.list());
-		return resolveFolders(this.settings, list);
-	}
+function receivedTime(failure: FailedDelivery): number {
+	return Date.parse(String(failure.details?.reportReceivedAt ?? '')) || 0;
+}
 
-	private async folderNames(): Promise<string[]> {
-		const list = await this.call((client) => client.list());
-		return list.map((box) => box.path);
-	}
-
-	private missingFolders(folders: ResolvedFolders, available: string[]): DeliveryError {
-		return credentialError(
-			'imapFolders',
-			`The mailbox has no folder ${folders.missing.map((name) => JSON.stringify(name)).join(', ') || 'to scan'}`,
-			`Folders in this mailbox: ${available.slice(0, 40).join(', ')}. Correct IMAP Folders (or Sent Folder) in the Custom SMTP credential.`,
-		);
-	}
-
-	/** The likely reports in the time window, newest first, at most MAILBOX_LIMITS.scanned looked at. */
-	private async findCandidates(folders: string[], query: FailedDeliveryQuery): Promise<Candidate[]> {
-		// A report arrives after the failure it reports, so nothing received before Since can match;
-		// it may arrive well after Until, so the upper bound is loose. SINCE / BEFORE have day
-		// granularity in the server's time zone: widen by a day, then filter exactly.
-		const lower = [query.since, query.receivedSince].filter((date): date is Date => Boolean(date)).map((date) => date.getTime());
-		const from = lower.length ? Math.max(...lower) : undefined;
-		const search: Record<string, Date | boolean> = {};
-		if (from !== undefined) search.since = startOfUtcDay(from - DAY_MS);
-		// An upper bound in the future is no bound (and imapflow turns it into WITHIN's OLDER 0).
-		const before = query.until ? startOfUtcDay(query.until.getTime() + 8 * DAY_MS) : undefined;
-		if (before && before.getTime() < Date.now()) search.before = before;
-		if (!Object.keys(search).length) search.all = true;
-
-		const candidates: Candidate[] = [];
-		let budget = MAILBOX_LIMITS.scanned;
-		for (const folder of folders) {
-			if (budget <= 0) break;
-			await this.call(async (client) => {
-				const lock = await client.getMailboxLock(folder, { readOnly: true });
-				try {
-					const found = await client.search(search, { uid: true });
-					const uids = (found || []).sort((a, b) => b - a).slice(0, budget);
-					budget -= uids.length;
-					if (!uids.length) return;
-					const messages = client.fetch(
-						uids,
-						{ uid: true, envelope: true, internalDate: true, bodyStructure: true, headers: ['return-path', 'x-failed-recipients', 'content-type', 'feedback-type'] },
-						{ uid: true },
-					);
-					for await (const message of messages) {
-						const receivedAt = new Date(message.internalDate ?? 0);
-						if (from !== undefined && receivedAt.getTime() < from) continue;
-						if (looksLikeReport(message)) candidates.push({ folder, uid: message.uid, receivedAt });
-					}
-				} finally {
-					lock.release();
-				}
-			});
-		}
-		return candidates.sort((a, b) => b.receivedAt.getTime() - a.receivedAt.getTime());
-	}
-
-	/**
-	 * Downloads and parses candidates newest first, in small batches, until enough failures match the
-	 * query for the limit (linking them to sent messages comes later and does not change that).
-	 */
-	private async parseNewestFirst(candidates: Candidate[], query: FailedDeliveryQuery): Promise<ParsedReport[]> {
-		const reports: ParsedReport[] = [];
-		let matching = 0;
-		const queue = candidates.slice(0, MAILBOX_LIMITS.parsed);
-		const BATCH = 25;
-		for (let start = 0; start < queue.length; start += BATCH) {
-			if (query.limit !== undefined && matching >= query.limit) break;
-			const batch = queue.slice(start, start + BATCH);
-			const byFolder = new Map<string, Candidate[]>();
-			for (const candidate of batch) byFolder.set(candidate.folder, [...(byFolder.get(candidate.folder) ?? []), candidate]);
-			const parsed: ParsedReport[] = [];
-			for (const [folder, entries] of byFolder) {
-				const sources = await this.call(async (client) => {
-					const lock = await client.getMailboxLock(folder, { readOnly: true });
-					try {
-						const raw = new Map<number, Buffer>();
-						const fetched = client.fetch(entries.map((entry) => entry.uid), { uid: true, source: { maxLength: MAILBOX_LIMITS.reportBytes } }, { uid: true });
-						for await (const message of fetched) if (message.source) raw.set(message.uid, message.source);
-						return raw;
-					} finally {
-						lock.release();
-					}
-				});
-				for (const entry of entries) {
-					const source = sources.get(entry.uid);
-					if (!source) continue;
-					const report = await parseBounce(source);
-					if (!report.failures.length) continue;
-					parsed.push({ report, source: { receivedAt: entry.receivedAt.toISOString(), reportId: `${folder}/${entry.uid}`, details: { folder, uid: entry.uid } } });
-				}
+/**
+ * Hands out up to `count` candidates in reading order across folders: within a folder in its queue's
+ * order, between folders by arrival time.
+ */
+function takeNext(queues: FolderQueue[], oldestFirst: boolean, count: number): Array<{ queue: FolderQueue; candidate: Candidate }> {
+	const batch: Array<{ queue: FolderQueue; candidate: Candidate }> = [];
+	while (batch.length < count) {
+		let best: FolderQueue | undefined;
+		for (const queue of queues) {
+			if (queue.taken >= queue.candidates.length) continue;
+			if (!best) {
+				best = queue;
+				continue;
 			}
-			parsed.sort((a, b) => Date.parse(b.source.receivedAt!) - Date.parse(a.source.receivedAt!));
-			for (const entry of parsed) {
-				reports.push(entry);
-				const unlinked = await failuresFromReport(entry.report, 'smtp', entry.source);
-				matching += unlinked.filter((failure) => matchesQuery(failure, query)).length;
-			}
+			const time = queue.candidates[queue.taken].receivedAt.getTime();
+			const bestTime = best.candidates[best.taken].receivedAt.getTime();
+			if (oldestFirst ? time < bestTime : time > bestTime) best = queue;
 		}
-		return reports;
+		if (!best) break;
+		batch.push({ queue: best, candidate: best.candidates[best.taken] });
+		best.taken += 1;
 	}
+	return batch;
+}
 
-	/** Finds the sent message for a link: in the Sent folder when there is one, else by our own ids. */
-	private resolver(sentFolder: string | undefined): { resolve: SentMessageResolver; release: () => Promise<void> } {
-		const cache = new Map<string, IDataObject | undefined>();
-		let searches = 0;
-		let lock: { release(): void } | undefined;
-		const openSent = async (client: ImapFlow) => {
-			lock ??= await client.getMailboxLock(sentFolder!, { readOnly: true });
-		};
-		const searchSent = async (criteria: Record<string, unknown>): Promise<IDataObject | undefined> => {
-			if (!sentFolder || searches >= MAILBOX_LIMITS.sentSearches) return undefined;
-			searches += 1;
-			return await this.call(async (client) => {
-				await openSent(client);
-				const uids = await client.search(criteria, { uid: true });
-				if (!uids || !uids.length) return undefined;
-				const uid = Math.max(...uids);
-				const message = await client.fetchOne(String(uid), { uid: true, envelope: true, internalDate: true, headers: ['x-delivery-id'] }, { uid: true });
-				if (!message) return undefined;
-				const deliveryId = /^x-delivery-id:\s*(\S+)/im.exec(message.headers?.toString('latin1') ?? '')?.[1];
-				const found: IDataObject = {
-					messageId: message.envelope?.messageId,
-					subject: message.envelope?.subject,
-					to: (message.envelope?.to ?? []).map((address) => address.address ?? '').filter(Boolean),
-					sentAt: message.internalDate ? new Date(message.internalDate).toISOString() : undefined,
-					sentFolder,
-					sentUid: uid,
-				};
-				if (deliveryId) found.deliveryId = deliveryId;
-				for (const key of Object.keys(found)) if (found[key] === undefined) delete found[key];
-				return found;
-			});
-		};
-		const resolve: SentMessageResolver = async (link) => {
-			const key = `${link.method}\n${link.value}`;
-			if (cache.has(key)) return cache.get(key);
-			let found: IDataObject | undefined;
-			const own = ownDeliveryId(link);
-			if (link.method === 'envelope-id') {
-				if (own) found = await searchSent({ header: { 'x-delivery-id': own } });
-			} else if (link.method === 'subject-recipient') {
-				const [recipient, ...subject] = link.value.split('\n');
-				if (recipient && subject.join('\n')) found = await searchSent({ to: recipient, header: { subject: subject.join('\n') } });
-			} else {
-				found = await searchSent({ header: { 'message-id': bare(link.value) } });
-			}
-			// Not in Sent (or no Sent folder), but the id is one we gave out: that is our message.
-			if (!found && own) found = link.method === 'envelope-id' ? { deliveryId: own } : { deliveryId: own, messageId: `<${bare(link.value)}>` };
-			cache.set(key, found);
-			return found;
-		};
-		const release = async () => {
-			lock?.release();
-			lock = undefined;
-		};
-		return { resolve, release };
+/** Parses one downloaded report; one that is gone, unreadable or holds no failure is dismissed. */
+async function readReport(candidate: Candidate, raw: Buffer | undefined): Promise<ParsedReport | undefined> {
+	if (!raw) return undefined;
+	let report: BounceReport;
+	try {
+		report = await parseBounce(raw);
+	} catch {
+		// One malformed mail must not stop the reading of the others (nor hold the checkpoint back forever).
+		return undefined;
 	}
+	if (!report.failures.length) return undefined;
+	const source: ReportSource = {
+		receivedAt: candidate.receivedAt.toISOString(),
+		reportId: `${candidate.folder}/${candidate.uid}`,
+		details: { folder: candidate.folder, uid: candidate.uid },
+	};
+	return { report, source };
+}
+
+/**
+ * How many of a report's failures the query wants, judged before linking (linking only adds facts
+ * about the sent message). A failure whose recipient only the Sent copy can tell is given the
+ * benefit of the doubt on the recipient filter.
+ */
+async function wantedFailures({ report, source }: ParsedReport, query: FailedDeliveryQuery): Promise<number> {
+	const unlinked = await failuresFromReport(report, 'smtp', source);
+	return unlinked.filter((failure) => matchesQuery(failure.recipient || !query.recipient ? failure : { ...failure, recipient: query.recipient }, query)).length;
 }

@@ -1,5 +1,5 @@
 /**
- * Custom SMTP Failed Deliveries over IMAP (channels/smtp/mailbox.ts). The settings, folder and
+ * Custom SMTP Failed Deliveries over IMAP (channels/smtp/mailbox.ts and its parts). The settings, folder and
  * screening rules are checked directly; reading the mailbox runs against the real Dovecot of the
  * throwaway mail system (scripts/mailsystem), with reports put into its folders by IMAP APPEND so
  * each case (dates, folders, Sent copies, non-standard reports) is exact. The end-to-end path with
@@ -12,15 +12,11 @@ import { ImapFlow } from 'imapflow';
 import type { ICredentialTestFunctions } from 'n8n-workflow';
 
 import { smtpChannel } from '../../../../../nodes/DeliveryChannel/channels/smtp';
-import {
-	Mailbox,
-	looksLikeReport,
-	mailboxSettings,
-	ownDeliveryId,
-	resolveFolders,
-	toMailboxError,
-	type MailboxSettings,
-} from '../../../../../nodes/DeliveryChannel/channels/smtp/mailbox';
+import { looksLikeReport } from '../../../../../nodes/DeliveryChannel/channels/smtp/candidates';
+import { resolveFolders } from '../../../../../nodes/DeliveryChannel/channels/smtp/folders';
+import { mailboxSettings, toMailboxError, type MailboxSettings } from '../../../../../nodes/DeliveryChannel/channels/smtp/imap';
+import { Mailbox } from '../../../../../nodes/DeliveryChannel/channels/smtp/mailbox';
+import { ownDeliveryId } from '../../../../../nodes/DeliveryChannel/channels/smtp/sent';
 import type { FailedDeliveryQuery } from '../../../../../nodes/DeliveryChannel/channels/types';
 import { startMailSystem, type MailSystem } from '../../../../support/mailsystem';
 
@@ -233,7 +229,7 @@ describe('Mailbox against Dovecot', () => {
 	async function list(q: FailedDeliveryQuery, extra: Partial<MailboxSettings> = {}) {
 		const mailbox = new Mailbox({ ...settings, ...extra });
 		try {
-			return await mailbox.listFailedDeliveries(q);
+			return (await mailbox.listFailedDeliveries(q)).failures;
 		} finally {
 			await mailbox.close();
 		}
