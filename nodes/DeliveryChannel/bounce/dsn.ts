@@ -150,7 +150,7 @@ export function parseDsn(text: string): DsnResult {
 				else if (f.key === 'diagnostic-code') {
 					const tv = typedValue(f.value);
 					r.diagnosticType = tv.type;
-					r.diagnostic = r.diagnostic ? `${r.diagnostic} ${tv.value}` : tv.value;
+					if (r.diagnostic.length < 8000) r.diagnostic = r.diagnostic ? `${r.diagnostic} ${tv.value}` : tv.value;
 				} else if (f.key === 'remote-mta') r.remoteMta = typedValue(f.value).value;
 				else if (f.key === 'last-attempt-date') r.failedAt = isoDate(f.value);
 			}

@@ -6,11 +6,12 @@
 import { arfFailures, isArf, isUnsubscribeRequest, parseArf } from './arf';
 import { hasBounceHeaders, isAutoReply, isBounceLike, isHumanReply } from './autoreply';
 import { classify, isHard, smtpCommandOf } from './classify';
+import type { ClassifyInput } from './classify';
 import { looksLikeDsn, parseDsn } from './dsn';
 import type { DsnResult } from './dsn';
 import { extractOriginal } from './link';
 import { MAX_MBOX_MESSAGES, splitMbox } from './mbox';
-import { readMail } from './mime';
+import { readMail, yieldToEventLoop } from './mime';
 import type { MailView } from './mime';
 import { parseSes } from './ses';
 import { parseText, splitNotification, unquote } from './text';
@@ -63,7 +64,23 @@ function writtenByFilterGateway(view: MailView): boolean {
 	return own.some((value) => value !== undefined && FILTER_GATEWAY.test(value.slice(0, 500)));
 }
 
-function finish(raw: RawRecipient, fallbackDiag: string, fromFilterGateway = false): BounceRecipient {
+/**
+ * Classification of one report's entries, remembered by input: a report naming hundreds of
+ * recipients with the same text classifies that text once.
+ */
+type ReasonCache = Map<string, ReturnType<typeof classify>>;
+
+function classifyOnce(input: ClassifyInput, cache: ReasonCache): ReturnType<typeof classify> {
+	const key = JSON.stringify(input);
+	let reason = cache.get(key);
+	if (reason === undefined) {
+		reason = classify(input);
+		cache.set(key, reason);
+	}
+	return reason;
+}
+
+function finish(raw: RawRecipient, fallbackDiag: string, fromFilterGateway: boolean, reasons: ReasonCache): BounceRecipient {
 	let diagnostic = raw.diagnostic || '';
 	let replyCode = raw.replyCode || findReplyCode(diagnostic) || findReplyCode(fallbackDiag);
 	let status = raw.status || findStatus(diagnostic);
@@ -87,16 +104,19 @@ function finish(raw: RawRecipient, fallbackDiag: string, fromFilterGateway = fal
 	}
 	if (!status && fallbackDiag) status = findStatus(fallbackDiag);
 	const context = diagnostic || fallbackDiag;
-	const reason = classify({
-		status,
-		replyCode,
-		diagnostic: context,
-		diagnosticType: raw.diagnosticType,
-		action: raw.action,
-		command: raw.command,
-		statusText: raw.statusText,
-		fromFilterGateway,
-	});
+	const reason = classifyOnce(
+		{
+			status,
+			replyCode,
+			diagnostic: context,
+			diagnosticType: raw.diagnosticType,
+			action: raw.action,
+			command: raw.command,
+			statusText: raw.statusText,
+			fromFilterGateway,
+		},
+		reasons,
+	);
 	if (!diagnostic) diagnostic = squash(fallbackDiag, 500);
 	const out: BounceRecipient = {
 		recipient: raw.recipient,
@@ -141,6 +161,13 @@ function dsnSource(view: MailView): string {
 
 async function parse(raw: Buffer | Uint8Array | string, depth = 0): Promise<BounceReport> {
 	const view = await readMail(raw);
+	await yieldToEventLoop();
+	const report = await readReport(view, depth);
+	if (view.truncated) report.truncated = true;
+	return report;
+}
+
+async function readReport(view: MailView, depth: number): Promise<BounceReport> {
 	const problems = view.problems;
 	const from = firstAddress(view.headers.get('from'));
 	const to = firstAddress(view.headers.get('to'));
@@ -216,7 +243,10 @@ async function parse(raw: Buffer | Uint8Array | string, depth = 0): Promise<Boun
 
 	const failedHeader = findAddresses(view.headers.get('x-failed-recipients') ?? '', 100);
 	const textResult = parseText(allText, exclude, failedHeader, split);
+	await yieldToEventLoop();
 	if (raws.length) {
+		const noticeDiagnostic = squash(notice, 1500);
+		const noticeCommand = raws.length === 1 ? smtpCommandOf(notice) : '';
 		// Enrich DSN entries without a diagnostic from the human-readable part.
 		for (const r of raws) {
 			const t = textResult.recipients.find(
@@ -228,10 +258,10 @@ async function parse(raw: Buffer | Uint8Array | string, depth = 0): Promise<Boun
 				r.diagnostic = t.diagnostic;
 				r.replyCode ||= t.replyCode;
 			}
-			if (!r.diagnostic && textResult.recipients.length === 0) r.diagnostic = squash(notice, 1500);
+			if (!r.diagnostic && textResult.recipients.length === 0) r.diagnostic = noticeDiagnostic;
 			// The SMTP command the error answered is often only in the readable part (a transcript).
 			r.command ||=
-				smtpCommandOf(r.diagnostic) || (t ? smtpCommandOf(t.diagnostic) : '') || (raws.length === 1 ? smtpCommandOf(notice) : '');
+				smtpCommandOf(r.diagnostic) || (t ? smtpCommandOf(t.diagnostic) : '') || noticeCommand;
 		}
 	} else {
 		const humanReply = isHumanReply(view, from);
@@ -278,7 +308,8 @@ async function parse(raw: Buffer | Uint8Array | string, depth = 0): Promise<Boun
 	} else if (raws.length) {
 		const fallback = raws.length === 1 ? squash(notice, 3000) : '';
 		const gateway = writtenByFilterGateway(view);
-		failures = select(raws.map((r) => finish(r, fallback, gateway)));
+		const reasons: ReasonCache = new Map();
+		failures = select(raws.map((r) => finish(r, fallback, gateway, reasons)));
 		kind = kindOf(failures);
 	} else if (isAutoReply(view, from)) {
 		failures = from
@@ -325,7 +356,12 @@ async function parse(raw: Buffer | Uint8Array | string, depth = 0): Promise<Boun
 	return report;
 }
 
-/** Parse one raw mail. Never rejects: bad input gives kind 'not-a-report' with `problems`. */
+/**
+ * Bytes read of one input at most: one mail, or a mailbox file of several. Past it the input is
+ * cut and the report marked `truncated`, so no caller can make the engine read without bound.
+ */
+export const MAX_REPORT_BYTES = 1024 * 1024;
+
 /** Report kinds from the most to the least telling, to sum up a mailbox file of several. */
 const KIND_RANK: ReportKind[] = ['failure', 'delay', 'complaint', 'autoreply', 'delivered', 'not-a-report'];
 
@@ -335,7 +371,7 @@ function mergeReports(reports: BounceReport[], truncated: boolean): BounceReport
 	const lead = reports.find((r) => r.kind === kind) ?? reports[0];
 	const problems = reports.flatMap((r) => r.problems ?? []).slice(0, 50);
 	if (truncated) problems.push(`mailbox file: only the first ${MAX_MBOX_MESSAGES} messages were read`);
-	return {
+	const merged: BounceReport = {
 		kind,
 		failures: reports.flatMap((r) => r.failures),
 		original: lead.original,
@@ -343,27 +379,63 @@ function mergeReports(reports: BounceReport[], truncated: boolean): BounceReport
 		arrivalDate: lead.arrivalDate,
 		problems: problems.length ? problems : undefined,
 	};
+	if (truncated || reports.some((r) => r.truncated)) merged.truncated = true;
+	return merged;
+}
+
+/** The input as bytes, cut to MAX_REPORT_BYTES (a string is cut before it is encoded). */
+function inputBytes(raw: Buffer | Uint8Array | string): { bytes: Buffer; truncated: boolean } {
+	let bytes: Buffer;
+	let truncated = false;
+	if (typeof raw === 'string') {
+		truncated = raw.length > MAX_REPORT_BYTES;
+		bytes = Buffer.from(truncated ? raw.slice(0, MAX_REPORT_BYTES) : raw, 'utf8');
+	} else if (raw instanceof Uint8Array) {
+		bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+	} else {
+		bytes = Buffer.alloc(0);
+	}
+	if (bytes.length > MAX_REPORT_BYTES) {
+		truncated = true;
+		bytes = bytes.subarray(0, MAX_REPORT_BYTES);
+	}
+	return { bytes, truncated };
+}
+
+async function parseInput(bytes: Buffer): Promise<BounceReport> {
+	if (bytes.length > 5 && bytes.toString('latin1', 0, 5) === 'From ') {
+		const { messages, truncated } = splitMbox(bytes);
+		if (messages.length > 1) {
+			const reports: BounceReport[] = [];
+			for (const message of messages) {
+				// Each message is a report of its own: let other work run between them.
+				await yieldToEventLoop();
+				reports.push(await parse(message));
+			}
+			// A From line also opens the returned original that some servers quote in a bounce:
+			// the file is several messages only when more than one of them is a report.
+			if (reports.filter((r) => r.kind !== 'not-a-report').length > 1) return mergeReports(reports, truncated);
+			await yieldToEventLoop();
+		}
+	}
+	return await parse(bytes);
 }
 
 /**
  * Read one raw email. A mailbox file (mbox) holding several reports is read message by message
- * and summed up in one report whose entries keep the file's order.
+ * and summed up in one report whose entries keep the file's order. Never rejects: bad input gives
+ * kind 'not-a-report' with `problems`. The work is split into steps that give the event loop a
+ * turn in between, so n8n stays responsive while a mailbox is read.
  */
 export async function parseBounce(raw: Buffer | Uint8Array | string): Promise<BounceReport> {
 	try {
-		const startsLikeMbox = typeof raw === 'string' ? raw.startsWith('From ') : raw.length > 5 && Buffer.from(raw.subarray(0, 5)).toString('latin1') === 'From ';
-		if (startsLikeMbox) {
-			const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-			const { messages, truncated } = splitMbox(bytes);
-			if (messages.length > 1) {
-				const reports: BounceReport[] = [];
-				for (const message of messages) reports.push(await parse(message));
-				// A From line also opens the returned original that some servers quote in a bounce:
-				// the file is several messages only when more than one of them is a report.
-				if (reports.filter((r) => r.kind !== 'not-a-report').length > 1) return mergeReports(reports, truncated);
-			}
+		const { bytes, truncated } = inputBytes(raw);
+		const report = await parseInput(bytes);
+		if (truncated) {
+			report.truncated = true;
+			report.problems = [...(report.problems ?? []), `input cut to ${MAX_REPORT_BYTES} bytes`];
 		}
-		return await parse(raw);
+		return report;
 	} catch (error) {
 		return emptyReport([`internal error: ${String((error as Error)?.message ?? error)}`.slice(0, 300)]);
 	}

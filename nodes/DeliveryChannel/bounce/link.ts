@@ -92,8 +92,13 @@ export function extractOriginal(input: LinkInput): OriginalMessage {
 	if (references.length) original.references = references;
 
 	const recipients: string[] = [];
+	const seen = new Set<string>();
 	const addRecipient = (a: string) => {
-		if (a && !recipients.some((r) => r.toLowerCase() === a.toLowerCase())) recipients.push(a);
+		const key = a.toLowerCase();
+		if (a && !seen.has(key)) {
+			seen.add(key);
+			recipients.push(a);
+		}
 	};
 	for (const r of input.recipients) addRecipient(r);
 	if (recipients.length === 0 && block) {

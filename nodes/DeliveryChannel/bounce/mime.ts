@@ -6,15 +6,20 @@
 import PostalMime from 'postal-mime';
 import type { Email } from 'postal-mime';
 import { compactBody } from './compact';
+import { htmlToText } from './html';
 import { HeaderBlock, parseFields, splitLines } from './util';
 
-/** Only the first part of a huge mail is read; notifications come first. */
+/**
+ * Bytes of one mail read at most (a mailbox file is capped as a whole in index.ts). Reports say
+ * what happened near the top, so a long mail is read from its start; the report is marked
+ * `truncated` when a cap left part of it unread.
+ */
 export const MAX_INPUT_BYTES = 256 * 1024;
-/** Cap of the notification text handed to the text parsers. */
+/** Body bytes handed to the MIME parser (with at most MAX_BODY_LINES lines). */
+export const MAX_BODY_BYTES = 128 * 1024;
+/** Characters read of any one decoded part, and of the notification text handed to the text parsers. */
 export const MAX_TEXT_CHARS = 64 * 1024;
 const MAX_HEADERS_BYTES = 64 * 1024;
-/** Body bytes handed to the MIME parser. */
-const MAX_BODY_BYTES = 128 * 1024;
 const MAX_BODY_LINES = 1500;
 const MAX_BOUNDARY_LINES = 64;
 const MAX_TOP_FIELDS = 300;
@@ -63,6 +68,8 @@ export interface MailView {
 	/** Other textual attachments (some servers put the notification there). */
 	otherText: string[];
 	problems: string[];
+	/** A cap left part of the mail unread (`problems` says which). */
+	truncated: boolean;
 }
 
 export function toText(raw: Buffer | Uint8Array | string): { bytes: Uint8Array; truncated: boolean } {
@@ -83,51 +90,47 @@ export function toText(raw: Buffer | Uint8Array | string): { bytes: Uint8Array; 
 function contentToString(content: ArrayBuffer | Uint8Array | string): string {
 	if (typeof content === 'string') return content;
 	const buf = content instanceof Uint8Array ? content : new Uint8Array(content);
-	return Buffer.from(buf.buffer, buf.byteOffset, Math.min(buf.byteLength, MAX_INPUT_BYTES)).toString('utf8');
-}
-
-const HTML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
-
-/** Very small HTML to text conversion for attachments postal-mime leaves alone. */
-export function htmlToText(html: string): string {
-	return html
-		.slice(0, MAX_TEXT_CHARS * 2)
-		.replace(/<(script|style)[^>]{0,200}>[^]{0,20000}?<\/\1>/gi, ' ')
-		.replace(/<br[^>]{0,50}>|<\/(?:p|div|tr|li|h\d)>/gi, '\n')
-		.replace(/<[^<>]{0,2000}>/g, '')
-		.replace(/&(#\d{1,6}|[a-z]{2,6});/gi, (all: string, e: string) => {
-			if (e[0] === '#') {
-				const n = Number(e.slice(1));
-				return n > 0 && n < 0x110000 ? String.fromCodePoint(n) : ' ';
-			}
-			return HTML_ENTITIES[e.toLowerCase()] ?? all;
-		});
+	return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8');
 }
 
 function paramOf(contentType: string, name: string): string {
 	const re = new RegExp(`;\\s{0,20}${name}\\s{0,20}=\\s{0,20}"?([^";\\s]{1,100})`, 'i');
-	const m = re.exec(contentType);
+	const m = re.exec(contentType.slice(0, 2000));
 	return m ? m[1].toLowerCase() : '';
 }
 
 /** Plain header/body split used when the MIME parser gives up. */
-function fallbackView(text: string, problems: string[]): MailView {
+function fallbackView(text: string, problems: string[], truncated: boolean): MailView {
 	const lines = splitLines(text);
 	const { block, end } = parseFields(lines);
-	const body = lines.slice(end + 1).join('\n');
 	const ct = block.get('content-type') ?? 'text/plain';
-	return {
+	const contentType = ct.split(';')[0].trim().toLowerCase();
+	let body = lines.slice(end + 1).join('\n');
+	if (contentType === 'text/html') body = htmlToText(body);
+	const view: MailView = {
 		headers: block,
-		contentType: ct.split(';')[0].trim().toLowerCase(),
+		contentType,
 		reportType: paramOf(ct, 'report-type'),
 		subject: block.get('subject') ?? '',
-		text: body.slice(0, MAX_TEXT_CHARS),
+		text: '',
 		deliveryStatus: [],
 		feedbackReports: [],
 		originals: [],
 		otherText: [],
 		problems,
+		truncated,
 	};
+	view.text = capped(view, body, 'body text');
+	return view;
+}
+
+/** `text` cut to MAX_TEXT_CHARS; a cut is noted on the view. */
+function capped(view: MailView, text: string, what: string): string {
+	if (text.length <= MAX_TEXT_CHARS) return text;
+	view.truncated = true;
+	const note = `${what} cut to ${MAX_TEXT_CHARS} characters`;
+	if (!view.problems.includes(note)) view.problems.push(note);
+	return text.slice(0, MAX_TEXT_CHARS);
 }
 
 /** End of the body slice given to the MIME parser: bounded in bytes and in lines. */
@@ -196,6 +199,9 @@ function keepHeaderLines(lines: string[]): string[] {
 	return out;
 }
 
+/** A turn of the event loop for other work (timers, sockets) between the heavy steps. */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailView> {
 	const problems: string[] = [];
 	const { bytes, truncated } = toText(raw);
@@ -214,19 +220,30 @@ export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailV
 		problems.push('too many header fields');
 	}
 	// The MIME parser gets a rebuilt, bounded top-level header (only the fields that matter)
-	// and a bounded body, so header bombs and huge mails stay cheap.
-	const body = squeezeBlankLines(bytes.subarray(bodyStart, bodyEnd(bytes, bodyStart)));
-	const compacted = compactBody(
-		headers.get('content-type') ?? '',
-		headers.get('content-transfer-encoding') ?? '',
-		Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1'),
-	);
-	const kept = headers.fields
-		.filter((f) => MIME_KEEP.has(f.key) && !(compacted.base64 && f.key === 'content-transfer-encoding'))
-		.slice(0, 40)
-		.map((f) => `${f.key}: ${f.value.slice(0, 2000)}`);
-	if (compacted.base64) kept.push('content-transfer-encoding: base64');
-	const forParser = Buffer.from(`${kept.join('\r\n')}\r\n\r\n${compacted.body}`, 'latin1');
+	// and a bounded, canonical body (compact.ts), so header bombs, huge mails and HTML stay cheap.
+	const end = bodyEnd(bytes, bodyStart);
+	const cut = end < bytes.length;
+	if (cut) problems.push(`body read up to ${MAX_BODY_BYTES} bytes, ${MAX_BODY_LINES} lines and ${MAX_BOUNDARY_LINES} part boundaries`);
+	let forParser: Buffer;
+	try {
+		const body = squeezeBlankLines(bytes.subarray(bodyStart, end));
+		const compacted = compactBody(
+			headers.get('content-type') ?? '',
+			headers.get('content-transfer-encoding') ?? '',
+			Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1'),
+		);
+		const kept = headers.fields
+			.filter((f) => MIME_KEEP.has(f.key) && f.key !== 'content-type' && f.key !== 'content-transfer-encoding')
+			.slice(0, 40)
+			.map((f) => `${f.key}: ${f.value.slice(0, 2000)}`);
+		kept.push(`content-type: ${compacted.contentType}`);
+		if (compacted.base64) kept.push('content-transfer-encoding: base64');
+		forParser = Buffer.from(`${kept.join('\r\n')}\r\n\r\n${compacted.body}`, 'latin1');
+	} catch (error) {
+		problems.push(`MIME pre-pass failed: ${(error as Error).message ?? String(error)}`.slice(0, 200));
+		return fallbackView(Buffer.from(bytes).toString('utf8'), problems, truncated || cut);
+	}
+	await yieldToEventLoop();
 	let email: Email;
 	try {
 		email = await PostalMime.parse(forParser, {
@@ -237,7 +254,7 @@ export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailV
 		});
 	} catch (error) {
 		problems.push(`MIME parser failed: ${(error as Error).message ?? String(error)}`.slice(0, 200));
-		return fallbackView(Buffer.from(bytes).toString('utf8'), problems);
+		return fallbackView(Buffer.from(bytes).toString('utf8'), problems, truncated || cut);
 	}
 	const ct = headers.get('content-type') ?? 'text/plain';
 	const view: MailView = {
@@ -251,6 +268,7 @@ export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailV
 		originals: [],
 		otherText: [],
 		problems,
+		truncated: truncated || cut,
 	};
 	let text = email.text ?? '';
 	if (!text.trim() && email.html) text = htmlToText(email.html);
@@ -258,9 +276,9 @@ export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailV
 		const type = (att.mimeType ?? '').toLowerCase();
 		const content = contentToString(att.content);
 		if (type === 'message/delivery-status' || type === 'message/global-delivery-status') {
-			view.deliveryStatus.push(content);
+			view.deliveryStatus.push(capped(view, content, 'delivery-status part'));
 		} else if (type === 'message/feedback-report') {
-			view.feedbackReports.push(content);
+			view.feedbackReports.push(capped(view, content, 'feedback report'));
 		} else if (
 			type === 'message/rfc822' ||
 			type === 'message/global' ||
@@ -268,9 +286,10 @@ export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailV
 			type === 'message/global-headers' ||
 			type === 'message/partial'
 		) {
-			view.originals.push(content);
+			// Only the returned message's headers matter (its body was cut before parsing).
+			view.originals.push(content.slice(0, MAX_TEXT_CHARS));
 		} else if (type === 'text/plain' || type === 'text/html' || type === 'message/disposition-notification') {
-			view.otherText.push(type === 'text/html' ? htmlToText(content) : content);
+			view.otherText.push(capped(view, type === 'text/html' ? htmlToText(content) : content, 'text attachment'));
 		}
 	}
 	if (!text.trim() && view.deliveryStatus.length === 0 && view.otherText.length === 0) {
@@ -280,6 +299,6 @@ export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailV
 			problems.push('no readable MIME part; raw body used');
 		}
 	}
-	view.text = text.slice(0, MAX_TEXT_CHARS);
+	view.text = capped(view, text, 'body text');
 	return view;
 }

@@ -65,6 +65,12 @@ export interface BounceReport {
 	reportingMta?: string;
 	arrivalDate?: string;
 	problems?: string[];
+	/**
+	 * True when a cap left part of the mail unread (MAX_REPORT_BYTES for the whole input, the
+	 * per-mail and per-part caps of mime.ts, MAX_MBOX_MESSAGES): recipients named only after the
+	 * cut are missing. `problems` says which cap.
+	 */
+	truncated?: boolean;
 }
 
 /** One recipient as found by a parser, before classification. */

@@ -96,14 +96,24 @@ function stripCr(s: string): string {
 // Local part and domain with bounded quantifiers; validated afterwards.
 const ADDRESS_G = /[A-Za-z0-9_.!#$%&'*+/=?^`{|}~-]{1,64}@[A-Za-z0-9][A-Za-z0-9.-]{0,252}/g;
 
+/**
+ * `text` without the characters of `chars` at its end. A loop, not `/[...]+$/`: that pattern
+ * scans every run of those characters to its end from each of its positions (quadratic).
+ */
+function trimEndOf(text: string, chars: string): string {
+	let end = text.length;
+	while (end > 0 && chars.includes(text[end - 1])) end--;
+	return end === text.length ? text : text.slice(0, end);
+}
+
 /** Normalise a candidate address; returns '' if it is not plausible. */
 export function cleanAddress(raw: string): string {
-	let a = raw.trim().replace(/^[<("'[]+/, '').replace(/[>)"'\].,;:]+$/, '');
+	let a = trimEndOf(raw.trim().replace(/^[<("'[]+/, ''), '>)"\'].,;:');
 	a = a.replace(/^mailto:/i, '');
 	const at = a.lastIndexOf('@');
 	if (at <= 0 || at === a.length - 1) return '';
 	let local = a.slice(0, at);
-	let domain = a.slice(at + 1).replace(/[.-]+$/, '');
+	let domain = trimEndOf(a.slice(at + 1), '.-');
 	local = local.replace(/^[.]+/, '');
 	if (!local || !domain.includes('.') || domain.startsWith('.') || domain.includes('..')) return '';
 	if (!/^[A-Za-z0-9-]{2,63}$/.test(domain.slice(domain.lastIndexOf('.') + 1))) return '';
@@ -173,7 +183,8 @@ export function messageIdOf(value: string | undefined): string {
 	const m = /<([^<>\s]{1,995})>/.exec(v);
 	if (m) return `<${m[1]}>`;
 	const t = v.trim();
-	if (/^[^\s<>]{1,995}@[^\s<>]{1,995}$/.test(t)) return `<${t}>`;
+	// The part before the first '@' excludes '@': each '@' would otherwise be a place to try again.
+	if (/^[^\s<>@]{1,995}@[^\s<>]{1,995}$/.test(t)) return `<${t}>`;
 	return '';
 }
 

@@ -410,7 +410,7 @@ describe('MIME pre-pass (compactBody)', () => {
 		expect(decodeQuotedPrintable('caf=C3=A9 =\r\nau lait=3D=\nok =ZZ')).toBe(Buffer.from('café au lait=ok =ZZ', 'utf8').toString('latin1'));
 	});
 
-	it('re-encodes long leaf parts as one base64 line and keeps short ones', () => {
+	it('re-encodes every leaf part as one base64 line, short ones too', () => {
 		const text = Array.from({ length: 20 }, (_, i) => `line ${i} =E2=9C=93`).join('\r\n');
 		const body = crlf(`--B
 Content-Type: text/plain; charset=utf-8
@@ -419,12 +419,19 @@ Content-Transfer-Encoding: quoted-printable
 `) + `${text}\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\nStatus: 5.1.1\r\n--B--\r\n`;
 		const out = compactBody('multipart/report; boundary="B"', '', body);
 		expect(out.base64).toBe(false);
+		expect(out.contentType).toBe('multipart/report; boundary="B"');
 		const lines = out.body.split('\r\n');
-		expect(lines).toContain('Content-Transfer-Encoding: base64');
 		expect(lines).not.toContain('Content-Transfer-Encoding: quoted-printable');
-		const encoded = lines[lines.indexOf('Content-Transfer-Encoding: base64') + 2];
-		expect(Buffer.from(encoded, 'base64').toString('utf8')).toBe(text.replace(/=E2=9C=93/g, '✓'));
-		expect(out.body).toContain('\r\nStatus: 5.1.1\r\n--B--');
+		expect(lines.filter((l) => l.startsWith('Content-'))).toEqual([
+			'Content-Type: text/plain; charset=utf-8',
+			'Content-Transfer-Encoding: base64',
+			'Content-Type: message/delivery-status',
+			'Content-Transfer-Encoding: base64',
+		]);
+		const [first, second] = lines.filter((_, i) => i > 0 && lines[i - 1] === '');
+		expect(Buffer.from(first, 'base64').toString('utf8')).toBe(text.replace(/=E2=9C=93/g, '✓'));
+		expect(Buffer.from(second, 'base64').toString('latin1')).toBe('Status: 5.1.1');
+		expect(out.body.endsWith('\r\n--B--\r\n')).toBe(true);
 	});
 
 	it('cuts the body of a returned message but keeps its headers', () => {
@@ -437,9 +444,13 @@ Content-Transfer-Encoding: quoted-printable
 		expect(decoded.split('\n').length).toBeLessThan(100);
 	});
 
-	it('leaves bodies alone when the boundary is never found', () => {
+	it('reads a multipart whose boundary never comes as plain text', () => {
 		const body = 'no parts here\r\n'.repeat(30);
-		expect(compactBody('multipart/mixed; boundary="nothere"', '', body)).toEqual({ body, base64: false });
+		expect(compactBody('multipart/mixed; boundary="nothere"', '', body)).toEqual({
+			contentType: 'text/plain',
+			body: Buffer.from(body, 'latin1').toString('base64'),
+			base64: true,
+		});
 	});
 
 	it('parses a compacted mail like the original (same report)', async () => {
