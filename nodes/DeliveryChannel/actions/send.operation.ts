@@ -268,7 +268,7 @@ export async function execute(
 	{ channel, session }: OperationContext,
 	prepared?: unknown,
 ): Promise<INodeExecutionData[]> {
-	const { message, requested } = (prepared as PreparedSend | undefined) ?? (await prepare.call(this, itemIndex));
+	const { message, requested, warnings } = (prepared as PreparedSend | undefined) ?? (await prepare.call(this, itemIndex));
 	try {
 		const result = await session.send(message, itemIndex);
 		const json: IDataObject = {
@@ -283,7 +283,7 @@ export async function execute(
 			rejected: result.rejected as unknown as IDataObject[],
 			response: result.response,
 			sentAt: new Date().toISOString(),
-			warnings: result.warnings,
+			warnings: [...warnings, ...result.warnings],
 			...result.details,
 		};
 		return [{ json }];
