@@ -9,7 +9,8 @@ KEEP=${2:-}
 [ -d "$DIR" ] || exit 0
 DIR=$(cd "$DIR" && pwd)
 
-if [ -f "$DIR/postfix/main.cf" ]; then
+# Only a Postfix that runs (not with --imap-only) is asked to stop: asking costs seconds otherwise.
+if [ -f "$DIR/postfix/main.cf" ] && [ -f "$DIR/spool/pid/master.pid" ]; then
 	/usr/sbin/postfix -c "$DIR/postfix" stop >/dev/null 2>&1 || true
 fi
 if [ -f "$DIR/dovecot/dovecot.conf" ]; then

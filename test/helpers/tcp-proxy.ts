@@ -5,8 +5,11 @@
  */
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 
-/** What a hook may do with a chunk: pass it on (possibly rewritten), or cut the connection instead. */
-export type ChunkAction = Buffer | 'cut';
+/**
+ * What a hook may do with a chunk: pass it on (possibly rewritten), cut the connection instead, or
+ * pass part of it on and then cut (a connection that breaks in the middle of a response).
+ */
+export type ChunkAction = Buffer | 'cut' | { send: Buffer; thenCut: true };
 
 export interface ChunkInfo {
 	/** 1-based number of the connection through the proxy. */
@@ -65,7 +68,12 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
 					cut();
 					return;
 				}
-				if (!target.destroyed) target.write(action);
+				if (Buffer.isBuffer(action)) {
+					if (!target.destroyed) target.write(action);
+					return;
+				}
+				if (!target.destroyed) target.write(action.send, () => cut());
+				else cut();
 			});
 			source.on('end', () => target.end());
 			source.on('error', () => target.destroy());
