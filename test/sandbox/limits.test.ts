@@ -73,7 +73,7 @@ describe('MSC sandbox inbound port', () => {
 		const sampler = setInterval(() => {
 			gc();
 			peak = Math.max(peak, process.memoryUsage().arrayBuffers - baseline);
-		}, 20);
+		}, 50);
 		try {
 			const session = await smtpSession(env.sandbox.smtpPort);
 			expect(session.greeting).toMatch(/^220 /);

@@ -174,12 +174,8 @@ class MscSession implements ChannelSession {
 			found.push(...page.data.map(toFailedDelivery).filter((failure) => matchesQuery(failure, query)));
 			cursor = page.nextCursor || undefined;
 		} while (cursor && (query.limit === undefined || found.length < query.limit));
-		const truncated = query.limit !== undefined && (cursor !== undefined || found.length > query.limit);
-		return {
-			failures: query.limit === undefined ? found : found.slice(0, query.limit),
-			truncated,
-			...(truncated ? { truncatedReason: `Only the newest ${query.limit} failed deliveries are listed; more match the filters.` } : {}),
-		};
+		// Pages go on until the user's limit or the end: no cap of the channel cuts this listing.
+		return { failures: query.limit === undefined ? found : found.slice(0, query.limit), truncated: false };
 	}
 
 	private async listInArrivalOrder(query: FailedDeliveryQuery, start: string | undefined): Promise<FailedDeliveryList> {
@@ -212,7 +208,7 @@ class MscSession implements ChannelSession {
 			failures: start ? found : found.reverse(),
 			...(position ? { checkpoint: { after: position } } : {}),
 			truncated,
-			...(truncated ? { truncatedReason: `${read} failed deliveries were read, the most one listing takes; the rest follow from the checkpoint.` } : {}),
+			...(truncated ? { truncatedReason: `read ${read} failed deliveries, the most one listing reads; the rest follow in the next poll` } : {}),
 		};
 	}
 
