@@ -180,6 +180,33 @@ describe('without a checkpoint (the Failed Deliveries operation)', () => {
 	});
 });
 
+describe("n8n's cancel signal", () => {
+	it('cuts a listing in flight at once and starts nothing after it', async () => {
+		const cancel = new AbortController();
+		const credentials = dovecot.smtpCredential({ imapHost: wire.host, imapPort: wire.port, imapFolders: 'Burst' });
+		const context = { getCredentials: async () => credentials } as unknown as ChannelContext;
+		const session = await smtpChannel.open(context, { signal: cancel.signal });
+		try {
+			const listing = session.listFailedDeliveries!({ verdict: 'all', includeDelays: false, includeComplaints: false }, 0);
+			const outcome = listing.then(
+				() => 'finished',
+				(error: Error) => error.message,
+			);
+			// Reading 500 of the 1,100 reports takes a while; cut it once the downloads have begun.
+			while (!/BODY\.PEEK\[\]</.test(wire.clientData().toString('latin1'))) await new Promise((resolve) => setTimeout(resolve, 5));
+			const cancelledAt = Date.now();
+			cancel.abort();
+			expect(await outcome).toMatch(/cancelled/);
+			expect(Date.now() - cancelledAt).toBeLessThan(500);
+			wire.reset();
+			await expect(session.listFailedDeliveries!({ verdict: 'all', includeDelays: false, includeComplaints: false }, 0)).rejects.toThrow(/cancelled/);
+			expect(wire.connections).toBe(0);
+		} finally {
+			await session.close();
+		}
+	});
+});
+
 describe('filter before linking', () => {
 	it('reports the query does not want cost no search in the Sent folder', async () => {
 		writeMessages(dovecot, 'Soft', [
