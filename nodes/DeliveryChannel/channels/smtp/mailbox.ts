@@ -78,20 +78,19 @@ export class Mailbox {
 		const { reports, stoppedBy } = await this.readReports(queues, query, resuming);
 		const failures = await this.link(reports, query, folders.sent);
 
-		if (!resuming) failures.sort((a, b) => receivedTime(b) - receivedTime(a));
-		const limited = !resuming && query.limit !== undefined && failures.length > query.limit;
 		const unread = queues.reduce((sum, queue) => sum + queue.candidates.length - queue.read, 0);
 		const unscanned = queues.reduce((sum, queue) => sum + queue.unscanned.length, 0);
+		if (!resuming) {
+			failures.sort((a, b) => receivedTime(b) - receivedTime(a));
+			if (query.limit !== undefined) failures.length = Math.min(failures.length, query.limit);
+		}
 		// Without a checkpoint, reaching the limit is what was asked for; with one, whatever is left is
 		// still to come, and the caller must know not to move its own window on.
-		const cut = unscanned > 0 || (unread > 0 && (resuming || stoppedBy !== 'limit'));
-		const list: FailedDeliveryList = {
-			failures: limited ? failures.slice(0, query.limit) : failures,
-			truncated: cut,
-		};
+		const cut = unread + unscanned > 0 && (resuming || stoppedBy !== 'limit');
+		const list: FailedDeliveryList = { failures, truncated: cut };
 		if (cut) list.truncatedReason = this.cutShortReason(unread, unscanned, stoppedBy, resuming, query.limit);
-		// A listing that dropped failures for the limit has no safe place to resume from.
-		if (!limited && !(stoppedBy === 'limit' && !resuming)) list.checkpoint = checkpointValue(this.nextCheckpoint(queues, marks));
+		// A newest-first listing that the limit stopped skipped older reports: no safe place to resume from.
+		if (resuming || stoppedBy !== 'limit') list.checkpoint = checkpointValue(this.nextCheckpoint(queues, marks));
 		return list;
 	}
 
