@@ -1,8 +1,10 @@
 /** Runs the real Delivery Channel node on the Gmail channel against the fake Google server. */
 import type { ICredentialDataDecryptedObject, IDataObject, INodeParameters } from 'n8n-workflow';
 
+import type { ChannelContext } from '../../../../../nodes/DeliveryChannel/channels/types';
 import { DeliveryChannel } from '../../../../../nodes/DeliveryChannel/DeliveryChannel.node';
 import type { FakeGmail, OAuthTokenData } from '../../../../fakes/gmail';
+import { gmailBounce } from '../../../../fakes/gmail/bounce';
 import { chain, itemsNode, manualTrigger, node, runWorkflow, setBinaryDataNode, type BinaryFileSpec, type RunWorkflowResult } from '../../../../helpers/n8n';
 
 export const NODE = 'Delivery Channel';
@@ -65,4 +67,35 @@ export function sendParameters(extra: INodeParameters = {}): INodeParameters {
 
 export function failedParameters(extra: INodeParameters = {}): INodeParameters {
 	return { operation: 'getFailedDeliveries', returnAll: true, ...extra };
+}
+
+/**
+ * The parts of n8n's execute context the Gmail channel reads, for tests that drive the channel
+ * directly (a cancel signal, a checkpoint: what the router and the trigger pass).
+ */
+export function channelContext(fake: FakeGmail, parameters: IDataObject = {}, tokenData: OAuthTokenData | IDataObject = fake.issueTokens()): ChannelContext {
+	const values: IDataObject = { gmailUnverifiedIdentity: 'fail', ...parameters };
+	return {
+		getCredentials: async () => gmailCredential(fake, tokenData),
+		getNodeParameter: (name: string, _index: number, fallback: unknown) => values[name] ?? fallback,
+		getInputData: () => [],
+		helpers: {},
+	} as unknown as ChannelContext;
+}
+
+/**
+ * Puts `count` Gmail bounce reports (user unknown) into the fake's inbox, the first at `startMs`,
+ * one every `spacingMs`; returns their failed recipients, oldest first.
+ */
+export function addReports(fake: FakeGmail, { count, startMs, spacingMs = 1_000, prefix = 'old' }: { count: number; startMs: number; spacingMs?: number; prefix?: string }): string[] {
+	const recipients: string[] = [];
+	for (let i = 0; i < count; i++) {
+		const recipient = `nosuchuser.${prefix}${i}@example.net`;
+		const messageId = `<${prefix}-${i}@acme.example>`;
+		const original = `From: jane@acme.example\r\nTo: ${recipient}\r\nSubject: ${prefix} ${i}\r\nMessage-ID: ${messageId}\r\n\r\nhello`;
+		const at = startMs + i * spacingMs;
+		fake.addMessage(gmailBounce({ sender: fake.account.email, recipient, kind: 'unknown', original, originalMessageId: messageId, date: new Date(at) }), ['INBOX'], at);
+		recipients.push(recipient);
+	}
+	return recipients;
 }
