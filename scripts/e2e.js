@@ -9,8 +9,14 @@
 //  5. the MSC channel against the MSC sandbox (scripts/lib/e2e-msc.js);
 //  6. the Gmail channel against the fake Google server under test/fakes (scripts/lib/e2e-gmail.js);
 //  7. Custom SMTP Failed Deliveries and the trigger against a real Postfix + Dovecot
-//     (scripts/lib/e2e-mailsystem.js).
-// Usage: npm run test:e2e            (KEEP_TMP=1 keeps the temporary folders, E2E_N8N_LOG_LEVEL=debug)
+//     (scripts/lib/e2e-mailsystem.js);
+//  8. the On Error settings (error output, stop) and a wrong password (scripts/lib/e2e-onerror.js);
+//  9. the seeded-secret check: every secret of every credential above is a marker made for this run;
+//     none may appear in what n8n printed, stored or wrote (scripts/lib/e2e-secrets.js).
+// Every n8n command runs at log level debug, so its log lines are part of the check.
+// Usage: npm run test:e2e            (KEEP_TMP=1 keeps the temporary folders;
+//        E2E_ONLY="On Error,secret" runs only the parts whose names contain one of these words, while
+//        working on them: the custom-extension part always runs, the others need it)
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -21,10 +27,17 @@ const n8nLib = require('./lib/n8n');
 const gmail = require('./lib/e2e-gmail');
 const msc = require('./lib/e2e-msc');
 const { runMailSystemE2E, MAILSYSTEM_CHECKS } = require('./lib/e2e-mailsystem');
+const onError = require('./lib/e2e-onerror');
+const seeded = require('./lib/e2e-secrets');
+const { SecretSet } = require('./lib/secret-scan');
 
 const { REPO_ROOT, N8n, NODE_TYPE_CUSTOM, NODE_TYPE_PACKAGE, PACKAGE_NAME, nodeItems, nodeRuns, runError } = n8nLib;
 const FIXTURES = path.join(REPO_ROOT, 'test', 'e2e');
-const SMTP_AUTH = { user: 'e2e-user', pass: 'e2e-not-a-secret' };
+const LOG_LEVEL = 'debug';
+const secrets = new SecretSet();
+const SMTP_AUTH = { user: 'e2e-user', pass: secrets.marker('Custom SMTP password (local SMTP server)') };
+const WRONG_SMTP_PASSWORD = secrets.marker('Custom SMTP password that the server refuses');
+const DECOY = secrets.decoy('decoy in a lead field (scanner self-check)');
 const IDENTITY = 'Jane Doe <jane@example.com>';
 const EMAIL_NODE = 'Delivery Channel';
 
@@ -46,6 +59,7 @@ function credentialsFor(catcher) {
 	for (const c of creds) {
 		c.data.host = catcher.host;
 		c.data.port = catcher.port;
+		c.data.password = SMTP_AUTH.pass;
 	}
 	return creds;
 }
@@ -107,6 +121,7 @@ async function testCustomExtension(paths, catcher, tmp) {
 		userFolder,
 		encryptionKey: crypto.randomBytes(24).toString('hex'),
 		customExtensions: path.join(REPO_ROOT, 'dist'),
+		logLevel: LOG_LEVEL,
 	});
 	const sendWf = withNodeType(readFixture('send.workflow.json'), NODE_TYPE_CUSTOM);
 	const contWf = withNodeType(readFixture('continue-on-fail.workflow.json'), NODE_TYPE_CUSTOM);
@@ -159,14 +174,18 @@ async function testCustomExtension(paths, catcher, tmp) {
 		`received: ${received.map((m) => `${m.envelope.to.join('+')} "${m.subject}"`).join('; ') || 'nothing'}`,
 	]);
 
-	// --- 3: continue on fail ------------------------------------------------------------------
+	// --- 3: On Error = Continue (regular output) --------------------------------------------------
 	catcher.clear();
 	const { run: contRun } = await n8n.execute(contWf.id);
 	const received3 = await settle(catcher, 2);
 	const items3 = nodeItems(contRun, EMAIL_NODE);
 	const f3 = [];
 	if (runError(contRun)) f3.push(`execution failed although the node continues on fail: ${runError(contRun)}`);
-	if (items3.length !== 3) f3.push(`the node output ${items3.length} items, expected 3`);
+	if (items3.length !== 4) f3.push(`the node output ${items3.length} items, expected 4`);
+	const contOutputs = ((nodeRuns(contRun, EMAIL_NODE)[0] || {}).data || {}).main || [];
+	if (contOutputs.length !== 1) f3.push(`the node has ${contOutputs.length} outputs in the run, expected 1`);
+	const after = nodeItems(contRun, 'After Send');
+	if (after.length !== 4) f3.push(`"After Send" (the only output) got ${after.length} items, expected all 4`);
 	const good = [
 		[0, 'dave@example.net', 'E2E continue 1'],
 		[2, 'erin@example.net', 'E2E continue 3'],
@@ -174,20 +193,25 @@ async function testCustomExtension(paths, catcher, tmp) {
 	for (const [i, email, subject] of good) {
 		if (items3[i]) checkSent(items3[i], i, { subject, from: IDENTITY, headerTo: [email], envelopeTo: [email] }, received3, f3);
 	}
-	const bad = items3[1] && items3[1].json;
-	let badDesc = 'missing';
-	if (bad) {
-		badDesc = JSON.stringify(bad).slice(0, 300);
-		if (!bad.error) f3.push(`item 1 (malformed address) is not an error item: ${badDesc}`);
-		if (bad.status === 'sent') f3.push('item 1 (malformed address) claims status "sent"');
-		const p = Array.isArray(items3[1].pairedItem) ? items3[1].pairedItem[0] : items3[1].pairedItem;
-		if (!p || p.item !== 1) f3.push(`item 1: pairedItem is ${JSON.stringify(items3[1].pairedItem)}, expected {"item":1}`);
+	const failedFlat = [
+		[1, 'EINPUT', 'malformed address'],
+		[3, 'EENVELOPE', 'refused recipient'],
+	];
+	const descs = [];
+	for (const [i, code, what] of failedFlat) {
+		const bad = items3[i] && items3[i].json;
+		if (!bad) continue;
+		descs.push(JSON.stringify(bad).slice(0, 300));
+		if (!bad.error || bad.status !== 'failed' || bad.code !== code) f3.push(`item ${i} (${what}) is not a flat error item with status "failed" and code ${code}: ${JSON.stringify(bad).slice(0, 300)}`);
+		if ('details' in bad) f3.push(`item ${i} (${what}) is in the error-output shape although the node has one output`);
+		const p = Array.isArray(items3[i].pairedItem) ? items3[i].pairedItem[0] : items3[i].pairedItem;
+		if (!p || p.item !== i) f3.push(`item ${i}: pairedItem is ${JSON.stringify(items3[i].pairedItem)}, expected {"item":${i}}`);
 	}
 	if (received3.length !== 2) f3.push(`the SMTP server received ${received3.length} messages, expected exactly 2`);
 	if (received3.some((m) => m.envelope.to.some((a) => /not an address/.test(a)) || m.subject === 'E2E continue 2 (bad)')) {
 		f3.push('the malformed item was sent anyway');
 	}
-	record('continue on fail: malformed address -> error item, the other 2 items still sent', f3, [`error item: ${badDesc}`]);
+	record('On Error = Continue (regular output): malformed and refused address -> flat error items on the one output, the other 2 items still sent', f3, descs.map((d) => `error item: ${d}`));
 	return n8n;
 }
 
@@ -223,7 +247,7 @@ async function testCommunityPackage(paths, catcher, tmp) {
 	}
 	if (!fs.existsSync(path.join(nm, PACKAGE_NAME, 'dist', 'nodes', 'DeliveryChannel', 'DeliveryChannel.node.js'))) f.push('the installed package lacks dist/nodes/DeliveryChannel/DeliveryChannel.node.js');
 
-	const n8n = await N8n.create(paths, { userFolder, encryptionKey: crypto.randomBytes(24).toString('hex') });
+	const n8n = await N8n.create(paths, { userFolder, encryptionKey: crypto.randomBytes(24).toString('hex'), logLevel: LOG_LEVEL });
 	if ('N8N_CUSTOM_EXTENSIONS' in n8n.env) throw new Error('internal: N8N_CUSTOM_EXTENSIONS must not be set for the package test');
 	const wf = readFixture('package.workflow.json');
 	if (wf.nodes.find((n) => n.name === EMAIL_NODE).type !== NODE_TYPE_PACKAGE) throw new Error(`package.workflow.json must use ${NODE_TYPE_PACKAGE}`);
@@ -265,26 +289,44 @@ async function main() {
 		process.exit(1);
 	}
 	const tmp = n8nLib.makeTempDir('delivery-channel-e2e-');
-	const catcher = await startMailCatcher({ auth: SMTP_AUTH });
+	const catcherMessages = [];
+	const catcher = await startMailCatcher({ auth: SMTP_AUTH, refuse: [onError.REFUSED], onMessage: (m) => catcherMessages.push(m) });
 	console.log(`     local SMTP server on ${catcher.host}:${catcher.port}`);
 
 	let customN8n;
 	const suites = [
 		['custom extension', 3, async () => (customN8n = await testCustomExtension(paths, catcher, tmp))],
+		[
+			'On Error (Custom SMTP)',
+			onError.CHECKS,
+			async () => {
+				if (!customN8n) throw new Error('the custom-extension n8n did not start');
+				const smtpCredential = credentialsFor(catcher)[0].data;
+				await onError.run({ n8n: customN8n, catcher, record, smtpCredential, wrongPassword: WRONG_SMTP_PASSWORD, decoy: DECOY });
+			},
+		],
 		['community package', 1, () => testCommunityPackage(paths, catcher, tmp)],
-		['MSC channel', msc.CHECKS, () => msc.run({ paths, tmp, record })],
+		['MSC channel', msc.CHECKS, () => msc.run({ paths, tmp, record, secrets, logLevel: LOG_LEVEL })],
 		[
 			'Gmail channel',
 			gmail.CHECKS,
 			async () => {
 				if (!customN8n) throw new Error('the custom-extension n8n did not start');
-				for (const check of await gmail.run({ n8n: customN8n, log: console.log })) record(check.name, check.failures, check.details);
+				for (const check of await gmail.run({ n8n: customN8n, log: console.log, secrets })) record(check.name, check.failures, check.details);
 			},
 		],
-		['Custom SMTP mailbox (Postfix + Dovecot)', MAILSYSTEM_CHECKS, () => runMailSystemE2E({ paths, tmp, record })],
+		['Custom SMTP mailbox (Postfix + Dovecot)', MAILSYSTEM_CHECKS, () => runMailSystemE2E({ paths, tmp, record, secrets, logLevel: LOG_LEVEL })],
+		[
+			'seeded-secret check',
+			seeded.CHECKS,
+			() => seeded.run({ secrets, tmp, since: t0, record, received: () => catcherMessages.map((m) => ({ where: `message received by the local SMTP server: ${m.subject}`, text: m.raw })) }),
+		],
 	];
-	const expected = suites.reduce((sum, [, checks]) => sum + checks, 0);
-	for (const [name, checks, fn] of suites) {
+	const only = (process.env.E2E_ONLY || '').split(',').map((w) => w.trim().toLowerCase()).filter(Boolean);
+	const chosen = suites.filter(([name], i) => i === 0 || !only.length || only.some((w) => name.toLowerCase().includes(w)));
+	if (chosen.length < suites.length) console.log(`     E2E_ONLY: running ${chosen.map(([name]) => name).join(', ')}`);
+	const expected = chosen.reduce((sum, [, checks]) => sum + checks, 0);
+	for (const [name, checks, fn] of chosen) {
 		const before = results.length;
 		try {
 			await fn();

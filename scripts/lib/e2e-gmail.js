@@ -1,7 +1,10 @@
 'use strict';
 // Gmail section of the real-n8n end-to-end test: the built node in a real n8n sends through the fake
 // Google (test/fakes/gmail) with credentials imported with the fake's endpoints and an expired access
-// token, then lists the failed deliveries the fake reported as Gmail bounces.
+// token, then lists the failed deliveries the fake reported as Gmail bounces; a credential whose
+// refresh token Google revoked fails clearly (an EAUTH item under Continue, a node error under Stop).
+// With `secrets` (scripts/lib/secret-scan.js) the client secret is a marker, and every access and
+// refresh token the fake issued during the run becomes one after it.
 //
 // Hook (from scripts/e2e.js, with an N8n instance that has N8N_CUSTOM_EXTENSIONS set):
 //   const gmail = require('./lib/e2e-gmail');
@@ -16,8 +19,24 @@ const n8nLib = require('./n8n');
 
 const { REPO_ROOT, nodeItems, runError } = n8nLib;
 const WORKFLOW = path.join(REPO_ROOT, 'test', 'e2e', 'gmail.workflow.json');
+const REVOKED_WORKFLOW = path.join(REPO_ROOT, 'test', 'e2e', 'gmail-revoked.workflow.json');
 const CREDENTIAL_ID = 'dcE2eGmailCred01';
-const CHECKS = 3;
+const REVOKED_CREDENTIAL = { id: 'dcE2eGmailCred02', name: 'E2E fake Gmail, revoked' };
+const CHECKS = 4;
+
+/** The credential as n8n stores it after "Connect", with an access token that has already expired. */
+function credentialData(fake) {
+	return {
+		clientId: fake.client.id,
+		clientSecret: fake.client.secret,
+		authUrl: fake.authUrl,
+		accessTokenUrl: fake.tokenUrl,
+		useCustomApiBaseUrl: true,
+		apiBaseUrl: fake.apiBaseUrl,
+		readMailbox: true,
+		oauthTokenData: fake.expiredTokenData(),
+	};
+}
 
 function credentialsFor(fake) {
 	return [
@@ -25,25 +44,18 @@ function credentialsFor(fake) {
 			id: CREDENTIAL_ID,
 			name: 'E2E fake Gmail',
 			type: 'deliveryChannelGmailOAuth2Api',
-			data: {
-				clientId: fake.client.id,
-				clientSecret: fake.client.secret,
-				authUrl: fake.authUrl,
-				accessTokenUrl: fake.tokenUrl,
-				useCustomApiBaseUrl: true,
-				apiBaseUrl: fake.apiBaseUrl,
-				readMailbox: true,
-				// As n8n stores it after "Connect", with an access token that has already expired.
-				oauthTokenData: fake.expiredTokenData(),
-			},
+			data: credentialData(fake),
 		},
 	];
 }
 
 /** @returns {Promise<Array<{ name: string, failures: string[], details: string[] }>>} */
-async function run({ n8n, log = () => undefined }) {
+async function run({ n8n, log = () => undefined, secrets }) {
 	const checks = [];
-	const fake = await startFakeGmail({ account: { email: 'jane@acme.example', displayName: 'Jane Doe' } });
+	const fake = await startFakeGmail({
+		account: { email: 'jane@acme.example', displayName: 'Jane Doe' },
+		clientSecret: secrets ? secrets.marker('Gmail OAuth client secret') : undefined,
+	});
 	try {
 		log(`     fake Gmail on ${fake.url}`);
 		const workflow = JSON.parse(fs.readFileSync(WORKFLOW, 'utf8'));
@@ -100,9 +112,37 @@ async function run({ n8n, log = () => undefined }) {
 		if (fake.state.tokenRequests.length !== 1) f3.push(`the second run refreshed again (${fake.state.tokenRequests.length} token requests): the token was not stored`);
 		if (fake.sent().length !== 6) f3.push(`the fake has ${fake.sent().length} sent messages after two runs, expected 6`);
 		checks.push({ name: 'gmail: the refreshed token was stored by n8n (second run needs no refresh)', failures: f3, details: [] });
+
+		// --- 4: a refresh token Google revoked ------------------------------------------------
+		const f4 = [];
+		const revoked = credentialData(fake);
+		fake.state.refreshTokens.get(revoked.oauthTokenData.refresh_token).revoked = true;
+		const sentBefore = fake.sent().length;
+		const tokenRequestsBefore = fake.state.tokenRequests.length;
+		await n8n.importCredentials([{ ...REVOKED_CREDENTIAL, type: 'deliveryChannelGmailOAuth2Api', data: revoked }], 'gmail-revoked-credentials.json');
+		const revokedWf = JSON.parse(fs.readFileSync(REVOKED_WORKFLOW, 'utf8'));
+		await n8n.importWorkflow(revokedWf, 'gmail-revoked-workflow.json');
+		const { run: revokedRun } = await n8n.execute(revokedWf.id);
+		const itemError = (nodeItems(revokedRun, 'Revoked Token (Continue)')[0] || {}).json || {};
+		if (itemError.status !== 'failed' || itemError.code !== 'EAUTH') f4.push(`under Continue the item is ${JSON.stringify(itemError).slice(0, 240)}, expected status failed with code EAUTH`);
+		if (!/reconnect/i.test(`${itemError.error || ''} ${itemError.hint || ''}`)) f4.push(`the item does not tell to reconnect the credential: ${JSON.stringify(itemError.error)}`);
+		const e4 = revokedRun.data && revokedRun.data.resultData.error;
+		if (!e4 || !e4.node || e4.node.name !== 'Revoked Token (Stop)') f4.push(`the execution did not stop at "Revoked Token (Stop)" (error: ${JSON.stringify(e4 && e4.message)})`);
+		if (fake.state.tokenRequests.length === tokenRequestsBefore) f4.push('no refresh was tried at the token endpoint');
+		if (fake.sent().length !== sentBefore) f4.push(`${fake.sent().length - sentBefore} messages were sent with a revoked grant`);
+		checks.push({
+			name: 'gmail: a revoked refresh token gives an EAUTH item under Continue and a node error under Stop, nothing sent',
+			failures: f4,
+			details: [`item: ${JSON.stringify(itemError.error)}`, `node error: ${JSON.stringify(e4 ? `${e4.message} | ${e4.description || ''}` : 'none').slice(0, 300)}`],
+		});
 	} catch (error) {
 		while (checks.length < CHECKS) checks.push({ name: 'gmail: could not complete', failures: [String(error && error.message ? error.message : error)], details: [] });
 	} finally {
+		if (secrets) {
+			[...fake.state.accessTokens.keys()].forEach((token, i) => secrets.add(`Gmail access token ${i + 1}`, token));
+			[...fake.state.refreshTokens.keys()].forEach((token, i) => secrets.add(`Gmail refresh token ${i + 1}`, token));
+			for (const message of fake.state.messages) secrets.texts.push({ where: `message ${message.id} in the fake Gmail mailbox`, text: message.raw.toString('latin1') });
+		}
 		await fake.close();
 	}
 	return checks;

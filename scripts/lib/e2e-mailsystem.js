@@ -9,7 +9,13 @@
 //  3. `n8n start` with an active workflow "Delivery Channel Trigger -> Delivery Channel (send an
 //     alert to the sender's mailbox)": the trigger's polls (the activation poll and the scheduled
 //     ones, every minute) emit each failure exactly once: one alert per failure, none repeated by
-//     the next poll.
+//     the next poll;
+//  4. a wrong IMAP password: Failed Deliveries gives an EAUTH item under Continue and a node error
+//     under Stop.
+// The credential sets IMAP User and IMAP Password (the mailbox's own login), so both the SMTP and the
+// IMAP password field carry the mailbox password; with `secrets` (scripts/lib/secret-scan.js) it and
+// the wrong IMAP password are markers of the seeded-secret check, and the sender's mailbox is scanned
+// before the mail system goes away.
 //
 //   const { runMailSystemE2E } = require('./lib/e2e-mailsystem');
 //   await runMailSystemE2E({ paths, tmp, record });   // paths from installN8n(), after buildPackage()
@@ -26,10 +32,11 @@ const { startMailSystem } = require('../mailsystem/mailsystem');
 const { REPO_ROOT, N8n, NODE_TYPE_CUSTOM, nodeItems, runError } = n8nLib;
 const TRIGGER_TYPE = 'CUSTOM.deliveryChannelTrigger';
 const CREDENTIAL = { id: 'dcE2eMailSysCred', name: 'E2E Postfix + Dovecot' };
-const IDS = { send: 'dcE2eMailSend001', list: 'dcE2eMailList001', watch: 'dcE2eMailWatch01' };
-const MAILSYSTEM_CHECKS = 3;
+const WRONG_IMAP_CREDENTIAL = { id: 'dcE2eMailBadImap', name: 'E2E Postfix + Dovecot, wrong IMAP password' };
+const IDS = { send: 'dcE2eMailSend001', list: 'dcE2eMailList001', watch: 'dcE2eMailWatch01', wrongImap: 'dcE2eMailBadImap' };
+const MAILSYSTEM_CHECKS = 4;
 
-const credentialRef = () => ({ deliveryChannelSmtpApi: { id: CREDENTIAL.id, name: CREDENTIAL.name } });
+const credentialRef = (credential = CREDENTIAL) => ({ deliveryChannelSmtpApi: { id: credential.id, name: credential.name } });
 const at = (x) => [x * 220, 0];
 const uuid = () => crypto.randomUUID();
 
@@ -130,7 +137,25 @@ function workflows(mail, recipients) {
 		],
 		connections: connections('On Failed Delivery', 'Alert'),
 	};
-	return { send, list, watch };
+	const failedDeliveries = (name, onError, x) => ({
+		id: uuid(),
+		name,
+		type: NODE_TYPE_CUSTOM,
+		typeVersion: 1,
+		position: at(x),
+		onError,
+		parameters: { channel: 'smtp', operation: 'getFailedDeliveries', returnAll: true, filters: {} },
+		credentials: credentialRef(WRONG_IMAP_CREDENTIAL),
+	});
+	const wrongImap = {
+		id: IDS.wrongImap,
+		name: 'E2E mail system: wrong IMAP password',
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [{ ...manual, id: uuid() }, failedDeliveries('Wrong IMAP Password (Continue)', 'continueRegularOutput', 1), failedDeliveries('Wrong IMAP Password (Stop)', 'stopWorkflow', 2)],
+		connections: connections('Start', 'Wrong IMAP Password (Continue)', 'Wrong IMAP Password (Stop)'),
+	};
+	return { send, list, watch, wrongImap };
 }
 
 /** Checks one Failed Deliveries item against what was sent. */
@@ -155,9 +180,11 @@ function checkFailure(items, expected, sentItems, failures) {
 	if (message.sentFolder !== 'Sent') failures.push(`${expected.recipient}: the sent copy was not found in Sent (message: ${JSON.stringify(message)})`);
 }
 
-async function runMailSystemE2E({ paths, tmp, record, customExtensions = path.join(REPO_ROOT, 'dist') }) {
+async function runMailSystemE2E({ paths, tmp, record, customExtensions = path.join(REPO_ROOT, 'dist'), secrets, logLevel }) {
 	const mail = await startMailSystem();
 	let server;
+	const wrongImapPassword = secrets ? secrets.marker('IMAP password that Dovecot refuses') : `wrong-${crypto.randomBytes(8).toString('hex')}`;
+	if (secrets) secrets.add('Postfix/Dovecot mailbox password (SMTP and IMAP)', mail.sender.password);
 	try {
 		const unknown = mail.unknownUser();
 		const recipients = [unknown, mail.refusing, mail.deferring];
@@ -173,10 +200,18 @@ async function runMailSystemE2E({ paths, tmp, record, customExtensions = path.jo
 			userFolder,
 			encryptionKey: crypto.randomBytes(24).toString('hex'),
 			customExtensions,
+			logLevel,
 		});
 		const wfs = workflows(mail, recipients);
-		await n8n.importCredentials([{ ...CREDENTIAL, type: 'deliveryChannelSmtpApi', data: mail.smtpCredential() }], 'mailsystem-credentials.json');
-		await n8n.importWorkflow([wfs.send, wfs.list, wfs.watch], 'mailsystem-workflows.json');
+		const ownLogin = { imapUser: mail.sender.address, imapPassword: mail.sender.password };
+		await n8n.importCredentials(
+			[
+				{ ...CREDENTIAL, type: 'deliveryChannelSmtpApi', data: mail.smtpCredential(ownLogin) },
+				{ ...WRONG_IMAP_CREDENTIAL, type: 'deliveryChannelSmtpApi', data: mail.smtpCredential({ ...ownLogin, imapPassword: wrongImapPassword }) },
+			],
+			'mailsystem-credentials.json',
+		);
+		await n8n.importWorkflow([wfs.send, wfs.list, wfs.watch, wfs.wrongImap], 'mailsystem-workflows.json');
 
 		// --- 1: send, and let Postfix report ---------------------------------------------------------
 		const f1 = [];
@@ -209,6 +244,18 @@ async function runMailSystemE2E({ paths, tmp, record, customExtensions = path.jo
 			`n8n execute (send 3) ${sendSecs} s; all 4 reports in the mailbox ${reportSecs} s later; n8n execute (Failed Deliveries) ${listSecs} s`,
 			`items: ${listed.map((item) => `${item.recipient} ${item.kind} ${item.reason} ${item.hard ? 'hard' : 'soft'} via ${item.link && item.link.method}`).join('; ')}`,
 		]);
+
+		// --- 4: a wrong IMAP password (before n8n start: one n8n process at a time per user folder) ---
+		const f4 = [];
+		const { run: imapRun } = await n8n.execute(IDS.wrongImap);
+		const imapItem = (nodeItems(imapRun, 'Wrong IMAP Password (Continue)')[0] || {}).json || {};
+		if (imapItem.status !== 'failed' || imapItem.code !== 'EAUTH') f4.push(`under Continue the item is ${JSON.stringify(imapItem).slice(0, 240)}, expected status failed with code EAUTH`);
+		const imapError = imapRun.data && imapRun.data.resultData.error;
+		if (!imapError || !imapError.node || imapError.node.name !== 'Wrong IMAP Password (Stop)') f4.push(`the execution did not stop at "Wrong IMAP Password (Stop)" (error: ${JSON.stringify(imapError && imapError.message)})`);
+		const imapCheck = ['real n8n + Postfix/Dovecot: a wrong IMAP password gives an EAUTH item under Continue and a node error under Stop', f4, [
+			`item: ${JSON.stringify(imapItem.error)}`,
+			`node error: ${JSON.stringify(imapError ? `${imapError.message} | ${imapError.description || ''}` : 'none').slice(0, 300)}`,
+		]];
 
 		// --- 3: the trigger in an active workflow ----------------------------------------------------
 		const f3 = [];
@@ -249,10 +296,17 @@ async function runMailSystemE2E({ paths, tmp, record, customExtensions = path.jo
 		if (alerts.length !== expected.length) f3.push(`${alerts.length} alerts in total, expected ${expected.length}`);
 		record('real n8n + Postfix/Dovecot: the active Delivery Channel Trigger emits each failure once across polls', f3, details);
 
+		record(...imapCheck);
+
 		// --- the manual run ("Fetch Test Event") is the jest integration test's part -----------------
 		record('real n8n + Postfix/Dovecot: mail system logs clean (no delivery agent crashes)', /fatal|panic|warning: process .* exit status/i.test(mail.logs(400)) ? [`suspicious lines in the logs:\n${mail.logs(30)}`] : [], []);
 	} finally {
 		if (server) await require('./proc').stop(server.handle);
+		if (secrets) {
+			// What the node sent and the MTA returned, in the sender's mailbox (not the servers' own files).
+			const mailbox = path.join(mail.dir, 'mail');
+			secrets.scans.push({ what: `mailbox ${mailbox}`, ...secrets.scanTree(mailbox) });
+		}
 		await mail.stop().catch(() => undefined);
 	}
 }

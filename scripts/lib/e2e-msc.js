@@ -6,7 +6,11 @@
 //  2. the upstream received exactly the 2 messages, from the per-message bounce address, with a
 //     Sender header for the account;
 //  3. after a bounce report arrives on the sandbox's inbound port, Failed Deliveries lists the refused
-//     recipient and the bounced one, with reason and link.
+//     recipient and the bounced one, with reason and link;
+//  4. On Error = Continue (using error output): the sent lead reaches the node on output 0, the
+//     unverified-identity lead the node on output 1 with details and its own fields; an API key the
+//     sandbox rejects gives an EAUTH item under Continue and a node error under Stop.
+// With `secrets` (scripts/lib/secret-scan.js) both API keys are markers of the seeded-secret check.
 //
 // Used by scripts/e2e.js:   const msc = require('./lib/e2e-msc');
 //                            suites.push(['MSC channel', msc.CHECKS, () => msc.run({ paths, tmp, record })]);
@@ -23,11 +27,12 @@ const { REPO_ROOT, N8n, NODE_TYPE_CUSTOM, nodeItems, runError } = n8nLib;
 const FIXTURES = path.join(REPO_ROOT, 'test', 'e2e');
 const EMAIL_NODE = 'Delivery Channel';
 const CREDENTIAL_ID = 'dcE2eMscCred0001';
+const REJECTED_KEY_CREDENTIAL = { id: 'dcE2eMscCred0002', name: 'E2E MSC sandbox, rejected key' };
 const REFUSED = 'nobody@example.net';
 const BOUNCED = 'alice@example.net';
 const VERIFIED = 'sales@demo-company.example';
 const UNVERIFIED = 'unverified@demo-company.example';
-const CHECKS = 3;
+const CHECKS = 4;
 
 function readFixture(name) {
 	return JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
@@ -63,7 +68,7 @@ async function startUpstream() {
 					const i = line.indexOf(':');
 					if (i > 0 && !(line.slice(0, i).toLowerCase() in headers)) headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
 				}
-				received.push({ from: session.envelope.mailFrom.address, to: session.envelope.rcptTo.map((r) => r.address), headers });
+				received.push({ from: session.envelope.mailFrom.address, to: session.envelope.rcptTo.map((r) => r.address), headers, raw });
 				callback(null, 'Queued');
 			});
 		},
@@ -125,14 +130,48 @@ function defaultRecord(name, failures, details = []) {
  * failures, details)` the runner's reporter. Expects `npm run build` to have run (dist/sandbox/msc).
  * Records exactly CHECKS results unless it throws.
  */
-async function run({ paths, tmp, record = defaultRecord }) {
+const pairedIndex = (item) => {
+	const paired = Array.isArray(item.pairedItem) ? item.pairedItem[0] : item.pairedItem;
+	return paired ? paired.item : undefined;
+};
+const short = (value) => JSON.stringify(value).slice(0, 240);
+
+/** Check 4: the error output and a rejected API key, in one execution. */
+function checkOnError(run, received, upstreamBefore) {
+	const f = [];
+	const contacted = nodeItems(run, 'Mark Contacted');
+	const failed = nodeItems(run, 'Update CRM Failure');
+	const sentOut = nodeItems(run, 'Send via MSC', 0);
+	const errorOut = nodeItems(run, 'Send via MSC', 1);
+	if (JSON.stringify(sentOut.map(pairedIndex)) !== '[0]' || contacted.length !== 1) f.push(`output 0 holds leads ${JSON.stringify(sentOut.map(pairedIndex))} and "Mark Contacted" got ${contacted.length} items, expected lead 0 only`);
+	else if (contacted[0].json.status !== 'sent' || contacted[0].json.channel !== 'msc') f.push(`the item on output 0 is ${short(contacted[0].json)}, expected a sent MSC item`);
+	if (JSON.stringify(errorOut.map(pairedIndex)) !== '[1]' || failed.length !== 1) f.push(`output 1 holds leads ${JSON.stringify(errorOut.map(pairedIndex))} and "Update CRM Failure" got ${failed.length} items, expected lead 1 only`);
+	else {
+		const j = failed[0].json;
+		const d = j.details || {};
+		if (j.crmId !== 'CRM-302' || j.email !== 'pete@example.net') f.push(`the error item lacks the lead's own fields: ${short(j)}`);
+		if (d.status !== 'failed' || d.code !== 'EIDENTITY' || d.channel !== 'msc') f.push(`the error item's details are ${short(d)}, expected status failed, code EIDENTITY, channel msc`);
+		if (!String(j.error || '').includes(UNVERIFIED)) f.push(`the error item's error does not name ${UNVERIFIED}: ${short(j.error)}`);
+		if (j.status !== undefined) f.push('the error item has a top-level status: not the shape n8n routes to the error output');
+	}
+	const keyItem = (nodeItems(run, 'Rejected Key (Continue)')[0] || {}).json || {};
+	if (keyItem.status !== 'failed' || keyItem.code !== 'EAUTH') f.push(`with a rejected API key under Continue the item is ${short(keyItem)}, expected status failed with code EAUTH`);
+	const e = run.data && run.data.resultData.error;
+	if (!e || !e.node || e.node.name !== 'Rejected Key (Stop)') f.push(`the execution did not stop at "Rejected Key (Stop)" (error: ${short(e && e.message)})`);
+	const relayed = received.slice(upstreamBefore);
+	if (relayed.length !== 1 || JSON.stringify(relayed[0].to) !== '["olga@example.net"]') f.push(`the upstream received ${short(relayed.map((m) => m.to))}, expected one message to olga@example.net`);
+	return { failures: f, keyError: keyItem.error, nodeError: e ? `${e.message} | ${e.description || ''}` : 'none' };
+}
+
+async function run({ paths, tmp, record = defaultRecord, secrets, logLevel }) {
 	const sandboxModule = path.join(REPO_ROOT, 'dist', 'sandbox', 'msc', 'server.js');
 	if (!fs.existsSync(sandboxModule)) throw new Error('dist/sandbox/msc/server.js is missing: run npm run build (tsconfig.build.json must include sandbox/**/*)');
 	const { startSandbox } = require(sandboxModule);
 	const folder = path.join(tmp, 'msc');
 	fs.mkdirSync(folder, { recursive: true });
 	const upstream = await startUpstream();
-	const apiKey = `msc_sk_e2e_${crypto.randomBytes(12).toString('hex')}`;
+	const apiKey = secrets ? secrets.marker('MSC API key', 'msc_sk_') : `msc_sk_e2e_${crypto.randomBytes(12).toString('hex')}`;
+	const rejectedKey = secrets ? secrets.marker('MSC API key that the server rejects', 'msc_sk_') : `msc_sk_e2e_${crypto.randomBytes(12).toString('hex')}`;
 	const sandbox = await startSandbox({
 		port: 0,
 		smtpPort: 0,
@@ -146,11 +185,19 @@ async function run({ paths, tmp, record = defaultRecord }) {
 			userFolder: folder,
 			encryptionKey: crypto.randomBytes(24).toString('hex'),
 			customExtensions: path.join(REPO_ROOT, 'dist'),
+			logLevel,
 		});
 		const sendWf = withNodeType(readFixture('msc-send.workflow.json'), NODE_TYPE_CUSTOM);
 		const failWf = withNodeType(readFixture('msc-failed-deliveries.workflow.json'), NODE_TYPE_CUSTOM);
-		await n8n.importCredentials([{ id: CREDENTIAL_ID, name: 'E2E MSC sandbox', type: 'deliveryChannelMscApi', data: { baseUrl: sandbox.apiUrl, apiKey } }], 'msc-credentials.json');
-		await n8n.importWorkflow([sendWf, failWf], 'msc-workflows.json');
+		const onErrorWf = readFixture('msc-on-error.workflow.json');
+		await n8n.importCredentials(
+			[
+				{ id: CREDENTIAL_ID, name: 'E2E MSC sandbox', type: 'deliveryChannelMscApi', data: { baseUrl: sandbox.apiUrl, apiKey } },
+				{ ...REJECTED_KEY_CREDENTIAL, type: 'deliveryChannelMscApi', data: { baseUrl: sandbox.apiUrl, apiKey: rejectedKey } },
+			],
+			'msc-credentials.json',
+		);
+		await n8n.importWorkflow([sendWf, failWf, onErrorWf], 'msc-workflows.json');
 
 		// --- 1: send ---------------------------------------------------------------------------
 		let t = Date.now();
@@ -228,7 +275,20 @@ async function run({ paths, tmp, record = defaultRecord }) {
 		record('MSC Failed Deliveries in real n8n: the refused recipient and the bounced one, with reason and link', f3, [
 			`n8n execute took ${failSecs} s; ${failures.map((f) => `${f.recipient}: ${f.reason} via ${f.link && f.link.method}`).join('; ')}`,
 		]);
+
+		// --- 4: error output, and a rejected API key ------------------------------------------------
+		const upstreamBefore = upstream.received.length;
+		t = Date.now();
+		const { run: onErrorRun } = await n8n.execute(onErrorWf.id);
+		const onErrorSecs = ((Date.now() - t) / 1000).toFixed(1);
+		const c4 = checkOnError(onErrorRun, upstream.received, upstreamBefore);
+		record('MSC in real n8n: error output (sent lead on output 0, unverified identity on output 1 with details and the lead), a rejected API key fails clearly', c4.failures, [
+			`n8n execute took ${onErrorSecs} s`,
+			`rejected key, item: ${short(c4.keyError)}`,
+			`rejected key, node error: ${short(c4.nodeError)}`,
+		]);
 	} finally {
+		if (secrets) secrets.texts.push({ where: 'messages the MSC upstream received (headers and envelope)', text: JSON.stringify(upstream.received) });
 		await sandbox.close();
 		await upstream.close();
 	}

@@ -2,7 +2,8 @@
 // An in-process SMTP server (the `smtp-server` package) that records every message it receives.
 // Used by the e2e test (random port) and by `npm run dev` (127.0.0.1:1025).
 // Listens on 127.0.0.1 only. No STARTTLS (plain SMTP on loopback); AUTH PLAIN/LOGIN is accepted
-// without TLS when credentials are configured.
+// without TLS when credentials are configured. Addresses in `refuse` are refused at RCPT TO with
+// 550 5.1.1, as a server without that mailbox does.
 
 const { SMTPServer } = require('smtp-server');
 const PostalMime = require('postal-mime').default;
@@ -13,12 +14,16 @@ const PostalMime = require('postal-mime').default;
  * @param {{user: string, pass: string}} [options.auth]  when set, AUTH must use exactly these
  * @param {(msg: object) => void} [options.onMessage]
  * @param {number} [options.maxMessages=10000]  older messages are dropped beyond this
+ * @param {string[]} [options.refuse]  recipients refused at RCPT TO (550 5.1.1)
  */
 async function startMailCatcher(options = {}) {
 	const messages = [];
 	const waiters = [];
 	const maxMessages = options.maxMessages ?? 10000;
 	let seq = 0;
+	const refused = new Set((options.refuse || []).map((a) => a.toLowerCase()));
+	/** Failed AUTH attempts: { user } (never the password). */
+	const authFailures = [];
 
 	const notify = () => {
 		for (const w of waiters.slice()) {
@@ -45,7 +50,14 @@ async function startMailCatcher(options = {}) {
 			if (auth.username === options.auth.user && auth.password === options.auth.pass) {
 				return callback(null, { user: auth.username });
 			}
+			authFailures.push({ user: auth.username });
 			return callback(new Error('Invalid username or password'));
+		},
+		onRcptTo(address, session, callback) {
+			if (refused.has(address.address.toLowerCase())) {
+				return callback(Object.assign(new Error(`5.1.1 <${address.address}>: Recipient address rejected: User unknown`), { responseCode: 550 }));
+			}
+			return callback();
 		},
 		onData(stream, session, callback) {
 			const chunks = [];
@@ -115,8 +127,10 @@ async function startMailCatcher(options = {}) {
 		host: '127.0.0.1',
 		port,
 		messages,
+		authFailures,
 		clear() {
 			messages.length = 0;
+			authFailures.length = 0;
 		},
 		/** Resolves with all messages once at least `count` arrived; rejects after timeoutMs. */
 		waitFor(count, timeoutMs = 10000) {

@@ -18,6 +18,14 @@ const BUILT_NODE = path.join(REPO_ROOT, 'dist', 'nodes', 'DeliveryChannel', 'Del
 
 const log = (msg) => process.stderr.write(`${msg}\n`);
 
+/**
+ * Everything every n8n process of this run printed: { folder, command, stdout, stderr }. The
+ * seeded-secret check reads it after the run; a server's lines are appended as they arrive.
+ */
+const transcript = [];
+/** Every n8n instance (user folder) this process configured. */
+const instances = [];
+
 /** Runs scripts/install-n8n.sh (cached after the first run) and returns the paths of the install. */
 async function installN8n({ timeoutMs = 20 * 60 * 1000 } = {}) {
 	const dir = expectedInstallDir();
@@ -133,7 +141,7 @@ const INHERITED_N8N_VARS = /^(N8N_|DB_|EXECUTIONS_|QUEUE_|GENERIC_TIMEZONE|WEBHO
  * Environment for an n8n process. The caller's N8N_* / DB_* variables are dropped so a developer's
  * own n8n settings cannot leak into tests.
  */
-function n8nEnv(paths, { userFolder, encryptionKey, customExtensions, brokerPort, extra = {} }) {
+function n8nEnv(paths, { userFolder, encryptionKey, customExtensions, brokerPort, logLevel, extra = {} }) {
 	const env = {};
 	for (const [k, v] of Object.entries(process.env)) if (!INHERITED_N8N_VARS.test(k)) env[k] = v;
 	Object.assign(env, {
@@ -149,7 +157,7 @@ function n8nEnv(paths, { userFolder, encryptionKey, customExtensions, brokerPort
 		N8N_PERSONALIZATION_ENABLED: 'false',
 		N8N_HIRING_BANNER_ENABLED: 'false',
 		// 'info' at least: `n8n execute` prints the run JSON through its logger at level info.
-		N8N_LOG_LEVEL: process.env.E2E_N8N_LOG_LEVEL || 'info',
+		N8N_LOG_LEVEL: process.env.E2E_N8N_LOG_LEVEL || logLevel || 'info',
 		N8N_LOG_OUTPUT: 'console',
 		N8N_LISTEN_ADDRESS: '127.0.0.1',
 		N8N_HOST: '127.0.0.1',
@@ -175,7 +183,9 @@ class N8n {
 
 	static async create(paths, options) {
 		const brokerPort = options.brokerPort || (await freePort());
-		return new N8n(paths, { ...options, brokerPort });
+		const n8n = new N8n(paths, { ...options, brokerPort });
+		instances.push(n8n);
+		return n8n;
 	}
 
 	async cli(args, { timeoutMs = 3 * 60 * 1000, allowFailure = false } = {}) {
@@ -184,6 +194,7 @@ class N8n {
 			env: this.env,
 			timeoutMs,
 		});
+		transcript.push({ folder: this.userFolder, command: `n8n ${args.join(' ')}`, stdout: r.stdout, stderr: r.stderr });
 		if (!allowFailure && (r.code !== 0 || r.timedOut)) {
 			throw new Error(
 				`n8n ${args[0]} failed (exit ${r.code}${r.timedOut ? ', timed out' : ''}):\n${tail(r.stdout, 30)}\n${tail(r.stderr, 30)}`,
@@ -230,12 +241,17 @@ class N8n {
 	async startServer({ port, timeoutMs = 120000, echo = false, extraEnv = {}, onLine } = {}) {
 		port = port || (await freePort());
 		const env = { ...this.env, N8N_PORT: String(port), ...extraEnv };
+		const output = { folder: this.userFolder, command: 'n8n start', stdout: '', stderr: '' };
+		transcript.push(output);
 		const handle = start(this.paths.node, [this.paths.n8nBin, 'start'], {
 			cwd: this.userFolder,
 			env,
 			timeoutMs: this.options.serverTimeoutMs || 24 * 60 * 60 * 1000,
 			echo,
-			onLine,
+			onLine: (line, stream) => {
+				output[stream] += `${line}\n`;
+				if (onLine) onLine(line, stream);
+			},
 			keep: false,
 		});
 		const url = `http://127.0.0.1:${port}`;
@@ -266,26 +282,29 @@ function httpGet(url, timeoutMs = 3000, headers = {}) {
 }
 
 /**
- * Finds the run JSON that `n8n execute --rawOutput` prints after its log lines: a line that is
- * exactly "{" up to the next line that is exactly "}" (JSON.stringify(data, null, 2) puts only the
- * outermost braces in column 0). Tries every candidate, returns the last one that parses as a run.
+ * Finds the run JSON that `n8n execute --rawOutput` prints after its log lines:
+ * JSON.stringify(data, null, 2) puts only the outermost braces in column 0. At log level info the
+ * braces stand alone on their lines; at debug the logger prefixes the first line with
+ * "<time> | info  | " and appends the log metadata ({"file":...}) to the last. Tries every
+ * candidate, returns the last one that parses as a run.
  */
 function parseRunOutput(text) {
-	const lines = String(text || '').split('\n');
+	const lines = String(text || '').split('\n').map((line) => line.replace(/\r$/, ''));
+	const opening = /^(?:\S+ \| \w+\s*\| )?\{$/;
+	const closing = /^\}(?: \{.*\})?$/;
 	let found = null;
 	for (let i = 0; i < lines.length; i++) {
-		if (lines[i].replace(/\r$/, '') !== '{') continue;
+		if (!opening.test(lines[i])) continue;
 		for (let j = i + 1; j < lines.length; j++) {
-			if (lines[j].replace(/\r$/, '') === '}') {
-				try {
-					const obj = JSON.parse(lines.slice(i, j + 1).join('\n'));
-					if (obj && obj.data && obj.data.resultData) found = obj;
-				} catch {
-					// not JSON after all
-				}
-				i = j;
-				break;
+			if (!closing.test(lines[j])) continue;
+			try {
+				const obj = JSON.parse(['{', ...lines.slice(i + 1, j), '}'].join('\n'));
+				if (obj && obj.data && obj.data.resultData) found = obj;
+			} catch {
+				// not JSON after all
 			}
+			i = j;
+			break;
 		}
 	}
 	return found;
@@ -337,4 +356,6 @@ module.exports = {
 	runError,
 	bcryptFromN8n,
 	log,
+	transcript,
+	instances,
 };
