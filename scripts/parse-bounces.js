@@ -2,7 +2,8 @@
 /**
  * Parse bounce / report mails with the compiled bounce engine and print one JSON line per file:
  *   npm run -s parse-bounces -- FILE...
- * Output: {"file": "...", "kind": "...", "failures": [...], "original": {...}}
+ * Output: {"file": "...", "kind": "...", "failures": [...], "original": {...}}, plus "truncated": true
+ * when the file was larger than the engine reads (1 MiB per file, 256 KB per mail).
  * Needs the compiled output in dist/ (run `npm run build` first).
  */
 'use strict';
@@ -37,6 +38,8 @@ async function main() {
 		if (report.reportingMta) line.reportingMta = report.reportingMta;
 		if (report.arrivalDate) line.arrivalDate = report.arrivalDate;
 		if (report.problems) line.problems = report.problems;
+		// The engine read only the start of this file (size caps); recipients after the cut are missing.
+		if (report.truncated) line.truncated = true;
 		process.stdout.write(JSON.stringify(line) + '\n');
 	}
 	process.exitCode = failed ? 1 : 0;

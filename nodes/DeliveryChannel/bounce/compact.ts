@@ -210,19 +210,22 @@ function compactEntity(header: PartHeader, body: string, depth: number, budget: 
 	if (part) parts.push(part);
 	if (parts.length === 0) return asText();
 	const out: string[] = [];
+	// RFC 2046: a part of a digest without a Content-Type is a message.
+	const defaultType = type === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
 	for (const p of parts) {
 		if (++budget.parts > MAX_PARTS) break;
-		out.push(`${delimiter}\r\n${compactPart(p, depth, budget)}\r\n`);
+		out.push(`${delimiter}\r\n${compactPart(p, depth, budget, defaultType)}\r\n`);
 	}
 	out.push(`${delimiter}--\r\n`);
 	return { contentType: `${type}; boundary="${boundary}"`, body: out.join(''), base64: false };
 }
 
 /** One part (header lines, empty line, body lines) rewritten with a canonical header. */
-function compactPart(lines: string[], depth: number, budget: Budget): string {
+function compactPart(lines: string[], depth: number, budget: Budget, defaultType: string): string {
 	let end = 0;
 	while (end < lines.length && lines[end] !== '' && lines[end] !== '\r') end++;
 	const header = readPartHeader(lines.slice(0, end));
+	header.contentType ||= defaultType;
 	let body = end < lines.length ? lines.slice(end + 1).join('\n') : '';
 	// The line break before the next delimiter belongs to the delimiter.
 	if (body.endsWith('\r')) body = body.slice(0, -1);

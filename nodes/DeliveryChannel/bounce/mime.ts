@@ -17,8 +17,13 @@ import { HeaderBlock, parseFields, splitLines } from './util';
 export const MAX_INPUT_BYTES = 256 * 1024;
 /** Body bytes handed to the MIME parser (with at most MAX_BODY_LINES lines). */
 export const MAX_BODY_BYTES = 128 * 1024;
-/** Characters read of any one decoded part, and of the notification text handed to the text parsers. */
+/** Characters read of any one decoded readable part, and of the notification text handed to the text parsers. */
 export const MAX_TEXT_CHARS = 64 * 1024;
+/**
+ * Characters read of one machine-readable part (delivery status, feedback report): its fields
+ * are short and a report on hundreds of recipients needs room; the body cap bounds it anyway.
+ */
+export const MAX_STATUS_CHARS = MAX_BODY_BYTES;
 const MAX_HEADERS_BYTES = 64 * 1024;
 const MAX_BODY_LINES = 1500;
 const MAX_BOUNDARY_LINES = 64;
@@ -124,13 +129,13 @@ function fallbackView(text: string, problems: string[], truncated: boolean): Mai
 	return view;
 }
 
-/** `text` cut to MAX_TEXT_CHARS; a cut is noted on the view. */
-function capped(view: MailView, text: string, what: string): string {
-	if (text.length <= MAX_TEXT_CHARS) return text;
+/** `text` cut to `max` characters; a cut is noted on the view. */
+function capped(view: MailView, text: string, what: string, max = MAX_TEXT_CHARS): string {
+	if (text.length <= max) return text;
 	view.truncated = true;
-	const note = `${what} cut to ${MAX_TEXT_CHARS} characters`;
+	const note = `${what} cut to ${max} characters`;
 	if (!view.problems.includes(note)) view.problems.push(note);
-	return text.slice(0, MAX_TEXT_CHARS);
+	return text.slice(0, max);
 }
 
 /** End of the body slice given to the MIME parser: bounded in bytes and in lines. */
@@ -276,9 +281,9 @@ export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailV
 		const type = (att.mimeType ?? '').toLowerCase();
 		const content = contentToString(att.content);
 		if (type === 'message/delivery-status' || type === 'message/global-delivery-status') {
-			view.deliveryStatus.push(capped(view, content, 'delivery-status part'));
+			view.deliveryStatus.push(capped(view, content, 'delivery-status part', MAX_STATUS_CHARS));
 		} else if (type === 'message/feedback-report') {
-			view.feedbackReports.push(capped(view, content, 'feedback report'));
+			view.feedbackReports.push(capped(view, content, 'feedback report', MAX_STATUS_CHARS));
 		} else if (
 			type === 'message/rfc822' ||
 			type === 'message/global' ||

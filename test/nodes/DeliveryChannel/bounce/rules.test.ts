@@ -444,6 +444,12 @@ Content-Transfer-Encoding: quoted-printable
 		expect(decoded.split('\n').length).toBeLessThan(100);
 	});
 
+	it('writes the Content-Type a part has by default (message/rfc822 in a digest)', () => {
+		const body = '--D\r\n\r\nSubject: one\r\n\r\nbody\r\n--D--\r\n';
+		expect(compactBody('multipart/digest; boundary=D', '', body).body).toContain('Content-Type: message/rfc822\r\n');
+		expect(compactBody('multipart/mixed; boundary=D', '', body).body).toContain('Content-Type: text/plain\r\n');
+	});
+
 	it('reads a multipart whose boundary never comes as plain text', () => {
 		const body = 'no parts here\r\n'.repeat(30);
 		expect(compactBody('multipart/mixed; boundary="nothere"', '', body)).toEqual({
