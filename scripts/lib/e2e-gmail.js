@@ -1,8 +1,9 @@
 'use strict';
 // Gmail section of the real-n8n end-to-end test: the built node in a real n8n sends through the fake
 // Google (test/fakes/gmail) with credentials imported with the fake's endpoints and an expired access
-// token, then lists the failed deliveries the fake reported as Gmail bounces; a credential whose
-// refresh token Google revoked fails clearly (an EAUTH item under Continue, a node error under Stop).
+// token, then lists the failed deliveries the fake reported as Gmail bounces; an access token Google
+// keeps refusing (401 after a renewal) and a credential whose refresh token Google revoked fail
+// clearly (EAUTH items under Continue, a node error under Stop).
 // With `secrets` (scripts/lib/secret-scan.js) the client secret is a marker, and every access and
 // refresh token the fake issued during the run becomes one after it.
 //
@@ -122,7 +123,12 @@ async function run({ n8n, log = () => undefined, secrets }) {
 		await n8n.importCredentials([{ ...REVOKED_CREDENTIAL, type: 'deliveryChannelGmailOAuth2Api', data: revoked }], 'gmail-revoked-credentials.json');
 		const revokedWf = JSON.parse(fs.readFileSync(REVOKED_WORKFLOW, 'utf8'));
 		await n8n.importWorkflow(revokedWf, 'gmail-revoked-workflow.json');
+		// Google keeps refusing the (valid) access token of the first credential: a 401 after a renewal.
+		fake.inject('send', 'unauthenticated', { times: 5 });
 		const { run: revokedRun } = await n8n.execute(revokedWf.id);
+		fake.clearInjections();
+		const refusedItem = (nodeItems(revokedRun, 'Token Refused (Continue)')[0] || {}).json || {};
+		if (refusedItem.status !== 'failed' || refusedItem.code !== 'EAUTH') f4.push(`with the access token refused the item is ${JSON.stringify(refusedItem).slice(0, 240)}, expected status failed with code EAUTH`);
 		const itemError = (nodeItems(revokedRun, 'Revoked Token (Continue)')[0] || {}).json || {};
 		if (itemError.status !== 'failed' || itemError.code !== 'EAUTH') f4.push(`under Continue the item is ${JSON.stringify(itemError).slice(0, 240)}, expected status failed with code EAUTH`);
 		if (!/reconnect/i.test(`${itemError.error || ''} ${itemError.hint || ''}`)) f4.push(`the item does not tell to reconnect the credential: ${JSON.stringify(itemError.error)}`);
@@ -131,9 +137,9 @@ async function run({ n8n, log = () => undefined, secrets }) {
 		if (fake.state.tokenRequests.length === tokenRequestsBefore) f4.push('no refresh was tried at the token endpoint');
 		if (fake.sent().length !== sentBefore) f4.push(`${fake.sent().length - sentBefore} messages were sent with a revoked grant`);
 		checks.push({
-			name: 'gmail: a revoked refresh token gives an EAUTH item under Continue and a node error under Stop, nothing sent',
+			name: 'gmail: an access token Google keeps refusing and a revoked refresh token give EAUTH items under Continue and a node error under Stop, nothing sent',
 			failures: f4,
-			details: [`item: ${JSON.stringify(itemError.error)}`, `node error: ${JSON.stringify(e4 ? `${e4.message} | ${e4.description || ''}` : 'none').slice(0, 300)}`],
+			details: [`token refused, item: ${JSON.stringify(refusedItem.error)}`, `revoked, item: ${JSON.stringify(itemError.error)}`, `node error: ${JSON.stringify(e4 ? `${e4.message} | ${e4.description || ''}` : 'none').slice(0, 300)}`],
 		});
 	} catch (error) {
 		while (checks.length < CHECKS) checks.push({ name: 'gmail: could not complete', failures: [String(error && error.message ? error.message : error)], details: [] });

@@ -128,7 +128,7 @@ async function run({ secrets, tmp, since, record, received = () => [] }) {
 	const extraFiles = secrets.scans.reduce((sum, s) => sum + s.files, 0);
 	record('seeded-secret check: no secret marker in n8n output items, errors, log lines (debug), execution records, exports or files written during the run', f2, [
 		`${planted.real.length} secrets (${planted.real.map((s) => s.label).join('; ')}), each searched plain, URL-encoded, base64 in 3 alignments and by its first part`,
-		`${n8nTexts.length / 2} n8n commands' stdout and stderr (${(textBytes / 1e6).toFixed(1)} MB with ${texts.length - n8nTexts.length} received messages); ${exports.count} exports`,
+		`${n8nTexts.length / 2} n8n commands' stdout and stderr at log level ${[...new Set(n8nLib.instances.map((n8n) => n8n.env.N8N_LOG_LEVEL))].join('/')} (${(textBytes / 1e6).toFixed(1)} MB with ${texts.length - n8nTexts.length} received messages); ${exports.count} exports`,
 		`${tmpScan.files} files (${(tmpScan.bytes / 1e6).toFixed(1)} MB) under the run's temporary folder, ${repoScan.files} repository files written during the run, ${extraFiles} files of the mailbox`,
 		`${dbResults.length} SQLite databases read through SQL: ${tables} tables, ${rows} rows`,
 		`scan took ${elapsed} s`,
