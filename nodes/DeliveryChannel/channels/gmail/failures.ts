@@ -170,9 +170,12 @@ export class GmailFailureFinder {
 
 	constructor(private readonly api: GmailApi) {}
 
-	async list(query: FailedDeliveryQuery): Promise<FailedDeliveryList> {
-		const oldestFirst = query.checkpoint !== undefined;
-		const previous = readCheckpoint(query.checkpoint);
+	async list(asked: FailedDeliveryQuery): Promise<FailedDeliveryList> {
+		const oldestFirst = asked.checkpoint !== undefined;
+		const previous = readCheckpoint(asked.checkpoint);
+		// A checkpoint of ours says exactly where reading stopped; Received Since (the trigger's "last
+		// poll minus an overlap") could lie after reports a capped listing left for later.
+		const query = previous ? { ...asked, receivedSince: undefined } : asked;
 		const startedAt = Date.now();
 		const lower = Math.max(previous?.after ?? 0, query.receivedSince?.getTime() ?? 0, query.since?.getTime() ?? 0) || undefined;
 		const upper = query.until?.getTime();

@@ -141,3 +141,14 @@ test('a report the query does not want is not linked to Sent (filters come befor
 	expect(hard.failures).toHaveLength(3);
 	expect(fake.state.requests.filter((r) => r.method === 'list' && /in:sent/.test(r.query.q ?? '')).length).toBeGreaterThanOrEqual(3);
 });
+
+test('a backlog left by a capped listing is read later even when Received Since has moved past it', async () => {
+	fake = await startFakeGmail();
+	const total = MAX_REPORTS_PER_LISTING + 3;
+	const recipients = addReports(fake, { count: total, startMs: Date.now() - 3 * HOUR, spacingMs: 1_000, prefix: 'backlog' });
+	const first = await list({ checkpoint: {}, receivedSince: new Date(Date.now() - 4 * HOUR) });
+	expect(first.failures).toHaveLength(MAX_REPORTS_PER_LISTING);
+	// The next poll comes a day later: the trigger's Received Since is long past the backlog.
+	const second = await list({ checkpoint: first.checkpoint, receivedSince: new Date(Date.now() + 21 * HOUR) });
+	expect(second.failures.map((failure) => failure.recipient)).toEqual(recipients.slice(MAX_REPORTS_PER_LISTING));
+}, 120_000);
