@@ -63,8 +63,9 @@ async function sendHugeData(session: Awaited<ReturnType<typeof smtpSession>>, me
 }
 
 describe('MSC sandbox inbound port', () => {
-	it('keeps no more than its size limit of an oversized report: 32 MB sent with a 1 KB limit, refused with 552 at the end', async () => {
+	it('keeps no more than its size limit of an oversized report: 16 MB sent with a 1 KB limit, refused with 552 at the end', async () => {
 		env = await startTestSandbox({ maxReportBytes: 1024 });
+		// A forced collection every 200 ms, so the peak counts buffers still held, not garbage.
 		setFlagsFromString('--expose-gc');
 		const gc = runInNewContext('gc') as () => void;
 		gc();
@@ -73,7 +74,7 @@ describe('MSC sandbox inbound port', () => {
 		const sampler = setInterval(() => {
 			gc();
 			peak = Math.max(peak, process.memoryUsage().arrayBuffers - baseline);
-		}, 50);
+		}, 200);
 		try {
 			const session = await smtpSession(env.sandbox.smtpPort);
 			expect(session.greeting).toMatch(/^220 /);
@@ -81,7 +82,7 @@ describe('MSC sandbox inbound port', () => {
 			expect(await session.say('MAIL FROM:<>')).toMatch(/^250/);
 			expect(await session.say(`RCPT TO:<bounce+msg_00@${SANDBOX_DOMAIN}>`)).toMatch(/^250/);
 			expect(await session.say('DATA')).toMatch(/^354/);
-			const reply = await sendHugeData(session, 32);
+			const reply = await sendHugeData(session, 16);
 			expect(reply).toMatch(/^552 .*too large/i);
 			// The session goes on after the refusal.
 			expect(await session.say('NOOP')).toMatch(/^250/);
@@ -89,7 +90,8 @@ describe('MSC sandbox inbound port', () => {
 		} finally {
 			clearInterval(sampler);
 		}
-		expect(peak).toBeLessThan(16 * 1024 * 1024);
+		// Keeping what arrived would hold all 16 MB; the limit keeps it to the socket's buffers.
+		expect(peak).toBeLessThan(8 * 1024 * 1024);
 		expect(env.sandbox.store.db.prepare('SELECT COUNT(*) AS n FROM reports').get()).toEqual({ n: 0 });
 	});
 
