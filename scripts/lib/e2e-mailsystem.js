@@ -11,7 +11,7 @@
 //     ones, every minute) emit each failure exactly once: one alert per failure, none repeated by
 //     the next poll;
 //  4. a wrong IMAP password: Failed Deliveries gives an EAUTH item under Continue and a node error
-//     under Stop.
+//     under Stop; an active trigger with it (beside the one of check 3) fails in n8n's log.
 // The credential sets IMAP User and IMAP Password (the mailbox's own login), so both the SMTP and the
 // IMAP password field carry the mailbox password; with `secrets` (scripts/lib/secret-scan.js) it and
 // the wrong IMAP password are markers of the seeded-secret check, and the sender's mailbox is scanned
@@ -33,7 +33,7 @@ const { REPO_ROOT, N8n, NODE_TYPE_CUSTOM, nodeItems, runError } = n8nLib;
 const TRIGGER_TYPE = 'CUSTOM.deliveryChannelTrigger';
 const CREDENTIAL = { id: 'dcE2eMailSysCred', name: 'E2E Postfix + Dovecot' };
 const WRONG_IMAP_CREDENTIAL = { id: 'dcE2eMailBadImap', name: 'E2E Postfix + Dovecot, wrong IMAP password' };
-const IDS = { send: 'dcE2eMailSend001', list: 'dcE2eMailList001', watch: 'dcE2eMailWatch01', wrongImap: 'dcE2eMailBadImap' };
+const IDS = { send: 'dcE2eMailSend001', list: 'dcE2eMailList001', watch: 'dcE2eMailWatch01', wrongImap: 'dcE2eMailBadImap', watchWrongImap: 'dcE2eMailBadWtch' };
 const MAILSYSTEM_CHECKS = 4;
 
 const credentialRef = (credential = CREDENTIAL) => ({ deliveryChannelSmtpApi: { id: credential.id, name: credential.name } });
@@ -155,7 +155,18 @@ function workflows(mail, recipients) {
 		nodes: [{ ...manual, id: uuid() }, failedDeliveries('Wrong IMAP Password (Continue)', 'continueRegularOutput', 1), failedDeliveries('Wrong IMAP Password (Stop)', 'stopWorkflow', 2)],
 		connections: connections('Start', 'Wrong IMAP Password (Continue)', 'Wrong IMAP Password (Stop)'),
 	};
-	return { send, list, watch, wrongImap };
+	const watchWrongImap = {
+		id: IDS.watchWrongImap,
+		name: 'E2E mail system: trigger with a wrong IMAP password',
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			{ ...watch.nodes[0], id: uuid(), credentials: credentialRef(WRONG_IMAP_CREDENTIAL) },
+			{ id: uuid(), name: 'Nothing', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: at(1), parameters: {} },
+		],
+		connections: connections('On Failed Delivery', 'Nothing'),
+	};
+	return { send, list, watch, wrongImap, watchWrongImap };
 }
 
 /** Checks one Failed Deliveries item against what was sent. */
@@ -211,7 +222,7 @@ async function runMailSystemE2E({ paths, tmp, record, customExtensions = path.jo
 			],
 			'mailsystem-credentials.json',
 		);
-		await n8n.importWorkflow([wfs.send, wfs.list, wfs.watch, wfs.wrongImap], 'mailsystem-workflows.json');
+		await n8n.importWorkflow([wfs.send, wfs.list, wfs.watch, wfs.wrongImap, wfs.watchWrongImap], 'mailsystem-workflows.json');
 
 		// --- 1: send, and let Postfix report ---------------------------------------------------------
 		const f1 = [];
@@ -252,7 +263,7 @@ async function runMailSystemE2E({ paths, tmp, record, customExtensions = path.jo
 		if (imapItem.status !== 'failed' || imapItem.code !== 'EAUTH') f4.push(`under Continue the item is ${JSON.stringify(imapItem).slice(0, 240)}, expected status failed with code EAUTH`);
 		const imapError = imapRun.data && imapRun.data.resultData.error;
 		if (!imapError || !imapError.node || imapError.node.name !== 'Wrong IMAP Password (Stop)') f4.push(`the execution did not stop at "Wrong IMAP Password (Stop)" (error: ${JSON.stringify(imapError && imapError.message)})`);
-		const imapCheck = ['real n8n + Postfix/Dovecot: a wrong IMAP password gives an EAUTH item under Continue and a node error under Stop', f4, [
+		const imapCheck = ['real n8n + Postfix/Dovecot: a wrong IMAP password gives an EAUTH item under Continue, a node error under Stop, and a logged failure of an active trigger', f4, [
 			`item: ${JSON.stringify(imapItem.error)}`,
 			`node error: ${JSON.stringify(imapError ? `${imapError.message} | ${imapError.description || ''}` : 'none').slice(0, 300)}`,
 		]];
@@ -261,12 +272,17 @@ async function runMailSystemE2E({ paths, tmp, record, customExtensions = path.jo
 		const f3 = [];
 		const details = [];
 		await n8n.cli(['publish:workflow', `--id=${IDS.watch}`]);
+		// Active beside it, the same trigger with the wrong IMAP password: n8n logs its failures (check 4).
+		await n8n.cli(['publish:workflow', `--id=${IDS.watchWrongImap}`]);
 		let polls = 0;
+		let wrongImapLines = 0;
 		t = Date.now();
 		server = await n8n.startServer({
 			extraEnv: { N8N_LOG_LEVEL: 'debug' },
 			onLine: (line) => {
-				if (/Poll trigger initiated/.test(line)) polls += 1;
+				if (line.includes(`Poll trigger initiated for workflow "${wfs.watch.name}"`)) polls += 1;
+				// Only the trigger with the wrong IMAP password can fail this way (n8n prints the error over several lines).
+				if (/rejected the login/.test(line)) wrongImapLines += 1;
 			},
 		});
 		details.push(`n8n start ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
@@ -295,7 +311,12 @@ async function runMailSystemE2E({ paths, tmp, record, customExtensions = path.jo
 		}
 		if (alerts.length !== expected.length) f3.push(`${alerts.length} alerts in total, expected ${expected.length}`);
 		record('real n8n + Postfix/Dovecot: the active Delivery Channel Trigger emits each failure once across polls', f3, details);
+		// n8n retries a failing activation for about half a minute before it logs the error.
+		const failureDeadline = Date.now() + 90_000;
+		while (!wrongImapLines && Date.now() < failureDeadline) await new Promise((resolve) => setTimeout(resolve, 500));
 
+		if (!wrongImapLines) f4.push(`n8n start logged no login failure of "${wfs.watchWrongImap.name}": the trigger's failure path did not run`);
+		imapCheck[2].push(`active trigger with the wrong IMAP password: ${wrongImapLines} lines of n8n start's log name its login failure`);
 		record(...imapCheck);
 
 		// --- the manual run ("Fetch Test Event") is the jest integration test's part -----------------

@@ -133,6 +133,18 @@ async function run({ secrets, tmp, since, record, received = () => [] }) {
 		`${dbResults.length} SQLite databases read through SQL: ${tables} tables, ${rows} rows`,
 		`scan took ${elapsed} s`,
 	]);
+	if (process.env.KEEP_TMP) keepTranscript(tmp);
+}
+
+/** With KEEP_TMP=1: what every n8n command printed, one file each under <tmp>/n8n-output, to read after a failure. */
+function keepTranscript(tmp) {
+	const dir = path.join(tmp, 'n8n-output');
+	fs.mkdirSync(dir, { recursive: true });
+	n8nLib.transcript.forEach((entry, i) => {
+		const name = `${String(i + 1).padStart(2, '0')}-${path.basename(entry.folder)}-${entry.command.replace(/^n8n /, '').replace(/[^\w.=-]+/g, '_').slice(0, 60)}.log`;
+		fs.writeFileSync(path.join(dir, name), `$ ${entry.command}\n--- stdout\n${entry.stdout}\n--- stderr\n${entry.stderr}`);
+	});
+	console.log(`     n8n output kept in ${dir}`);
 }
 
 module.exports = { run, CHECKS };
