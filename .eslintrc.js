@@ -35,5 +35,21 @@ module.exports = {
 			plugins: ['eslint-plugin-n8n-nodes-base'],
 			extends: ['plugin:n8n-nodes-base/nodes'],
 		},
+		{
+			// The core is n8n-free: the delivery model, messages, the bounce engine, failure records.
+			// The MSC sandbox (a server of its own) may build on the core only, never on node internals.
+			files: ['./core/**/*.ts', './sandbox/**/*.ts'],
+			rules: {
+				'no-restricted-imports': [
+					'error',
+					{
+						patterns: [
+							{ group: ['n8n-workflow', 'n8n-workflow/*', 'n8n-core', 'n8n-core/*', '@n8n/*'], message: 'The core and the sandbox are n8n-free.' },
+							{ group: ['**/nodes/**', '**/credentials/**'], message: 'Build on core/, not on node internals.' },
+						],
+					},
+				],
+			},
+		},
 	],
 };

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Bounce engine benchmark: agreement with the fixture corpus, throughput on one core, and the
- * cost of hostile mails (test/nodes/DeliveryChannel/bounce/adversarial.ts): CPU time at 30, 120
+ * cost of hostile mails (test/core/bounce/adversarial.ts): CPU time at 30, 120
  * and 480 KB with the growth ratios, and the longest event-loop block while the 480 KB mail is read.
  * Uses the compiled engine in dist/ (run `npm run build` first; BOUNCE_ENGINE=path/to/index.js
  * picks another build).
@@ -13,7 +13,7 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
-const enginePath = process.env.BOUNCE_ENGINE || path.join(root, 'dist/nodes/DeliveryChannel/bounce/index.js');
+const enginePath = process.env.BOUNCE_ENGINE || path.join(root, 'dist/core/bounce/index.js');
 const corpusIdx = args.indexOf('--corpus');
 const corpus = corpusIdx >= 0 ? path.resolve(args[corpusIdx + 1]) : path.join(root, 'test/fixtures/bounce-corpus');
 const verbose = args.includes('--verbose');
@@ -109,7 +109,7 @@ async function corpusTable() {
 function loadHostileMails() {
 	const ts = require('typescript');
 	const Module = require('module');
-	const file = path.join(root, 'test/nodes/DeliveryChannel/bounce/adversarial.ts');
+	const file = path.join(root, 'test/core/bounce/adversarial.ts');
 	const js = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
 		compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
 	}).outputText;

@@ -10,7 +10,7 @@
 const fs = require('fs');
 const path = require('path');
 
-const enginePath = path.resolve(__dirname, '..', 'dist/nodes/DeliveryChannel/bounce/index.js');
+const enginePath = path.resolve(__dirname, '..', 'dist/core/bounce/index.js');
 
 async function main() {
 	const files = process.argv.slice(2);

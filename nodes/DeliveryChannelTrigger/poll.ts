@@ -9,7 +9,7 @@
  */
 import { NodeOperationError, type IDataObject, type INodeExecutionData, type IPollFunctions } from 'n8n-workflow';
 
-import { DeliveryError } from '../DeliveryChannel/channels/errors';
+import { DeliveryError } from '../../core/errors';
 import { getChannel } from '../DeliveryChannel/channels/registry';
 import type { ChannelSession, FailedDelivery, FailedDeliveryList, FailedDeliveryQuery } from '../DeliveryChannel/channels/types';
 import { readState, takeNew, windowStart, writeState } from './dedupe';

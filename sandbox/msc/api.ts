@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
-import { parseAddressList } from '../../nodes/DeliveryChannel/message/addresses';
+import { parseAddressList } from '../../core/message/addresses';
 import type { SandboxConfig } from './config';
 import { Problem, type ApiResponse, type MscService } from './service';
 import type { Account, FailureFilter, FailureRecord } from './store';

@@ -3,10 +3,10 @@
  * pool the Custom SMTP channel uses (it never re-sends a message whose fate is unknown). The envelope
  * sender is the message's own bounce address, so every report comes back to the sandbox.
  */
-import { DeliveryError } from '../../nodes/DeliveryChannel/channels/errors';
+import { DeliveryError } from '../../core/errors';
 import { SmtpPool } from '../../nodes/DeliveryChannel/channels/smtp/pool';
 import { smtpSettings } from '../../nodes/DeliveryChannel/channels/smtp/settings';
-import type { RecipientRejection } from '../../nodes/DeliveryChannel/channels/types';
+import type { RecipientRejection } from '../../core/model';
 import type { UpstreamConfig } from './config';
 
 export interface RelayRequest {

@@ -5,17 +5,17 @@
  */
 import { createHash } from 'node:crypto';
 
-import type { IDataObject } from 'n8n-workflow';
+import type { DataObject as IDataObject } from '../../core/model';
 
-import { parseBounce } from '../../nodes/DeliveryChannel/bounce';
-import type { OriginalLink } from '../../nodes/DeliveryChannel/bounce/types';
-import { classify, isHard } from '../../nodes/DeliveryChannel/bounce';
-import { DeliveryError } from '../../nodes/DeliveryChannel/channels/errors';
-import type { OutgoingAttachment, RecipientRejection } from '../../nodes/DeliveryChannel/channels/types';
-import { failuresFromReport } from '../../nodes/DeliveryChannel/failures';
-import { formatAddress, parseAddressList } from '../../nodes/DeliveryChannel/message/addresses';
-import { allRecipients, composeMessage } from '../../nodes/DeliveryChannel/message/compose';
-import { buildMime } from '../../nodes/DeliveryChannel/message/mime';
+import { parseBounce } from '../../core/bounce';
+import type { OriginalLink } from '../../core/bounce/types';
+import { classify, isHard } from '../../core/bounce';
+import { DeliveryError } from '../../core/errors';
+import type { OutgoingAttachment, RecipientRejection } from '../../core/model';
+import { failuresFromReport } from '../../core/failures';
+import { formatAddress, parseAddressList } from '../../core/message/addresses';
+import { allRecipients, composeMessage } from '../../core/message/compose';
+import { buildMime } from '../../core/message/mime';
 import type { SandboxConfig } from './config';
 import type { Relay, RelayOutcome, RelayRequest } from './relay';
 import { newId, unknownResultProblem, type Account, type FailureRecord, type Identity, type SandboxStore, type StoredMessage } from './store';

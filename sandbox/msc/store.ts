@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
-import type { IDataObject } from 'n8n-workflow';
+import type { DataObject as IDataObject } from '../../core/model';
 
 export interface Account {
 	id: string;

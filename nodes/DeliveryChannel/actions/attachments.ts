@@ -1,9 +1,9 @@
 /** Reads the files an item attaches (its binary fields) for the Attachments option of Send. */
 import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { inputError } from '../channels/errors';
+import { inputError } from '../../../core/errors';
 import type { OutgoingAttachment } from '../channels/types';
-import { kindOf, show } from '../message/show';
+import { kindOf, show } from '../../../core/message/show';
 
 interface AttachmentOption {
 	binaryPropertyName?: unknown;

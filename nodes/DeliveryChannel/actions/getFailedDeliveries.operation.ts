@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { DeliveryError, inputError } from '../channels/errors';
+import { DeliveryError, inputError } from '../../../core/errors';
 import type { FailedDeliveryQuery } from '../channels/types';
 import type { OperationContext } from './types';
 

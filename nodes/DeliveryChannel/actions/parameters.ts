@@ -10,8 +10,8 @@
  */
 import type { IDataObject, IExecuteFunctions, IGetNodeParameterOptions, INodeProperties, NodeParameterValueType } from 'n8n-workflow';
 
-import { DeliveryError, inputError } from '../channels/errors';
-import { show } from '../message/show';
+import { DeliveryError, inputError } from '../../../core/errors';
+import { show } from '../../../core/message/show';
 
 /** What the raw (unevaluated) value of a parameter says; the same for every item of a run. */
 interface RawInfo {

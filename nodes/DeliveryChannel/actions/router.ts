@@ -13,7 +13,7 @@ import {
 	type INodeExecutionData,
 } from 'n8n-workflow';
 
-import { DeliveryError } from '../channels/errors';
+import { DeliveryError } from '../../../core/errors';
 import { getChannel } from '../channels/registry';
 import type { Channel, ChannelSession } from '../channels/types';
 import * as getFailedDeliveries from './getFailedDeliveries.operation';

@@ -1,10 +1,10 @@
 import type { IDataObject, IExecuteFunctions, IGetNodeParameterOptions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { DeliveryError, inputError } from '../channels/errors';
+import { DeliveryError, inputError } from '../../../core/errors';
 import type { OutgoingMessage } from '../channels/types';
-import { formatAddress } from '../message/addresses';
-import { composeChecked, type EmailFormat } from '../message/compose';
-import { show } from '../message/show';
+import { formatAddress } from '../../../core/message/addresses';
+import { composeChecked, type EmailFormat } from '../../../core/message/compose';
+import { show } from '../../../core/message/show';
 import { readAttachments } from './attachments';
 import { itemParameter, parameterError, parameterLabels } from './parameters';
 import type { OperationContext } from './types';

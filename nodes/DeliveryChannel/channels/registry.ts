@@ -2,7 +2,7 @@
  * The one place that knows which channels exist. Typed by ChannelKey, so a channel cannot be added
  * to the Channel parameter without an implementation, nor the other way round.
  */
-import { DeliveryError } from './errors';
+import { DeliveryError } from '../../../core/errors';
 import { gmailChannel } from './gmail';
 import { mscChannel } from './msc';
 import { smtpChannel } from './smtp';

@@ -5,7 +5,6 @@
 import type {
 	ICredentialDataDecryptedObject,
 	ICredentialTestFunctions,
-	IDataObject,
 	IExecuteFunctions,
 	ILoadOptionsFunctions,
 	IPollFunctions,
@@ -14,126 +13,9 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-export type ChannelKey = 'msc' | 'gmail' | 'smtp';
+import type { ChannelKey, FailedDeliveryList, FailedDeliveryQuery, OutgoingMessage, SendResult } from '../../../core/model';
 
-export interface MailAddress {
-	name: string;
-	address: string;
-}
-
-export interface OutgoingAttachment {
-	filename: string;
-	contentType: string;
-	content: Buffer;
-	/** Embedded in the HTML body (Content-Disposition: inline) instead of attached. */
-	inline: boolean;
-	contentId?: string;
-}
-
-/**
- * A message built once from the node's parameters (identity, recipients, bodies, attachments,
- * headers, threading) and handed unchanged to whichever channel sends it.
- */
-export interface OutgoingMessage {
-	/** Our id for this delivery: the DSN envelope id and the X-Delivery-Id header. */
-	deliveryId: string;
-	/** The Message-ID header we set, with angle brackets. */
-	messageId: string;
-	identity: MailAddress;
-	to: MailAddress[];
-	cc: MailAddress[];
-	bcc: MailAddress[];
-	replyTo: MailAddress[];
-	subject: string;
-	text?: string;
-	html?: string;
-	attachments: OutgoingAttachment[];
-	headers: Array<{ name: string; value: string }>;
-	inReplyTo?: string;
-	references: string[];
-}
-
-export interface RecipientRejection {
-	address: string;
-	/** SMTP reply code or HTTP status, when there is one. */
-	code?: number;
-	response: string;
-	/** A temporary (4xx) refusal: trying again later may work. */
-	retryable: boolean;
-}
-
-export interface SendResult {
-	messageId: string;
-	accepted: string[];
-	rejected: RecipientRejection[];
-	/** The From header the recipients see. */
-	fromUsed: string;
-	/** The server's final answer, as it gave it. */
-	response: string;
-	warnings: string[];
-	/** Channel facts worth showing on the item (Gmail ids, the MSC message id, ...). */
-	details?: IDataObject;
-}
-
-/** What a failed delivery looks like on every channel's output item. */
-export interface FailedDelivery {
-	channel: ChannelKey;
-	recipient: string;
-	/** This message's fate: 'failed' is permanent for this message, 'delayed' may still arrive. */
-	action: string;
-	kind: 'failure' | 'delay' | 'complaint';
-	/** Whether the address itself is dead (do not mail it again). */
-	hard: boolean;
-	reason: string;
-	status: string;
-	replyCode: string;
-	diagnostic: string;
-	failedAt?: string;
-	remoteMta?: string;
-	reportingMta?: string;
-	feedbackType?: string;
-	message: IDataObject;
-	link: { method: string; confidence: 'high' | 'medium' | 'low' | 'none' };
-	details?: IDataObject;
-}
-
-export interface FailedDeliveryQuery {
-	since?: Date;
-	until?: Date;
-	/**
-	 * Only failures whose report reached the channel (the mailbox, the provider's log) at or after
-	 * this time, whenever the failure itself happened. The trigger polls with it, so a report that
-	 * arrives late is still found. Channels that cannot tell may ignore it.
-	 */
-	receivedSince?: Date;
-	recipient?: string;
-	verdict: 'all' | 'hard' | 'soft';
-	includeDelays: boolean;
-	includeComplaints: boolean;
-	/** Undefined means Return All. */
-	limit?: number;
-	/**
-	 * Where the previous listing stopped (a `FailedDeliveryList.checkpoint`, stored by the trigger as
-	 * it came). With it the channel reads only reports that arrived after that point, oldest first.
-	 */
-	checkpoint?: IDataObject;
-}
-
-/** What a listing of failed deliveries returns. */
-export interface FailedDeliveryList {
-	/** Newest report first (a listing with a checkpoint: oldest first, in the order they arrived). */
-	failures: FailedDelivery[];
-	/**
-	 * Where the next listing resumes: after the last report this listing read, and never past a
-	 * report it did not read (one left over because of a cap stays ahead of the checkpoint).
-	 * Opaque to callers; JSON-safe, kept in the workflow's static data.
-	 */
-	checkpoint?: IDataObject;
-	/** True when matching reports were left unread because of a cap; the next call goes on from the checkpoint. */
-	truncated: boolean;
-	/** Why the listing stopped early, in words for the user, when `truncated`. */
-	truncatedReason?: string;
-}
+export type { ChannelKey, MailAddress, OutgoingAttachment, OutgoingMessage, RecipientRejection, SendResult, FailedDelivery, FailedDeliveryQuery, FailedDeliveryList } from '../../../core/model';
 
 /**
  * One open connection to a channel for the length of one node execution.

@@ -7,7 +7,7 @@ import type { IDataObject, INode, INodeParameters } from 'n8n-workflow';
 
 import { channels } from '../../../nodes/DeliveryChannel/channels/registry';
 import type { ChannelSession, FailedDelivery, FailedDeliveryQuery } from '../../../nodes/DeliveryChannel/channels/types';
-import { matchesQuery } from '../../../nodes/DeliveryChannel/failures';
+import { matchesQuery } from '../../../core/failures';
 import { DeliveryChannelTrigger } from '../../../nodes/DeliveryChannelTrigger/DeliveryChannelTrigger.node';
 import { STATE_LIMITS } from '../../../nodes/DeliveryChannelTrigger/dedupe';
 import { MANUAL_LIMIT } from '../../../nodes/DeliveryChannelTrigger/poll';

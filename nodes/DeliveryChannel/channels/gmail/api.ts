@@ -11,7 +11,7 @@
  */
 import { gmail, type gmail_v1 } from '@googleapis/gmail';
 
-import { DeliveryError, type DeliveryErrorCode } from '../errors';
+import { DeliveryError, type DeliveryErrorCode } from '../../../../core/errors';
 import { reconnectError, type N8nTokenAuth } from './auth';
 import { describeFailure, readGoogleFailure, type GoogleFailure } from './errors';
 import { backoffMs, MAX_WAIT_MS, realSleep, type Sleep, type TokenBucket } from './pacing';

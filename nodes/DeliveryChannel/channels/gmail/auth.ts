@@ -12,7 +12,7 @@
 import { auth as googleAuth } from '@googleapis/gmail';
 import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 
-import { DeliveryError } from '../errors';
+import { DeliveryError } from '../../../../core/errors';
 
 export const GMAIL_CREDENTIAL = 'deliveryChannelGmailOAuth2Api';
 export const DEFAULT_API_BASE_URL = 'https://gmail.googleapis.com';

@@ -16,11 +16,11 @@
 import type { gmail_v1 } from '@googleapis/gmail';
 import type { IDataObject } from 'n8n-workflow';
 
-import { parseBounce } from '../../bounce';
-import type { OriginalLink } from '../../bounce/types';
-import { findAddresses } from '../../bounce/util';
-import { failuresFromReport, matchesQuery, type SentMessageResolver } from '../../failures';
-import { DeliveryError } from '../errors';
+import { parseBounce } from '../../../../core/bounce';
+import type { OriginalLink } from '../../../../core/bounce/types';
+import { findAddresses } from '../../../../core/bounce/util';
+import { failuresFromReport, matchesQuery, type SentMessageResolver } from '../../../../core/failures';
+import { DeliveryError } from '../../../../core/errors';
 import type { FailedDelivery, FailedDeliveryList, FailedDeliveryQuery } from '../types';
 import { UNITS, type GmailApi } from './api';
 

@@ -5,8 +5,8 @@
  */
 import type { gmail_v1 } from '@googleapis/gmail';
 
-import { formatAddress } from '../../message/addresses';
-import { DeliveryError } from '../errors';
+import { formatAddress } from '../../../../core/message/addresses';
+import { DeliveryError } from '../../../../core/errors';
 import type { MailAddress } from '../types';
 
 export type UnverifiedIdentityPolicy = 'sendAsAccount' | 'fail';

@@ -2,10 +2,10 @@
 import type { gmail_v1 } from '@googleapis/gmail';
 import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions, INodeListSearchItems, INodeProperties } from 'n8n-workflow';
 
-import { formatAddress } from '../../message/addresses';
-import { allRecipients, formatBytes } from '../../message/compose';
-import { buildMime } from '../../message/mime';
-import { DeliveryError, inputError } from '../errors';
+import { formatAddress } from '../../../../core/message/addresses';
+import { allRecipients, formatBytes } from '../../../../core/message/compose';
+import { buildMime } from '../../../../core/message/mime';
+import { DeliveryError, inputError } from '../../../../core/errors';
 import type { Channel, ChannelContext, ChannelSession, FailedDeliveryList, FailedDeliveryQuery, OpenOptions, OutgoingMessage, SendResult } from '../types';
 import { DEFAULT_TIMEOUT_MS, GmailApi, UNITS } from './api';
 import { apiBaseUrl, GMAIL_CREDENTIAL, N8nTokenAuth, READ_SCOPES, type GmailHost } from './auth';

@@ -23,7 +23,7 @@
  */
 import type { gmail_v1 } from '@googleapis/gmail';
 
-import { DeliveryError, type DeliveryErrorCode } from '../errors';
+import { DeliveryError, type DeliveryErrorCode } from '../../../../core/errors';
 import { redirectError, UNITS, type GmailApi } from './api';
 import { reconnectError } from './auth';
 import { describeFailure, readGoogleFailure, type GoogleFailure } from './errors';

@@ -5,7 +5,7 @@
  */
 import type { ICredentialDataDecryptedObject, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 
-import { DeliveryError } from '../errors';
+import { DeliveryError } from '../../../../core/errors';
 import { baseUrlOf, problemError, readProblem, redirectError, timeoutOf, type RetryPolicy } from './transport';
 
 interface LegacyFullResponse {

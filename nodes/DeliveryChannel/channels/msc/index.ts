@@ -12,9 +12,9 @@ import type {
 	INodeListSearchItems,
 } from 'n8n-workflow';
 
-import { matchesQuery } from '../../failures';
-import { domainOf, formatAddress } from '../../message/addresses';
-import { DeliveryError } from '../errors';
+import { matchesQuery } from '../../../../core/failures';
+import { domainOf, formatAddress } from '../../../../core/message/addresses';
+import { DeliveryError } from '../../../../core/errors';
 import type {
 	Channel,
 	ChannelContext,

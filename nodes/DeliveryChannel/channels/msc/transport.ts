@@ -18,7 +18,7 @@ import {
 	type RequestHelperFunctions,
 } from 'n8n-workflow';
 
-import { DeliveryError, type DeliveryErrorCode } from '../errors';
+import { DeliveryError, type DeliveryErrorCode } from '../../../../core/errors';
 
 export const MSC_CREDENTIAL = 'deliveryChannelMscApi';
 

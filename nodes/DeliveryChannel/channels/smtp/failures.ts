@@ -2,7 +2,7 @@
  * Maps nodemailer's SMTP errors to our delivery errors in plain words, and decides which failures
  * are worth another attempt.
  */
-import { DeliveryError, type DeliveryErrorCode } from '../errors';
+import { DeliveryError, type DeliveryErrorCode } from '../../../../core/errors';
 import type { SmtpSecurity } from './settings';
 
 export interface SmtpLibraryError extends Error {

@@ -1,7 +1,7 @@
 /** Which of the mailbox's folders hold the reports and the sent messages, by name or special use. */
 import type { ListResponse } from 'imapflow';
 
-import type { DeliveryError } from '../errors';
+import type { DeliveryError } from '../../../../core/errors';
 import { credentialError, type MailboxSettings } from './imap';
 
 export const JUNK_NAME = /^(?:junk|spam|junk e-?mail|bulk(?: mail)?|junk mail)$/i;

@@ -5,7 +5,7 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 
-import { DeliveryError } from '../errors';
+import { DeliveryError } from '../../../../core/errors';
 import { portSecurityMismatch } from './settings';
 
 export type MailboxSecurity = 'tls' | 'starttls' | 'none';

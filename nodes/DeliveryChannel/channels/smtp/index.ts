@@ -1,10 +1,10 @@
 /** Custom SMTP: the company's own server or Microsoft Exchange / 365, over nodemailer's SMTP client. */
 import type { ICredentialDataDecryptedObject, ICredentialTestFunctions, ILoadOptionsFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 
-import { formatAddress, isValidAddress } from '../../message/addresses';
-import { allRecipients } from '../../message/compose';
-import { buildMime } from '../../message/mime';
-import { DeliveryError } from '../errors';
+import { formatAddress, isValidAddress } from '../../../../core/message/addresses';
+import { allRecipients } from '../../../../core/message/compose';
+import { buildMime } from '../../../../core/message/mime';
+import { DeliveryError } from '../../../../core/errors';
 import type { Channel, ChannelContext, ChannelSession, FailedDeliveryList, FailedDeliveryQuery, OpenOptions, OutgoingMessage, SendResult } from '../types';
 import { mailboxNotConfigured, mailboxSettings } from './imap';
 import { Mailbox, type MailboxNotices } from './mailbox';

@@ -10,9 +10,9 @@
  */
 import type { ImapFlow, ImapFlowOptions } from 'imapflow';
 
-import { parseBounce } from '../../bounce';
-import type { BounceReport } from '../../bounce/types';
-import { failuresFromReport, matchesQuery, type ReportSource } from '../../failures';
+import { parseBounce } from '../../../../core/bounce';
+import type { BounceReport } from '../../../../core/bounce/types';
+import { failuresFromReport, matchesQuery, type ReportSource } from '../../../../core/failures';
 import type { FailedDelivery, FailedDeliveryList, FailedDeliveryQuery } from '../types';
 import { dateBounds, screenMessages, selectMessages, shareBudget, type Candidate, type FolderSelection } from './candidates';
 import { checkpointValue, readCheckpoint, type FolderMark, type MailboxCheckpoint } from './checkpoint';

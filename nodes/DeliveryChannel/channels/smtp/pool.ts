@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 
-import { DeliveryError } from '../errors';
+import { DeliveryError } from '../../../../core/errors';
 import type { RecipientRejection } from '../types';
 import { toDeliveryError, unencryptedLogin, type SmtpLibraryError } from './failures';
 import type { SmtpSettings } from './settings';

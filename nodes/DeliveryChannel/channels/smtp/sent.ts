@@ -6,8 +6,8 @@
 import type { IDataObject } from 'n8n-workflow';
 import type { ImapFlow } from 'imapflow';
 
-import type { OriginalLink } from '../../bounce/types';
-import type { SentMessageResolver } from '../../failures';
+import type { OriginalLink } from '../../../../core/bounce/types';
+import type { SentMessageResolver } from '../../../../core/failures';
 import { MAILBOX_LIMITS, type ImapConnection } from './imap';
 
 /** Our delivery ids (the DSN envelope id and the Message-ID's local part): `dc-<uuid>`. */

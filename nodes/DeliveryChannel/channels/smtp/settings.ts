@@ -2,7 +2,7 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import type { SMTPConnectionOptions } from 'nodemailer/lib/smtp-connection';
 
-import { DeliveryError } from '../errors';
+import { DeliveryError } from '../../../../core/errors';
 
 export type SmtpSecurity = 'tls' | 'starttls' | 'starttlsWhenOffered' | 'none';
 

@@ -2,7 +2,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { containsExpression, itemParameter, parameterError, parameterLabels } from '../../../../nodes/DeliveryChannel/actions/parameters';
 import { description } from '../../../../nodes/DeliveryChannel/actions/send.operation';
-import { DeliveryError } from '../../../../nodes/DeliveryChannel/channels/errors';
+import { DeliveryError } from '../../../../core/errors';
 
 describe('containsExpression', () => {
 	it.each([

@@ -6,7 +6,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { DeliveryError } from '../../../../../nodes/DeliveryChannel/channels/errors';
+import { DeliveryError } from '../../../../../core/errors';
 import { gmailChannel } from '../../../../../nodes/DeliveryChannel/channels/gmail';
 import type { ChannelSession, OutgoingMessage } from '../../../../../nodes/DeliveryChannel/channels/types';
 import { startFakeGmail, type FakeGmail } from '../../../../fakes/gmail';

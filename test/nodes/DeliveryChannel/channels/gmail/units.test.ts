@@ -4,7 +4,7 @@ import { reportSearch, sentSearch } from '../../../../../nodes/DeliveryChannel/c
 import { decideIdentity, sendAsIdentities } from '../../../../../nodes/DeliveryChannel/channels/gmail/identity';
 import { backoffMs, retryAfterMs, TokenBucket } from '../../../../../nodes/DeliveryChannel/channels/gmail/pacing';
 import { tokenState } from '../../../../../nodes/DeliveryChannel/channels/gmail/auth';
-import { DeliveryError } from '../../../../../nodes/DeliveryChannel/channels/errors';
+import { DeliveryError } from '../../../../../core/errors';
 
 function clock() {
 	let now = 0;

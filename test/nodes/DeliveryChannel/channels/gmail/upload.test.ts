@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import { DeliveryError } from '../../../../../nodes/DeliveryChannel/channels/errors';
+import { DeliveryError } from '../../../../../core/errors';
 import { connectGmail } from '../../../../../nodes/DeliveryChannel/channels/gmail';
 import { receivedBytes, sendResumable, UPLOAD_CHUNK_BYTES, UPLOAD_GRANULE_BYTES } from '../../../../../nodes/DeliveryChannel/channels/gmail/upload';
 import { startFakeGmail, type FakeGmail } from '../../../../fakes/gmail';

@@ -9,7 +9,7 @@ import type { IDataObject, INode } from 'n8n-workflow';
 
 import { DeliveryChannelMscApi } from '../../../../../credentials/DeliveryChannelMscApi.credentials';
 import type { FailedDelivery } from '../../../../../nodes/DeliveryChannel/channels/types';
-import { matchesQuery } from '../../../../../nodes/DeliveryChannel/failures';
+import { matchesQuery } from '../../../../../core/failures';
 import { DeliveryChannelTrigger } from '../../../../../nodes/DeliveryChannelTrigger/DeliveryChannelTrigger.node';
 import type { FailureRecord } from '../../../../../sandbox/msc/store';
 import { pollOnce } from '../../../../support/poll';

@@ -1,7 +1,7 @@
 /** HTML to text (html.ts) and what the MIME pre-pass hands the MIME parser for HTML parts. */
-import { parseBounce } from '../../../../nodes/DeliveryChannel/bounce';
-import { compactBody } from '../../../../nodes/DeliveryChannel/bounce/compact';
-import { flattenHtml, htmlToText } from '../../../../nodes/DeliveryChannel/bounce/html';
+import { parseBounce } from '../../../core/bounce';
+import { compactBody } from '../../../core/bounce/compact';
+import { flattenHtml, htmlToText } from '../../../core/bounce/html';
 
 /** The decoded leaf parts of a compacted multipart body, with the header written above each. */
 function leaves(body: string): Array<{ header: string; content: Buffer }> {

@@ -11,8 +11,8 @@
  * Each timing is the least over a few runs: a run can also pay for a garbage collection or lose
  * its CPU to other work, a mail that is slow by itself is slow every time.
  */
-import { MAX_REPORT_BYTES, parseBounce } from '../../../../nodes/DeliveryChannel/bounce';
-import { MAX_INPUT_BYTES } from '../../../../nodes/DeliveryChannel/bounce/mime';
+import { MAX_REPORT_BYTES, parseBounce } from '../../../core/bounce';
+import { MAX_INPUT_BYTES } from '../../../core/bounce/mime';
 import { ADVERSARIAL, fill, longestBlock, threadCpuMs } from './adversarial';
 import { corpusFiles, readCorpus } from './corpus-helper';
 import { MAX_MS } from './fuzz-helper';

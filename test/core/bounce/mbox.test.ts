@@ -1,6 +1,6 @@
 /** Mailbox files (mbox) holding several messages. Every mail here is written for the test. */
-import { parseBounce } from '../../../../nodes/DeliveryChannel/bounce';
-import { splitMbox } from '../../../../nodes/DeliveryChannel/bounce/mbox';
+import { parseBounce } from '../../../core/bounce';
+import { splitMbox } from '../../../core/bounce/mbox';
 
 const bounce = (recipient: string, code: string) => `Return-Path: <>
 From: Mail Delivery System <MAILER-DAEMON@out.sender.example>

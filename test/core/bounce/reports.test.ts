@@ -1,4 +1,4 @@
-import { parseBounce } from '../../../../nodes/DeliveryChannel/bounce';
+import { parseBounce } from '../../../core/bounce';
 
 const crlf = (s: string) => s.replace(/\n/g, '\r\n');
 

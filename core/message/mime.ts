@@ -1,7 +1,7 @@
 /** Turns an OutgoingMessage into RFC 5322 bytes with nodemailer's composer. */
 import MailComposer from 'nodemailer/lib/mail-composer';
 
-import type { MailAddress, OutgoingMessage } from '../channels/types';
+import type { MailAddress, OutgoingMessage } from '../model';
 
 export interface MimeOptions {
 	/** The From actually used, when a channel must send as someone other than the identity. */

@@ -11,8 +11,8 @@
  */
 import { domainToASCII, domainToUnicode } from 'node:url';
 
-import { inputError } from '../channels/errors';
-import type { MailAddress } from '../channels/types';
+import { inputError } from '../errors';
+import type { MailAddress } from '../model';
 import { controlCharacterIn, kindOf, show } from './show';
 
 const MAX_ADDRESS_LENGTH = 254;

@@ -1,4 +1,4 @@
-import { classify, isHard, REASONS, smtpCommandOf } from '../../../../nodes/DeliveryChannel/bounce/classify';
+import { classify, isHard, REASONS, smtpCommandOf } from '../../../core/bounce/classify';
 
 const c = (diagnostic: string, status = '', replyCode = '', extra: { diagnosticType?: string; action?: string } = {}) =>
 	classify({ diagnostic, status, replyCode, ...extra });

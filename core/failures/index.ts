@@ -3,10 +3,10 @@
  * IMAP, the MSC sandbox): turns a parsed report into failed-delivery items, links each to the
  * message that was sent, and applies the user's filters the same way everywhere.
  */
-import type { IDataObject } from 'n8n-workflow';
+import type { DataObject as IDataObject } from '../model';
 
 import type { BounceReport, OriginalLink } from '../bounce/types';
-import type { ChannelKey, FailedDelivery, FailedDeliveryQuery } from '../channels/types';
+import type { ChannelKey, FailedDelivery, FailedDeliveryQuery } from '../model';
 
 /** Where a report was found, for the item and for the time filter when the report has no date. */
 export interface ReportSource {

@@ -1,10 +1,10 @@
 /** Shared corpus scoring used by the corpus test (the bench has its own copy in plain JS). */
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { parseBounce } from '../../../../nodes/DeliveryChannel/bounce';
-import type { BounceReport } from '../../../../nodes/DeliveryChannel/bounce';
+import { parseBounce } from '../../../core/bounce';
+import type { BounceReport } from '../../../core/bounce';
 
-export const CORPUS = join(__dirname, '../../../fixtures/bounce-corpus');
+export const CORPUS = join(__dirname, '../../fixtures/bounce-corpus');
 
 export interface Expected {
 	index: number;

@@ -1,4 +1,4 @@
-import { looksLikeDsn, parseDsn } from '../../../../nodes/DeliveryChannel/bounce/dsn';
+import { looksLikeDsn, parseDsn } from '../../../core/bounce/dsn';
 
 const RFC3464_EXAMPLE = [
 	'Reporting-MTA: dns; cs.utk.edu',

@@ -13,9 +13,9 @@
  */
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { parseBounce } from '../../../../nodes/DeliveryChannel/bounce';
+import { parseBounce } from '../../../core/bounce';
 
-const DIR = join(__dirname, '../../../fixtures/generated-bounces');
+const DIR = join(__dirname, '../../fixtures/generated-bounces');
 
 interface Expected {
 	index: number;

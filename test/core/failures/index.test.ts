@@ -1,5 +1,5 @@
-import type { BounceRecipient, BounceReport } from '../../../../nodes/DeliveryChannel/bounce/types';
-import { failuresFromReport, matchesQuery } from '../../../../nodes/DeliveryChannel/failures';
+import type { BounceRecipient, BounceReport } from '../../../core/bounce/types';
+import { failuresFromReport, matchesQuery } from '../../../core/failures';
 
 const entry = (over: Partial<BounceRecipient>): BounceRecipient => ({
 	recipient: 'lead@client.example',

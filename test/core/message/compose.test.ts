@@ -1,9 +1,9 @@
-import { DeliveryError } from '../../../../nodes/DeliveryChannel/channels/errors';
-import { formatAddress, isValidAddress, parseAddressList } from '../../../../nodes/DeliveryChannel/message/addresses';
-import { composeChecked, composeMessage, MAX_HEADER_LENGTH, MAX_RECIPIENTS, type MessageInput } from '../../../../nodes/DeliveryChannel/message/compose';
-import { show, showAt } from '../../../../nodes/DeliveryChannel/message/show';
-import { buildMime } from '../../../../nodes/DeliveryChannel/message/mime';
-import { simpleParser } from '../../../helpers/parse-mail';
+import { DeliveryError } from '../../../core/errors';
+import { formatAddress, isValidAddress, parseAddressList } from '../../../core/message/addresses';
+import { composeChecked, composeMessage, MAX_HEADER_LENGTH, MAX_RECIPIENTS, type MessageInput } from '../../../core/message/compose';
+import { show, showAt } from '../../../core/message/show';
+import { buildMime } from '../../../core/message/mime';
+import { simpleParser } from '../../helpers/parse-mail';
 
 const base: MessageInput = {
 	identity: 'Jane Doe <jane@example.com>',

@@ -2,9 +2,9 @@
  * Rules added for phrase precedence, SMTP stage, status precedence, structure and the MIME
  * pre-pass. Every mail and phrase here is written for the test (no corpus text).
  */
-import { parseBounce } from '../../../../nodes/DeliveryChannel/bounce';
-import { classify, smtpCommandOf } from '../../../../nodes/DeliveryChannel/bounce/classify';
-import { compactBody, decodeQuotedPrintable } from '../../../../nodes/DeliveryChannel/bounce/compact';
+import { parseBounce } from '../../../core/bounce';
+import { classify, smtpCommandOf } from '../../../core/bounce/classify';
+import { compactBody, decodeQuotedPrintable } from '../../../core/bounce/compact';
 
 const c = (diagnostic: string, status = '', replyCode = '', extra: { action?: string; command?: string } = {}) =>
 	classify({ diagnostic, status, replyCode, ...extra });

@@ -3,7 +3,7 @@
  * returns one entry per affected recipient plus what identifies the original message.
  * Pure TypeScript, no n8n import; never throws, never hangs on hostile input.
  * Anyone can mail the mailbox it reads, so every step costs time in proportion to the input
- * (test/nodes/DeliveryChannel/bounce/adversarial.test.ts, `npm run bench:bounce`), the input is
+ * (test/core/bounce/adversarial.test.ts, `npm run bench:bounce`), the input is
  * capped (MAX_REPORT_BYTES here, the per-mail and per-part caps in mime.ts; a cut report says
  * `truncated`), and the event loop gets a turn between the steps of a mail and between the mails
  * of a mailbox file, so n8n's main thread stays responsive while a mailbox is read.

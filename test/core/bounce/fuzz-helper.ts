@@ -2,7 +2,7 @@
  * Fuzzing helpers: a seeded PRNG (mulberry32) so every failure reproduces, and mutations of
  * corpus mails (byte flips, truncation, duplication, header bombs, boundary damage).
  */
-import { parseBounce } from '../../../../nodes/DeliveryChannel/bounce';
+import { parseBounce } from '../../../core/bounce';
 import { corpusFiles, readCorpus } from './corpus-helper';
 
 export function mulberry32(seed: number): () => number {

@@ -1,5 +1,5 @@
-import { findBlocks, parseText, splitNotification, unquote } from '../../../../nodes/DeliveryChannel/bounce/text';
-import { findReplyCode, findStatus } from '../../../../nodes/DeliveryChannel/bounce/util';
+import { findBlocks, parseText, splitNotification, unquote } from '../../../core/bounce/text';
+import { findReplyCode, findStatus } from '../../../core/bounce/util';
 
 const EXIM = `This message was created automatically by mail delivery software.
 

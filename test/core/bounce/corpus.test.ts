@@ -1,4 +1,4 @@
-import { parseBounce } from '../../../../nodes/DeliveryChannel/bounce';
+import { parseBounce } from '../../../core/bounce';
 import { corpusFiles, expectedMap, readCorpus, scoreCorpus } from './corpus-helper';
 
 // Agreement reached with expected.json (fractions); the test fails if the engine drops below.

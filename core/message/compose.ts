@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { inputError } from '../channels/errors';
-import type { MailAddress, OutgoingAttachment, OutgoingMessage } from '../channels/types';
+import { inputError } from '../errors';
+import type { MailAddress, OutgoingAttachment, OutgoingMessage } from '../model';
 import { domainOf, parseAddressList } from './addresses';
 import { controlCharacterIn, kindOf, show } from './show';
 
