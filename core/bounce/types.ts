@@ -18,7 +18,7 @@ export interface BounceRecipient {
 	status: string;
 	/** SMTP reply code such as '550', '' when unknown. */
 	replyCode: string;
-	/** Reason from the fixed vocabulary (see classify.ts). */
+	/** Reason from the fixed vocabulary (REASONS in reasons/index.ts). */
 	reason: string;
 	/** True when the address itself is dead. */
 	hard: boolean;

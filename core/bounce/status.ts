@@ -1,0 +1,118 @@
+/**
+ * What the codes alone say: the RFC 3463 enhanced status code (its subject.detail part, "1.1" of
+ * "5.1.1") and the SMTP reply code (RFC 5321), each mapped to a reason where its meaning is
+ * unambiguous enough.
+ */
+import type { Reason } from './reasons';
+
+/** Status code (subject.detail) → reason. */
+export const STATUS_MAP: Record<string, Reason> = {
+	'1.1': 'userunknown',
+	'1.0': 'userunknown',
+	'1.2': 'hostunknown',
+	'1.3': 'userunknown',
+	'1.4': 'userunknown',
+	'1.5': 'userunknown',
+	'1.6': 'hasmoved',
+	'1.7': 'rejected',
+	'1.8': 'rejected',
+	'1.9': 'onhold',
+	'1.10': 'notaccept',
+	'2.0': 'filtered',
+	'2.1': 'suspend',
+	'2.2': 'mailboxfull',
+	'2.3': 'exceedlimit',
+	'2.4': 'systemerror',
+	'3.0': 'systemerror',
+	'3.1': 'systemfull',
+	'3.2': 'notaccept',
+	'3.3': 'systemerror',
+	'3.4': 'mesgtoobig',
+	'3.5': 'systemerror',
+	'4.0': 'networkerror',
+	'4.1': 'networkerror',
+	'4.2': 'networkerror',
+	'4.3': 'hostunknown',
+	'4.4': 'hostunknown',
+	'4.5': 'toomanyconn',
+	'4.6': 'networkerror',
+	'4.7': 'expired',
+	'5.0': 'syntaxerror',
+	'5.1': 'syntaxerror',
+	'5.2': 'syntaxerror',
+	'5.3': 'toomanyconn',
+	'5.4': 'syntaxerror',
+	'5.5': 'syntaxerror',
+	'5.6': 'syntaxerror',
+	'6.0': 'contenterror',
+	'6.1': 'contenterror',
+	'6.2': 'contenterror',
+	'6.3': 'contenterror',
+	'6.4': 'contenterror',
+	'6.5': 'contenterror',
+	'6.6': 'contenterror',
+	'6.7': 'contenterror',
+	'6.8': 'contenterror',
+	'6.9': 'contenterror',
+	'6.10': 'contenterror',
+	'7.1': 'blocked',
+	'7.2': 'filtered',
+	'7.3': 'securityerror',
+	'7.4': 'securityerror',
+	'7.5': 'securityerror',
+	'7.6': 'securityerror',
+	'7.7': 'securityerror',
+	'7.8': 'securityerror',
+	'7.9': 'securityerror',
+	'7.10': 'securityerror',
+	'7.11': 'failedstarttls',
+	'7.12': 'securityerror',
+	'7.13': 'suspend',
+	'7.14': 'securityerror',
+	'7.15': 'securityerror',
+	'7.16': 'mailboxfull',
+	'7.17': 'suspend',
+	'7.18': 'suspend',
+	'7.19': 'suspend',
+	'7.20': 'authfailure',
+	'7.21': 'authfailure',
+	'7.22': 'authfailure',
+	'7.23': 'authfailure',
+	'7.24': 'authfailure',
+	'7.25': 'requireptr',
+	'7.26': 'authfailure',
+	'7.27': 'notaccept',
+	'7.28': 'spamdetected',
+	'7.29': 'authfailure',
+	'7.30': 'authfailure',
+	'7.509': 'authfailure',
+	'7.606': 'blocked',
+	'7.650': 'badreputation',};
+
+/** Status codes that are specific enough to override the wording of the reply. */
+export const DECISIVE_STATUS = new Set(['2.2', '2.3', '1.6', '7.13', '7.25', '7.26', '7.27', '7.509']);
+
+/** Reply code → reason, for a reply whose words and status code decided nothing. */
+export const REPLY_CODE_MAP: Record<string, Reason> = {
+	'421': 'blocked',
+	'450': 'onhold',
+	'451': 'onhold',
+	'452': 'systemfull',
+	'500': 'syntaxerror',
+	'501': 'syntaxerror',
+	'502': 'syntaxerror',
+	'503': 'syntaxerror',
+	'504': 'syntaxerror',
+	'550': 'rejected',
+	'551': 'hasmoved',
+	'552': 'mailboxfull',
+	'553': 'rejected',
+	'554': 'rejected',
+	'521': 'notaccept',
+	'556': 'notaccept',
+};
+
+/** The subject.detail part of an enhanced status code: "1.1" of "5.1.1", '' for ''. */
+export function subjectDetail(status: string): string {
+	return status ? status.slice(status.indexOf('.') + 1) : '';
+}
