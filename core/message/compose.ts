@@ -2,11 +2,10 @@
  * Builds the one message every channel receives from the node's raw inputs, validating each field
  * once, before any channel is involved. Pure: no n8n, no I/O.
  */
-import { randomUUID } from 'node:crypto';
-
 import { inputError } from '../errors';
 import type { MailAddress, OutgoingAttachment, OutgoingMessage } from '../model';
 import { domainOf, parseAddressList } from './addresses';
+import { newDeliveryId } from './ids';
 import { controlCharacterIn, kindOf, show } from './show';
 
 export type EmailFormat = 'text' | 'html' | 'both';
@@ -249,10 +248,6 @@ function uniqueRecipients(input: MessageInput, warnings: string[]): Recipients {
 		warnings.push(`Left out duplicate recipients so nobody gets this message twice: ${listed}.`);
 	}
 	return result;
-}
-
-export function newDeliveryId(): string {
-	return `dc-${randomUUID()}`;
 }
 
 /** A composed message and what the node changed on the way (shown on the item as warnings). */

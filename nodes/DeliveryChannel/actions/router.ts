@@ -14,6 +14,7 @@ import {
 } from 'n8n-workflow';
 
 import { DeliveryError } from '../../../core/errors';
+import { mapBounded } from '../../../core/retry';
 import { getChannel } from '../channels/registry';
 import type { Channel, ChannelSession } from '../channels/types';
 import * as getFailedDeliveries from './getFailedDeliveries.operation';
@@ -95,7 +96,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const concurrency = operation.concurrent ? Math.max(1, session.concurrency) : 1;
 
 	try {
-		await forEachBounded(items.length, concurrency, async (itemIndex) => {
+		await mapBounded(items, concurrency, async (_, itemIndex) => {
 			if (results[itemIndex]) return; // its input was refused above
 			if (fatal) return;
 			if (signal?.aborted) {
@@ -131,18 +132,6 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 function errorMode(context: IExecuteFunctions): ErrorMode {
 	if (!context.continueOnFail()) return 'stop';
 	return context.getNode().onError === 'continueErrorOutput' ? 'errorOutput' : 'regular';
-}
-
-/** Runs `task` for indexes 0..count-1 with at most `limit` running at once. */
-async function forEachBounded(count: number, limit: number, task: (index: number) => Promise<void>): Promise<void> {
-	let next = 0;
-	const worker = async () => {
-		while (next < count) {
-			const index = next++;
-			await task(index);
-		}
-	};
-	await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
 }
 
 function cancelled(): DeliveryError {

@@ -14,10 +14,15 @@ import { gmail, type gmail_v1 } from '@googleapis/gmail';
 import { DeliveryError, type DeliveryErrorCode } from '../../../../core/errors';
 import { reconnectError, type N8nTokenAuth } from './auth';
 import { describeFailure, readGoogleFailure, type GoogleFailure } from './errors';
-import { backoffMs, MAX_WAIT_MS, realSleep, type Sleep, type TokenBucket } from './pacing';
+import { backoffMs, MAX_WAIT_MS, sleep as realSleep, type Sleep } from '../../../../core/retry';
+import type { TokenBucket } from './pacing';
 
 /** Quota units per method (Gmail API usage limits). */
 export const UNITS = { send: 100, list: 5, get: 5, sendAs: 1, profile: 1 } as const;
+
+/** Backoff after a rate limit without Retry-After, and after a 5xx or a failed connection. */
+export const RATE_BACKOFF = { baseMs: 1_000, capMs: 32_000 };
+export const SERVER_BACKOFF = { baseMs: 1_000, capMs: 16_000 };
 
 /** How long to wait for one answer unless the node's Timeout option says otherwise. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -204,7 +209,7 @@ export class GmailApi {
 						// This request waits as Google asked; the others go on at a lower pace, so one
 						// refusal does not stall the batch and repeated ones slow everything down.
 						this.options.bucket.slowDown(spec.units);
-						await this.wait(spec, failure, error, failure.retryAfterMs ?? backoffMs(rateFailures, 1_000, 32_000, this.options.random));
+						await this.wait(spec, failure, error, failure.retryAfterMs ?? backoffMs(rateFailures, { ...RATE_BACKOFF, random: this.options.random }));
 						continue;
 					}
 					case 'server':
@@ -219,7 +224,7 @@ export class GmailApi {
 						serverFailures++;
 						if (serverFailures >= serverAttempts) throw this.serverGaveUp(spec, failure, error, serverFailures);
 						// For a send, the look-ups' waits were the backoff already.
-						const wait = failure.retryAfterMs ?? (spec.send ? 0 : backoffMs(serverFailures, 1_000, 16_000, this.options.random));
+						const wait = failure.retryAfterMs ?? (spec.send ? 0 : backoffMs(serverFailures, { ...SERVER_BACKOFF, random: this.options.random }));
 						await this.wait(spec, failure, error, Math.max(0, wait - waited));
 						continue;
 					}
@@ -227,7 +232,7 @@ export class GmailApi {
 						// Nothing reached Google, so even a send may simply be tried again.
 						serverFailures++;
 						if (serverFailures >= serverAttempts) throw this.serverGaveUp(spec, failure, error, serverFailures);
-						await this.wait(spec, failure, error, backoffMs(serverFailures, 1_000, 16_000, this.options.random));
+						await this.wait(spec, failure, error, backoffMs(serverFailures, { ...SERVER_BACKOFF, random: this.options.random }));
 						continue;
 					}
 					default:

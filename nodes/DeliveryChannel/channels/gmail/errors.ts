@@ -3,7 +3,7 @@
  * "status"}}), the Retry-After header, and network failures from gaxios, and sorts them into what
  * the channel does next. Never copies request headers (they carry the token) into a message.
  */
-import { retryAfterMs } from './pacing';
+import { retryAfterMs } from '../../../../core/retry';
 
 export type GoogleFailureKind =
 	| 'unauthenticated' // 401: the access token is not valid (expired, revoked)
@@ -85,6 +85,13 @@ function redirectTarget(location: string | undefined): string | undefined {
 	}
 }
 
+/** Gmail's 429 bodies say when to come back in words: "Retry after 2026-11-23T10:00:01.000Z". */
+export function retryAfterInMessage(message: string | undefined, now = Date.now()): number | undefined {
+	const match = /retry after (\d{4}-\d{2}-\d{2}T[\d:.]+Z)/i.exec(message ?? '');
+	const at = match ? Date.parse(match[1]) : Number.NaN;
+	return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
 /** Google's answer in one line for an item's `response`: HTTP status, reason, message. */
 export function describeFailure(failure: GoogleFailure): string {
 	return [failure.httpStatus, failure.reason, failure.message].filter(Boolean).join(' ');
@@ -113,7 +120,7 @@ export function readGoogleFailure(error: unknown, now = Date.now()): GoogleFailu
 	}
 	const body = parseBody(failure.response?.data);
 	const message = body.message || failure.message || `HTTP ${httpStatus}`;
-	const wait = retryAfterMs(headerOf(failure.response?.headers, 'retry-after'), message, now);
+	const wait = retryAfterMs(headerOf(failure.response?.headers, 'retry-after'), now) ?? retryAfterInMessage(message, now);
 	const base = { httpStatus, reason: body.reason, status: body.status, message, retryAfterMs: wait };
 	if (httpStatus >= 300 && httpStatus < 400) {
 		const location = redirectTarget(headerOf(failure.response?.headers, 'location'));

@@ -21,6 +21,7 @@ import type { OriginalLink } from '../../../../core/bounce/types';
 import { findAddresses } from '../../../../core/bounce/util';
 import { failuresFromReport, matchesQuery, type SentMessageResolver } from '../../../../core/failures';
 import { DeliveryError } from '../../../../core/errors';
+import { mapBounded } from '../../../../core/retry';
 import type { FailedDelivery, FailedDeliveryList, FailedDeliveryQuery } from '../types';
 import { UNITS, type GmailApi } from './api';
 
@@ -76,20 +77,6 @@ function headerValue(message: gmail_v1.Schema$Message, name: string): string | u
 function isoFromInternalDate(value: string | null | undefined): string | undefined {
 	const ms = Number(value);
 	return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : undefined;
-}
-
-async function mapBounded<T, R>(values: T[], limit: number, task: (value: T) => Promise<R>): Promise<R[]> {
-	const results: R[] = new Array(values.length);
-	let next = 0;
-	await Promise.all(
-		Array.from({ length: Math.min(limit, values.length) }, async () => {
-			while (next < values.length) {
-				const index = next++;
-				results[index] = await task(values[index]);
-			}
-		}),
-	);
-	return results;
 }
 
 /** A report over this size is not downloaded: format=raw is the whole message, attachments and all. */

@@ -1,35 +1,9 @@
 /**
  * Pacing for Gmail's per-user quota: a token bucket in quota units (users.messages.send costs 100,
- * a list or get 5) shared by every request of one execution, and the wait before another attempt.
+ * a list or get 5) shared by every request of one execution.
  * Pure timing code with injectable clock and sleep, so it is tested without waiting.
  */
-
-/** Waits `ms`; rejects with the signal's reason as soon as `signal` aborts (a cancelled execution). */
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
-
-export const realSleep: Sleep = (ms, signal) =>
-	new Promise((resolve, reject) => {
-		if (signal?.aborted) {
-			reject(signal.reason);
-			return;
-		}
-		const onAbort = () => {
-			clearTimeout(timer);
-			reject(signal!.reason);
-		};
-		const timer = setTimeout(() => {
-			signal?.removeEventListener('abort', onAbort);
-			resolve();
-		}, Math.max(0, ms));
-		signal?.addEventListener('abort', onAbort, { once: true });
-	});
-
-/**
- * The longest a workflow step sits out one wait Google asked for (Retry-After). A longer request
- * (a 503 with Retry-After: 86400, a rate limit minutes away) is not slept through: the call gives up
- * and says how long Google asked to wait.
- */
-export const MAX_WAIT_MS = 60_000;
+import { sleep as realSleep, type Sleep } from '../../../../core/retry';
 
 export class TokenBucket {
 	private tokens: number;
@@ -116,29 +90,4 @@ export class TokenBucket {
 			await this.sleep(Math.ceil(((units - this.tokens) * 60_000) / this.currentUnitsPerMinute), signal);
 		}
 	}
-}
-
-/** Exponential backoff with full jitter on the upper half: attempt 1 waits 0.5–1 s, then 1–2 s, ... */
-export function backoffMs(attempt: number, baseMs = 1_000, capMs = 32_000, random: () => number = Math.random): number {
-	const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
-	return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
-
-/**
- * How long Google asked us to wait: a Retry-After header (seconds or an HTTP date) or, as Gmail
- * writes it in 429 bodies, "Retry after 2026-11-23T10:00:01.000Z". Undefined when it did not say.
- */
-export function retryAfterMs(header: string | null | undefined, message: string | undefined, now = Date.now()): number | undefined {
-	const value = (header ?? '').trim();
-	if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
-	if (value) {
-		const at = Date.parse(value);
-		if (!Number.isNaN(at)) return Math.max(0, at - now);
-	}
-	const match = /retry after (\d{4}-\d{2}-\d{2}T[\d:.]+Z)/i.exec(message ?? '');
-	if (match) {
-		const at = Date.parse(match[1]);
-		if (!Number.isNaN(at)) return Math.max(0, at - now);
-	}
-	return undefined;
 }

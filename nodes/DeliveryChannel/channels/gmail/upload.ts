@@ -24,10 +24,10 @@
 import type { gmail_v1 } from '@googleapis/gmail';
 
 import { DeliveryError, type DeliveryErrorCode } from '../../../../core/errors';
-import { redirectError, UNITS, type GmailApi } from './api';
+import { redirectError, SERVER_BACKOFF, UNITS, type GmailApi } from './api';
 import { reconnectError } from './auth';
 import { describeFailure, readGoogleFailure, type GoogleFailure } from './errors';
-import { backoffMs, MAX_WAIT_MS, realSleep, type Sleep } from './pacing';
+import { backoffMs, MAX_WAIT_MS, sleep as realSleep, type Sleep } from '../../../../core/retry';
 
 /** Chunks other than the last must be multiples of this (Google's upload granularity). */
 export const UPLOAD_GRANULE_BYTES = 256 * 1024;
@@ -227,7 +227,7 @@ class ResumableSend {
 				if (failures >= maxFailures) {
 					throw this.giveUp(`The upload of the message to Gmail failed ${failures} times in a row, at ${what} (${outcome.broken.message})`, lastByteSent, outcome.broken, outcome.cause);
 				}
-				await this.pauseBeforeRetry(backoffMs(failures, 1_000, 16_000, this.options.random), lastByteSent);
+				await this.pauseBeforeRetry(backoffMs(failures, { ...SERVER_BACKOFF, random: this.options.random }), lastByteSent);
 				askStatus = true;
 				continue;
 			}
@@ -261,7 +261,7 @@ class ResumableSend {
 					throw this.giveUp(`Gmail kept the upload at byte ${held} of ${total} after ${failures} requests`, lastByteSent, { kind: 'other', httpStatus: 308, message: 'Resume Incomplete' });
 				}
 				askStatus = held === total;
-				await this.pauseBeforeRetry(backoffMs(failures, 1_000, 16_000, this.options.random), lastByteSent);
+				await this.pauseBeforeRetry(backoffMs(failures, { ...SERVER_BACKOFF, random: this.options.random }), lastByteSent);
 				continue;
 			}
 			const read = readGoogleFailure(httpError(answer));
@@ -294,7 +294,7 @@ class ResumableSend {
 						read,
 					);
 				}
-				await this.pauseBeforeRetry(read.retryAfterMs ?? backoffMs(failures, 1_000, 16_000, this.options.random), lastByteSent);
+				await this.pauseBeforeRetry(read.retryAfterMs ?? backoffMs(failures, { ...SERVER_BACKOFF, random: this.options.random }), lastByteSent);
 				askStatus = true;
 				continue;
 			}

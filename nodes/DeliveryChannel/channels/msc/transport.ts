@@ -19,6 +19,7 @@ import {
 } from 'n8n-workflow';
 
 import { DeliveryError, type DeliveryErrorCode } from '../../../../core/errors';
+import { backoffMs, MAX_WAIT_MS, retryAfterMs, sleep } from '../../../../core/retry';
 
 export const MSC_CREDENTIAL = 'deliveryChannelMscApi';
 
@@ -47,7 +48,7 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = {
 	attempts: 5,
 	baseDelayMs: 500,
-	maxWaitMs: 60_000,
+	maxWaitMs: MAX_WAIT_MS,
 	inProgressMs: 120_000,
 	maxInProgressMs: 180_000,
 	timeoutMs: 60_000,
@@ -89,22 +90,6 @@ const IN_PROGRESS_POLL = { minMs: 250, maxMs: 10_000 };
 
 class Cancelled extends Error {}
 
-/** Waits, or stops at once when the signal aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-	return new Promise((resolve, reject) => {
-		if (signal?.aborted) return reject(new Cancelled());
-		const onAbort = () => {
-			clearTimeout(timer);
-			reject(new Cancelled());
-		};
-		const timer = setTimeout(() => {
-			signal?.removeEventListener('abort', onAbort);
-			resolve();
-		}, ms);
-		signal?.addEventListener('abort', onAbort, { once: true });
-	});
-}
-
 /** The promise, or a Cancelled rejection as soon as the signal aborts (whichever comes first). */
 function untilCancelled<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
 	if (!signal) return promise;
@@ -139,14 +124,6 @@ function withCancelSignal(context: MscHttpContext, signal: AbortSignal): MscHttp
 function header(headers: FullResponse['headers'], name: string): string | undefined {
 	const value = headers[name] ?? headers[name.toLowerCase()];
 	return Array.isArray(value) ? value[0] : value;
-}
-
-/** Retry-After in seconds or as an HTTP date, in milliseconds; undefined when absent or unreadable. */
-export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
-	if (!value) return undefined;
-	if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-	const date = Date.parse(value);
-	return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** The network error code (ECONNRESET, ...) somewhere in n8n's wrapping of the HTTP client's error. */
@@ -390,7 +367,7 @@ export class MscApi {
 		try {
 			await sleep(ms, this.signal);
 		} catch (error) {
-			if (error instanceof Cancelled) throw this.cancelledError(state, false);
+			if (this.cancelled) throw this.cancelledError(state, false);
 			throw error;
 		}
 	}
@@ -426,8 +403,7 @@ export class MscApi {
 	}
 
 	private backoff(attempt: number): number {
-		const base = Math.min(this.policy.baseDelayMs * 2 ** (attempt - 1), this.policy.maxWaitMs);
-		return base / 2 + Math.random() * (base / 2);
+		return backoffMs(attempt, { baseMs: this.policy.baseDelayMs, capMs: this.policy.maxWaitMs });
 	}
 
 	private networkFailure(code: string | undefined, cause: unknown, reached: boolean): DeliveryError {

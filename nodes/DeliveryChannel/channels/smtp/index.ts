@@ -5,6 +5,7 @@ import { formatAddress, isValidAddress } from '../../../../core/message/addresse
 import { allRecipients } from '../../../../core/message/compose';
 import { buildMime } from '../../../../core/message/mime';
 import { DeliveryError } from '../../../../core/errors';
+import { backoffMs, sleep } from '../../../../core/retry';
 import type { Channel, ChannelContext, ChannelSession, FailedDeliveryList, FailedDeliveryQuery, OpenOptions, OutgoingMessage, SendResult } from '../types';
 import { mailboxNotConfigured, mailboxSettings } from './imap';
 import { Mailbox, type MailboxNotices } from './mailbox';
@@ -15,7 +16,8 @@ export const SMTP_CREDENTIAL = 'deliveryChannelSmtpApi';
 
 /** Attempts per message for failures that may pass (connection lost before the data, 421, 4xx). */
 const ATTEMPTS = 3;
-const BACKOFF_MS = [1_000, 3_000];
+/** 1–2 s before the second attempt, 2–4 s before the third. */
+const BACKOFF = { baseMs: 2_000, capMs: 4_000 };
 
 function maxConnections(settings: SmtpSettings, credentials: ICredentialDataDecryptedObject): number {
 	const configured = Number(credentials.maxConnections);
@@ -26,25 +28,6 @@ function maxConnections(settings: SmtpSettings, credentials: ICredentialDataDecr
 
 function notSentCancelled(): DeliveryError {
 	return new DeliveryError('Not sent: the execution was cancelled before this message went out', { code: 'ENOTSENT', retryable: true, stopsBatch: true });
-}
-
-/** Waits before the next attempt; a cancel ends the wait at once. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-	return new Promise((resolve, reject) => {
-		if (signal?.aborted) {
-			reject(notSentCancelled());
-			return;
-		}
-		const onAbort = () => {
-			clearTimeout(timer);
-			reject(notSentCancelled());
-		};
-		const timer = setTimeout(() => {
-			signal?.removeEventListener('abort', onAbort);
-			resolve();
-		}, ms);
-		signal?.addEventListener('abort', onAbort, { once: true });
-	});
 }
 
 class SmtpSession implements ChannelSession {
@@ -98,8 +81,11 @@ class SmtpSession implements ChannelSession {
 				// A failure that stops the batch (login, TLS, a cancel) or a message held back because of one
 				// will not pass by waiting.
 				if (!(failure instanceof DeliveryError) || !failure.retryable || failure.stopsBatch || failure.code === 'ENOTSENT' || attempt >= ATTEMPTS) throw failure;
-				const base = BACKOFF_MS[Math.min(attempt - 1, BACKOFF_MS.length - 1)];
-				await pause(base / 2 + Math.random() * base, this.signal);
+				try {
+					await sleep(backoffMs(attempt, BACKOFF), this.signal);
+				} catch {
+					throw notSentCancelled();
+				}
 			}
 		}
 	}

@@ -8,21 +8,14 @@ import type { ImapFlow } from 'imapflow';
 
 import type { OriginalLink } from '../../../../core/bounce/types';
 import type { SentMessageResolver } from '../../../../core/failures';
+import { bareMessageId as bare, deliveryIdOfMessageId, isOwnDeliveryId } from '../../../../core/message/ids';
 import { MAILBOX_LIMITS, type ImapConnection } from './imap';
-
-/** Our delivery ids (the DSN envelope id and the Message-ID's local part): `dc-<uuid>`. */
-const OWN_ID = /^dc-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function bare(id: string): string {
-	return id.trim().replace(/^<|>$/g, '');
-}
 
 /** Our own delivery id behind an envelope id or a Message-ID, if it is one of ours. */
 export function ownDeliveryId(link: Pick<OriginalLink, 'method' | 'value'>): string | undefined {
-	if (link.method === 'envelope-id') return OWN_ID.test(link.value.trim()) ? link.value.trim() : undefined;
+	if (link.method === 'envelope-id') return isOwnDeliveryId(link.value) ? link.value.trim() : undefined;
 	if (link.method === 'subject-recipient') return undefined;
-	const local = bare(link.value).split('@')[0];
-	return OWN_ID.test(local) ? local : undefined;
+	return deliveryIdOfMessageId(link.value);
 }
 
 /** A resolver for one listing; `release` gives the Sent folder back. */

@@ -1,8 +1,8 @@
 /** Unit tests: pacing, Google error reading, identity decisions, search strings. */
-import { readGoogleFailure } from '../../../../../nodes/DeliveryChannel/channels/gmail/errors';
+import { readGoogleFailure, retryAfterInMessage } from '../../../../../nodes/DeliveryChannel/channels/gmail/errors';
 import { reportSearch, sentSearch } from '../../../../../nodes/DeliveryChannel/channels/gmail/failures';
 import { decideIdentity, sendAsIdentities } from '../../../../../nodes/DeliveryChannel/channels/gmail/identity';
-import { backoffMs, retryAfterMs, TokenBucket } from '../../../../../nodes/DeliveryChannel/channels/gmail/pacing';
+import { TokenBucket } from '../../../../../nodes/DeliveryChannel/channels/gmail/pacing';
 import { tokenState } from '../../../../../nodes/DeliveryChannel/channels/gmail/auth';
 import { DeliveryError } from '../../../../../core/errors';
 
@@ -46,17 +46,17 @@ describe('TokenBucket', () => {
 	});
 });
 
-test('backoff grows and is capped', () => {
-	expect(backoffMs(1, 1000, 32000, () => 0)).toBe(500);
-	expect(backoffMs(3, 1000, 32000, () => 1)).toBe(4000);
-	expect(backoffMs(20, 1000, 32000, () => 1)).toBe(32000);
+test('Gmail\'s "Retry after <time>" in a message', () => {
+	expect(retryAfterInMessage('User-rate limit exceeded.  Retry after 1970-01-01T00:00:03.000Z', 0)).toBe(3000);
+	expect(retryAfterInMessage('nothing', 0)).toBeUndefined();
 });
 
-test('Retry-After: seconds, HTTP date, or Gmail\'s "Retry after <time>" message', () => {
-	expect(retryAfterMs('7', undefined, 0)).toBe(7000);
-	expect(retryAfterMs('Thu, 01 Jan 1970 00:00:09 GMT', undefined, 0)).toBe(9000);
-	expect(retryAfterMs(undefined, 'User-rate limit exceeded.  Retry after 1970-01-01T00:00:03.000Z', 0)).toBe(3000);
-	expect(retryAfterMs(undefined, 'nothing', 0)).toBeUndefined();
+test('Retry-After: the header first, else the time in the message', () => {
+	const at = (headers: Record<string, string>, message: string) =>
+		readGoogleFailure({ message, response: { status: 429, data: { error: { message } }, headers: new Headers(headers) } }, 0).retryAfterMs;
+	expect(at({ 'retry-after': '7' }, 'Retry after 1970-01-01T00:00:03.000Z')).toBe(7000);
+	expect(at({}, 'Retry after 1970-01-01T00:00:03.000Z')).toBe(3000);
+	expect(at({}, 'nothing')).toBeUndefined();
 });
 
 function gaxios(status: number, error: object, headers: Record<string, string> = {}) {

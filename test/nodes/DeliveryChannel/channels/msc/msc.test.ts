@@ -10,7 +10,6 @@ import type { IDataObject, IHttpRequestOptions, ILoadOptionsFunctions, INode, IN
 import { DeliveryChannelMscApi } from '../../../../../credentials/DeliveryChannelMscApi.credentials';
 import { DeliveryChannel } from '../../../../../nodes/DeliveryChannel/DeliveryChannel.node';
 import { mscChannel } from '../../../../../nodes/DeliveryChannel/channels/msc';
-import { retryAfterMs } from '../../../../../nodes/DeliveryChannel/channels/msc/transport';
 import type { FailureRecord } from '../../../../../sandbox/msc/store';
 import { chain, itemsNode, manualTrigger, node, runWorkflow } from '../../../../helpers/n8n';
 import type { TestSmtpOptions } from '../../../../helpers/smtp-server';
@@ -324,14 +323,5 @@ describe('Failed Deliveries on MSC', () => {
 		const limited = await run(target, { parameters: failedDeliveries({ returnAll: false, limit: 120 }) });
 		expect(limited.output('MSC')).toHaveLength(120);
 		expect(limited.output('MSC')[119].json.recipient).toBe('gone110@example.org');
-	});
-});
-
-describe('MSC client details', () => {
-	it('reads Retry-After as seconds or as an HTTP date', () => {
-		expect(retryAfterMs('3')).toBe(3000);
-		expect(retryAfterMs(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
-		expect(retryAfterMs('soon')).toBeUndefined();
-		expect(retryAfterMs(undefined)).toBeUndefined();
 	});
 });
