@@ -17,6 +17,13 @@ describe('containsExpression', () => {
 	])('%j -> %s', (value, expected) => {
 		expect(containsExpression(value)).toBe(expected);
 	});
+
+	it('finds an expression at any depth, as n8n evaluates at any depth', () => {
+		let deep: unknown = ['={{ $json.email }}'];
+		for (let level = 0; level < 10_000; level++) deep = { next: deep };
+		expect(containsExpression(deep)).toBe(true);
+		expect(containsExpression({ a: [{ b: { c: 'x' } }, 'y'] })).toBe(false);
+	});
 });
 
 describe('itemParameter', () => {
@@ -42,6 +49,17 @@ describe('itemParameter', () => {
 		expect(evaluations).toEqual(['subject@0', 'to@0', 'to@1', 'to@2']);
 	});
 
+	it('hands every item its own copy of a per-run setting', () => {
+		const options = { cc: 'a@example.com', headers: { header: [{ name: 'X-A' }] } };
+		const { context, evaluations } = fakeContext({ options });
+		const first = itemParameter(context, 'options', 0, {}) as { cc: string; headers: { header: unknown[] } };
+		first.cc = 'changed by item 0';
+		first.headers.header.push({ name: 'X-B' });
+		expect(itemParameter(context, 'options', 1, {})).toEqual(options);
+		expect(options).toEqual({ cc: 'a@example.com', headers: { header: [{ name: 'X-A' }] } });
+		expect(evaluations).toEqual(['options@0']);
+	});
+
 	it('keeps separate caches per execution', () => {
 		const first = fakeContext({ subject: 'A' });
 		const second = fakeContext({ subject: 'B' });
@@ -60,7 +78,8 @@ describe('parameterError', () => {
 	});
 
 	it('names the option whose expression failed and shows that expression', () => {
-		const raw: Record<string, unknown> = { options: { cc: '={{ $("Nope").item.json.cc }}', bcc: '={{ $json.bcc }}', replyTo: 'r@example.com' } };
+		const options = { cc: '={{ $("Nope").item.json.cc }}', bcc: '={{ $json.bcc }}', replyTo: 'r@example.com' };
+		const raw: Record<string, unknown> = { options };
 		const context = {
 			getNodeParameter(name: string, _itemIndex: number, _fallback: unknown, options?: { rawExpressions?: boolean }) {
 				if (options?.rawExpressions) return raw[name];
@@ -71,7 +90,9 @@ describe('parameterError', () => {
 		const error = parameterError(context, 'options', 3, new Error("Referenced node doesn't exist"), labels) as DeliveryError;
 		expect(error).toBeInstanceOf(DeliveryError);
 		expect(error.field).toBe('options.cc');
-		expect(error.message).toBe('The expression in CC Email could not be evaluated for this item (Referenced node doesn\'t exist): "={{ $(\\"Nope\\").item.json.cc }}"');
+		expect(error.message).toBe(
+			'The expression in CC Email could not be evaluated for this item (Referenced node doesn\'t exist): "={{ $(\\"Nope\\").item.json.cc }}"',
+		);
 		expect(error.hint).toBe('Check the node name.');
 	});
 
