@@ -8,7 +8,7 @@ const { spawnSync } = require('node:child_process');
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'sandbox', 'msc', 'cli.js');
-const sources = [path.join(root, 'sandbox'), path.join(root, 'nodes', 'DeliveryChannel')];
+const sources = [path.join(root, 'sandbox'), path.join(root, 'core')];
 
 function newest(dir) {
 	let latest = 0;

@@ -18,7 +18,7 @@ import type { SMTPServer } from 'smtp-server';
 import { createApiServer, type Logger } from './api';
 import { resolveConfig, type SandboxConfig, type SandboxOptions } from './config';
 import { createInboundServer } from './inbound';
-import { Relay } from './relay';
+import { Relay } from './relay/index';
 import { MscService } from './service';
 import { SandboxStore, type Account, type Identity } from './store';
 

@@ -17,7 +17,7 @@ import { formatAddress, parseAddressList } from '../../core/message/addresses';
 import { allRecipients, composeMessage } from '../../core/message/compose';
 import { buildMime } from '../../core/message/mime';
 import type { SandboxConfig } from './config';
-import type { Relay, RelayOutcome, RelayRequest } from './relay';
+import type { Relay, RelayOutcome, RelayRequest } from './relay/index';
 import { newId, unknownResultProblem, type Account, type FailureRecord, type Identity, type SandboxStore, type StoredMessage } from './store';
 
 export const PROBLEM_BASE = 'https://msc.example/problems/';
@@ -139,7 +139,7 @@ export class MscService {
 				503,
 				'upstream-unavailable',
 				'Upstream unavailable',
-				`The message could not be handed to the receiving server (${outcome.error.message}); nothing was sent.`,
+				`The message could not be handed to the receiving server (${outcome.reason}); nothing was sent.`,
 				{ retryable: true },
 				{ 'Retry-After': '2' },
 			);
@@ -179,7 +179,7 @@ export class MscService {
 	 */
 	private async relayByDeadline(id: string, request: RelayRequest, late: (outcome: RelayOutcome) => void): Promise<RelayOutcome> {
 		const deadline = Date.parse(this.store.message(id)?.createdAt ?? '') + this.config.sendDeadlineSeconds * 1000;
-		const unknown = (reason: string): RelayOutcome => ({ kind: 'unknown', error: new DeliveryError(reason, { code: 'EUNKNOWN' }) });
+		const unknown = (reason: string): RelayOutcome => ({ kind: 'unknown', reason });
 		const relayed = this.relay.relay(request).catch((error: unknown) => unknown(`the relay failed: ${(error as Error)?.message ?? String(error)}`));
 		let timer: NodeJS.Timeout | undefined;
 		const expired = new Promise<undefined>((resolve) => {
@@ -321,7 +321,7 @@ export class MscService {
 					const refusal =
 						outcome.kind === 'answered'
 							? outcome.rejected.find((rejection) => rejection.address.toLowerCase() === recipient.address.toLowerCase())
-							: { address: recipient.address, response: `not handed over: ${outcome.error.message}`, retryable: true };
+							: { address: recipient.address, response: `not handed over: ${outcome.reason}`, retryable: true };
 					if (!refusal) {
 						this.store.settleDeferred(entry.messageRef, recipient.address);
 						continue;
