@@ -6,7 +6,8 @@
 import type { ICredentialDataDecryptedObject, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 
 import { DeliveryError } from '../../../../core/errors';
-import { baseUrlOf, problemError, readProblem, redirectError, timeoutOf, type RetryPolicy } from './transport';
+import { problemError, readProblem, redirectError } from './errors';
+import { baseUrlOf, timeoutOf, type RetryPolicy } from './settings';
 
 interface LegacyFullResponse {
 	statusCode: number;

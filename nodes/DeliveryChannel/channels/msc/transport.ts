@@ -18,8 +18,10 @@ import {
 	type RequestHelperFunctions,
 } from 'n8n-workflow';
 
-import { DeliveryError, type DeliveryErrorCode } from '../../../../core/errors';
-import { backoffMs, MAX_WAIT_MS, retryAfterMs, sleep } from '../../../../core/retry';
+import { DeliveryError } from '../../../../core/errors';
+import { backoffMs, retryAfterMs, sleep } from '../../../../core/retry';
+import { lowerFirst, networkFailure, problemError, readProblem, redirectError, tooLongWait, type MscProblem } from './errors';
+import { baseUrlOf, DEFAULT_RETRY, timeoutOf, type RetryPolicy } from './settings';
 
 export const MSC_CREDENTIAL = 'deliveryChannelMscApi';
 
@@ -28,44 +30,6 @@ export interface MscHttpContext {
 	helpers: Pick<RequestHelperFunctions, 'httpRequestWithAuthentication'>;
 	getCredentials(type: string): Promise<IDataObject>;
 	getExecutionCancelSignal?(): AbortSignal | undefined;
-}
-
-export interface RetryPolicy {
-	/** Tries per request after a 429, a 5xx or a broken connection, the first included. */
-	attempts: number;
-	/** First back-off after a 5xx or a broken connection; doubled each time, with jitter. */
-	baseDelayMs: number;
-	/** The longest single wait the node accepts; an API asking for more (Retry-After) is not waited for. */
-	maxWaitMs: number;
-	/** How long a request the API reports in progress is asked about when the answer gives no deadline. */
-	inProgressMs: number;
-	/** The most the node waits for a request in progress, whatever deadline the API gives. */
-	maxInProgressMs: number;
-	/** Default time to wait for one answer (the credential's Timeout overrides it). */
-	timeoutMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = {
-	attempts: 5,
-	baseDelayMs: 500,
-	maxWaitMs: MAX_WAIT_MS,
-	inProgressMs: 120_000,
-	maxInProgressMs: 180_000,
-	timeoutMs: 60_000,
-};
-
-export interface MscProblem {
-	type?: string;
-	title?: string;
-	status?: number;
-	detail?: string;
-	code?: string;
-	field?: string;
-	retryable?: boolean;
-	verifiedIdentities?: string[];
-	/** With request-in-progress: seconds until the API answers the key for sure. */
-	finishesWithin?: number;
-	[key: string]: unknown;
 }
 
 export interface MscResponse<T> {
@@ -134,83 +98,6 @@ function networkCode(error: unknown): string | undefined {
 		current = current.cause as typeof current;
 	}
 	return undefined;
-}
-
-/** Where a redirect points, without anything that could be a secret (user info, query, fragment). */
-export function redirectTarget(location: string | undefined, from: string): string {
-	if (!location) return '(no Location given)';
-	try {
-		const url = new URL(location, from);
-		return `${url.origin}${url.pathname}`;
-	} catch {
-		return JSON.stringify(location.slice(0, 100));
-	}
-}
-
-export function redirectError(baseUrl: string, status: number, location: string | undefined, from: string): DeliveryError {
-	return new DeliveryError(
-		`The MSC API at ${baseUrl} answered with a redirect (HTTP ${status}) to ${redirectTarget(location, from)}. Redirects are not followed, so neither the API key nor the request went there`,
-		{
-			code: 'EPROTOCOL',
-			responseCode: status,
-			stopsBatch: true,
-			hint: 'Set the Base URL of the MSC credential to the address that answers the API itself, once you have checked that you trust it.',
-		},
-	);
-}
-
-/** Longest text of a wrong input repeated in an error. */
-const SHOWN_INPUT = 120;
-
-function shown(value: string): string {
-	return JSON.stringify(value.length > SHOWN_INPUT ? `${value.slice(0, SHOWN_INPUT)}…` : value);
-}
-
-/** This computer: the only place plain http:// may go (nothing on the network can read it). */
-export function isLoopbackHost(hostname: string): boolean {
-	const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-	return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
-export function baseUrlOf(credentials: IDataObject): string {
-	const raw = String(credentials.baseUrl ?? '').trim().replace(/\/+$/, '');
-	const invalid = (message: string, hint: string) =>
-		new DeliveryError(message, { code: 'EINPUT', field: 'baseUrl', stopsBatch: true, hint });
-	let url: URL;
-	try {
-		url = new URL(raw);
-	} catch {
-		throw invalid(`The MSC credential's Base URL is not a URL: ${shown(raw)}`, 'Enter the API address, e.g. http://127.0.0.1:8025 for the local sandbox.');
-	}
-	if (url.username || url.password) {
-		// The value is not repeated: it holds a password.
-		throw invalid(`The MSC credential's Base URL must not contain a user name or password (${url.protocol}//…@${url.host})`, 'Remove the user name and password from the Base URL; the API Key field authenticates.');
-	}
-	if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-		throw invalid(
-			`The MSC credential's Base URL must use https:// for ${url.hostname}, got ${shown(raw)}: over http:// the API key and every message would cross the network unencrypted`,
-			'Use the https:// address of the MSC API. Plain http:// is accepted only for this computer (localhost, 127.0.0.1, ::1), such as the local sandbox.',
-		);
-	}
-	if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-		throw invalid(`The MSC credential's Base URL must start with https:// (or http:// for this computer), got ${shown(raw)}`, 'Enter the API address, e.g. https://api.msc.example.');
-	}
-	return raw;
-}
-
-/** The credential's Timeout (seconds) in milliseconds, or the policy's default when unset. */
-export function timeoutOf(credentials: IDataObject, fallbackMs: number): number {
-	const value = credentials.timeout;
-	if (value === undefined || value === null || value === '') return fallbackMs;
-	const seconds = Number(value);
-	if (!Number.isFinite(seconds) || seconds < 1 || seconds > 600) {
-		throw new DeliveryError(`The MSC credential's Timeout must be between 1 and 600 seconds, got ${shown(String(value))}`, {
-			code: 'EINPUT',
-			field: 'timeout',
-			stopsBatch: true,
-		});
-	}
-	return seconds * 1000;
 }
 
 interface RequestOptions {
@@ -313,7 +200,7 @@ export class MscApi {
 		const code = networkCode(error);
 		const reached = !(code && NOT_CONNECTED.has(code));
 		if (reached && state.changes) state.uncertain = true;
-		const failure = this.networkFailure(code, error, reached);
+		const failure = networkFailure(this.baseUrl, code, error, reached);
 		// An API that refuses connections is down or misconfigured: a short second chance, not the full back-off.
 		const limit = failure.stopsBatch ? Math.min(2, this.policy.attempts) : this.policy.attempts;
 		if (!failure.retryable || (reached && !safeToRepeat) || state.tries >= limit) throw this.giveUp(failure, state);
@@ -405,82 +292,4 @@ export class MscApi {
 	private backoff(attempt: number): number {
 		return backoffMs(attempt, { baseMs: this.policy.baseDelayMs, capMs: this.policy.maxWaitMs });
 	}
-
-	private networkFailure(code: string | undefined, cause: unknown, reached: boolean): DeliveryError {
-		const where = this.baseUrl;
-		if (!reached) {
-			return new DeliveryError(`Could not reach the MSC API at ${where} (${code})`, {
-				code: 'ECONNECTION',
-				retryable: true,
-				stopsBatch: true,
-				hint: 'Check the Base URL of the MSC credential. For the local sandbox, start it with "npm run msc-sandbox".',
-				cause,
-			});
-		}
-		const timedOut = code === 'ETIMEDOUT' || code === 'ECONNABORTED';
-		return new DeliveryError(timedOut ? `The MSC API at ${where} did not answer in time` : `The connection to the MSC API at ${where} broke (${code ?? (cause as Error)?.message})`, {
-			code: timedOut ? 'ETIMEDOUT' : 'ECONNECTION',
-			retryable: true,
-			cause,
-		});
-	}
-}
-
-function lowerFirst(text: string): string {
-	return text.charAt(0).toLowerCase() + text.slice(1);
-}
-
-function tooLongWait(failure: DeliveryError, askedMs: number, maxMs: number): DeliveryError {
-	return new DeliveryError(
-		`${failure.message}. The API asks to wait ${Math.ceil(askedMs / 1000)} s before trying again (Retry-After); the node waits at most ${Math.round(maxMs / 1000)} s, so it stopped here`,
-		{
-			code: failure.code,
-			retryable: true,
-			responseCode: failure.responseCode,
-			response: failure.response,
-			stopsBatch: true,
-			hint: 'Run the workflow again later, or send fewer messages at once.',
-		},
-	);
-}
-
-export function readProblem(body: unknown, status: number): MscProblem {
-	if (body && typeof body === 'object' && !Array.isArray(body)) return body as MscProblem;
-	const text = typeof body === 'string' ? body.replace(/\s+/g, ' ').trim().slice(0, 300) : '';
-	return { status, title: `HTTP ${status}`, detail: text || `The MSC API answered HTTP ${status}` };
-}
-
-/** One API problem → one delivery error, with a hint on how to fix it. */
-export function problemError(problem: MscProblem, status: number): DeliveryError {
-	const detail = problem.detail || problem.title || `HTTP ${status}`;
-	const make = (code: DeliveryErrorCode, message: string, extra: { retryable?: boolean; hint?: string; stopsBatch?: boolean; field?: string } = {}) =>
-		new DeliveryError(message, { code, responseCode: status, response: problem.code ?? problem.title, ...extra });
-	const verified = Array.isArray(problem.verifiedIdentities) ? problem.verifiedIdentities : [];
-	const pickVerified = verified.length ? `Verified identities on this account: ${verified.join(', ')}.` : 'This account has no verified identity yet.';
-
-	switch (problem.code) {
-		case 'identity-not-verified':
-			return make('EIDENTITY', detail, { field: 'identity', hint: `Verify the identity in MSC, or pick a verified one. ${pickVerified}` });
-		case 'unknown-identity':
-			return make('EIDENTITY', detail, { field: 'identity', hint: `Add the address as an Email Identity in MSC and verify it, or pick one of the account's identities. ${pickVerified}` });
-		case 'upstream-result-unknown':
-			return make('EUNKNOWN', `MSC may or may not have delivered the message: ${detail}`, { hint: 'Check with the recipient before sending this item again.' });
-		case 'upstream-unavailable':
-			return make('ECONNECTION', `MSC could not reach the receiving server: ${detail}`, { retryable: true });
-		case 'idempotency-key-reused':
-			return make('EPROTOCOL', detail);
-		default:
-			break;
-	}
-	if (status === 401 || status === 403) {
-		return make('EAUTH', `The MSC API refused the API key: ${detail}`, { stopsBatch: true, hint: 'Check the API Key of the MSC credential.' });
-	}
-	if (status === 429) return make('ERATELIMIT', `MSC rate limit reached: ${detail}`, { retryable: true, hint: 'Send fewer messages at once, or try again later.' });
-	if (status === 413) return make('EMESSAGE', `MSC refused the message as too large: ${detail}`, { hint: 'Send smaller attachments.' });
-	if (status === 400 || status === 422) return make('EINPUT', `MSC refused the request: ${detail}`, { field: problem.field });
-	if (status === 404) {
-		return make('EPROTOCOL', `The MSC API has no such endpoint: ${detail}`, { stopsBatch: true, hint: 'Check the Base URL of the MSC credential (it should not include /v1).' });
-	}
-	if (status >= 500) return make('ECONNECTION', `The MSC API failed (HTTP ${status}): ${detail}`, { retryable: true });
-	return make('EPROTOCOL', `Unexpected answer from the MSC API (HTTP ${status}): ${detail}`);
 }

@@ -10,7 +10,7 @@ import type { ICredentialDataDecryptedObject, IDataObject, INode, INodeExecution
 import { DeliveryChannelMscApi } from '../../../../../credentials/DeliveryChannelMscApi.credentials';
 import { DeliveryChannel } from '../../../../../nodes/DeliveryChannel/DeliveryChannel.node';
 import { mscChannel } from '../../../../../nodes/DeliveryChannel/channels/msc';
-import { baseUrlOf } from '../../../../../nodes/DeliveryChannel/channels/msc/transport';
+import { baseUrlOf } from '../../../../../nodes/DeliveryChannel/channels/msc/settings';
 import { chain, itemsNode, manualTrigger, node, runWorkflow } from '../../../../helpers/n8n';
 import { startFaultProxy, startRecorder, type Fault, type FaultProxy, type SeenRequest } from '../../../../sandbox/fault-proxy';
 import { startTestSandbox, VERIFIED, type TestSandbox, type TestSandboxExtras } from '../../../../sandbox/helpers';
