@@ -184,6 +184,7 @@ export interface components {
 				| 'method-not-allowed'
 				| 'invalid-json'
 				| 'invalid-request'
+				| 'invalid-message'
 				| 'invalid-idempotency-key'
 				| 'idempotency-key-reused'
 				| 'request-in-progress'
@@ -305,8 +306,11 @@ export interface components {
 		};
 		Message: {
 			id?: string;
-			/** @enum {string} */
-			status?: 'sent' | 'partial' | 'failed' | 'unknown';
+			/**
+			 * @description sending = the send request is still being answered (until its send deadline)
+			 * @enum {string}
+			 */
+			status?: 'sending' | 'sent' | 'partial' | 'failed' | 'unknown';
 			messageId?: string;
 			deliveryId?: string;
 			identityId?: string;
@@ -617,7 +621,8 @@ export interface operations {
 			413: components['responses']['Problem'];
 			/**
 			 * @description The request cannot be sent: identity-not-verified, unknown-identity, invalid-request,
-			 *     idempotency-key-reused (the key was used for a different body).
+			 *     invalid-message (the message could not be built from it), idempotency-key-reused (the key
+			 *     was used for a different body).
 			 */
 			422: {
 				headers: {
