@@ -8,8 +8,8 @@
 //   await mail.waitForMessages('INBOX', 3, 20000)
 //   await mail.stop()
 //
-// Fails with a clear message when the machine cannot run it (not root, packages missing and not
-// installable): a test that needs it must fail, not skip.
+// unavailableReason() says in words why this machine cannot start it ('' when it can): tests skip
+// with that reason, unless REQUIRE_MAILSYSTEM=1 (CI), where startMailSystem fails instead.
 
 const { execFile, execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -47,14 +47,50 @@ function runScript(file, args, { env, timeoutMs }) {
 	});
 }
 
+function onPath(name) {
+	const dirs = [...(process.env.PATH || '').split(path.delimiter), '/usr/sbin', '/sbin'];
+	return dirs.some((dir) => {
+		try {
+			fs.accessSync(path.join(dir, name), fs.constants.X_OK);
+			return true;
+		} catch {
+			return false;
+		}
+	});
+}
+
+function isExecutable(file) {
+	try {
+		fs.accessSync(file, fs.constants.X_OK);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * Why start.sh cannot run here, in words ('' when it can). Postfix insists on root; the packages
+ * count as available when installed or when start.sh can install them with apt-get.
+ */
+function unavailableReason() {
+	if (process.platform !== 'linux') return `Postfix + Dovecot run from a temporary folder on Linux only, this is ${process.platform}`;
+	if (process.getuid() !== 0) return 'not root, and Postfix only starts as root';
+	const installed = onPath('postfix') && isExecutable('/usr/sbin/dovecot') && isExecutable('/usr/lib/dovecot/imap') && onPath('openssl');
+	if (installed) return '';
+	if (process.env.MAILSYSTEM_NO_INSTALL === '1') return 'postfix, dovecot-imapd or openssl not installed (and MAILSYSTEM_NO_INSTALL=1)';
+	if (!onPath('apt-get')) return 'postfix, dovecot-imapd or openssl not installed, and no apt-get to install them';
+	return '';
+}
+
 /**
  * Starts the mail system. Options: dir (default: a new temporary folder), timeoutMs (default 180 s,
  * enough for the package installation on a fresh machine), keep (leave the folder on stop),
  * imapOnly (Dovecot alone, for tests that write the Maildir themselves; no SMTP).
  */
 async function startMailSystem(options = {}) {
-	if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-		throw new Error('The real mail system test needs root: Postfix only starts as root (and apt-get installs it). Run the tests as root, e.g. in CI.');
+	const unavailable = unavailableReason();
+	if (unavailable) {
+		throw new Error(`The real mail system cannot start here: ${unavailable}. Run the tests as root on Linux with Postfix and Dovecot (${INSTALL_COMMAND}).`);
 	}
 	const dir = options.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'delivery-channel-mail-'));
 	const password = crypto.randomBytes(12).toString('hex');
@@ -185,4 +221,4 @@ async function startMailSystem(options = {}) {
 	return system;
 }
 
-module.exports = { startMailSystem, INSTALL_COMMAND };
+module.exports = { startMailSystem, unavailableReason, INSTALL_COMMAND };

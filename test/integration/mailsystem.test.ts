@@ -16,7 +16,7 @@ import { DeliveryChannelSmtpApi } from '../../credentials/DeliveryChannelSmtpApi
 import { DeliveryChannel } from '../../nodes/DeliveryChannel/DeliveryChannel.node';
 import { DeliveryChannelTrigger } from '../../nodes/DeliveryChannelTrigger/DeliveryChannelTrigger.node';
 import { chain, itemsNode, manualTrigger, node, runWorkflow } from '../helpers/n8n';
-import { startMailSystem, type MailSystem } from '../support/mailsystem';
+import { describeWithMailSystem, startMailSystem, type MailSystem } from '../support/mailsystem';
 import { pollOnce } from '../support/poll';
 
 jest.setTimeout(240_000);
@@ -83,7 +83,7 @@ async function failedDeliveries(filters: IDataObject, extra: { returnAll?: boole
 const json = (items: INodeExecutionData[]) => items.map((item) => item.json as IDataObject);
 const byRecipient = (items: IDataObject[], recipient: string) => items.filter((item) => String(item.recipient).toLowerCase() === recipient.toLowerCase());
 
-describe('Custom SMTP Failed Deliveries and the trigger against Postfix + Dovecot', () => {
+describeWithMailSystem('Custom SMTP Failed Deliveries and the trigger against Postfix + Dovecot', () => {
 	const unknown = `nobody-${Date.now().toString(36)}@example.test`;
 	let sent: IDataObject[] = [];
 	let triggerState: IDataObject = {};
@@ -253,7 +253,7 @@ describe('Custom SMTP Failed Deliveries and the trigger against Postfix + Doveco
 	});
 });
 
-describe('TLS against the same Postfix + Dovecot (a self-signed certificate, as on many company servers)', () => {
+describeWithMailSystem('TLS against the same Postfix + Dovecot (a self-signed certificate, as on many company servers)', () => {
 	async function credentialTest(extra: IDataObject) {
 		const test = nodeTypes[NODE_TYPE].methods.credentialTest.smtpCredentialTest;
 		return await test.call({} as ICredentialTestFunctions, { id: 'tls', name: 'TLS', type: SMTP, data: mail.smtpCredential(extra as never) } as ICredentialsDecrypted);

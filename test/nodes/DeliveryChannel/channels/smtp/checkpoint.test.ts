@@ -16,6 +16,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { smtpChannel } from '../../../../../nodes/DeliveryChannel/channels/smtp';
 import type { ChannelContext, FailedDeliveryList, FailedDeliveryQuery } from '../../../../../nodes/DeliveryChannel/channels/types';
 import { startTcpProxy, type TcpProxy } from '../../../../helpers/tcp-proxy';
+import { describeWithMailSystem } from '../../../../support/mailsystem';
 import { bounceReport, ensureFolder, startDovecot, writeMessages, type Dovecot } from './support/maildir';
 
 jest.setTimeout(120_000);
@@ -63,7 +64,7 @@ function fetchedMessages(): number {
 	return (wire.serverData().toString('latin1').match(/^\* \d+ FETCH /gm) ?? []).length;
 }
 
-describe('a poll with a checkpoint costs what the new mail costs', () => {
+describeWithMailSystem('a poll with a checkpoint costs what the new mail costs', () => {
 	it('10,000 old reports and 1 new: one message fetched, the same bytes as with 10 old ones', async () => {
 		const now = Date.now();
 		// Old reports from three hours ago: before the last poll, but within the day that a
@@ -91,7 +92,7 @@ describe('a poll with a checkpoint costs what the new mail costs', () => {
 	});
 });
 
-describe('reading with a checkpoint', () => {
+describeWithMailSystem('reading with a checkpoint', () => {
 	it('reads what arrived after it, oldest first, each report once', async () => {
 		ensureFolder(dovecot, 'Flow');
 		const empty = await poll('Flow', undefined);
@@ -166,7 +167,7 @@ describe('reading with a checkpoint', () => {
 	});
 });
 
-describe('without a checkpoint (the Failed Deliveries operation)', () => {
+describeWithMailSystem('without a checkpoint (the Failed Deliveries operation)', () => {
 	it('the newest reports come first; a cap says so, a limit does not', async () => {
 		const all = await list('Burst');
 		expect(all.failures).toHaveLength(500);
@@ -180,7 +181,7 @@ describe('without a checkpoint (the Failed Deliveries operation)', () => {
 	});
 });
 
-describe("n8n's cancel signal", () => {
+describeWithMailSystem("n8n's cancel signal", () => {
 	it('cuts a listing in flight at once and starts nothing after it', async () => {
 		const cancel = new AbortController();
 		const credentials = dovecot.smtpCredential({ imapHost: wire.host, imapPort: wire.port, imapFolders: 'Burst' });
@@ -207,7 +208,7 @@ describe("n8n's cancel signal", () => {
 	});
 });
 
-describe('filter before linking', () => {
+describeWithMailSystem('filter before linking', () => {
 	it('reports the query does not want cost no search in the Sent folder', async () => {
 		writeMessages(dovecot, 'Soft', [
 			{ raw: bounceReport({ recipient: 'full1@example.net', status: '5.2.2', diagnostic: '552 5.2.2 Mailbox full', messageId: '<soft-1@example.test>' }), receivedAt: new Date(Date.now() - MINUTE) },

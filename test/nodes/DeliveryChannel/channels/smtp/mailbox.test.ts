@@ -18,7 +18,7 @@ import { mailboxSettings, toMailboxError, type MailboxSettings } from '../../../
 import { Mailbox } from '../../../../../nodes/DeliveryChannel/channels/smtp/mailbox';
 import { ownDeliveryId } from '../../../../../nodes/DeliveryChannel/channels/smtp/sent';
 import type { FailedDeliveryQuery } from '../../../../../nodes/DeliveryChannel/channels/types';
-import { startMailSystem, type MailSystem } from '../../../../support/mailsystem';
+import { describeWithMailSystem, startMailSystem, type MailSystem } from '../../../../support/mailsystem';
 
 jest.setTimeout(60_000);
 
@@ -193,7 +193,7 @@ function sentCopy(messageId: string, to: string, subject: string, deliveryId?: s
 	].join('\r\n');
 }
 
-describe('Mailbox against Dovecot', () => {
+describeWithMailSystem('Mailbox against Dovecot', () => {
 	let mail: MailSystem;
 	let settings: MailboxSettings;
 	const now = Date.now();
