@@ -21,7 +21,7 @@ export class DeliveryChannelGmailOAuth2Api implements ICredentialType {
 
 	icon = { light: 'file:deliveryChannel.svg', dark: 'file:deliveryChannel.dark.svg' } as const;
 
-	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-delivery-channel#gmail';
+	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-delivery-channel#credentials';
 
 	properties: INodeProperties[] = [
 		{ displayName: 'Grant Type', name: 'grantType', type: 'hidden', default: 'authorizationCode' },

@@ -12,7 +12,7 @@ export class DeliveryChannelMscApi implements ICredentialType {
 
 	icon = { light: 'file:deliveryChannel.svg', dark: 'file:deliveryChannel.dark.svg' } as const;
 
-	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-delivery-channel#msc-servers';
+	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-delivery-channel#credentials';
 
 	properties: INodeProperties[] = [
 		{

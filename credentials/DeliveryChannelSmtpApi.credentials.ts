@@ -7,7 +7,7 @@ export class DeliveryChannelSmtpApi implements ICredentialType {
 
 	icon = { light: 'file:deliveryChannel.svg', dark: 'file:deliveryChannel.dark.svg' } as const;
 
-	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-delivery-channel#custom-smtp';
+	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-delivery-channel#credentials';
 
 	properties: INodeProperties[] = [
 		{
