@@ -7,6 +7,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { matchesQuery } from '../../../../core/failures';
 import { DeliveryError } from '../../../../core/errors';
+import type { FailedDelivery as ApiFailure, operations } from '../../../../core/msc-api';
 import type { FailedDelivery, FailedDeliveryList, FailedDeliveryQuery } from '../types';
 import type { MscApi } from './transport';
 
@@ -14,28 +15,8 @@ const PAGE_SIZE = 100;
 /** Most failures one listing in arrival order (a trigger poll) reads; the rest follow from its checkpoint. */
 const ARRIVAL_CAP = 1_000;
 
-interface ApiFailurePage {
-	data: ApiFailure[];
-	nextCursor?: string | null;
-	/** With order=asc: where a later listing resumes. */
-	checkpoint?: string;
-}
-
-interface ApiFailure extends IDataObject {
-	id: string;
-	recipient: string;
-	action: string;
-	kind: FailedDelivery['kind'];
-	hard: boolean;
-	reason: string;
-	status: string;
-	replyCode: string;
-	diagnostic: string;
-	failedAt: string;
-	message: IDataObject;
-	link: FailedDelivery['link'];
-	source: string;
-}
+/** One page of GET /v1/failed-deliveries, as the API's contract (docs/msc-api.openapi.yaml) declares it. */
+type ApiFailurePage = operations['listFailedDeliveries']['responses'][200]['content']['application/json'];
 
 /**
  * With a checkpoint or a received-since time (the trigger), the API is read in the order it
@@ -120,6 +101,7 @@ function checkpointCursor(checkpoint: IDataObject | undefined): string | undefin
 	return typeof after === 'string' && /^[A-Za-z0-9_-]{1,200}$/.test(after) ? after : undefined;
 }
 
+/** The API's failure record as the node's failed delivery: the one place the two meet. */
 function toFailedDelivery(record: ApiFailure): FailedDelivery {
 	const failure: FailedDelivery = {
 		channel: 'msc',
@@ -132,20 +114,20 @@ function toFailedDelivery(record: ApiFailure): FailedDelivery {
 		replyCode: record.replyCode,
 		diagnostic: record.diagnostic,
 		failedAt: record.failedAt,
-		remoteMta: record.remoteMta as string | undefined,
-		reportingMta: record.reportingMta as string | undefined,
+		remoteMta: record.remoteMta,
+		reportingMta: record.reportingMta,
 		message: record.message ?? {},
 		link: record.link ?? { method: 'none', confidence: 'none' },
 		details: {
 			failureId: record.id,
 			source: record.source,
-			reportId: record.reportId as string | undefined,
+			reportId: record.reportId,
 			// When MSC learnt of it: the report's arrival, or the refusal while relaying. A record
 			// without either stays undated, and time filters leave it out.
-			reportReceivedAt: (record.reportReceivedAt ?? record.receivedAt) as string | undefined,
-			receivedAt: record.receivedAt as string | undefined,
+			reportReceivedAt: record.reportReceivedAt ?? record.receivedAt,
+			receivedAt: record.receivedAt,
 		},
 	};
-	if (record.feedbackType) failure.feedbackType = record.feedbackType as string;
+	if (record.feedbackType) failure.feedbackType = record.feedbackType;
 	return failure;
 }

@@ -6,29 +6,11 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { DeliveryError } from '../../../../core/errors';
 import { domainOf } from '../../../../core/message/addresses';
-import type { OutgoingMessage, RecipientRejection, SendResult } from '../types';
+import type { SendResult as ApiSendResult } from '../../../../core/msc-api';
+import type { OutgoingMessage, SendResult } from '../types';
 import type { MscApi } from './transport';
 
-export interface ApiIdentity {
-	id: string;
-	name: string;
-	address: string;
-	verified: boolean;
-}
-
-interface ApiSendResult {
-	id: string;
-	status: 'sent' | 'partial' | 'failed';
-	messageId: string;
-	identity: ApiIdentity;
-	from: string;
-	sender: string;
-	sendingDomain: string;
-	envelopeFrom: string;
-	accepted: string[];
-	rejected: RecipientRejection[];
-	upstreamResponse: string;
-}
+export type { Identity as ApiIdentity } from '../../../../core/msc-api';
 
 /** Whether recipients' mail programs will show "via": the From domain and the sending domain are not aligned. */
 function showsVia(identityDomain: string, sendingDomain: string): boolean {
@@ -84,7 +66,7 @@ export async function sendMessage(api: MscApi, message: OutgoingMessage): Promis
 		accepted: result.accepted,
 		rejected: result.rejected,
 		fromUsed: result.from,
-		response: result.upstreamResponse,
+		response: result.upstreamResponse ?? '',
 		warnings: sendWarnings(result),
 		details: {
 			mscMessageId: result.id,
