@@ -5,7 +5,7 @@
  */
 import type { FetchMessageObject, ImapFlow, MessageStructureObject, SearchObject } from 'imapflow';
 
-import type { FailedDeliveryQuery } from '../types';
+import type { FailedDeliveryQuery } from '../../types';
 import type { FolderMark } from './checkpoint';
 
 /**

@@ -12,11 +12,12 @@ import { ImapFlow } from 'imapflow';
 import type { ICredentialTestFunctions } from 'n8n-workflow';
 
 import { smtpChannel } from '../../../../../nodes/DeliveryChannel/channels/smtp';
-import { looksLikeReport } from '../../../../../nodes/DeliveryChannel/channels/smtp/candidates';
-import { resolveFolders } from '../../../../../nodes/DeliveryChannel/channels/smtp/folders';
-import { mailboxSettings, toMailboxError, type MailboxSettings } from '../../../../../nodes/DeliveryChannel/channels/smtp/imap';
-import { Mailbox } from '../../../../../nodes/DeliveryChannel/channels/smtp/mailbox';
-import { ownDeliveryId } from '../../../../../nodes/DeliveryChannel/channels/smtp/sent';
+import { looksLikeReport } from '../../../../../nodes/DeliveryChannel/channels/smtp/imap/candidates';
+import { resolveFolders } from '../../../../../nodes/DeliveryChannel/channels/smtp/imap/folders';
+import { toMailboxError } from '../../../../../nodes/DeliveryChannel/channels/smtp/imap/errors';
+import { mailboxSettings, type MailboxSettings } from '../../../../../nodes/DeliveryChannel/channels/smtp/imap/settings';
+import { Mailbox } from '../../../../../nodes/DeliveryChannel/channels/smtp/failedDeliveries';
+import { ownDeliveryId } from '../../../../../nodes/DeliveryChannel/channels/smtp/imap/sent';
 import type { FailedDeliveryQuery } from '../../../../../nodes/DeliveryChannel/channels/types';
 import { describeWithMailSystem, startMailSystem, type MailSystem } from '../../../../support/mailsystem';
 

@@ -1,6 +1,6 @@
 /**
- * Maps nodemailer's SMTP errors to our delivery errors in plain words, and decides which failures
- * are worth another attempt.
+ * Custom SMTP's failures as delivery errors: nodemailer's SMTP errors in plain words (and which
+ * are worth another attempt), and the ways a send ends early (a cancel, a failed connection).
  */
 import { DeliveryError, type DeliveryErrorCode } from '../../../../core/errors';
 import type { SmtpSecurity } from './settings';
@@ -16,7 +16,8 @@ export interface SmtpLibraryError extends Error {
 	recipient?: string;
 }
 
-const CERTIFICATE_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID/;
+/** Certificate failures in Node's TLS error codes (shared with the mailbox reader). */
+export const CERTIFICATE_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID/;
 
 function reply(error: SmtpLibraryError): string {
 	return (error.response ?? '').toString().replace(/\s+/g, ' ').trim();
@@ -138,4 +139,24 @@ export function toDeliveryError(
 		return make(code, error.message);
 	}
 	return make('EPROTOCOL', `SMTP error talking to ${where}: ${error.message}`);
+}
+
+export function cancelledBeforeSending(): DeliveryError {
+	return new DeliveryError('Not sent: the execution was cancelled before this message went out', { code: 'ENOTSENT', retryable: true, stopsBatch: true });
+}
+
+export function cancelledAfterSending(): DeliveryError {
+	return new DeliveryError('The execution was cancelled after the whole message was handed to the server; it may have been accepted, so it is not sent again', {
+		code: 'EUNKNOWN',
+		hint: 'Check the recipient or the Sent folder before sending this item again.',
+		stopsBatch: true,
+	});
+}
+
+export function notAttempted(cause: DeliveryError): DeliveryError {
+	return new DeliveryError(`Not attempted: connecting to the SMTP server failed for an earlier message (${cause.message})`, {
+		code: 'ENOTSENT',
+		retryable: true,
+		hint: cause.hint,
+	});
 }

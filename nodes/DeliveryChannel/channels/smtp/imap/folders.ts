@@ -1,8 +1,8 @@
 /** Which of the mailbox's folders hold the reports and the sent messages, by name or special use. */
 import type { ListResponse } from 'imapflow';
 
-import type { DeliveryError } from '../../../../core/errors';
-import { credentialError, type MailboxSettings } from './imap';
+import type { DeliveryError } from '../../../../../core/errors';
+import { credentialError, type MailboxSettings } from './settings';
 
 export const JUNK_NAME = /^(?:junk|spam|junk e-?mail|bulk(?: mail)?|junk mail)$/i;
 const SENT_NAMES = ['Sent', 'Sent Items', 'Sent Messages', 'Sent Mail', 'INBOX/Sent', 'INBOX.Sent'];

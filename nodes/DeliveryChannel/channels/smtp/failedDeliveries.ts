@@ -14,11 +14,12 @@ import { parseBounce } from '../../../../core/bounce';
 import type { BounceReport } from '../../../../core/bounce/types';
 import { failuresFromReport, matchesQuery, type ReportSource } from '../../../../core/failures';
 import type { FailedDelivery, FailedDeliveryList, FailedDeliveryQuery } from '../types';
-import { dateBounds, screenMessages, selectMessages, shareBudget, type Candidate, type FolderSelection } from './candidates';
-import { checkpointValue, readCheckpoint, type FolderMark, type MailboxCheckpoint } from './checkpoint';
-import { foldersUsable, missingFolders, resolveFolders, type ResolvedFolders } from './folders';
-import { ImapConnection, MAILBOX_LIMITS, type MailboxSettings } from './imap';
-import { sentResolver } from './sent';
+import { dateBounds, screenMessages, selectMessages, shareBudget, type Candidate, type FolderSelection } from './imap/candidates';
+import { checkpointValue, readCheckpoint, type FolderMark, type MailboxCheckpoint } from './imap/checkpoint';
+import { foldersUsable, missingFolders, resolveFolders, type ResolvedFolders } from './imap/folders';
+import { ImapConnection } from './imap/connection';
+import { MAILBOX_LIMITS, type MailboxSettings } from './imap/settings';
+import { sentResolver } from './imap/sent';
 
 /** Reports downloaded in one FETCH. */
 const BATCH = 25;

@@ -11,7 +11,7 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection';
 
 import { DeliveryError } from '../../../../core/errors';
 import type { RecipientRejection } from '../types';
-import { toDeliveryError, unencryptedLogin, type SmtpLibraryError } from './failures';
+import { cancelledAfterSending, cancelledBeforeSending, notAttempted, toDeliveryError, unencryptedLogin, type SmtpLibraryError } from './errors';
 import type { SmtpSettings } from './settings';
 
 export interface SmtpEnvelope {
@@ -50,29 +50,9 @@ function mayBeComplete(stage: SendStage): boolean {
 	return stage === 'flushing' || stage === 'data-sent';
 }
 
-function cancelledBeforeSending(): DeliveryError {
-	return new DeliveryError('Not sent: the execution was cancelled before this message went out', { code: 'ENOTSENT', retryable: true, stopsBatch: true });
-}
-
-function cancelledAfterSending(): DeliveryError {
-	return new DeliveryError('The execution was cancelled after the whole message was handed to the server; it may have been accepted, so it is not sent again', {
-		code: 'EUNKNOWN',
-		hint: 'Check the recipient or the Sent folder before sending this item again.',
-		stopsBatch: true,
-	});
-}
-
 /** nodemailer keeps the socket it writes to (the TLS one after STARTTLS) on the connection. */
 function socketOf(connection: SMTPConnection): Socket | undefined {
 	return (connection as unknown as { _socket?: Socket })._socket;
-}
-
-function notAttempted(cause: DeliveryError): DeliveryError {
-	return new DeliveryError(`Not attempted: connecting to the SMTP server failed for an earlier message (${cause.message})`, {
-		code: 'ENOTSENT',
-		retryable: true,
-		hint: cause.hint,
-	});
 }
 
 export class SmtpPool {

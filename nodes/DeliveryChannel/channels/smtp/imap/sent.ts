@@ -6,10 +6,11 @@
 import type { IDataObject } from 'n8n-workflow';
 import type { ImapFlow } from 'imapflow';
 
-import type { OriginalLink } from '../../../../core/bounce/types';
-import type { SentMessageResolver } from '../../../../core/failures';
-import { bareMessageId as bare, deliveryIdOfMessageId, isOwnDeliveryId } from '../../../../core/message/ids';
-import { MAILBOX_LIMITS, type ImapConnection } from './imap';
+import type { OriginalLink } from '../../../../../core/bounce/types';
+import type { SentMessageResolver } from '../../../../../core/failures';
+import { bareMessageId as bare, deliveryIdOfMessageId, isOwnDeliveryId } from '../../../../../core/message/ids';
+import type { ImapConnection } from './connection';
+import { MAILBOX_LIMITS } from './settings';
 
 /** Our own delivery id behind an envelope id or a Message-ID, if it is one of ours. */
 export function ownDeliveryId(link: Pick<OriginalLink, 'method' | 'value'>): string | undefined {
