@@ -54,7 +54,7 @@ export async function pollFailedDeliveries(this: IPollFunctions): Promise<INodeE
 				hint: 'Pick another channel.',
 			});
 		}
-		listing = await session.listFailedDeliveries(query, 0);
+		listing = await session.listFailedDeliveries(query);
 	} catch (error) {
 		throw toNodeError(this, error as Error);
 	} finally {

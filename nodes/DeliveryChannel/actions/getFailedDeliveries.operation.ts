@@ -117,7 +117,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, { chan
 	if (query.since && query.until && query.since > query.until) {
 		throw inputError('filters.until', `Until (${query.until.toISOString()}) is before Since (${query.since.toISOString()})`);
 	}
-	const { failures, truncated, truncatedReason } = await session.listFailedDeliveries(query, itemIndex);
+	const { failures, truncated, truncatedReason } = await session.listFailedDeliveries(query);
 	if (truncated) {
 		// The items are right but not all there are: say so where the user looks at them.
 		this.addExecutionHints({

@@ -16,7 +16,7 @@ import {
 import { DeliveryError } from '../../../core/errors';
 import { mapBounded } from '../../../core/retry';
 import { getChannel } from '../channels/registry';
-import type { Channel, ChannelSession } from '../channels/types';
+import type { Channel, ChannelOptions, ChannelSession } from '../channels/types';
 import * as getFailedDeliveries from './getFailedDeliveries.operation';
 import * as send from './send.operation';
 import type { Operation } from './types';
@@ -63,14 +63,17 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		return [items.map((_, itemIndex) => errorItem(error as Error, itemIndex, mode))];
 	}
 
-	// Every item's input is read and checked before anything is sent: under On Error = Stop, one bad
-	// lead stops the batch while nothing has gone out, so fixing the data and running again is safe.
+	// Every item's input (and the channel's own options) is read and checked before anything is sent:
+	// under On Error = Stop, one bad lead stops the batch while nothing has gone out, so fixing the
+	// data and running again is safe.
 	const prepared: unknown[] = new Array(items.length);
-	if (operation.prepare) {
+	const channelOptions: Array<ChannelOptions | undefined> = new Array(items.length);
+	if (operation.prepare || channel.readOptions) {
 		const inputErrors: ItemFailure[] = [];
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			try {
-				prepared[itemIndex] = await operation.prepare.call(this, itemIndex);
+				channelOptions[itemIndex] = channel.readOptions?.(this, itemIndex);
+				prepared[itemIndex] = await operation.prepare?.call(this, itemIndex);
 			} catch (error) {
 				if (mode === 'stop') inputErrors.push({ itemIndex, error: error as Error });
 				else results[itemIndex] = [errorItem(error as Error, itemIndex, mode, channel)];
@@ -81,7 +84,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	let session: ChannelSession;
 	try {
-		session = await channel.open(this, { signal });
+		// What holds for the whole session (a pace, a timeout) comes from the first item that has it.
+		session = await channel.open(this, { signal, options: channelOptions.find(Boolean) });
 	} catch (error) {
 		// Nothing can go out without a channel: every item carries the reason, or the node stops.
 		if (mode === 'stop') throw toNodeError(this, error as Error, 0, items.length > 1);
@@ -92,7 +96,6 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	let fatal: ItemFailure | undefined;
 	/** Under On Error = Stop: every failure, also of items that were in flight when the first came. */
 	const stopFailures: ItemFailure[] = [];
-	const context = { channel, session };
 	const concurrency = operation.concurrent ? Math.max(1, session.concurrency) : 1;
 
 	try {
@@ -108,6 +111,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 				return;
 			}
 			try {
+				const context = { channel, session, options: channelOptions[itemIndex] };
 				const output = await operation.execute.call(this, itemIndex, context, prepared[itemIndex]);
 				results[itemIndex] = output.map((entry) => ({ ...entry, pairedItem: { item: itemIndex } }));
 			} catch (error) {

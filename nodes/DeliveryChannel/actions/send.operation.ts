@@ -265,12 +265,12 @@ function maxAttachmentMb(value: unknown): number {
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
-	{ channel, session }: OperationContext,
+	{ channel, session, options }: OperationContext,
 	prepared?: unknown,
 ): Promise<INodeExecutionData[]> {
 	const { message, requested, warnings } = (prepared as PreparedSend | undefined) ?? (await prepare.call(this, itemIndex));
 	try {
-		const result = await session.send(message, itemIndex);
+		const result = await session.send(message, options);
 		const json: IDataObject = {
 			status: result.rejected.length ? 'partial' : 'sent',
 			channel: channel.key,

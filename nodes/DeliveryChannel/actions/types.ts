@@ -1,10 +1,12 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { Channel, ChannelSession } from '../channels/types';
+import type { Channel, ChannelOptions, ChannelSession } from '../channels/types';
 
 export interface OperationContext {
 	channel: Channel;
 	session: ChannelSession;
+	/** The channel's own options for this item (its `readOptions`), handed on to the session. */
+	options?: ChannelOptions;
 }
 
 export interface Operation {

@@ -18,6 +18,12 @@ import type { ChannelKey, FailedDeliveryList, FailedDeliveryQuery, OutgoingMessa
 export type { ChannelKey, MailAddress, OutgoingAttachment, OutgoingMessage, RecipientRejection, SendResult, FailedDelivery, FailedDeliveryQuery, FailedDeliveryList } from '../../../core/model';
 
 /**
+ * A channel's own options for one item (the fields in its `properties`), as its `readOptions` read
+ * them. Opaque to the router and the operations: they only pass them on.
+ */
+export type ChannelOptions = Readonly<Record<string, unknown>>;
+
+/**
  * One open connection to a channel for the length of one node execution.
  *
  * Sending promises, for every channel: a message is sent at most once. After an answer that leaves
@@ -29,8 +35,9 @@ export type { ChannelKey, MailAddress, OutgoingAttachment, OutgoingMessage, Reci
 export interface ChannelSession {
 	/** How many sends the router may have in flight at once. */
 	readonly concurrency: number;
-	send(message: OutgoingMessage, itemIndex: number): Promise<SendResult>;
-	listFailedDeliveries?(query: FailedDeliveryQuery, itemIndex: number): Promise<FailedDeliveryList>;
+	/** Sends one message; `options` are what the channel's `readOptions` read for the message's item. */
+	send(message: OutgoingMessage, options?: ChannelOptions): Promise<SendResult>;
+	listFailedDeliveries?(query: FailedDeliveryQuery): Promise<FailedDeliveryList>;
 	/** Ends the session; after a cancel it also cuts what is in flight. Never throws. */
 	close(): Promise<void>;
 }
@@ -42,6 +49,11 @@ export interface OpenOptions {
 	 * before any byte of the message left fails `ENOTSENT`; one cut later fails `EUNKNOWN`.
 	 */
 	signal?: AbortSignal;
+	/**
+	 * The channel's options as read for the first item, for what holds for the whole session (Gmail's
+	 * pace and timeout). Undefined where no node options exist (the trigger, the editor): defaults.
+	 */
+	options?: ChannelOptions;
 }
 
 /**
@@ -59,6 +71,12 @@ export interface Channel {
 	credentialType: string;
 	/** Node parameters that only this channel shows; displayed for this channel only. */
 	properties?: INodeProperties[];
+	/**
+	 * Reads and checks this channel's own parameters (`properties`) for one item. The one place a
+	 * channel's node options are read: the router calls it once per item, before anything is sent,
+	 * and hands the result to `open` (the first item's) and to `send`.
+	 */
+	readOptions?(context: IExecuteFunctions, itemIndex: number): ChannelOptions;
 	open(context: ChannelContext, options?: OpenOptions): Promise<ChannelSession>;
 	/** Backs the credential test (the "Test" button in the credential dialog). */
 	testCredential?(

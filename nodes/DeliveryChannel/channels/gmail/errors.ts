@@ -3,6 +3,7 @@
  * "status"}}), the Retry-After header, and network failures from gaxios, and sorts them into what
  * the channel does next. Never copies request headers (they carry the token) into a message.
  */
+import { DeliveryError } from '../../../../core/errors';
 import { retryAfterMs } from '../../../../core/retry';
 
 export type GoogleFailureKind =
@@ -137,4 +138,25 @@ export function readGoogleFailure(error: unknown, now = Date.now()): GoogleFailu
 	if (httpStatus >= 500) return { ...base, kind: 'server' };
 	if (httpStatus >= 400) return { ...base, kind: 'client' };
 	return { ...base, kind: 'other' };
+}
+
+/** A redirect from the API Base URL, reported instead of followed: the token and the message stay here. */
+export function redirectError(baseUrl: string, failure: GoogleFailure, cause?: unknown): DeliveryError {
+	return new DeliveryError(
+		`The Gmail API at ${baseUrl} answered with a redirect (HTTP ${failure.httpStatus}) to ${failure.location ?? 'an address it did not name'}; requests carrying the access token are never redirected, so nothing was sent there`,
+		{
+			code: 'EPROTOCOL',
+			responseCode: failure.httpStatus,
+			response: describeFailure(failure),
+			hint: 'Set the API Base URL of the Gmail credential to the address that answers itself (https://gmail.googleapis.com for Google), or turn off Use Custom API Base URL.',
+			stopsBatch: true,
+			cause,
+		},
+	);
+}
+
+export function formatWait(seconds: number): string {
+	if (seconds >= 3600) return `about ${Math.round(seconds / 360) / 10} hours`;
+	if (seconds >= 120) return `about ${Math.round(seconds / 60)} minutes`;
+	return `${seconds} seconds`;
 }

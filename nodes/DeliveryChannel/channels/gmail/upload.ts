@@ -24,9 +24,9 @@
 import type { gmail_v1 } from '@googleapis/gmail';
 
 import { DeliveryError, type DeliveryErrorCode } from '../../../../core/errors';
-import { redirectError, SERVER_BACKOFF, UNITS, type GmailApi } from './api';
+import { SERVER_BACKOFF, UNITS, type GmailApi } from './transport';
 import { reconnectError } from './auth';
-import { describeFailure, readGoogleFailure, type GoogleFailure } from './errors';
+import { describeFailure, readGoogleFailure, redirectError, type GoogleFailure } from './errors';
 import { backoffMs, MAX_WAIT_MS, sleep as realSleep, type Sleep } from '../../../../core/retry';
 
 /** Chunks other than the last must be multiples of this (Google's upload granularity). */

@@ -4,7 +4,7 @@
  * in flight, an upload), a send cut before its request left is ENOTSENT, one cut later EUNKNOWN, and
  * nothing is sent afterwards.
  */
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { DeliveryError } from '../../../../../core/errors';
 import { gmailChannel } from '../../../../../nodes/DeliveryChannel/channels/gmail';
@@ -52,22 +52,23 @@ async function outcome(promise: Promise<unknown>): Promise<{ error?: DeliveryErr
 }
 
 async function openSession(gmailOptions: IDataObject, signal: AbortSignal, tokens?: ReturnType<FakeGmail['issueTokens']>): Promise<ChannelSession> {
-	return await gmailChannel.open(channelContext(fake, { gmailOptions }, tokens), { signal });
+	const context = channelContext(fake, { gmailOptions }, tokens);
+	return await gmailChannel.open(context, { signal, options: gmailChannel.readOptions!(context as IExecuteFunctions, 0) });
 }
 
 test('a cancel while a send waits for quota ends it at once with ENOTSENT; nothing more is sent', async () => {
 	const controller = new AbortController();
 	// One send a minute: the second waits about a minute in the token bucket.
 	const session = await openSession({ sendsPerMinute: 1 }, controller.signal);
-	await session.send(message(), 0);
-	const waiting = outcome(session.send(message(), 1));
+	await session.send(message());
+	const waiting = outcome(session.send(message()));
 	setTimeout(() => controller.abort(), 300);
 	const { error, ms } = await waiting;
 	expect(ms).toBeLessThan(2_000);
 	expect(error).toBeInstanceOf(DeliveryError);
 	expect(error).toMatchObject({ code: 'ENOTSENT', retryable: true });
 	expect(error!.message).toMatch(/cancelled before Gmail was asked to send the message; nothing was sent/);
-	const after = await outcome(session.send(message(), 2));
+	const after = await outcome(session.send(message()));
 	expect(after.error).toMatchObject({ code: 'ENOTSENT' });
 	expect(fake.storedMessageIds()).toHaveLength(1);
 	await session.close();
@@ -77,7 +78,7 @@ test('a cancel while the send request is in flight aborts it: EUNKNOWN (it may h
 	const controller = new AbortController();
 	const session = await openSession({ sendsPerMinute: 6000 }, controller.signal);
 	fake.inject('send', 'noAnswer', { stored: true });
-	const sending = outcome(session.send(message(), 0));
+	const sending = outcome(session.send(message()));
 	setTimeout(() => controller.abort(), 500);
 	const { error, ms } = await sending;
 	expect(ms).toBeLessThan(2_000);
@@ -92,7 +93,7 @@ test('a cancel while a send in doubt waits to look in Sent: EUNKNOWN, no look-up
 	const controller = new AbortController();
 	const session = await openSession({ sendsPerMinute: 6000 }, controller.signal);
 	fake.inject('send', 'backend500');
-	const sending = outcome(session.send(message(), 0));
+	const sending = outcome(session.send(message()));
 	setTimeout(() => controller.abort(), 500);
 	const { error, ms } = await sending;
 	expect(ms).toBeLessThan(1_500);
@@ -106,7 +107,7 @@ test('a cancel during the wait before retrying a rate-limited send: ENOTSENT (Go
 	const controller = new AbortController();
 	const session = await openSession({ sendsPerMinute: 6000 }, controller.signal);
 	fake.inject('send', 'rateLimit429', { retryAfterSec: 30 });
-	const sending = outcome(session.send(message(), 0));
+	const sending = outcome(session.send(message()));
 	setTimeout(() => controller.abort(), 500);
 	const { error, ms } = await sending;
 	expect(ms).toBeLessThan(2_000);
@@ -119,7 +120,7 @@ test('an execution cancelled before the session opened sends nothing', async () 
 	const controller = new AbortController();
 	controller.abort();
 	const session = await openSession({ sendsPerMinute: 6000 }, controller.signal);
-	const { error } = await outcome(session.send(message(), 0));
+	const { error } = await outcome(session.send(message()));
 	expect(error).toMatchObject({ code: 'ENOTSENT' });
 	expect(fake.state.requests).toHaveLength(0);
 	await session.close();
@@ -133,7 +134,7 @@ describe('the resumable upload', () => {
 		const session = await openSession({ sendsPerMinute: 6000 }, controller.signal);
 		// The first chunk's answer never comes: the cancel cuts the upload there.
 		fake.failUploadChunk('loseResponse', { chunk: 1 });
-		const sending = outcome(session.send(message('big', big), 0));
+		const sending = outcome(session.send(message('big', big)));
 		const waitForChunk = async () => {
 			while (!fake.state.uploadRequests.length) await new Promise((resolve) => setTimeout(resolve, 20));
 		};
@@ -149,7 +150,7 @@ describe('the resumable upload', () => {
 		const controller = new AbortController();
 		const session = await openSession({ sendsPerMinute: 6000 }, controller.signal);
 		fake.failUploadChunk('loseResponse', { chunk: 'last' });
-		const sending = outcome(session.send(message('big', big), 0));
+		const sending = outcome(session.send(message('big', big)));
 		while (!fake.state.uploadRequests.some((r) => r.fault === 'loseResponse')) await new Promise((resolve) => setTimeout(resolve, 20));
 		controller.abort();
 		const { error } = await sending;

@@ -4,10 +4,10 @@
  * report that was not read), the caps (reports per listing, size of one report) and that a report
  * is filtered before it is linked to Sent.
  */
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { gmailChannel } from '../../../../../nodes/DeliveryChannel/channels/gmail';
-import { MAX_REPORT_BYTES, MAX_REPORTS_PER_LISTING } from '../../../../../nodes/DeliveryChannel/channels/gmail/failures';
+import { MAX_REPORT_BYTES, MAX_REPORTS_PER_LISTING } from '../../../../../nodes/DeliveryChannel/channels/gmail/failedDeliveries';
 import type { FailedDeliveryList, FailedDeliveryQuery } from '../../../../../nodes/DeliveryChannel/channels/types';
 import { gmailBounce } from '../../../../fakes/gmail/bounce';
 import { startFakeGmail, type FakeGmail } from '../../../../fakes/gmail';
@@ -26,9 +26,10 @@ afterEach(async () => {
 
 async function list(query: Partial<FailedDeliveryQuery>): Promise<FailedDeliveryList> {
 	// Fast pacing: the quota bucket is tested in units.test.ts; here only requests are counted.
-	const session = await gmailChannel.open(channelContext(fake, { gmailOptions: { sendsPerMinute: 6000 } }));
+	const context = channelContext(fake, { gmailOptions: { sendsPerMinute: 6000 } });
+	const session = await gmailChannel.open(context, { options: gmailChannel.readOptions!(context as IExecuteFunctions, 0) });
 	try {
-		return await session.listFailedDeliveries!({ verdict: 'all', includeDelays: false, includeComplaints: false, ...query }, 0);
+		return await session.listFailedDeliveries!({ verdict: 'all', includeDelays: false, includeComplaints: false, ...query });
 	} finally {
 		await session.close();
 	}

@@ -1,6 +1,6 @@
 /** Unit tests: pacing, Google error reading, identity decisions, search strings. */
 import { readGoogleFailure, retryAfterInMessage } from '../../../../../nodes/DeliveryChannel/channels/gmail/errors';
-import { reportSearch, sentSearch } from '../../../../../nodes/DeliveryChannel/channels/gmail/failures';
+import { reportSearch, sentSearch } from '../../../../../nodes/DeliveryChannel/channels/gmail/search';
 import { decideIdentity, sendAsIdentities } from '../../../../../nodes/DeliveryChannel/channels/gmail/identity';
 import { TokenBucket } from '../../../../../nodes/DeliveryChannel/channels/gmail/pacing';
 import { tokenState } from '../../../../../nodes/DeliveryChannel/channels/gmail/auth';

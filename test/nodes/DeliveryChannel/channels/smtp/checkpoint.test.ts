@@ -44,7 +44,7 @@ async function list(folders: string, query: Partial<FailedDeliveryQuery> = {}): 
 	const context = { getCredentials: async () => credentials, logger: { warn: (message: string) => warnings.push(message) } } as unknown as ChannelContext;
 	const session = await smtpChannel.open(context);
 	try {
-		return await session.listFailedDeliveries!({ verdict: 'all', includeDelays: false, includeComplaints: false, ...query }, 0);
+		return await session.listFailedDeliveries!({ verdict: 'all', includeDelays: false, includeComplaints: false, ...query });
 	} finally {
 		await session.close();
 	}
@@ -188,7 +188,7 @@ describeWithMailSystem("n8n's cancel signal", () => {
 		const context = { getCredentials: async () => credentials } as unknown as ChannelContext;
 		const session = await smtpChannel.open(context, { signal: cancel.signal });
 		try {
-			const listing = session.listFailedDeliveries!({ verdict: 'all', includeDelays: false, includeComplaints: false }, 0);
+			const listing = session.listFailedDeliveries!({ verdict: 'all', includeDelays: false, includeComplaints: false });
 			const outcome = listing.then(
 				() => 'finished',
 				(error: Error) => error.message,
@@ -200,7 +200,7 @@ describeWithMailSystem("n8n's cancel signal", () => {
 			expect(await outcome).toMatch(/cancelled/);
 			expect(Date.now() - cancelledAt).toBeLessThan(500);
 			wire.reset();
-			await expect(session.listFailedDeliveries!({ verdict: 'all', includeDelays: false, includeComplaints: false }, 0)).rejects.toThrow(/cancelled/);
+			await expect(session.listFailedDeliveries!({ verdict: 'all', includeDelays: false, includeComplaints: false })).rejects.toThrow(/cancelled/);
 			expect(wire.connections).toBe(0);
 		} finally {
 			await session.close();

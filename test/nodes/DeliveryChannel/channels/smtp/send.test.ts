@@ -67,7 +67,7 @@ describe('where a broken connection leaves a message', () => {
 	it('a reset in the middle of a large message (its last bytes never left) is sent again, once', async () => {
 		const { smtp, channel } = await open({ duringData: (count) => (count === 1 ? 'reset' : undefined) });
 		const big = message(1, 8 * 1024 * 1024);
-		const result = await outcome(channel.send(big, 0));
+		const result = await outcome(channel.send(big));
 		expect(result).toMatchObject({ status: 'sent', attempts: 2 });
 		expect(receivedIds(smtp)).toEqual([big.messageId]);
 	}, 20_000);
@@ -75,7 +75,7 @@ describe('where a broken connection leaves a message', () => {
 	it('a reset after the final dot is EUNKNOWN and never sent again; the server has it once', async () => {
 		const { smtp, channel } = await open({ afterData: (count) => (count === 1 ? 'reset' : undefined) });
 		const first = message(1);
-		const result = await outcome(channel.send(first, 0));
+		const result = await outcome(channel.send(first));
 		expect(result).toMatchObject({ status: 'failed', code: 'EUNKNOWN', retryable: false });
 		expect(smtp.attempts).toBe(1);
 		expect(receivedIds(smtp)).toEqual([first.messageId]);
@@ -85,7 +85,7 @@ describe('where a broken connection leaves a message', () => {
 		for (const fault of ['421', '451'] as const) {
 			const { smtp, channel } = await open({ afterData: (count) => (count === 1 ? fault : undefined) });
 			const one = message(1);
-			expect(await outcome(channel.send(one, 0))).toMatchObject({ status: 'sent', attempts: 2 });
+			expect(await outcome(channel.send(one))).toMatchObject({ status: 'sent', attempts: 2 });
 			expect(receivedIds(smtp)).toEqual([one.messageId]);
 			await session!.close();
 			await smtp.close();
@@ -94,7 +94,7 @@ describe('where a broken connection leaves a message', () => {
 
 	it('550 after the final dot is a refusal for good: not retried', async () => {
 		const { smtp, channel } = await open({ afterData: () => '550' });
-		expect(await outcome(channel.send(message(1), 0))).toMatchObject({ status: 'failed', code: 'EMESSAGE', retryable: false });
+		expect(await outcome(channel.send(message(1)))).toMatchObject({ status: 'failed', code: 'EMESSAGE', retryable: false });
 		expect(smtp.attempts).toBe(1);
 	});
 });
@@ -105,7 +105,7 @@ describe("n8n's cancel signal", () => {
 		const { smtp, channel } = await open({ duringData: () => 'hold' }, { signal: cancel.signal });
 		smtp.onDataStarted = () => setTimeout(() => cancel.abort(), 200);
 		const started = Date.now();
-		const result = await outcome(channel.send(message(1, 8 * 1024 * 1024), 0));
+		const result = await outcome(channel.send(message(1, 8 * 1024 * 1024)));
 		expect(result).toMatchObject({ status: 'not sent', code: 'ENOTSENT' });
 		expect(Date.now() - started).toBeLessThan(3_000);
 		await new Promise((resolve) => setTimeout(resolve, 100));
@@ -116,7 +116,7 @@ describe("n8n's cancel signal", () => {
 		const cancel = new AbortController();
 		const { smtp, channel } = await open({ afterData: () => 'hold' }, { signal: cancel.signal, maxConnections: 1 });
 		const first = message(1);
-		const pending = [first, message(2), message(3)].map((entry, index) => outcome(channel.send(entry, index)));
+		const pending = [first, message(2), message(3)].map((entry) => outcome(channel.send(entry)));
 		while (smtp.received.length < 1) await new Promise((resolve) => setTimeout(resolve, 10));
 		const cancelledAt = Date.now();
 		cancel.abort();
@@ -127,7 +127,7 @@ describe("n8n's cancel signal", () => {
 		expect(receivedIds(smtp)).toEqual([first.messageId]);
 
 		const connections = smtp.connections;
-		expect(await outcome(channel.send(message(4), 3))).toMatchObject({ status: 'not sent', code: 'ENOTSENT' });
+		expect(await outcome(channel.send(message(4)))).toMatchObject({ status: 'not sent', code: 'ENOTSENT' });
 		expect(smtp.connections).toBe(connections);
 		await new Promise((resolve) => setTimeout(resolve, 100));
 		expect(smtp.openConnections).toBe(0);
@@ -136,7 +136,7 @@ describe("n8n's cancel signal", () => {
 	it('ends a back-off wait at once', async () => {
 		const cancel = new AbortController();
 		const { smtp, channel } = await open({ onMail: () => '451' }, { signal: cancel.signal });
-		const pending = outcome(channel.send(message(1), 0));
+		const pending = outcome(channel.send(message(1)));
 		while (smtp.attempts < 1) await new Promise((resolve) => setTimeout(resolve, 10));
 		await new Promise((resolve) => setTimeout(resolve, 50));
 		const cancelledAt = Date.now();
@@ -150,7 +150,7 @@ describe("n8n's cancel signal", () => {
 		const cancel = new AbortController();
 		cancel.abort();
 		const { smtp, channel } = await open({}, { signal: cancel.signal });
-		expect(await outcome(channel.send(message(1), 0))).toMatchObject({ status: 'not sent', code: 'ENOTSENT' });
+		expect(await outcome(channel.send(message(1)))).toMatchObject({ status: 'not sent', code: 'ENOTSENT' });
 		expect(smtp.connections).toBe(0);
 	});
 });

@@ -13,7 +13,7 @@ import { gmail, type gmail_v1 } from '@googleapis/gmail';
 
 import { DeliveryError, type DeliveryErrorCode } from '../../../../core/errors';
 import { reconnectError, type N8nTokenAuth } from './auth';
-import { describeFailure, readGoogleFailure, type GoogleFailure } from './errors';
+import { describeFailure, formatWait, readGoogleFailure, redirectError, type GoogleFailure } from './errors';
 import { backoffMs, MAX_WAIT_MS, sleep as realSleep, type Sleep } from '../../../../core/retry';
 import type { TokenBucket } from './pacing';
 
@@ -362,25 +362,4 @@ export class GmailApi {
 			stopsBatch: true,
 		});
 	}
-}
-
-/** A redirect from the API Base URL, reported instead of followed: the token and the message stay here. */
-export function redirectError(baseUrl: string, failure: GoogleFailure, cause?: unknown): DeliveryError {
-	return new DeliveryError(
-		`The Gmail API at ${baseUrl} answered with a redirect (HTTP ${failure.httpStatus}) to ${failure.location ?? 'an address it did not name'}; requests carrying the access token are never redirected, so nothing was sent there`,
-		{
-			code: 'EPROTOCOL',
-			responseCode: failure.httpStatus,
-			response: describeFailure(failure),
-			hint: 'Set the API Base URL of the Gmail credential to the address that answers itself (https://gmail.googleapis.com for Google), or turn off Use Custom API Base URL.',
-			stopsBatch: true,
-			cause,
-		},
-	);
-}
-
-function formatWait(seconds: number): string {
-	if (seconds >= 3600) return `about ${Math.round(seconds / 360) / 10} hours`;
-	if (seconds >= 120) return `about ${Math.round(seconds / 60)} minutes`;
-	return `${seconds} seconds`;
 }

@@ -17,58 +17,20 @@ import type { gmail_v1 } from '@googleapis/gmail';
 import type { IDataObject } from 'n8n-workflow';
 
 import { parseBounce } from '../../../../core/bounce';
-import type { OriginalLink } from '../../../../core/bounce/types';
 import { findAddresses } from '../../../../core/bounce/util';
 import { failuresFromReport, matchesQuery, type SentMessageResolver } from '../../../../core/failures';
 import { DeliveryError } from '../../../../core/errors';
 import { mapBounded } from '../../../../core/retry';
 import type { FailedDelivery, FailedDeliveryList, FailedDeliveryQuery } from '../types';
-import { UNITS, type GmailApi } from './api';
+import { nextCheckpoint, readCheckpoint, type GmailCheckpoint } from './checkpoint';
+import { reportSearch, sentSearch } from './search';
+import { UNITS, type GmailApi } from './transport';
 
-/** Bounce reports come from the sending service's daemon or a postmaster. */
-const REPORT_SENDERS = ['from:mailer-daemon', 'from:postmaster', 'from:"mail delivery"'];
 const PAGE_SIZE = 100;
 const FETCH_CONCURRENCY = 5;
 
 export const READ_SCOPE_HINT =
 	'Turn on "Read Mailbox for Failed Deliveries" in the Gmail credential and reconnect it, so it may read the mailbox (gmail.readonly).';
-
-function quoted(value: string): string {
-	return `"${value.replace(/["{}]/g, ' ').trim()}"`;
-}
-
-/**
- * The Gmail search (`q`) for bounce reports that arrived in [afterMs, beforeMs) and match the
- * query. Gmail's `after:` takes whole seconds, so it starts one second early; the internal date of
- * each report decides exactly.
- */
-export function reportSearch(query: Pick<FailedDeliveryQuery, 'includeComplaints' | 'recipient'>, afterMs?: number, beforeMs?: number): string {
-	const senders = [...REPORT_SENDERS];
-	if (query.includeComplaints) senders.push('"feedback-type"');
-	const terms = [`{${senders.join(' ')}}`];
-	if (afterMs !== undefined) terms.push(`after:${Math.floor(afterMs / 1000) - 1}`);
-	if (beforeMs !== undefined) terms.push(`before:${Math.ceil(beforeMs / 1000)}`);
-	if (query.recipient) terms.push(quoted(query.recipient));
-	return terms.join(' ');
-}
-
-const MESSAGE_ID_METHODS = new Set(['message-id', 'x-original-message-id', 'in-reply-to', 'references']);
-
-/** The Gmail search for the sent message a link points to, or undefined when Gmail cannot search for it. */
-export function sentSearch(link: OriginalLink): string | undefined {
-	if (MESSAGE_ID_METHODS.has(link.method)) {
-		const id = link.value.trim().replace(/^<|>$/g, '');
-		if (!id || /[\s"{}]/.test(id)) return undefined;
-		return `in:sent rfc822msgid:${id}`;
-	}
-	if (link.method === 'subject-recipient') {
-		const [recipient, ...rest] = link.value.split('\n');
-		const subject = rest.join(' ').trim();
-		if (!recipient || !subject) return undefined;
-		return `in:sent to:${recipient} subject:${quoted(subject)}`;
-	}
-	return undefined;
-}
 
 function headerValue(message: gmail_v1.Schema$Message, name: string): string | undefined {
 	return message.payload?.headers?.find((header) => header.name?.toLowerCase() === name.toLowerCase())?.value ?? undefined;
@@ -90,31 +52,7 @@ export const MAX_BYTES_PER_LISTING = 32 * 1024 * 1024;
  * window (Gmail lists newest first), so a backlog is halved in time until it fits.
  */
 const MAX_LISTED_IDS = 5_000;
-/**
- * How far behind "now" a checkpoint stays. Gmail's search index can show a report some time after
- * its arrival (internal date); the window is listed again, and the ids already read are skipped.
- */
-export const INDEX_LAG_MS = 10 * 60_000;
-/** Ids a checkpoint remembers, at most (about 30 bytes each in the workflow's static data). */
-const MAX_CHECKPOINT_IDS = 2_000;
 const LIST_PAGE = 500;
-
-/** What the trigger keeps between polls for Gmail: JSON-safe and small. */
-interface GmailCheckpoint {
-	channel: 'gmail';
-	version: 1;
-	/** Reports with an earlier internal date (ms) are done. */
-	after: number;
-	/** Ids of reports at or after `after` that were read already, with their internal dates. */
-	read: Record<string, number>;
-}
-
-function readCheckpoint(value: IDataObject | undefined): GmailCheckpoint | undefined {
-	if (!value || value.channel !== 'gmail' || value.version !== 1 || typeof value.after !== 'number' || !value.read || typeof value.read !== 'object') return undefined;
-	const read: Record<string, number> = {};
-	for (const [id, at] of Object.entries(value.read as IDataObject)) if (typeof at === 'number') read[id] = at;
-	return { channel: 'gmail', version: 1, after: value.after, read };
-}
 
 interface Candidate {
 	id: string;
@@ -370,30 +308,4 @@ export class GmailFailureFinder {
 		for (const key of Object.keys(found)) if (found[key] === undefined) delete found[key];
 		return found;
 	}
-}
-
-/**
- * Where the next listing starts: never past a report that was not decided (read or skipped as too
- * large), never closer to now than INDEX_LAG_MS (a report may still appear in search with an earlier
- * date), and with the ids already read at or after that point, so they are not read twice.
- */
-function nextCheckpoint(progress: Progress, lower: number | undefined, previous: GmailCheckpoint | undefined, startedAt: number, complete: boolean): GmailCheckpoint {
-	const floor = lower ?? 0;
-	const read: Record<string, number> = { ...(previous?.read ?? {}) };
-	for (const entry of progress.done) read[entry.id] = entry.internalDate;
-	let after = Math.max(floor, startedAt - INDEX_LAG_MS);
-	if (!complete) {
-		// Reports after the last one decided may be unread. Read oldest first, they are all at or after
-		// its date; read newest first, they may be anywhere in the window.
-		const last = progress.done[progress.done.length - 1];
-		after = progress.oldestFirst && last && !progress.crowded ? Math.min(after, last.internalDate) : floor;
-	}
-	after = Math.max(floor, after);
-	let kept = Object.entries(read).filter(([, at]) => at >= after);
-	if (kept.length > MAX_CHECKPOINT_IDS) {
-		// Keep the newest ids; the checkpoint moves up to the oldest kept, past reads only.
-		kept = kept.sort((a, b) => b[1] - a[1]).slice(0, MAX_CHECKPOINT_IDS);
-		after = Math.max(after, Math.min(...kept.map(([, at]) => at)));
-	}
-	return { channel: 'gmail', version: 1, after, read: Object.fromEntries(kept) };
 }
