@@ -5,6 +5,10 @@
 import { parseArgs, USAGE } from './config';
 import { startSandbox } from './server';
 
+function describeIdentity(identity: { address: string; verified: boolean }): string {
+	return `${identity.address} (${identity.verified ? 'verified' : 'not verified'})`;
+}
+
 export async function main(argv: string[]): Promise<void> {
 	let options: ReturnType<typeof parseArgs>;
 	try {
@@ -36,10 +40,13 @@ export async function main(argv: string[]): Promise<void> {
 			'',
 			`  Demo account "${sandbox.demo.account.name}" created. Its API key is shown only this once:`,
 			`    ${sandbox.demo.apiKey}`,
-			`  Identities: ${sandbox.demo.identities.map((identity) => `${identity.address} (${identity.verified ? 'verified' : 'not verified'})`).join(', ')}`,
+			`  Identities: ${sandbox.demo.identities.map(describeIdentity).join(', ')}`,
 		);
 	} else {
-		lines.push('', '  Using the accounts already in the database (their API keys were printed when they were created).');
+		lines.push(
+			'',
+			'  Using the accounts already in the database (their API keys were printed when they were created).',
+		);
 	}
 	process.stdout.write(`${lines.join('\n')}\n\n`);
 
@@ -59,7 +66,9 @@ export async function main(argv: string[]): Promise<void> {
 
 if (require.main === module) {
 	main(process.argv.slice(2)).catch((error: unknown) => {
-		process.stderr.write(`MSC sandbox failed to start: ${(error as Error)?.message ?? String(error)}\n`);
+		process.stderr.write(
+			`MSC sandbox failed to start: ${(error as Error)?.message ?? String(error)}\n`,
+		);
 		process.exit(1);
 	});
 }

@@ -92,10 +92,16 @@ export const DEFAULT_CONFIG: SandboxConfig = {
 	maxInboundClients: 20,
 	sendDeadlineSeconds: 120,
 	upstreamConnections: 5,
-	retry: { scheduleSeconds: [60, 300, 900, 1800, 3600], maxAgeSeconds: 24 * 3600, checkSeconds: 15 },
+	retry: {
+		scheduleSeconds: [60, 300, 900, 1800, 3600],
+		maxAgeSeconds: 24 * 3600,
+		checkSeconds: 15,
+	},
 };
 
-export type SandboxOptions = Partial<Omit<SandboxConfig, 'upstream' | 'demo' | 'rateLimit' | 'retry'>> & {
+export type SandboxOptions = Partial<
+	Omit<SandboxConfig, 'upstream' | 'demo' | 'rateLimit' | 'retry'>
+> & {
 	upstream?: Partial<UpstreamConfig>;
 	demo?: Partial<DemoConfig>;
 	rateLimit?: Partial<SandboxConfig['rateLimit']>;
@@ -117,15 +123,24 @@ export function resolveConfig(options: SandboxOptions = {}): SandboxConfig {
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
-	return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+	return Object.fromEntries(
+		Object.entries(value).filter(([, entry]) => entry !== undefined),
+	) as Partial<T>;
 }
 
 function validate(config: SandboxConfig): void {
-	for (const [name, port] of [['port', config.port], ['smtp-port', config.smtpPort], ['upstream port', config.upstream.port]] as const) {
-		if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid ${name}: ${JSON.stringify(port)}`);
+	for (const [name, port] of [
+		['port', config.port],
+		['smtp-port', config.smtpPort],
+		['upstream port', config.upstream.port],
+	] as const) {
+		if (!Number.isInteger(port) || port < 0 || port > 65535)
+			throw new Error(`Invalid ${name}: ${JSON.stringify(port)}`);
 	}
 	if (!/^[a-z0-9.-]+$/i.test(config.domain) || !config.domain.includes('.')) {
-		throw new Error(`Invalid domain: ${JSON.stringify(config.domain)} (use a name like msc-sandbox.localhost)`);
+		throw new Error(
+			`Invalid domain: ${JSON.stringify(config.domain)} (use a name like msc-sandbox.localhost)`,
+		);
 	}
 	if (!['tls', 'starttls', 'starttlsWhenOffered', 'none'].includes(config.upstream.security)) {
 		throw new Error(`Invalid upstream security: ${JSON.stringify(config.upstream.security)}`);
@@ -133,15 +148,28 @@ function validate(config: SandboxConfig): void {
 	if (!(config.rateLimit.perSecond > 0) || !(config.rateLimit.burst >= 1)) {
 		throw new Error('rateLimit.perSecond must be > 0 and rateLimit.burst >= 1');
 	}
-	for (const [name, value] of [['maxReportBytes', config.maxReportBytes], ['maxInboundClients', config.maxInboundClients], ['sendDeadlineSeconds', config.sendDeadlineSeconds]] as const) {
-		if (!(typeof value === 'number' && value > 0 && Number.isFinite(value))) throw new Error(`${name} must be a positive number, got ${JSON.stringify(value)}`);
+	for (const [name, value] of [
+		['maxReportBytes', config.maxReportBytes],
+		['maxInboundClients', config.maxInboundClients],
+		['sendDeadlineSeconds', config.sendDeadlineSeconds],
+	] as const) {
+		if (!(typeof value === 'number' && value > 0 && Number.isFinite(value)))
+			throw new Error(`${name} must be a positive number, got ${JSON.stringify(value)}`);
 	}
 	const { scheduleSeconds, maxAgeSeconds, checkSeconds } = config.retry;
-	if (!Array.isArray(scheduleSeconds) || scheduleSeconds.length === 0 || !scheduleSeconds.every((seconds) => typeof seconds === 'number' && seconds > 0)) {
-		throw new Error(`retry.scheduleSeconds must be a non-empty list of positive numbers, got ${JSON.stringify(scheduleSeconds)}`);
+	if (
+		!Array.isArray(scheduleSeconds) ||
+		scheduleSeconds.length === 0 ||
+		!scheduleSeconds.every((seconds) => typeof seconds === 'number' && seconds > 0)
+	) {
+		throw new Error(
+			`retry.scheduleSeconds must be a non-empty list of positive numbers, got ${JSON.stringify(scheduleSeconds)}`,
+		);
 	}
 	if (!(maxAgeSeconds > 0) || !(checkSeconds > 0)) {
-		throw new Error(`retry.maxAgeSeconds and retry.checkSeconds must be positive, got ${JSON.stringify({ maxAgeSeconds, checkSeconds })}`);
+		throw new Error(
+			`retry.maxAgeSeconds and retry.checkSeconds must be positive, got ${JSON.stringify({ maxAgeSeconds, checkSeconds })}`,
+		);
 	}
 }
 
@@ -192,7 +220,8 @@ export function parseArgs(argv: string[]): SandboxOptions & { help?: boolean } {
 		const value = flags.get(name);
 		if (value === undefined) return undefined;
 		const parsed = Number(value);
-		if (!Number.isFinite(parsed)) throw new Error(`--${name} must be a number, got ${JSON.stringify(value)}`);
+		if (!Number.isFinite(parsed))
+			throw new Error(`--${name} must be a number, got ${JSON.stringify(value)}`);
 		return parsed;
 	};
 	const text = (name: string): string | undefined => {

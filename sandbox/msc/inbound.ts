@@ -9,7 +9,11 @@ import type { Logger } from './api';
 import type { SandboxConfig } from './config';
 import type { MscService } from './service';
 
-export function createInboundServer(service: MscService, config: SandboxConfig, log: Logger): SMTPServer {
+export function createInboundServer(
+	service: MscService,
+	config: SandboxConfig,
+	log: Logger,
+): SMTPServer {
 	const domain = config.domain.toLowerCase();
 	const server = new SMTPServer({
 		name: config.domain,
@@ -26,7 +30,9 @@ export function createInboundServer(service: MscService, config: SandboxConfig, 
 		onRcptTo(address, _session, callback) {
 			const at = address.address.lastIndexOf('@');
 			if (at < 0 || address.address.slice(at + 1).toLowerCase() !== domain) {
-				const error = new Error(`5.7.1 Relaying denied: this server only accepts reports for @${config.domain}`) as Error & { responseCode: number };
+				const error = new Error(
+					`5.7.1 Relaying denied: this server only accepts reports for @${config.domain}`,
+				) as Error & { responseCode: number };
 				error.responseCode = 550;
 				callback(error);
 				return;
@@ -51,7 +57,9 @@ export function createInboundServer(service: MscService, config: SandboxConfig, 
 			});
 			stream.on('end', () => {
 				if (tooLarge || (stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
-					const error = new Error(`5.3.4 Report too large (over ${config.maxReportBytes} bytes)`) as Error & { responseCode: number };
+					const error = new Error(
+						`5.3.4 Report too large (over ${config.maxReportBytes} bytes)`,
+					) as Error & { responseCode: number };
 					error.responseCode = 552;
 					callback(error);
 					return;
@@ -61,12 +69,18 @@ export function createInboundServer(service: MscService, config: SandboxConfig, 
 				service
 					.receiveReport(Buffer.concat(chunks), { mailFrom: mailFrom || undefined, rcptTo })
 					.then(({ reportId, recorded, kind }) => {
-						log(`inbound report ${reportId} for ${rcptTo.join(', ')}: ${kind}, ${recorded} failed deliveries recorded`);
+						log(
+							`inbound report ${reportId} for ${rcptTo.join(', ')}: ${kind}, ${recorded} failed deliveries recorded`,
+						);
 						callback(null, `Report accepted as ${reportId}`);
 					})
 					.catch((error: unknown) => {
-						log(`inbound report for ${rcptTo.join(', ')} could not be stored: ${(error as Error)?.message ?? String(error)}`);
-						const failure = new Error('4.3.0 Temporary failure storing the report, try again later') as Error & { responseCode: number };
+						log(
+							`inbound report for ${rcptTo.join(', ')} could not be stored: ${(error as Error)?.message ?? String(error)}`,
+						);
+						const failure = new Error(
+							'4.3.0 Temporary failure storing the report, try again later',
+						) as Error & { responseCode: number };
 						failure.responseCode = 451;
 						callback(failure);
 					});

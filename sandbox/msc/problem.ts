@@ -18,7 +18,14 @@ export class Problem extends Error {
 	}
 
 	toJSON(): Api.Problem {
-		return { type: `${PROBLEM_BASE}${this.code}`, title: this.title, status: this.status, detail: this.detail, code: this.code, ...this.extra };
+		return {
+			type: `${PROBLEM_BASE}${this.code}`,
+			title: this.title,
+			status: this.status,
+			detail: this.detail,
+			code: this.code,
+			...this.extra,
+		};
 	}
 }
 
@@ -35,7 +42,8 @@ export function unknownResultProblem(): Api.Problem {
 		502,
 		'upstream-result-unknown',
 		'Result unknown',
-		'The connection to the receiving server broke after the whole message was handed over; it may have been delivered, so it is not sent again.',
+		'The connection to the receiving server broke after the whole message was handed over; ' +
+			'it may have been delivered, so it is not sent again.',
 		{ retryable: false },
 	).toJSON();
 }

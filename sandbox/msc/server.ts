@@ -40,7 +40,11 @@ export interface RunningSandbox {
 	store: SandboxStore;
 	service: MscService;
 	/** Creates an account with its own API key (for tests and scripts). */
-	createAccount(name: string, identities: Array<{ name: string; address: string; verified: boolean }>, apiKey?: string): DemoAccount;
+	createAccount(
+		name: string,
+		identities: Array<{ name: string; address: string; verified: boolean }>,
+		apiKey?: string,
+	): DemoAccount;
 	close(): Promise<void>;
 }
 
@@ -48,16 +52,25 @@ export function newApiKey(): string {
 	return `msc_sk_${randomBytes(24).toString('base64url')}`;
 }
 
-export async function startSandbox(options: SandboxOptions = {}, log: Logger = () => undefined): Promise<RunningSandbox> {
+export async function startSandbox(
+	options: SandboxOptions = {},
+	log: Logger = () => undefined,
+): Promise<RunningSandbox> {
 	const config = resolveConfig(options);
 	const dbFile = config.db === ':memory:' ? ':memory:' : resolve(config.db);
 	const store = new SandboxStore(dbFile);
 	const relay = new Relay(config.upstream, config.domain, config.upstreamConnections);
 	const service = new MscService(config, store, relay);
 
-	const createAccount: RunningSandbox['createAccount'] = (name, identities, apiKey = newApiKey()) => {
+	const createAccount: RunningSandbox['createAccount'] = (
+		name,
+		identities,
+		apiKey = newApiKey(),
+	) => {
 		const account = store.createAccount(name, config.domain, apiKey);
-		const created = identities.map((identity) => store.createIdentity(account.id, identity.name, identity.address, identity.verified));
+		const created = identities.map((identity) =>
+			store.createIdentity(account.id, identity.name, identity.address, identity.verified),
+		);
 		return { account, apiKey, identities: created };
 	};
 
@@ -65,7 +78,11 @@ export async function startSandbox(options: SandboxOptions = {}, log: Logger = (
 	if (config.demo.enabled) {
 		const known = config.demo.apiKey ? store.accountByApiKey(config.demo.apiKey) : undefined;
 		if (!known && (store.accountCount() === 0 || config.demo.apiKey)) {
-			demo = createAccount(config.demo.accountName, config.demo.identities, config.demo.apiKey || newApiKey());
+			demo = createAccount(
+				config.demo.accountName,
+				config.demo.identities,
+				config.demo.apiKey || newApiKey(),
+			);
 		}
 	}
 
@@ -83,7 +100,9 @@ export async function startSandbox(options: SandboxOptions = {}, log: Logger = (
 	}
 	// Recipients refused for now are tried again on the configured schedule.
 	const retryTimer = setInterval(() => {
-		service.retryDue().catch((error: Error) => log(`retry of deferred recipients failed: ${error.message}`));
+		service
+			.retryDue()
+			.catch((error: Error) => log(`retry of deferred recipients failed: ${error.message}`));
 	}, config.retry.checkSeconds * 1000);
 	retryTimer.unref();
 	const apiPort = (api.address() as AddressInfo).port;

@@ -14,13 +14,21 @@ const committed = join(root, 'core', 'msc-api.ts');
 /** The same command lines as the generate:msc-api script, into `file` (formatted as the tree is). */
 function generate(file: string): string {
 	const bin = (name: string) => join(root, 'node_modules', '.bin', name);
-	const types = spawnSync(bin('openapi-typescript'), ['docs/msc-api.openapi.yaml', '-o', file, '--root-types', '--root-types-no-schema-prefix'], {
-		cwd: root,
-		encoding: 'utf8',
-	});
+	const types = spawnSync(
+		bin('openapi-typescript'),
+		['docs/msc-api.openapi.yaml', '-o', file, '--root-types', '--root-types-no-schema-prefix'],
+		{
+			cwd: root,
+			encoding: 'utf8',
+		},
+	);
 	if (types.status !== 0) throw new Error(`openapi-typescript failed: ${types.stderr}`);
 	// Formatted with the file's own name, so prettier applies the repository's settings to it.
-	const format = spawnSync(bin('prettier'), ['--stdin-filepath', committed], { cwd: root, encoding: 'utf8', input: readFileSync(file, 'utf8') });
+	const format = spawnSync(bin('prettier'), ['--stdin-filepath', committed], {
+		cwd: root,
+		encoding: 'utf8',
+		input: readFileSync(file, 'utf8'),
+	});
 	if (format.status !== 0) throw new Error(`prettier failed: ${format.stderr}`);
 	return format.stdout;
 }

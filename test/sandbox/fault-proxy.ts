@@ -4,7 +4,12 @@
  * then lose, replace or delay the answer, or cut the connection while the sandbox works on. It keeps
  * every request it saw (method, path, Idempotency-Key, headers) so tests can count them.
  */
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+	createServer,
+	request as httpRequest,
+	type IncomingHttpHeaders,
+	type Server,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface SeenRequest {
@@ -48,12 +53,29 @@ export interface FaultProxy {
 }
 
 function problem(answer: CannedAnswer): { headers: Record<string, string>; payload: Buffer } {
-	const payload = Buffer.from(answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
-	const type = typeof answer.body === 'object' ? (answer.status >= 400 ? 'application/problem+json' : 'application/json') : 'text/plain';
-	return { headers: { 'Content-Type': type, 'Content-Length': String(payload.length), ...answer.headers }, payload };
+	const payload = Buffer.from(
+		answer.body === undefined
+			? ''
+			: typeof answer.body === 'string'
+				? answer.body
+				: JSON.stringify(answer.body),
+	);
+	const type =
+		typeof answer.body === 'object'
+			? answer.status >= 400
+				? 'application/problem+json'
+				: 'application/json'
+			: 'text/plain';
+	return {
+		headers: { 'Content-Type': type, 'Content-Length': String(payload.length), ...answer.headers },
+		payload,
+	};
 }
 
-export async function startFaultProxy(target: string, decide: (request: SeenRequest) => Fault | undefined): Promise<FaultProxy> {
+export async function startFaultProxy(
+	target: string,
+	decide: (request: SeenRequest) => Fault | undefined,
+): Promise<FaultProxy> {
 	const seen: SeenRequest[] = [];
 	const counts = new Map<string, number>();
 	const sockets = new Set<Socket>();
@@ -61,11 +83,21 @@ export async function startFaultProxy(target: string, decide: (request: SeenRequ
 		const chunks: Buffer[] = [];
 		incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
 		incoming.on('end', () => {
-			const key = typeof incoming.headers['idempotency-key'] === 'string' ? incoming.headers['idempotency-key'] : undefined;
+			const key =
+				typeof incoming.headers['idempotency-key'] === 'string'
+					? incoming.headers['idempotency-key']
+					: undefined;
 			const countKey = key ?? `${incoming.method} ${incoming.url}`;
 			const count = (counts.get(countKey) ?? 0) + 1;
 			counts.set(countKey, count);
-			const request: SeenRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers: incoming.headers, key, count, body: Buffer.concat(chunks) };
+			const request: SeenRequest = {
+				method: incoming.method ?? 'GET',
+				path: incoming.url ?? '/',
+				headers: incoming.headers,
+				key,
+				count,
+				body: Buffer.concat(chunks),
+			};
 			seen.push(request);
 			const fault = decide(request);
 			const cut = () => incoming.socket.destroy();
@@ -77,27 +109,31 @@ export async function startFaultProxy(target: string, decide: (request: SeenRequ
 			if (fault && 'drop' in fault) return cut();
 			if (fault && 'answer' in fault) return reply(fault.answer);
 			if (fault && 'forwardAndCutAfterMs' in fault) setTimeout(cut, fault.forwardAndCutAfterMs);
-			const forward = httpRequest(`${target}${incoming.url}`, { method: incoming.method, headers: incoming.headers }, (answer) => {
-				const body: Buffer[] = [];
-				answer.on('data', (chunk: Buffer) => body.push(chunk));
-				answer.on('end', () => {
-					request.upstreamStatus = answer.statusCode;
-					request.upstreamBytes = body.reduce((sum, chunk) => sum + chunk.length, 0);
-					if (!fault) {
-						outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-						return outgoing.end(Buffer.concat(body));
-					}
-					if ('forwardThenDrop' in fault || 'forwardAndCutAfterMs' in fault) return cut();
-					if ('forwardThenAnswer' in fault) return reply(fault.forwardThenAnswer);
-					if ('forwardThenHoldMs' in fault) {
-						setTimeout(() => {
-							if (outgoing.destroyed || incoming.socket.destroyed) return;
+			const forward = httpRequest(
+				`${target}${incoming.url}`,
+				{ method: incoming.method, headers: incoming.headers },
+				(answer) => {
+					const body: Buffer[] = [];
+					answer.on('data', (chunk: Buffer) => body.push(chunk));
+					answer.on('end', () => {
+						request.upstreamStatus = answer.statusCode;
+						request.upstreamBytes = body.reduce((sum, chunk) => sum + chunk.length, 0);
+						if (!fault) {
 							outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-							outgoing.end(Buffer.concat(body));
-						}, fault.forwardThenHoldMs);
-					}
-				});
-			});
+							return outgoing.end(Buffer.concat(body));
+						}
+						if ('forwardThenDrop' in fault || 'forwardAndCutAfterMs' in fault) return cut();
+						if ('forwardThenAnswer' in fault) return reply(fault.forwardThenAnswer);
+						if ('forwardThenHoldMs' in fault) {
+							setTimeout(() => {
+								if (outgoing.destroyed || incoming.socket.destroyed) return;
+								outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+								outgoing.end(Buffer.concat(body));
+							}, fault.forwardThenHoldMs);
+						}
+					});
+				},
+			);
 			forward.on('error', () => cut());
 			forward.end(Buffer.concat(chunks));
 		});
@@ -120,5 +156,7 @@ export async function startFaultProxy(target: string, decide: (request: SeenRequ
 
 /** A server that only records what reaches it: the "other origin" of a redirect. */
 export async function startRecorder(): Promise<FaultProxy> {
-	return await startFaultProxy('http://127.0.0.1:9', () => ({ answer: { status: 200, body: { data: [], id: 'msg_recorder', accepted: [], rejected: [] } } }));
+	return await startFaultProxy('http://127.0.0.1:9', () => ({
+		answer: { status: 200, body: { data: [], id: 'msg_recorder', accepted: [], rejected: [] } },
+	}));
 }

@@ -51,19 +51,36 @@ export interface TestSandboxExtras {
 	upstreamLatencyMs?: number;
 }
 
-export async function startTestSandbox(options: SandboxOptions = {}, upstreamOptions: TestSmtpOptions = {}, extras: TestSandboxExtras = {}): Promise<TestSandbox> {
+export async function startTestSandbox(
+	options: SandboxOptions = {},
+	upstreamOptions: TestSmtpOptions = {},
+	extras: TestSandboxExtras = {},
+): Promise<TestSandbox> {
 	const upstream = await startSmtpServer({
-		rcpt: (address) => (address.toLowerCase() === UNKNOWN_USER ? [550, '5.1.1 <nobody@example.net>: Recipient address rejected: User unknown in virtual mailbox table'] : undefined),
+		rcpt: (address) =>
+			address.toLowerCase() === UNKNOWN_USER
+				? [
+						550,
+						'5.1.1 <nobody@example.net>: Recipient address rejected: User unknown in virtual mailbox table',
+					]
+				: undefined,
 		...upstreamOptions,
 	});
-	const slow = extras.upstreamLatencyMs ? await startLatencyRelay(upstream.port, extras.upstreamLatencyMs) : undefined;
+	const slow = extras.upstreamLatencyMs
+		? await startLatencyRelay(upstream.port, extras.upstreamLatencyMs)
+		: undefined;
 	const sandbox = await startSandbox({
 		port: 0,
 		smtpPort: 0,
 		db: ':memory:',
 		domain: SANDBOX_DOMAIN,
 		...options,
-		upstream: { host: upstream.host, port: slow?.port ?? upstream.port, security: 'none', ...options.upstream },
+		upstream: {
+			host: upstream.host,
+			port: slow?.port ?? upstream.port,
+			security: 'none',
+			...options.upstream,
+		},
 		demo: {
 			apiKey: 'msc_sk_test_demo_key',
 			accountName: 'Acme Sales',
@@ -87,7 +104,10 @@ export async function startTestSandbox(options: SandboxOptions = {}, upstreamOpt
 }
 
 /** A TCP relay to 127.0.0.1:port that passes the server's bytes on only after `latencyMs`, in order. */
-export async function startLatencyRelay(port: number, latencyMs: number): Promise<{ port: number; close(): Promise<void> }> {
+export async function startLatencyRelay(
+	port: number,
+	latencyMs: number,
+): Promise<{ port: number; close(): Promise<void> }> {
 	const sockets = new Set<Socket>();
 	const server = createNetServer((client) => {
 		const upstream = connect(port, '127.0.0.1');
@@ -133,7 +153,11 @@ export async function api(
 		},
 		body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
 	});
-	return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+	return {
+		status: response.status,
+		headers: response.headers,
+		body: (await response.json()) as Record<string, unknown>,
+	};
 }
 
 /** An RFC 3464 report as Postfix writes it, for one recipient of a message we sent. */
@@ -194,8 +218,17 @@ export function dsnReport(options: {
 }
 
 /** Delivers a report to the sandbox's inbound port with a null sender, as MTAs send bounces. */
-export async function deliverReport(sandbox: RunningSandbox, rcptTo: string, raw: string): Promise<string> {
-	const transport = createTransport({ host: sandbox.smtpHost, port: sandbox.smtpPort, secure: false, ignoreTLS: true });
+export async function deliverReport(
+	sandbox: RunningSandbox,
+	rcptTo: string,
+	raw: string,
+): Promise<string> {
+	const transport = createTransport({
+		host: sandbox.smtpHost,
+		port: sandbox.smtpPort,
+		secure: false,
+		ignoreTLS: true,
+	});
 	try {
 		const info = await transport.sendMail({ envelope: { from: '', to: [rcptTo] }, raw });
 		return String(info.response);

@@ -21,7 +21,9 @@ afterEach(async () => {
 });
 
 /** A minimal SMTP client on a raw socket: each call sends a line and waits for the complete reply. */
-async function smtpSession(port: number): Promise<{ socket: Socket; greeting: string; say(line: string): Promise<string> }> {
+async function smtpSession(
+	port: number,
+): Promise<{ socket: Socket; greeting: string; say(line: string): Promise<string> }> {
 	const socket = connect(port, '127.0.0.1');
 	socket.on('error', () => undefined);
 	let buffer = '';
@@ -52,12 +54,16 @@ async function smtpSession(port: number): Promise<{ socket: Socket; greeting: st
 }
 
 /** Writes `megabytes` of report text, honouring back-pressure, then the final dot; resolves with the reply. */
-async function sendHugeData(session: Awaited<ReturnType<typeof smtpSession>>, megabytes: number): Promise<string> {
+async function sendHugeData(
+	session: Awaited<ReturnType<typeof smtpSession>>,
+	megabytes: number,
+): Promise<string> {
 	const line = `${'x'.repeat(998)}\r\n`;
 	const chunk = Buffer.from(line.repeat(64));
 	const total = megabytes * 1024 * 1024;
 	for (let written = 0; written < total; written += chunk.length) {
-		if (!session.socket.write(chunk)) await new Promise((resolve) => session.socket.once('drain', resolve));
+		if (!session.socket.write(chunk))
+			await new Promise((resolve) => session.socket.once('drain', resolve));
 	}
 	return await session.say('.');
 }
@@ -92,7 +98,9 @@ describe('MSC sandbox inbound port', () => {
 		}
 		// Keeping what arrived would hold all 16 MB; the limit keeps it to the socket's buffers.
 		expect(peak).toBeLessThan(8 * 1024 * 1024);
-		expect(env.sandbox.store.db.prepare('SELECT COUNT(*) AS n FROM reports').get()).toEqual({ n: 0 });
+		expect(env.sandbox.store.db.prepare('SELECT COUNT(*) AS n FROM reports').get()).toEqual({
+			n: 0,
+		});
 	});
 
 	it('turns away one report sender more than its client limit with 421, and serves the others', async () => {
@@ -115,25 +123,36 @@ describe('MSC sandbox send deadline', () => {
 		env = await startTestSandbox({ sendDeadlineSeconds: 1 }, {}, { upstreamLatencyMs: 400 });
 		const body = { identity: VERIFIED, to: ['jane@example.org'], subject: 'Slow', text: 'Hello' };
 		const started = Date.now();
-		const first = api(env.sandbox, env.apiKey, 'POST', '/v1/messages', body, { 'Idempotency-Key': 'slow-1' });
+		const first = api(env.sandbox, env.apiKey, 'POST', '/v1/messages', body, {
+			'Idempotency-Key': 'slow-1',
+		});
 		await new Promise((resolve) => setTimeout(resolve, 300));
-		const meanwhile = await api(env.sandbox, env.apiKey, 'POST', '/v1/messages', body, { 'Idempotency-Key': 'slow-1' });
+		const meanwhile = await api(env.sandbox, env.apiKey, 'POST', '/v1/messages', body, {
+			'Idempotency-Key': 'slow-1',
+		});
 		expect(meanwhile.status).toBe(409);
 		expect(meanwhile.headers.get('retry-after')).toBe('1');
-		expect(meanwhile.body).toMatchObject({ code: 'request-in-progress', retryable: true, finishesWithin: 1 });
+		expect(meanwhile.body).toMatchObject({
+			code: 'request-in-progress',
+			retryable: true,
+			finishesWithin: 1,
+		});
 
 		const answered = await first;
 		expect(answered.status).toBe(502);
 		expect(answered.body.code).toBe('upstream-result-unknown');
 		expect(Date.now() - started).toBeLessThan(1_800);
-		const again = await api(env.sandbox, env.apiKey, 'POST', '/v1/messages', body, { 'Idempotency-Key': 'slow-1' });
+		const again = await api(env.sandbox, env.apiKey, 'POST', '/v1/messages', body, {
+			'Idempotency-Key': 'slow-1',
+		});
 		expect(again.status).toBe(502);
 		expect(again.headers.get('idempotent-replayed')).toBe('true');
 
 		const account = env.sandbox.store.accountByApiKey(env.apiKey)!;
 		const deadline = Date.now() + 10_000;
 		const status = () => env!.sandbox.store.messageByKey(account.id, 'slow-1')!.status;
-		while (status() === 'unknown' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+		while (status() === 'unknown' && Date.now() < deadline)
+			await new Promise((resolve) => setTimeout(resolve, 50));
 		expect(env.upstream.received).toHaveLength(1);
 		const stored = env.sandbox.store.messageByKey(account.id, 'slow-1')!;
 		expect(stored.status).toBe('sent');
@@ -146,9 +165,19 @@ describe('MSC sandbox relay security', () => {
 		expect(resolveConfig({}).upstream.security).toBe('starttls');
 		env = await startTestSandbox({ upstream: { security: undefined } });
 		expect(env.sandbox.config.upstream.security).toBe('starttls');
-		const sent = await api(env.sandbox, env.apiKey, 'POST', '/v1/messages', { identity: VERIFIED, to: ['jane@example.org'], subject: 'Hi', text: 'Hi' }, { 'Idempotency-Key': 'tls-1' });
+		const sent = await api(
+			env.sandbox,
+			env.apiKey,
+			'POST',
+			'/v1/messages',
+			{ identity: VERIFIED, to: ['jane@example.org'], subject: 'Hi', text: 'Hi' },
+			{ 'Idempotency-Key': 'tls-1' },
+		);
 		expect(sent.status).toBe(503);
-		expect(sent.body).toMatchObject({ code: 'upstream-unavailable', detail: expect.stringMatching(/STARTTLS|TLS/i) });
+		expect(sent.body).toMatchObject({
+			code: 'upstream-unavailable',
+			detail: expect.stringMatching(/STARTTLS|TLS/i),
+		});
 		expect(env.upstream.received).toHaveLength(0);
 	});
 });

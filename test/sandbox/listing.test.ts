@@ -5,8 +5,23 @@
  */
 import { DatabaseSync } from 'node:sqlite';
 
-import { FIRST_RECEIVED_SQL, failurePageQuery, type FailureFilter, type FailureRecord } from '../../sandbox/msc/store';
-import { api, deliverReport, dsnReport, removeTempFolders, startTestSandbox, tempDb, UNKNOWN_USER, VERIFIED, type TestSandbox } from './helpers';
+import {
+	FIRST_RECEIVED_SQL,
+	failurePageQuery,
+	type FailureFilter,
+	type FailureRecord,
+} from '../../sandbox/msc/store';
+import {
+	api,
+	deliverReport,
+	dsnReport,
+	removeTempFolders,
+	startTestSandbox,
+	tempDb,
+	UNKNOWN_USER,
+	VERIFIED,
+	type TestSandbox,
+} from './helpers';
 
 let env: TestSandbox | undefined;
 
@@ -38,7 +53,11 @@ function oldFailure(index: number, receivedAt: number): FailureRecord {
 	};
 }
 
-type Page = { data: Array<Record<string, unknown>>; nextCursor: string | null; checkpoint?: string };
+type Page = {
+	data: Array<Record<string, unknown>>;
+	nextCursor: string | null;
+	checkpoint?: string;
+};
 
 async function list(target: TestSandbox, query: string): Promise<Page> {
 	const answer = await api(target.sandbox, target.apiKey, 'GET', `/v1/failed-deliveries?${query}`);
@@ -50,11 +69,23 @@ describe('MSC sandbox: failed deliveries in the order they were recorded', () =>
 	it('gives every failure the time MSC recorded it, refusals while relaying included', async () => {
 		env = await startTestSandbox();
 		const before = Date.now();
-		const sent = await api(env.sandbox, env.apiKey, 'POST', '/v1/messages', { identity: VERIFIED, to: [UNKNOWN_USER, 'full@example.org'], subject: 'Hi', text: 'Hi' }, { 'Idempotency-Key': 'r-1' });
+		const sent = await api(
+			env.sandbox,
+			env.apiKey,
+			'POST',
+			'/v1/messages',
+			{ identity: VERIFIED, to: [UNKNOWN_USER, 'full@example.org'], subject: 'Hi', text: 'Hi' },
+			{ 'Idempotency-Key': 'r-1' },
+		);
 		await deliverReport(
 			env.sandbox,
 			String(sent.body.envelopeFrom),
-			dsnReport({ to: String(sent.body.envelopeFrom), recipient: 'full@example.org', status: '5.2.2', diagnostic: '552 5.2.2 Mailbox full' }),
+			dsnReport({
+				to: String(sent.body.envelopeFrom),
+				recipient: 'full@example.org',
+				status: '5.2.2',
+				diagnostic: '552 5.2.2 Mailbox full',
+			}),
 		);
 		const { data } = await list(env, 'order=asc');
 		expect(data.map((entry) => entry.source)).toEqual(['relay', 'bounce-report']);
@@ -65,36 +96,68 @@ describe('MSC sandbox: failed deliveries in the order they were recorded', () =>
 		}
 		expect(data[1].receivedAt).toBe(data[1].reportReceivedAt);
 		// A received-since time after both leaves both out; one before includes both.
-		expect((await list(env, `receivedSince=${new Date(Date.now() + 1000).toISOString()}`)).data).toEqual([]);
-		expect((await list(env, `receivedSince=${new Date(before - 1000).toISOString()}`)).data).toHaveLength(2);
+		expect(
+			(await list(env, `receivedSince=${new Date(Date.now() + 1000).toISOString()}`)).data,
+		).toEqual([]);
+		expect(
+			(await list(env, `receivedSince=${new Date(before - 1000).toISOString()}`)).data,
+		).toHaveLength(2);
 	});
 
 	it('reads from a checkpoint oldest first, and the checkpoint never passes a failure left unread', async () => {
 		env = await startTestSandbox();
 		const account = env.sandbox.store.accountByApiKey(env.apiKey)!;
 		const now = Date.now();
-		for (let i = 0; i < 5; i++) env.sandbox.store.addFailure(account.id, undefined, undefined, oldFailure(i, now - 10 * HOUR + i));
+		for (let i = 0; i < 5; i++)
+			env.sandbox.store.addFailure(
+				account.id,
+				undefined,
+				undefined,
+				oldFailure(i, now - 10 * HOUR + i),
+			);
 		const first = await list(env, 'order=asc&limit=2');
-		expect(first.data.map((entry) => entry.recipient)).toEqual(['gone0@example.org', 'gone1@example.org']);
+		expect(first.data.map((entry) => entry.recipient)).toEqual([
+			'gone0@example.org',
+			'gone1@example.org',
+		]);
 		expect(first.nextCursor).toBe(first.checkpoint);
 		const rest = await list(env, `order=asc&limit=10&cursor=${first.checkpoint}`);
-		expect(rest.data.map((entry) => entry.recipient)).toEqual(['gone2@example.org', 'gone3@example.org', 'gone4@example.org']);
+		expect(rest.data.map((entry) => entry.recipient)).toEqual([
+			'gone2@example.org',
+			'gone3@example.org',
+			'gone4@example.org',
+		]);
 		expect(rest.nextCursor).toBeNull();
 		// Nothing new: the same checkpoint back, no rows.
 		const idle = await list(env, `order=asc&cursor=${rest.checkpoint}`);
 		expect(idle).toEqual({ data: [], nextCursor: null, checkpoint: rest.checkpoint });
 		env.sandbox.store.addFailure(account.id, undefined, undefined, oldFailure(5, now));
-		expect((await list(env, `order=asc&cursor=${idle.checkpoint}`)).data.map((entry) => entry.recipient)).toEqual(['gone5@example.org']);
+		expect(
+			(await list(env, `order=asc&cursor=${idle.checkpoint}`)).data.map((entry) => entry.recipient),
+		).toEqual(['gone5@example.org']);
 		// Failures that do not match the filters are passed over, and the checkpoint goes past them.
 		const delays = await list(env, `order=asc&type=delay&cursor=${idle.checkpoint}`);
 		expect(delays.data).toEqual([]);
 		expect(delays.checkpoint).not.toBe(idle.checkpoint);
 		// A cursor from one order does not continue the other.
-		const wrong = await api(env.sandbox, env.apiKey, 'GET', `/v1/failed-deliveries?cursor=${idle.checkpoint}`);
+		const wrong = await api(
+			env.sandbox,
+			env.apiKey,
+			'GET',
+			`/v1/failed-deliveries?cursor=${idle.checkpoint}`,
+		);
 		expect(wrong.status).toBe(400);
-		expect(wrong.body).toMatchObject({ field: 'cursor', detail: expect.stringContaining('order=asc') });
-		expect((await api(env.sandbox, env.apiKey, 'GET', '/v1/failed-deliveries?order=sideways')).body).toMatchObject({ field: 'order' });
-		expect((await api(env.sandbox, env.apiKey, 'GET', '/v1/failed-deliveries?receivedSince=yesterday')).body).toMatchObject({ field: 'receivedSince' });
+		expect(wrong.body).toMatchObject({
+			field: 'cursor',
+			detail: expect.stringContaining('order=asc'),
+		});
+		expect(
+			(await api(env.sandbox, env.apiKey, 'GET', '/v1/failed-deliveries?order=sideways')).body,
+		).toMatchObject({ field: 'order' });
+		expect(
+			(await api(env.sandbox, env.apiKey, 'GET', '/v1/failed-deliveries?receivedSince=yesterday'))
+				.body,
+		).toMatchObject({ field: 'receivedSince' });
 	});
 
 	it('finds what is new through an index: 10,000 old failures + 1 new cost one row, not the history', async () => {
@@ -103,28 +166,53 @@ describe('MSC sandbox: failed deliveries in the order they were recorded', () =>
 		const account = store.accountByApiKey(env.apiKey)!;
 		const old = Date.now() - 48 * HOUR;
 		store.db.exec('BEGIN');
-		for (let i = 0; i < 10_000; i++) store.addFailure(account.id, undefined, undefined, oldFailure(i, old + i));
+		for (let i = 0; i < 10_000; i++)
+			store.addFailure(account.id, undefined, undefined, oldFailure(i, old + i));
 		store.db.exec('COMMIT');
-		const start = await list(env, `order=asc&receivedSince=${new Date(Date.now() - HOUR).toISOString()}`);
+		const start = await list(
+			env,
+			`order=asc&receivedSince=${new Date(Date.now() - HOUR).toISOString()}`,
+		);
 		expect(start.data).toEqual([]);
-		await api(env.sandbox, env.apiKey, 'POST', '/v1/messages', { identity: VERIFIED, to: [UNKNOWN_USER], subject: 'Hi', text: 'Hi' });
+		await api(env.sandbox, env.apiKey, 'POST', '/v1/messages', {
+			identity: VERIFIED,
+			to: [UNKNOWN_USER],
+			subject: 'Hi',
+			text: 'Hi',
+		});
 
-		const bySince = await list(env, `order=asc&receivedSince=${new Date(Date.now() - HOUR).toISOString()}`);
+		const bySince = await list(
+			env,
+			`order=asc&receivedSince=${new Date(Date.now() - HOUR).toISOString()}`,
+		);
 		expect(bySince.data.map((entry) => entry.recipient)).toEqual([UNKNOWN_USER]);
 		const byCheckpoint = await list(env, `order=asc&cursor=${start.checkpoint}`);
 		expect(byCheckpoint.data.map((entry) => entry.recipient)).toEqual([UNKNOWN_USER]);
 
 		// SQLite's own plan for both queries: index ranges from the checkpoint or the time, no full scan.
 		const plan = (sql: string, params: Array<string | number>) =>
-			(store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((row) => row.detail).join(' | ');
+			(store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>)
+				.map((row) => row.detail)
+				.join(' | ');
 		const filter: FailureFilter = { kinds: ['failure'], verdict: 'all', order: 'asc', limit: 100 };
 		const fromCheckpoint = failurePageQuery(account.id, { ...filter, from: 10_000 });
-		expect(plan(fromCheckpoint.sql, fromCheckpoint.params)).toMatch(/SEARCH failures USING INDEX failures_account \(account_id=\? AND seq>\?\)/);
-		expect(plan(FIRST_RECEIVED_SQL, [account.id, Date.now() - HOUR])).toMatch(/SEARCH failures USING COVERING INDEX failures_received \(account_id=\? AND received_at_ms>\?\)/);
-		const sinceTime = failurePageQuery(account.id, { ...filter, receivedSince: Date.now() - HOUR }, 10_001);
+		expect(plan(fromCheckpoint.sql, fromCheckpoint.params)).toMatch(
+			/SEARCH failures USING INDEX failures_account \(account_id=\? AND seq>\?\)/,
+		);
+		expect(plan(FIRST_RECEIVED_SQL, [account.id, Date.now() - HOUR])).toMatch(
+			/SEARCH failures USING COVERING INDEX failures_received \(account_id=\? AND received_at_ms>\?\)/,
+		);
+		const sinceTime = failurePageQuery(
+			account.id,
+			{ ...filter, receivedSince: Date.now() - HOUR },
+			10_001,
+		);
 		const sincePlan = plan(sinceTime.sql, sinceTime.params);
-		expect(sincePlan).toMatch(/SEARCH failures USING INDEX \w+ \(account_id=\? AND (seq|received_at_ms)>\?\)/);
-		for (const text of [plan(fromCheckpoint.sql, fromCheckpoint.params), sincePlan]) expect(text).not.toMatch(/SCAN failures/);
+		expect(sincePlan).toMatch(
+			/SEARCH failures USING INDEX \w+ \(account_id=\? AND (seq|received_at_ms)>\?\)/,
+		);
+		for (const text of [plan(fromCheckpoint.sql, fromCheckpoint.params), sincePlan])
+			expect(text).not.toMatch(/SCAN failures/);
 	});
 
 	it('gives failures recorded before received times existed one when the database is opened', async () => {
@@ -132,8 +220,14 @@ describe('MSC sandbox: failed deliveries in the order they were recorded', () =>
 		env = await startTestSandbox({ db });
 		const account = env.sandbox.store.accountByApiKey(env.apiKey)!;
 		const reportAt = Date.parse('2026-11-20T08:00:00.000Z');
-		env.sandbox.store.addFailure(account.id, undefined, undefined, { ...oldFailure(1, reportAt), reportReceivedAt: new Date(reportAt).toISOString() });
-		env.sandbox.store.addFailure(account.id, undefined, undefined, { ...oldFailure(2, Date.parse('2026-11-21T09:00:00.000Z')), source: 'relay' });
+		env.sandbox.store.addFailure(account.id, undefined, undefined, {
+			...oldFailure(1, reportAt),
+			reportReceivedAt: new Date(reportAt).toISOString(),
+		});
+		env.sandbox.store.addFailure(account.id, undefined, undefined, {
+			...oldFailure(2, Date.parse('2026-11-21T09:00:00.000Z')),
+			source: 'relay',
+		});
 		await env.close();
 		env = undefined;
 		// The table as it was before: no received_at_ms column, records without receivedAt.
@@ -149,6 +243,8 @@ describe('MSC sandbox: failed deliveries in the order they were recorded', () =>
 			['gone1@example.org', '2026-11-20T08:00:00.000Z'],
 			['gone2@example.org', '2026-11-21T09:00:00.000Z'],
 		]);
-		expect((await list(env, 'receivedSince=2026-11-21T00:00:00Z')).data.map((entry) => entry.recipient)).toEqual(['gone2@example.org']);
+		expect(
+			(await list(env, 'receivedSince=2026-11-21T00:00:00Z')).data.map((entry) => entry.recipient),
+		).toEqual(['gone2@example.org']);
 	});
 });

@@ -85,7 +85,9 @@ export class Relay {
 
 	private async open(): Promise<Link> {
 		const link: Partial<Link> = { sent: 0, broken: false };
-		link.connection = await openConnection(this.upstream, this.clientName, () => this.broke(link as Link));
+		link.connection = await openConnection(this.upstream, this.clientName, () =>
+			this.broke(link as Link),
+		);
 		return link as Link;
 	}
 
@@ -115,16 +117,29 @@ export class Relay {
 			const body = new PassThrough();
 			// Every byte handed to the connection: from here on the upstream may have the whole message.
 			body.once('end', () => (wholeMessageOut = true));
-			const dsn = request.envelopeId ? { envid: request.envelopeId, ret: 'HDRS' as const, notify: ['FAILURE', 'DELAY'] } : undefined;
-			link.connection.send({ from: request.envelopeFrom, to: [...request.recipients], dsn }, body, (error, info) => {
-				if (error) {
-					this.retire(link, false);
-					return settle(failureOutcome(error as UpstreamError, request.recipients, wholeMessageOut, this.target));
-				}
-				link.sent += 1;
-				this.retire(link, true);
-				settle(answered(info, request.recipients));
-			});
+			const dsn = request.envelopeId
+				? { envid: request.envelopeId, ret: 'HDRS' as const, notify: ['FAILURE', 'DELAY'] }
+				: undefined;
+			link.connection.send(
+				{ from: request.envelopeFrom, to: [...request.recipients], dsn },
+				body,
+				(error, info) => {
+					if (error) {
+						this.retire(link, false);
+						return settle(
+							failureOutcome(
+								error as UpstreamError,
+								request.recipients,
+								wholeMessageOut,
+								this.target,
+							),
+						);
+					}
+					link.sent += 1;
+					this.retire(link, true);
+					settle(answered(info, request.recipients));
+				},
+			);
 			body.end(request.raw);
 		});
 	}
@@ -142,33 +157,70 @@ export class Relay {
 }
 
 function unknownAfterData(target: string): RelayOutcome {
-	return { kind: 'unknown', reason: `the connection to the upstream ${target} broke after the whole message went out` };
+	return {
+		kind: 'unknown',
+		reason: `the connection to the upstream ${target} broke after the whole message went out`,
+	};
 }
 
 function answered(info: SMTPConnection.SentMessageInfo, recipients: string[]): RelayOutcome {
 	const refusals = (info.rejectedErrors ?? []) as UpstreamError[];
 	const accepted = info.accepted.map(String);
-	const refused = recipients.filter((address) => !accepted.some((entry) => sameAddress(entry, address)));
-	return { kind: 'answered', accepted, rejected: refused.map((address) => refusalOf(address, refusals)), response: String(info.response ?? '') };
+	const refused = recipients.filter(
+		(address) => !accepted.some((entry) => sameAddress(entry, address)),
+	);
+	return {
+		kind: 'answered',
+		accepted,
+		rejected: refused.map((address) => refusalOf(address, refusals)),
+		response: String(info.response ?? ''),
+	};
 }
 
 /** How a failed transaction ended: refused by the upstream (per recipient), not sent, or unknown. */
-function failureOutcome(error: UpstreamError, recipients: string[], wholeMessageOut: boolean, target: string): RelayOutcome {
+function failureOutcome(
+	error: UpstreamError,
+	recipients: string[],
+	wholeMessageOut: boolean,
+	target: string,
+): RelayOutcome {
 	const code = error.responseCode;
 	const reply = String(error.response ?? error.message).trim();
-	if (!code) return wholeMessageOut ? unknownAfterData(target) : { kind: 'not-sent', reason: `the upstream ${target} failed: ${error.message}` };
+	if (!code)
+		return wholeMessageOut
+			? unknownAfterData(target)
+			: { kind: 'not-sent', reason: `the upstream ${target} failed: ${error.message}` };
 	// A sender refused for now, or a server closing the session outside RCPT: no recipient took it.
-	if ((error.command === 'MAIL FROM' && code < 500) || (code === 421 && error.command !== 'RCPT TO')) {
-		return { kind: 'not-sent', reason: `the upstream ${target} refused the transaction for now: ${reply}` };
+	if (
+		(error.command === 'MAIL FROM' && code < 500) ||
+		(code === 421 && error.command !== 'RCPT TO')
+	) {
+		return {
+			kind: 'not-sent',
+			reason: `the upstream ${target} refused the transaction for now: ${reply}`,
+		};
 	}
 	const own = error.rejectedErrors ?? [];
-	const generic: UpstreamError = { name: 'UpstreamError', message: reply, responseCode: code, response: reply };
-	return { kind: 'answered', accepted: [], rejected: recipients.map((address) => refusalOf(address, [...own, generic])), response: reply };
+	const generic: UpstreamError = {
+		name: 'UpstreamError',
+		message: reply,
+		responseCode: code,
+		response: reply,
+	};
+	return {
+		kind: 'answered',
+		accepted: [],
+		rejected: recipients.map((address) => refusalOf(address, [...own, generic])),
+		response: reply,
+	};
 }
 
 /** One recipient's refusal, with the upstream's own reply for it when it gave one. */
 function refusalOf(address: string, refusals: UpstreamError[]): RecipientRejection {
-	const own = refusals.find((entry) => entry.recipient !== undefined && sameAddress(entry.recipient, address)) ?? refusals.find((entry) => !entry.recipient);
+	const own =
+		refusals.find(
+			(entry) => entry.recipient !== undefined && sameAddress(entry.recipient, address),
+		) ?? refusals.find((entry) => !entry.recipient);
 	const code = own?.responseCode;
 	return {
 		address,

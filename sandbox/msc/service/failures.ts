@@ -29,10 +29,17 @@ export function relayFailure(
 	const status = /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(rejection.response)?.[1] ?? '';
 	const refusedForNow = rejection.retryable || status.startsWith('4');
 	const temporary = refusedForNow && !givenUp;
-	const reason = classify({ status, replyCode, diagnostic: rejection.response, action: temporary ? 'delayed' : 'failed', command: 'RCPT' });
+	const reason = classify({
+		status,
+		replyCode,
+		diagnostic: rejection.response,
+		action: temporary ? 'delayed' : 'failed',
+		command: 'RCPT',
+	});
 	const diagnostic =
 		refusedForNow && givenUp
-			? `${rejection.response} (refused for now on each of ${givenUp.attempts} attempts since ${new Date(givenUp.sinceMs).toISOString()}; no more attempts)`
+			? `${rejection.response} (refused for now on each of ${givenUp.attempts} attempts since ` +
+				`${new Date(givenUp.sinceMs).toISOString()}; no more attempts)`
 			: rejection.response;
 	return {
 		id: newId('fd'),
@@ -54,7 +61,10 @@ export function relayFailure(
 }
 
 /** One failure the bounce engine found in a report, as the API records it. */
-export function reportFailure(failure: FailedDelivery, report: { id: string; receivedAt: string }): FailureRecord {
+export function reportFailure(
+	failure: FailedDelivery,
+	report: { id: string; receivedAt: string },
+): FailureRecord {
 	return {
 		id: newId('fd'),
 		recipient: failure.recipient,

@@ -13,7 +13,13 @@ import type { RecipientRejection } from '../../../core/model';
 import type { SandboxConfig } from '../config';
 import { Problem, unknownResultProblem, type ApiResponse } from '../problem';
 import type { Relay, RelayOutcome, RelayRequest } from '../relay/index';
-import { newId, type Account, type Identity, type SandboxStore, type StoredMessage } from '../store';
+import {
+	newId,
+	type Account,
+	type Identity,
+	type SandboxStore,
+	type StoredMessage,
+} from '../store';
 import { relayFailure, type RelaySite } from './failures';
 import { receiveReport, type ReportReceipt } from './reports';
 import { parseJson, resolveIdentity, toOutgoingMessage } from './request';
@@ -53,18 +59,41 @@ export class MscService {
 	}
 
 	/** Parses one report from the inbound port and records its failures. */
-	async receiveReport(raw: Buffer, envelope: { mailFrom?: string; rcptTo: string[] }): Promise<ReportReceipt> {
+	async receiveReport(
+		raw: Buffer,
+		envelope: { mailFrom?: string; rcptTo: string[] },
+	): Promise<ReportReceipt> {
 		return await receiveReport(this.store, this.config.domain, raw, envelope);
 	}
 
-	async send(account: Account, rawBody: Buffer, idempotencyKey: string | undefined): Promise<ApiResponse> {
+	async send(
+		account: Account,
+		rawBody: Buffer,
+		idempotencyKey: string | undefined,
+	): Promise<ApiResponse> {
 		if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
-			throw new Problem(400, 'invalid-idempotency-key', 'Invalid Idempotency-Key', 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.');
+			throw new Problem(
+				400,
+				'invalid-idempotency-key',
+				'Invalid Idempotency-Key',
+				'The Idempotency-Key header must be 1 to 255 visible ASCII characters.',
+			);
 		}
 		const requestHash = createHash('sha256').update(rawBody).digest('hex');
 		// A retry gets the first answer, whatever changed since (an identity unverified meanwhile...).
-		const earlier = idempotencyKey === undefined ? undefined : this.store.messageByKey(account.id, idempotencyKey);
-		if (earlier) return this.answerRetry(earlier, earlier.requestHash === requestHash ? (earlier.status === 'sending' ? 'in-progress' : 'replay') : 'mismatch');
+		const earlier =
+			idempotencyKey === undefined
+				? undefined
+				: this.store.messageByKey(account.id, idempotencyKey);
+		if (earlier)
+			return this.answerRetry(
+				earlier,
+				earlier.requestHash === requestHash
+					? earlier.status === 'sending'
+						? 'in-progress'
+						: 'replay'
+					: 'mismatch',
+			);
 
 		const body = parseJson(rawBody);
 		const identity = resolveIdentity(this.store, account, body);
@@ -97,10 +126,17 @@ export class MscService {
 			raw = await buildMime(message, { sender });
 		} catch (error) {
 			this.store.releaseMessage(id);
-			throw new Problem(422, 'invalid-message', 'Invalid message', `The message could not be built: ${(error as Error).message}`);
+			throw new Problem(
+				422,
+				'invalid-message',
+				'Invalid message',
+				`The message could not be built: ${(error as Error).message}`,
+			);
 		}
-		const outcome = await this.relayByDeadline(id, { envelopeFrom: bounceAddress, recipients, raw, envelopeId: message.deliveryId }, (late) =>
-			this.settleLate(id, identity, raw, late),
+		const outcome = await this.relayByDeadline(
+			id,
+			{ envelopeFrom: bounceAddress, recipients, raw, envelopeId: message.deliveryId },
+			(late) => this.settleLate(id, identity, raw, late),
 		);
 
 		if (outcome.kind === 'not-sent') {
@@ -123,7 +159,8 @@ export class MscService {
 
 		const stored = this.store.message(id)!;
 		this.recordRefusals(stored, identity, raw, outcome.rejected);
-		const status = outcome.accepted.length === 0 ? 'failed' : outcome.rejected.length ? 'partial' : 'sent';
+		const status =
+			outcome.accepted.length === 0 ? 'failed' : outcome.rejected.length ? 'partial' : 'sent';
 		const response: Api.SendResult = {
 			id,
 			status,
@@ -148,13 +185,25 @@ export class MscService {
 	 * itself fails unexpectedly) the outcome is unknown. A relay that finishes after the deadline is
 	 * handed to `late`, so its refusals are still recorded.
 	 */
-	private async relayByDeadline(id: string, request: RelayRequest, late: (outcome: RelayOutcome) => void): Promise<RelayOutcome> {
-		const deadline = Date.parse(this.store.message(id)?.createdAt ?? '') + this.config.sendDeadlineSeconds * 1000;
+	private async relayByDeadline(
+		id: string,
+		request: RelayRequest,
+		late: (outcome: RelayOutcome) => void,
+	): Promise<RelayOutcome> {
+		const deadline =
+			Date.parse(this.store.message(id)?.createdAt ?? '') + this.config.sendDeadlineSeconds * 1000;
 		const unknown = (reason: string): RelayOutcome => ({ kind: 'unknown', reason });
-		const relayed = this.relay.relay(request).catch((error: unknown) => unknown(`the relay failed: ${(error as Error)?.message ?? String(error)}`));
+		const relayed = this.relay
+			.relay(request)
+			.catch((error: unknown) =>
+				unknown(`the relay failed: ${(error as Error)?.message ?? String(error)}`),
+			);
 		let timer: NodeJS.Timeout | undefined;
 		const expired = new Promise<undefined>((resolve) => {
-			timer = setTimeout(() => resolve(undefined), Math.max(0, (Number.isNaN(deadline) ? Date.now() : deadline) - Date.now()));
+			timer = setTimeout(
+				() => resolve(undefined),
+				Math.max(0, (Number.isNaN(deadline) ? Date.now() : deadline) - Date.now()),
+			);
 		});
 		const outcome = await Promise.race([relayed, expired]);
 		clearTimeout(timer);
@@ -171,24 +220,49 @@ export class MscService {
 		const message = this.store.message(id);
 		if (!message) return;
 		this.recordRefusals(message, identity, raw, outcome.rejected);
-		this.store.setStatus(id, outcome.accepted.length === 0 ? 'failed' : outcome.rejected.length ? 'partial' : 'sent');
+		this.store.setStatus(
+			id,
+			outcome.accepted.length === 0 ? 'failed' : outcome.rejected.length ? 'partial' : 'sent',
+		);
 	}
 
 	/** Recipients the upstream refused become failed deliveries; those refused for now are tried again later. */
-	private recordRefusals(message: StoredMessage, identity: Identity, raw: Buffer, rejected: RecipientRejection[]): void {
+	private recordRefusals(
+		message: StoredMessage,
+		identity: Identity,
+		raw: Buffer,
+		rejected: RecipientRejection[],
+	): void {
 		const nowMs = Date.now();
 		const now = new Date(nowMs).toISOString();
 		for (const rejection of rejected) {
 			const failure = relayFailure(this.site, message, identity, rejection, now);
 			this.store.addFailure(message.accountId, identity.id, message.id, failure);
 			// Refused for now: tried again later, as an MTA does; the delay is on record meanwhile.
-			if (failure.action === 'delayed') this.store.defer(message.id, raw, rejection.address, nowMs, nowMs + this.retries.delayMs(1), rejection.response);
+			if (failure.action === 'delayed')
+				this.store.defer(
+					message.id,
+					raw,
+					rejection.address,
+					nowMs,
+					nowMs + this.retries.delayMs(1),
+					rejection.response,
+				);
 		}
 	}
 
-	private answerRetry(existing: StoredMessage, state: 'replay' | 'in-progress' | 'mismatch'): ApiResponse {
+	private answerRetry(
+		existing: StoredMessage,
+		state: 'replay' | 'in-progress' | 'mismatch',
+	): ApiResponse {
 		if (state === 'mismatch') {
-			throw new Problem(422, 'idempotency-key-reused', 'Idempotency-Key reused', `The Idempotency-Key was already used for a different request (message ${existing.id}).`, { messageId: existing.id });
+			throw new Problem(
+				422,
+				'idempotency-key-reused',
+				'Idempotency-Key reused',
+				`The Idempotency-Key was already used for a different request (message ${existing.id}).`,
+				{ messageId: existing.id },
+			);
 		}
 		if (state === 'in-progress' || !existing.response) {
 			const deadline = Date.parse(existing.createdAt) + this.config.sendDeadlineSeconds * 1000;
@@ -197,11 +271,16 @@ export class MscService {
 				409,
 				'request-in-progress',
 				'Request in progress',
-				`A request with this Idempotency-Key is still being processed; it is answered within ${finishesWithin} s. Try again with the same key after Retry-After.`,
+				`A request with this Idempotency-Key is still being processed; it is answered within ${finishesWithin} s. ` +
+					'Try again with the same key after Retry-After.',
 				{ retryable: true, finishesWithin },
 				{ 'Retry-After': '1' },
 			);
 		}
-		return { status: existing.response.status, body: existing.response.body, headers: { 'Idempotent-Replayed': 'true' } };
+		return {
+			status: existing.response.status,
+			body: existing.response.body,
+			headers: { 'Idempotent-Replayed': 'true' },
+		};
 	}
 }

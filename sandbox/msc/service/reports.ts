@@ -28,13 +28,15 @@ export async function receiveReport(
 	const reportId = newId('rpt');
 	const receivedAt = new Date().toISOString();
 	const report = await parseBounce(raw);
-	const identityOf = (message: StoredMessage): Identity | undefined => store.identity(message.accountId, message.identityId);
+	const identityOf = (message: StoredMessage): Identity | undefined =>
+		store.identity(message.accountId, message.identityId);
 
 	// The bounce address names the message (VERP): the strongest link there is.
 	let verp: StoredMessage | undefined;
 	for (const rcpt of envelope.rcptTo) {
 		const match = VERP.exec(rcpt);
-		if (match && match[2].toLowerCase() === domain.toLowerCase()) verp = store.message(match[1].toLowerCase()) ?? verp;
+		if (match && match[2].toLowerCase() === domain.toLowerCase())
+			verp = store.message(match[1].toLowerCase()) ?? verp;
 	}
 	const resolved = new Map<string, StoredMessage>();
 	const resolver = async (link: OriginalLink) => {
@@ -46,16 +48,27 @@ export async function receiveReport(
 	let failures = await failuresFromReport(report, 'msc', { receivedAt, reportId }, resolver);
 	if (verp) {
 		const facts = messageFacts(verp, identityOf(verp));
-		failures = failures.map((failure) => ({ ...failure, message: { ...failure.message, ...facts }, link: { method: 'bounce-address', confidence: 'high' } }));
+		failures = failures.map((failure) => ({
+			...failure,
+			message: { ...failure.message, ...facts },
+			link: { method: 'bounce-address', confidence: 'high' },
+		}));
 	}
 
 	let recorded = 0;
 	for (const failure of failures) {
 		const message = verp ?? resolved.get(String(failure.message.id ?? ''));
-		const identity = message ? identityOf(message) : store.identityByAddress(report.original.from ?? '');
+		const identity = message
+			? identityOf(message)
+			: store.identityByAddress(report.original.from ?? '');
 		const accountId = message?.accountId ?? identity?.accountId;
 		if (!accountId) continue; // about nothing this sandbox sent
-		store.addFailure(accountId, identity?.id, message?.id, reportFailure(failure, { id: reportId, receivedAt }));
+		store.addFailure(
+			accountId,
+			identity?.id,
+			message?.id,
+			reportFailure(failure, { id: reportId, receivedAt }),
+		);
 		recorded += 1;
 	}
 	store.addReport({

@@ -43,9 +43,12 @@ export class DeferredRetries {
 
 	private async retryMessage(entry: DeferredMessage): Promise<void> {
 		const message = this.store.message(entry.messageRef);
-		const identity = message ? this.store.identity(message.accountId, message.identityId) : undefined;
+		const identity = message
+			? this.store.identity(message.accountId, message.identityId)
+			: undefined;
 		if (!message || !identity || entry.raw.length === 0) {
-			for (const recipient of entry.recipients) this.store.settleDeferred(entry.messageRef, recipient.address);
+			for (const recipient of entry.recipients)
+				this.store.settleDeferred(entry.messageRef, recipient.address);
 			return;
 		}
 		const outcome = await this.relay.relay({
@@ -62,9 +65,16 @@ export class DeferredRetries {
 			}
 			const refusal =
 				outcome.kind === 'answered'
-					? outcome.rejected.find((rejection) => rejection.address.toLowerCase() === recipient.address.toLowerCase())
-					: { address: recipient.address, response: `not handed over: ${outcome.reason}`, retryable: true };
-			if (refusal) this.settleRefusal(entry, message, identity, { ...recipient, refusal }, attemptMs);
+					? outcome.rejected.find(
+							(rejection) => rejection.address.toLowerCase() === recipient.address.toLowerCase(),
+						)
+					: {
+							address: recipient.address,
+							response: `not handed over: ${outcome.reason}`,
+							retryable: true,
+						};
+			if (refusal)
+				this.settleRefusal(entry, message, identity, { ...recipient, refusal }, attemptMs);
 			else this.store.settleDeferred(entry.messageRef, recipient.address);
 		}
 	}
@@ -82,9 +92,23 @@ export class DeferredRetries {
 		const expired = nextMs - recipient.firstAtMs > this.config.retry.maxAgeSeconds * 1000;
 		const site = { remoteMta: this.relay.target, reportingMta: this.config.domain };
 		const givenUp = expired ? { attempts, sinceMs: recipient.firstAtMs } : undefined;
-		const failure = relayFailure(site, message, identity, recipient.refusal, new Date(attemptMs).toISOString(), givenUp);
+		const failure = relayFailure(
+			site,
+			message,
+			identity,
+			recipient.refusal,
+			new Date(attemptMs).toISOString(),
+			givenUp,
+		);
 		if (failure.action === 'delayed') {
-			this.store.defer(entry.messageRef, entry.raw, recipient.address, recipient.firstAtMs, nextMs, recipient.refusal.response);
+			this.store.defer(
+				entry.messageRef,
+				entry.raw,
+				recipient.address,
+				recipient.firstAtMs,
+				nextMs,
+				recipient.refusal.response,
+			);
 			return;
 		}
 		this.store.addFailure(message.accountId, identity.id, message.id, failure);

@@ -21,7 +21,13 @@ export function accountView(account: Account, bounceDomain: string): Api.Account
 }
 
 export function identityView(identity: Identity): Api.Identity {
-	return { id: identity.id, name: identity.name, address: identity.address, verified: identity.verified, createdAt: identity.createdAt };
+	return {
+		id: identity.id,
+		name: identity.name,
+		address: identity.address,
+		verified: identity.verified,
+		createdAt: identity.createdAt,
+	};
 }
 
 export function messageView(message: StoredMessage): Api.Message {
@@ -41,7 +47,10 @@ export function messageView(message: StoredMessage): Api.Message {
 }
 
 /** What the API says about a stored message: its record and the facts a failed delivery links to. */
-export function messageFacts(message: StoredMessage, identity: Identity | undefined): Api.FailedDelivery['message'] {
+export function messageFacts(
+	message: StoredMessage,
+	identity: Identity | undefined,
+): Api.FailedDelivery['message'] {
 	return {
 		id: message.id,
 		messageId: message.messageId,

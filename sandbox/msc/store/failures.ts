@@ -9,14 +9,19 @@ import type * as Api from '../../../core/msc-api';
 import type { FailureFilter, FailurePage, FailureRecord, Row } from './types';
 
 /** The first failure of an account received at or after a time (covered by the failures_received index). */
-export const FIRST_RECEIVED_SQL = 'SELECT MIN(seq) AS seq FROM failures WHERE account_id = ? AND received_at_ms >= ?';
+export const FIRST_RECEIVED_SQL =
+	'SELECT MIN(seq) AS seq FROM failures WHERE account_id = ? AND received_at_ms >= ?';
 
 /**
  * The query for one page of failures, starting from a cursor position and, with `receivedSince`,
  * from `firstSeq` (FIRST_RECEIVED_SQL's answer): a range of the (account_id, seq) index, never the
  * whole history. One more row than the limit is asked for, to know whether a next page exists.
  */
-export function failurePageQuery(accountId: string, filter: FailureFilter, firstSeq?: number): { sql: string; params: Array<string | number> } {
+export function failurePageQuery(
+	accountId: string,
+	filter: FailureFilter,
+	firstSeq?: number,
+): { sql: string; params: Array<string | number> } {
 	const where = ['account_id = ?'];
 	const params: Array<string | number> = [accountId];
 	const asc = filter.order === 'asc';
@@ -51,15 +56,29 @@ export function failurePageQuery(accountId: string, filter: FailureFilter, first
 
 /** A failure row as the API returns it: its record, with the time the service recorded it. */
 export function toApiFailure(row: Row): Api.FailedDelivery {
-	return { ...(JSON.parse(String(row.record)) as FailureRecord), receivedAt: new Date(Number(row.received_at_ms)).toISOString() };
+	return {
+		...(JSON.parse(String(row.record)) as FailureRecord),
+		receivedAt: new Date(Number(row.received_at_ms)).toISOString(),
+	};
 }
 
 export class FailureLog {
-	constructor(private readonly db: DatabaseSync) {}
+	constructor(readonly db: DatabaseSync) {}
 
-	addReport(report: { id: string; receivedAt: string; mailFrom?: string; rcptTo: string[]; kind: string; messageRef?: string; raw: Buffer; problems?: string[] }): void {
+	addReport(report: {
+		id: string;
+		receivedAt: string;
+		mailFrom?: string;
+		rcptTo: string[];
+		kind: string;
+		messageRef?: string;
+		raw: Buffer;
+		problems?: string[];
+	}): void {
 		this.db
-			.prepare('INSERT INTO reports (id, received_at, mail_from, rcpt_to, kind, message_ref, size, problems, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+			.prepare(
+				'INSERT INTO reports (id, received_at, mail_from, rcpt_to, kind, message_ref, size, problems, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+			)
 			.run(
 				report.id,
 				report.receivedAt,
@@ -74,13 +93,19 @@ export class FailureLog {
 	}
 
 	/** Records a failed delivery; `record.receivedAt` (when the service learnt of it) is now unless given. */
-	addFailure(accountId: string, identityId: string | undefined, messageRef: string | undefined, record: FailureRecord): void {
+	addFailure(
+		accountId: string,
+		identityId: string | undefined,
+		messageRef: string | undefined,
+		record: FailureRecord,
+	): void {
 		const failedAt = Date.parse(record.failedAt);
 		const given = record.receivedAt === undefined ? Number.NaN : Date.parse(record.receivedAt);
 		const receivedAtMs = Number.isNaN(given) ? Date.now() : given;
 		this.db
 			.prepare(
-				'INSERT INTO failures (id, account_id, identity_id, message_ref, recipient_lc, kind, hard, failed_at_ms, received_at_ms, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+				'INSERT INTO failures (id, account_id, identity_id, message_ref, recipient_lc, kind, hard, failed_at_ms, received_at_ms, record) ' +
+					'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
 			)
 			.run(
 				record.id,
@@ -102,12 +127,13 @@ export class FailureLog {
 	 * for, not the history. `checkpointSeq` is where an `asc` reader resumes later: after the last row
 	 * returned, or after everything recorded so far when no matching row is left.
 	 */
-	page(accountId: string, filter: FailureFilter): FailurePage {
+	failures(accountId: string, filter: FailureFilter): FailurePage {
 		let firstSeq: number | undefined;
 		if (filter.receivedSince !== undefined) {
 			// The first row received since then, found in the received-time index; rows before it are never read.
 			const first = this.db.prepare(FIRST_RECEIVED_SQL).get(accountId, filter.receivedSince) as Row;
-			if (first.seq === null) return { records: [], more: false, checkpointSeq: this.lastSeq(accountId, filter.from) };
+			if (first.seq === null)
+				return { records: [], more: false, checkpointSeq: this.lastSeq(accountId, filter.from) };
 			firstSeq = Number(first.seq);
 		}
 		const { sql, params } = failurePageQuery(accountId, filter, firstSeq);
@@ -125,7 +151,9 @@ export class FailureLog {
 
 	/** The newest sequence number of the account, or `floor` when nothing is newer. */
 	private lastSeq(accountId: string, floor = 0): number {
-		const row = this.db.prepare('SELECT MAX(seq) AS seq FROM failures WHERE account_id = ?').get(accountId) as Row;
+		const row = this.db
+			.prepare('SELECT MAX(seq) AS seq FROM failures WHERE account_id = ?')
+			.get(accountId) as Row;
 		return Math.max(floor, row.seq === null ? 0 : Number(row.seq));
 	}
 

@@ -3,8 +3,6 @@
  * messages with their idempotency keys, recipients waiting for another attempt, and (failures.ts)
  * bounce reports and failed deliveries.
  */
-import type { DatabaseSync } from 'node:sqlite';
-
 import { FailureLog } from './failures';
 import { openDatabase } from './schema';
 import {
@@ -15,9 +13,6 @@ import {
 	toMessage,
 	type Account,
 	type DeferredMessage,
-	type FailureFilter,
-	type FailurePage,
-	type FailureRecord,
 	type Identity,
 	type MessageStatus,
 	type Row,
@@ -27,13 +22,10 @@ import {
 export { FIRST_RECEIVED_SQL, failurePageQuery } from './failures';
 export * from './types';
 
-export class SandboxStore {
-	readonly db: DatabaseSync;
-	private readonly log: FailureLog;
-
+/** The failure log's reads and writes (failures.ts), and the rest of what the sandbox keeps. */
+export class SandboxStore extends FailureLog {
 	constructor(file: string) {
-		this.db = openDatabase(file);
-		this.log = new FailureLog(this.db);
+		super(openDatabase(file));
 	}
 
 	close(): void {
@@ -47,15 +39,26 @@ export class SandboxStore {
 	}
 
 	createAccount(name: string, sendingDomain: string, apiKey: string): Account {
-		const account: Account = { id: newId('acc'), name, sendingDomain, createdAt: new Date().toISOString() };
-		this.db.prepare('INSERT INTO accounts (id, name, sending_domain, created_at) VALUES (?, ?, ?, ?)').run(account.id, name, sendingDomain, account.createdAt);
-		this.db.prepare('INSERT INTO api_keys (key_hash, account_id, created_at) VALUES (?, ?, ?)').run(hashKey(apiKey), account.id, account.createdAt);
+		const account: Account = {
+			id: newId('acc'),
+			name,
+			sendingDomain,
+			createdAt: new Date().toISOString(),
+		};
+		this.db
+			.prepare('INSERT INTO accounts (id, name, sending_domain, created_at) VALUES (?, ?, ?, ?)')
+			.run(account.id, name, sendingDomain, account.createdAt);
+		this.db
+			.prepare('INSERT INTO api_keys (key_hash, account_id, created_at) VALUES (?, ?, ?)')
+			.run(hashKey(apiKey), account.id, account.createdAt);
 		return account;
 	}
 
 	accountByApiKey(apiKey: string): Account | undefined {
 		const row = this.db
-			.prepare('SELECT a.* FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.key_hash = ?')
+			.prepare(
+				'SELECT a.* FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.key_hash = ?',
+			)
 			.get(hashKey(apiKey)) as Row | undefined;
 		return row ? toAccount(row) : undefined;
 	}
@@ -68,15 +71,35 @@ export class SandboxStore {
 	/* ---------------------------------------------------------------- identities */
 
 	createIdentity(accountId: string, name: string, address: string, verified: boolean): Identity {
-		const identity: Identity = { id: newId('idt'), accountId, name, address, verified, createdAt: new Date().toISOString() };
+		const identity: Identity = {
+			id: newId('idt'),
+			accountId,
+			name,
+			address,
+			verified,
+			createdAt: new Date().toISOString(),
+		};
 		this.db
-			.prepare('INSERT INTO identities (id, account_id, name, address, verified, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-			.run(identity.id, accountId, name, address.toLowerCase(), verified ? 1 : 0, identity.createdAt);
+			.prepare(
+				'INSERT INTO identities (id, account_id, name, address, verified, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+			)
+			.run(
+				identity.id,
+				accountId,
+				name,
+				address.toLowerCase(),
+				verified ? 1 : 0,
+				identity.createdAt,
+			);
 		return { ...identity, address: address.toLowerCase() };
 	}
 
 	identities(accountId: string): Identity[] {
-		return (this.db.prepare('SELECT * FROM identities WHERE account_id = ? ORDER BY created_at, rowid').all(accountId) as Row[]).map(toIdentity);
+		return (
+			this.db
+				.prepare('SELECT * FROM identities WHERE account_id = ? ORDER BY created_at, rowid')
+				.all(accountId) as Row[]
+		).map(toIdentity);
 	}
 
 	/** By id or by address (case-insensitive). */
@@ -89,12 +112,16 @@ export class SandboxStore {
 
 	/** An identity with this address on any account (to place a report nothing else links). */
 	identityByAddress(address: string): Identity | undefined {
-		const row = this.db.prepare('SELECT * FROM identities WHERE address = ? ORDER BY created_at LIMIT 1').get(address.toLowerCase()) as Row | undefined;
+		const row = this.db
+			.prepare('SELECT * FROM identities WHERE address = ? ORDER BY created_at LIMIT 1')
+			.get(address.toLowerCase()) as Row | undefined;
 		return row ? toIdentity(row) : undefined;
 	}
 
 	setVerified(identityId: string, verified: boolean): void {
-		this.db.prepare('UPDATE identities SET verified = ? WHERE id = ?').run(verified ? 1 : 0, identityId);
+		this.db
+			.prepare('UPDATE identities SET verified = ? WHERE id = ?')
+			.run(verified ? 1 : 0, identityId);
 	}
 
 	/* ---------------------------------------------------------------- messages */
@@ -106,7 +133,9 @@ export class SandboxStore {
 	claimMessage(
 		message: Omit<StoredMessage, 'status' | 'createdAt' | 'response'>,
 		requestHash: string,
-	): { state: 'claimed' } | { state: 'replay' | 'in-progress' | 'mismatch'; existing: StoredMessage } {
+	):
+		| { state: 'claimed' }
+		| { state: 'replay' | 'in-progress' | 'mismatch'; existing: StoredMessage } {
 		if (message.idempotencyKey) {
 			const existing = this.db
 				.prepare('SELECT * FROM messages WHERE account_id = ? AND idempotency_key = ?')
@@ -119,7 +148,8 @@ export class SandboxStore {
 		}
 		this.db
 			.prepare(
-				`INSERT INTO messages (id, account_id, identity_id, idempotency_key, request_hash, status, message_id, delivery_id, subject, from_header, recipients, bounce_address, created_at)
+				`INSERT INTO messages (id, account_id, identity_id, idempotency_key, request_hash, status, message_id, delivery_id,
+				   subject, from_header, recipients, bounce_address, created_at)
 				 VALUES (?, ?, ?, ?, ?, 'sending', ?, ?, ?, ?, ?, ?, ?)`,
 			)
 			.run(
@@ -140,9 +170,16 @@ export class SandboxStore {
 	}
 
 	/** Stores the outcome and the answer, so a retry with the same key gets exactly this answer (the first one given stays). */
-	finishMessage(id: string, status: MessageStatus, responseStatus: number, responseBody: Record<string, unknown>): void {
+	finishMessage(
+		id: string,
+		status: MessageStatus,
+		responseStatus: number,
+		responseBody: Record<string, unknown>,
+	): void {
 		this.db
-			.prepare(`UPDATE messages SET status = ?, response_status = ?, response_body = ? WHERE id = ? AND status = 'sending'`)
+			.prepare(
+				`UPDATE messages SET status = ?, response_status = ?, response_body = ? WHERE id = ? AND status = 'sending'`,
+			)
 			.run(status, responseStatus, JSON.stringify(responseBody), id);
 	}
 
@@ -156,29 +193,41 @@ export class SandboxStore {
 		this.db.prepare(`DELETE FROM messages WHERE id = ? AND status = 'sending'`).run(id);
 	}
 
-	messageByKey(accountId: string, idempotencyKey: string): (StoredMessage & { requestHash: string }) | undefined {
-		const row = this.db.prepare('SELECT * FROM messages WHERE account_id = ? AND idempotency_key = ?').get(accountId, idempotencyKey) as Row | undefined;
+	messageByKey(
+		accountId: string,
+		idempotencyKey: string,
+	): (StoredMessage & { requestHash: string }) | undefined {
+		const row = this.db
+			.prepare('SELECT * FROM messages WHERE account_id = ? AND idempotency_key = ?')
+			.get(accountId, idempotencyKey) as Row | undefined;
 		return row ? { ...toMessage(row), requestHash: String(row.request_hash) } : undefined;
 	}
 
 	message(id: string): StoredMessage | undefined {
-		const row = this.db.prepare('SELECT * FROM messages WHERE id = ? COLLATE NOCASE').get(id) as Row | undefined;
+		const row = this.db.prepare('SELECT * FROM messages WHERE id = ? COLLATE NOCASE').get(id) as
+			Row | undefined;
 		return row ? toMessage(row) : undefined;
 	}
 
 	messageByHeaderId(messageId: string): StoredMessage | undefined {
-		const row = this.db.prepare('SELECT * FROM messages WHERE message_id = ? ORDER BY created_at DESC LIMIT 1').get(messageId) as Row | undefined;
+		const row = this.db
+			.prepare('SELECT * FROM messages WHERE message_id = ? ORDER BY created_at DESC LIMIT 1')
+			.get(messageId) as Row | undefined;
 		return row ? toMessage(row) : undefined;
 	}
 
 	messageByDeliveryId(deliveryId: string): StoredMessage | undefined {
-		const row = this.db.prepare('SELECT * FROM messages WHERE delivery_id = ? ORDER BY created_at DESC LIMIT 1').get(deliveryId) as Row | undefined;
+		const row = this.db
+			.prepare('SELECT * FROM messages WHERE delivery_id = ? ORDER BY created_at DESC LIMIT 1')
+			.get(deliveryId) as Row | undefined;
 		return row ? toMessage(row) : undefined;
 	}
 
 	messageBySubjectAndRecipient(subject: string, recipient: string): StoredMessage | undefined {
 		const row = this.db
-			.prepare(`SELECT * FROM messages WHERE subject = ? AND instr(lower(recipients), ?) > 0 ORDER BY created_at DESC LIMIT 1`)
+			.prepare(
+				`SELECT * FROM messages WHERE subject = ? AND instr(lower(recipients), ?) > 0 ORDER BY created_at DESC LIMIT 1`,
+			)
 			.get(subject, JSON.stringify(recipient.toLowerCase())) as Row | undefined;
 		return row ? toMessage(row) : undefined;
 	}
@@ -190,35 +239,25 @@ export class SandboxStore {
 		return Number((row as Row).n);
 	}
 
-	/* ---------------------------------------------------------------- reports and failures */
-
-	addReport(report: Parameters<FailureLog['addReport']>[0]): void {
-		this.log.addReport(report);
-	}
-
-	/** Records a failed delivery; `record.receivedAt` (when the service learnt of it) is now unless given. */
-	addFailure(accountId: string, identityId: string | undefined, messageRef: string | undefined, record: FailureRecord): void {
-		this.log.addFailure(accountId, identityId, messageRef, record);
-	}
-
-	/** One page of failures (see FailureLog.page). */
-	failures(accountId: string, filter: FailureFilter): FailurePage {
-		return this.log.page(accountId, filter);
-	}
-
-	failureCount(): number {
-		return this.log.failureCount();
-	}
-
 	/* ---------------------------------------------------------------- deferred recipients */
 
 	/** Keeps a recipient the upstream refused for now, and the message, for a later attempt. */
-	defer(messageRef: string, raw: Buffer, recipient: string, firstAtMs: number, nextAtMs: number, response: string): void {
-		this.db.prepare('INSERT OR IGNORE INTO deferred_raw (message_ref, raw) VALUES (?, ?)').run(messageRef, raw);
+	defer(
+		messageRef: string,
+		raw: Buffer,
+		recipient: string,
+		firstAtMs: number,
+		nextAtMs: number,
+		response: string,
+	): void {
+		this.db
+			.prepare('INSERT OR IGNORE INTO deferred_raw (message_ref, raw) VALUES (?, ?)')
+			.run(messageRef, raw);
 		this.db
 			.prepare(
 				`INSERT INTO deferred (message_ref, recipient, attempts, first_at_ms, next_at_ms, last_response) VALUES (?, ?, 1, ?, ?, ?)
-				 ON CONFLICT (message_ref, recipient) DO UPDATE SET attempts = attempts + 1, next_at_ms = excluded.next_at_ms, last_response = excluded.last_response`,
+				 ON CONFLICT (message_ref, recipient) DO UPDATE
+				 SET attempts = attempts + 1, next_at_ms = excluded.next_at_ms, last_response = excluded.last_response`,
 			)
 			.run(messageRef, recipient, firstAtMs, nextAtMs, response);
 	}
@@ -233,8 +272,14 @@ export class SandboxStore {
 			const ref = String(row.message_ref);
 			let entry = byMessage.get(ref);
 			if (!entry) {
-				const raw = this.db.prepare('SELECT raw FROM deferred_raw WHERE message_ref = ?').get(ref) as Row | undefined;
-				entry = { messageRef: ref, raw: raw ? Buffer.from(raw.raw as Uint8Array) : Buffer.alloc(0), recipients: [] };
+				const raw = this.db
+					.prepare('SELECT raw FROM deferred_raw WHERE message_ref = ?')
+					.get(ref) as Row | undefined;
+				entry = {
+					messageRef: ref,
+					raw: raw ? Buffer.from(raw.raw as Uint8Array) : Buffer.alloc(0),
+					recipients: [],
+				};
 				byMessage.set(ref, entry);
 			}
 			entry.recipients.push({
@@ -249,9 +294,14 @@ export class SandboxStore {
 
 	/** The recipient is settled (delivered, refused for good, given up): forget it, and the message once none is left. */
 	settleDeferred(messageRef: string, recipient: string): void {
-		this.db.prepare('DELETE FROM deferred WHERE message_ref = ? AND recipient = ?').run(messageRef, recipient);
-		const left = this.db.prepare('SELECT COUNT(*) AS n FROM deferred WHERE message_ref = ?').get(messageRef) as Row;
-		if (Number(left.n) === 0) this.db.prepare('DELETE FROM deferred_raw WHERE message_ref = ?').run(messageRef);
+		this.db
+			.prepare('DELETE FROM deferred WHERE message_ref = ? AND recipient = ?')
+			.run(messageRef, recipient);
+		const left = this.db
+			.prepare('SELECT COUNT(*) AS n FROM deferred WHERE message_ref = ?')
+			.get(messageRef) as Row;
+		if (Number(left.n) === 0)
+			this.db.prepare('DELETE FROM deferred_raw WHERE message_ref = ?').run(messageRef);
 	}
 
 	deferredCount(): number {

@@ -14,14 +14,16 @@ import type { Row } from './types';
 export function openDatabase(file: string): DatabaseSync {
 	if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
 	const db = new DatabaseSync(file);
-	db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+	db.exec(
+		'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
+	);
 	createTables(db);
 	addReceivedTimes(db);
 	// A request that was relaying when the process stopped may or may not have gone out: keep its
 	// key answered with "result unknown" so a retry never sends it a second time.
-	db.prepare(`UPDATE messages SET status = 'unknown', response_status = 502, response_body = ? WHERE status = 'sending'`).run(
-		JSON.stringify(unknownResultProblem()),
-	);
+	db.prepare(
+		`UPDATE messages SET status = 'unknown', response_status = 502, response_body = ? WHERE status = 'sending'`,
+	).run(JSON.stringify(unknownResultProblem()));
 	return db;
 }
 

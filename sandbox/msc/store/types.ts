@@ -88,7 +88,12 @@ export function hashKey(apiKey: string): string {
 }
 
 export function toAccount(row: Row): Account {
-	return { id: String(row.id), name: String(row.name), sendingDomain: String(row.sending_domain), createdAt: String(row.created_at) };
+	return {
+		id: String(row.id),
+		name: String(row.name),
+		sendingDomain: String(row.sending_domain),
+		createdAt: String(row.created_at),
+	};
 }
 
 export function toIdentity(row: Row): Identity {
@@ -119,6 +124,9 @@ export function toMessage(row: Row): StoredMessage {
 		response:
 			row.response_status === null || row.response_status === undefined
 				? undefined
-				: { status: Number(row.response_status), body: JSON.parse(String(row.response_body)) as Record<string, unknown> },
+				: {
+						status: Number(row.response_status),
+						body: JSON.parse(String(row.response_body)) as Record<string, unknown>,
+					},
 	};
 }
