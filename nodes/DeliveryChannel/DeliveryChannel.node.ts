@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
-import { channelAndOperationFields, channelCredentials, channelParameter } from './actions/descriptionParts';
+import { channelCredentials, channelParameter } from '../shared/channelParameters';
+import { channelAndOperationFields } from './actions/descriptionParts';
 import { router } from './actions/router';
 import { credentialTest, listSearch } from './methods';
 

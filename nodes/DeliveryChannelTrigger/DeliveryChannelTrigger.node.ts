@@ -1,8 +1,8 @@
 import type { INodeExecutionData, INodeType, INodeTypeDescription, IPollFunctions } from 'n8n-workflow';
 
-import { channelCredentials, channelParameter } from '../DeliveryChannel/actions/descriptionParts';
-import { failureKindFilters } from '../DeliveryChannel/actions/getFailedDeliveries.operation';
-import { credentialTest } from '../DeliveryChannel/methods';
+import { channelCredentials, channelParameter } from '../shared/channelParameters';
+import { credentialTest } from '../shared/credentialTest';
+import { failureKindFilters } from '../shared/failureFilters';
 import { pollFailedDeliveries } from './poll';
 
 export class DeliveryChannelTrigger implements INodeType {

@@ -2,38 +2,10 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 
 import { DeliveryError, inputError } from '../../../core/errors';
 import type { FailedDeliveryQuery } from '../channels/types';
+import { failureKindFilters } from '../../shared/failureFilters';
 import type { OperationContext } from './types';
 
 export const concurrent = false;
-
-/** Which failures count: shared with the Delivery Channel Trigger, so both filter alike. */
-export const failureKindFilters: INodeProperties[] = [
-	{
-		displayName: 'Include Complaints',
-		name: 'includeComplaints',
-		type: 'boolean',
-		default: false,
-		description: 'Whether to include spam complaints (feedback reports) from recipients',
-	},
-	{
-		displayName: 'Include Delays',
-		name: 'includeDelays',
-		type: 'boolean',
-		default: false,
-		description: 'Whether to include deliveries that are delayed but may still arrive. A delay that later fails shows up again as a failure.',
-	},
-	{
-		displayName: 'Type',
-		name: 'verdict',
-		type: 'options',
-		options: [
-			{ name: 'All', value: 'all' },
-			{ name: 'Hard (Address Is Dead)', value: 'hard' },
-			{ name: 'Soft (May Work Later)', value: 'soft' },
-		],
-		default: 'all',
-	},
-];
 
 export const description: INodeProperties[] = [
 	{

@@ -1,14 +1,7 @@
 /** Editor-side methods: identity lists and credential tests, each answered by the chosen channel. */
-import type {
-	ICredentialsDecrypted,
-	ICredentialTestFunctions,
-	ICredentialTestFunction,
-	ILoadOptionsFunctions,
-	INodeCredentialTestResult,
-	INodeListSearchResult,
-} from 'n8n-workflow';
+import type { ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 
-import { channelList, getChannel } from '../channels/registry';
+import { getChannel } from '../channels/registry';
 
 export async function searchIdentities(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
 	// The editor may omit a parameter left at its default: fall back to the default channel.
@@ -21,15 +14,6 @@ export async function searchIdentities(this: ILoadOptionsFunctions, filter?: str
 	};
 }
 
-export const credentialTest: Record<string, ICredentialTestFunction> = Object.fromEntries(
-	channelList()
-		.filter((channel) => channel.testCredential)
-		.map((channel) => [
-			`${channel.key}CredentialTest`,
-			async function (this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-				return await channel.testCredential!.call(this, credential.data ?? {});
-			},
-		]),
-);
+export { credentialTest } from '../../shared/credentialTest';
 
 export const listSearch = { searchIdentities };

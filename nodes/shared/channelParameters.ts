@@ -1,0 +1,33 @@
+/** The parameters the Delivery Channel node and its trigger share: the Channel picker and each channel's credential. */
+import type { INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
+
+import { channelList } from '../DeliveryChannel/channels/registry';
+
+/** Each channel shows only its own credential. */
+export function channelCredentials(): INodeCredentialDescription[] {
+	return channelList().map((channel) => ({
+		name: channel.credentialType,
+		required: true,
+		displayOptions: { show: { channel: [channel.key] } },
+		...(channel.testCredential ? { testedBy: `${channel.key}CredentialTest` } : {}),
+	}));
+}
+
+export function channelOptions() {
+	return channelList().map((channel) => ({ name: channel.displayName, value: channel.key, description: channel.description }));
+}
+
+/** The Channel parameter, the same on the node and the trigger. */
+export function channelParameter(description: string): INodeProperties {
+	return {
+		displayName: 'Channel',
+		name: 'channel',
+		type: 'options',
+		noDataExpression: true,
+		options: channelOptions(),
+		// The options come from the channel registry, which the rule cannot read; 'msc' is one of them.
+		// eslint-disable-next-line n8n-nodes-base/node-param-default-wrong-for-options
+		default: 'msc',
+		description,
+	};
+}
