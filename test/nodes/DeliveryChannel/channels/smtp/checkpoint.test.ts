@@ -33,10 +33,11 @@ beforeAll(async () => {
 	wire = await startTcpProxy({ target: { host: dovecot.host, port: dovecot.imapPort } });
 }, 240_000);
 
+// Removing a mailbox of 10,000 messages takes a while on a loaded machine.
 afterAll(async () => {
 	await wire?.close();
 	await dovecot?.stop();
-});
+}, 180_000);
 
 /** One listing through the channel, as the trigger or the operation makes it, on the given folders. */
 async function list(folders: string, query: Partial<FailedDeliveryQuery> = {}): Promise<FailedDeliveryList> {
