@@ -17,10 +17,13 @@ export const sleep: Sleep = (ms, signal) =>
 			clearTimeout(timer);
 			reject(signal!.reason);
 		};
-		const timer = setTimeout(() => {
-			signal?.removeEventListener('abort', onAbort);
-			resolve();
-		}, Math.max(0, ms));
+		const timer = setTimeout(
+			() => {
+				signal?.removeEventListener('abort', onAbort);
+				resolve();
+			},
+			Math.max(0, ms),
+		);
 		signal?.addEventListener('abort', onAbort, { once: true });
 	});
 
@@ -35,7 +38,10 @@ export const MAX_WAIT_MS = 60_000;
  * A Retry-After header (seconds, or an HTTP date) in milliseconds from `now`; undefined when absent
  * or unreadable. A date in the past means "now" (0).
  */
-export function retryAfterMs(header: string | null | undefined, now = Date.now()): number | undefined {
+export function retryAfterMs(
+	header: string | null | undefined,
+	now = Date.now(),
+): number | undefined {
 	const value = (header ?? '').trim();
 	if (!value) return undefined;
 	if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
@@ -56,7 +62,10 @@ export interface BackoffSchedule {
  * 1–2 × base, and so on up to the cap. The jitter keeps items that failed together from all
  * coming back at the same moment.
  */
-export function backoffMs(attempt: number, { baseMs, capMs, random = Math.random }: BackoffSchedule): number {
+export function backoffMs(
+	attempt: number,
+	{ baseMs, capMs, random = Math.random }: BackoffSchedule,
+): number {
 	const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
 	return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
@@ -65,7 +74,11 @@ export function backoffMs(attempt: number, { baseMs, capMs, random = Math.random
  * Runs `task` for every value with at most `limit` running at once, taking the values in order;
  * the results keep the values' order.
  */
-export async function mapBounded<T, R>(values: readonly T[], limit: number, task: (value: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+	values: readonly T[],
+	limit: number,
+	task: (value: T, index: number) => Promise<R>,
+): Promise<R[]> {
 	const results: R[] = new Array(values.length);
 	let next = 0;
 	const worker = async () => {

@@ -1,4 +1,9 @@
-import type { INodeExecutionData, INodeType, INodeTypeDescription, IPollFunctions } from 'n8n-workflow';
+import type {
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+	IPollFunctions,
+} from 'n8n-workflow';
 
 import { channelCredentials, channelParameter } from '../shared/channelParameters';
 import { credentialTest } from '../shared/credentialTest';
@@ -9,11 +14,15 @@ export class DeliveryChannelTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Delivery Channel Trigger',
 		name: 'deliveryChannelTrigger',
-		icon: { light: 'file:deliveryChannelTrigger.svg', dark: 'file:deliveryChannelTrigger.dark.svg' },
+		icon: {
+			light: 'file:deliveryChannelTrigger.svg',
+			dark: 'file:deliveryChannelTrigger.dark.svg',
+		},
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{ "Failed deliveries: " + $parameter["channel"] }}',
-		description: 'Starts the workflow when a delivery fails: one item per failed recipient, each emitted once',
+		description:
+			'Starts the workflow when a delivery fails: one item per failed recipient, each emitted once',
 		defaults: { name: 'Delivery Channel Trigger' },
 		polling: true,
 		inputs: [],

@@ -56,16 +56,34 @@ function messageKey(failure: FailedDelivery): string {
 }
 
 export function failureKey(failure: FailedDelivery): string {
-	const raw = [failure.channel, failure.kind, failure.recipient.toLowerCase(), messageKey(failure)].join('\n');
+	const raw = [
+		failure.channel,
+		failure.kind,
+		failure.recipient.toLowerCase(),
+		messageKey(failure),
+	].join('\n');
 	return createHash('sha256').update(raw).digest('base64url').slice(0, 22);
 }
 
 /** Reads the state from the static data, or undefined before the first poll. */
 export function readState(staticData: Record<string, unknown>): TriggerState | undefined {
 	const state = staticData.failedDeliveries as TriggerState | undefined;
-	if (!state || state.version !== 1 || typeof state.lastPoll !== 'number' || typeof state.seen !== 'object' || state.seen === null) return undefined;
+	if (
+		!state ||
+		state.version !== 1 ||
+		typeof state.lastPoll !== 'number' ||
+		typeof state.seen !== 'object' ||
+		state.seen === null
+	)
+		return undefined;
 	const checkpoint = state.checkpoint;
-	if (checkpoint && (typeof checkpoint !== 'object' || typeof checkpoint.channel !== 'string' || typeof checkpoint.value !== 'object' || checkpoint.value === null)) {
+	if (
+		checkpoint &&
+		(typeof checkpoint !== 'object' ||
+			typeof checkpoint.channel !== 'string' ||
+			typeof checkpoint.value !== 'object' ||
+			checkpoint.value === null)
+	) {
 		return { ...state, checkpoint: undefined };
 	}
 	return state;
@@ -109,7 +127,9 @@ export function takeNew(
 }
 
 function prune(seen: Record<string, number>, now: number): Record<string, number> {
-	const entries = Object.entries(seen).filter(([, at]) => typeof at === 'number' && now - at <= STATE_LIMITS.retainMs);
+	const entries = Object.entries(seen).filter(
+		([, at]) => typeof at === 'number' && now - at <= STATE_LIMITS.retainMs,
+	);
 	if (entries.length > STATE_LIMITS.maxKeys) {
 		entries.sort((a, b) => b[1] - a[1]);
 		entries.length = STATE_LIMITS.maxKeys;

@@ -7,11 +7,21 @@
  * with the next polls. A manual run ("Fetch Test Event") shows the most recent failures and leaves
  * the state alone.
  */
-import { NodeOperationError, type IDataObject, type INodeExecutionData, type IPollFunctions } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IDataObject,
+	type INodeExecutionData,
+	type IPollFunctions,
+} from 'n8n-workflow';
 
 import { DeliveryError } from '../../core/errors';
 import { getChannel } from '../DeliveryChannel/channels/registry';
-import type { ChannelSession, FailedDelivery, FailedDeliveryList, FailedDeliveryQuery } from '../DeliveryChannel/channels/types';
+import type {
+	ChannelSession,
+	FailedDelivery,
+	FailedDeliveryList,
+	FailedDeliveryQuery,
+} from '../DeliveryChannel/channels/types';
 import { readState, takeNew, windowStart, writeState } from './dedupe';
 
 /** How many failures a manual run shows. */
@@ -23,7 +33,9 @@ function toNodeError(context: IPollFunctions, error: Error): NodeOperationError 
 	return new NodeOperationError(context.getNode(), error.message, { description });
 }
 
-export async function pollFailedDeliveries(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
+export async function pollFailedDeliveries(
+	this: IPollFunctions,
+): Promise<INodeExecutionData[][] | null> {
 	const filters = this.getNodeParameter('filters', {}) as IDataObject;
 	const manual = this.getMode() === 'manual';
 	// A manual run does not even read the state: reading it creates it.
@@ -37,7 +49,10 @@ export async function pollFailedDeliveries(this: IPollFunctions): Promise<INodeE
 		includeComplaints: filters.includeComplaints === true,
 	};
 	if (manual) query.limit = MANUAL_LIMIT;
-	else query.receivedSince = previous ? windowStart(previous) : windowStart({ version: 1, lastPoll: pollStartedAt, seen: {} });
+	else
+		query.receivedSince = previous
+			? windowStart(previous)
+			: windowStart({ version: 1, lastPoll: pollStartedAt, seen: {} });
 
 	let listing: FailedDeliveryList;
 	let session: ChannelSession | undefined;
@@ -49,10 +64,13 @@ export async function pollFailedDeliveries(this: IPollFunctions): Promise<INodeE
 		if (previous?.checkpoint?.channel === channel.key) query.checkpoint = previous.checkpoint.value;
 		session = await channel.open(this);
 		if (!session.listFailedDeliveries) {
-			throw new DeliveryError(`The ${channel.displayName} channel cannot list failed deliveries yet, so the trigger has nothing to watch`, {
-				code: 'ENOTAVAILABLE',
-				hint: 'Pick another channel.',
-			});
+			throw new DeliveryError(
+				`The ${channel.displayName} channel cannot list failed deliveries yet, so the trigger has nothing to watch`,
+				{
+					code: 'ENOTAVAILABLE',
+					hint: 'Pick another channel.',
+				},
+			);
 		}
 		listing = await session.listFailedDeliveries(query);
 	} catch (error) {
@@ -63,13 +81,22 @@ export async function pollFailedDeliveries(this: IPollFunctions): Promise<INodeE
 
 	const { failures } = listing;
 	if (!staticData) {
-		return failures.length ? [this.helpers.returnJsonArray(failures as unknown as IDataObject[])] : null;
+		return failures.length
+			? [this.helpers.returnJsonArray(failures as unknown as IDataObject[])]
+			: null;
 	}
 	if (listing.truncated) {
-		this.logger.warn(`Delivery Channel Trigger: ${listing.truncatedReason ?? 'the listing was cut short'}; the rest follows with the next polls`);
+		this.logger.warn(
+			`Delivery Channel Trigger: ${listing.truncatedReason ?? 'the listing was cut short'}; the rest follows with the next polls`,
+		);
 	}
-	const checkpoint = listing.checkpoint ? { channel: channelKey, value: listing.checkpoint } : undefined;
-	const { fresh, state } = takeNew(previous, failures, pollStartedAt, { truncated: listing.truncated, checkpoint });
+	const checkpoint = listing.checkpoint
+		? { channel: channelKey, value: listing.checkpoint }
+		: undefined;
+	const { fresh, state } = takeNew(previous, failures, pollStartedAt, {
+		truncated: listing.truncated,
+		checkpoint,
+	});
 	writeState(staticData, state);
 	if (!fresh.length) return null;
 	return [this.helpers.returnJsonArray(oldestFirst(fresh) as unknown as IDataObject[])];

@@ -14,7 +14,11 @@ export function channelCredentials(): INodeCredentialDescription[] {
 }
 
 export function channelOptions() {
-	return channelList().map((channel) => ({ name: channel.displayName, value: channel.key, description: channel.description }));
+	return channelList().map((channel) => ({
+		name: channel.displayName,
+		value: channel.key,
+		description: channel.description,
+	}));
 }
 
 /** The Channel parameter, the same on the node and the trigger. */

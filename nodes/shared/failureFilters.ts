@@ -14,7 +14,8 @@ export const failureKindFilters: INodeProperties[] = [
 		name: 'includeDelays',
 		type: 'boolean',
 		default: false,
-		description: 'Whether to include deliveries that are delayed but may still arrive. A delay that later fails shows up again as a failure.',
+		description:
+			'Whether to include deliveries that are delayed but may still arrive. A delay that later fails shows up again as a failure.',
 	},
 	{
 		displayName: 'Type',

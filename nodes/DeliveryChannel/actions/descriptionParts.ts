@@ -5,7 +5,11 @@ import { channelList } from '../channels/registry';
 import { operations } from './router';
 
 /** Attaches a display rule once to a group of fields: shown only when `parameter` is `value`. */
-function showOnlyWhen(parameter: 'operation' | 'channel', value: string, properties: INodeProperties[]): INodeProperties[] {
+function showOnlyWhen(
+	parameter: 'operation' | 'channel',
+	value: string,
+	properties: INodeProperties[],
+): INodeProperties[] {
 	return properties.map((property) => ({
 		...property,
 		displayOptions: {
@@ -18,7 +22,11 @@ function showOnlyWhen(parameter: 'operation' | 'channel', value: string, propert
 /** Parameters that only one channel shows, then each operation's fields. */
 export function channelAndOperationFields(): INodeProperties[] {
 	return [
-		...channelList().flatMap((channel) => showOnlyWhen('channel', channel.key, channel.properties ?? [])),
-		...Object.entries(operations).flatMap(([name, operation]) => showOnlyWhen('operation', name, operation.description)),
+		...channelList().flatMap((channel) =>
+			showOnlyWhen('channel', channel.key, channel.properties ?? []),
+		),
+		...Object.entries(operations).flatMap(([name, operation]) =>
+			showOnlyWhen('operation', name, operation.description),
+		),
 	];
 }

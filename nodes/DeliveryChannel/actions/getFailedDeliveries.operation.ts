@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { DeliveryError, inputError } from '../../../core/errors';
 import type { FailedDeliveryQuery } from '../channels/types';
@@ -63,17 +68,28 @@ function dateFilter(field: string, label: string, value: unknown): Date | undefi
 	if (value === undefined || value === null || value === '') return undefined;
 	const date = new Date(value as string);
 	if (Number.isNaN(date.getTime())) {
-		throw inputError(field, `${label} is not a valid date: ${JSON.stringify(value)}`, 'Use an ISO 8601 date such as 2026-11-01T00:00:00Z.');
+		throw inputError(
+			field,
+			`${label} is not a valid date: ${JSON.stringify(value)}`,
+			'Use an ISO 8601 date such as 2026-11-01T00:00:00Z.',
+		);
 	}
 	return date;
 }
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, { channel, session }: OperationContext): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	{ channel, session }: OperationContext,
+): Promise<INodeExecutionData[]> {
 	if (!session.listFailedDeliveries) {
-		throw new DeliveryError(`Failed Deliveries is not available for the ${channel.displayName} channel yet`, {
-			code: 'ENOTAVAILABLE',
-			stopsBatch: true,
-		});
+		throw new DeliveryError(
+			`Failed Deliveries is not available for the ${channel.displayName} channel yet`,
+			{
+				code: 'ENOTAVAILABLE',
+				stopsBatch: true,
+			},
+		);
 	}
 	const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
 	const filters = this.getNodeParameter('filters', itemIndex, {}) as IDataObject;
@@ -87,7 +103,10 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, { chan
 		limit: returnAll ? undefined : (this.getNodeParameter('limit', itemIndex, 50) as number),
 	};
 	if (query.since && query.until && query.since > query.until) {
-		throw inputError('filters.until', `Until (${query.until.toISOString()}) is before Since (${query.since.toISOString()})`);
+		throw inputError(
+			'filters.until',
+			`Until (${query.until.toISOString()}) is before Since (${query.since.toISOString()})`,
+		);
 	}
 	const { failures, truncated, truncatedReason } = await session.listFailedDeliveries(query);
 	if (truncated) {

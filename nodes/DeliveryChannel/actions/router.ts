@@ -47,10 +47,14 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	if (operation.sendsEmail && this.getNode().retryOnFail && mode === 'stop') {
 		// n8n's Retry On Fail re-runs the whole node after a failure, which would send every item that
 		// already went out a second time. The node retries temporary failures per item itself.
-		throw new NodeOperationError(this.getNode(), 'Retry On Fail would send every email of this node again after any failure', {
-			description:
-				'Turn off Retry On Fail in the node settings: the node already retries temporary failures for each email. To keep the workflow going when an email fails, set On Error to Continue instead.',
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			'Retry On Fail would send every email of this node again after any failure',
+			{
+				description:
+					'Turn off Retry On Fail in the node settings: the node already retries temporary failures for each email. To keep the workflow going when an email fails, set On Error to Continue instead.',
+			},
+		);
 	}
 	const signal = this.getExecutionCancelSignal?.();
 	const results: INodeExecutionData[][] = new Array(items.length);
@@ -89,7 +93,12 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	} catch (error) {
 		// Nothing can go out without a channel: every item carries the reason, or the node stops.
 		if (mode === 'stop') throw toNodeError(this, error as Error, 0, items.length > 1);
-		return [items.map((_, itemIndex) => results[itemIndex]?.[0] ?? errorItem(error as Error, itemIndex, mode, channel))];
+		return [
+			items.map(
+				(_, itemIndex) =>
+					results[itemIndex]?.[0] ?? errorItem(error as Error, itemIndex, mode, channel),
+			),
+		];
 	}
 
 	let halt: ItemFailure | undefined;
@@ -139,15 +148,21 @@ function errorMode(context: IExecuteFunctions): ErrorMode {
 }
 
 function cancelled(): DeliveryError {
-	return new DeliveryError('Not sent: the execution was cancelled before this item was sent', { code: 'ENOTSENT', retryable: true });
+	return new DeliveryError('Not sent: the execution was cancelled before this item was sent', {
+		code: 'ENOTSENT',
+		retryable: true,
+	});
 }
 
 function notSent(halt: ItemFailure): DeliveryError {
-	return new DeliveryError(`Not attempted: item ${halt.itemIndex} stopped the batch (${halt.error.message})`, {
-		code: 'ENOTSENT',
-		retryable: true,
-		hint: halt.error instanceof DeliveryError ? halt.error.hint : undefined,
-	});
+	return new DeliveryError(
+		`Not attempted: item ${halt.itemIndex} stopped the batch (${halt.error.message})`,
+		{
+			code: 'ENOTSENT',
+			retryable: true,
+			hint: halt.error instanceof DeliveryError ? halt.error.hint : undefined,
+		},
+	);
 }
 
 function errorFields(error: Error): IDataObject {
@@ -173,11 +188,20 @@ function errorFields(error: Error): IDataObject {
  * the paired input item); `item.error` would cut the json down to the message. So there everything
  * else the item says goes under `details`.
  */
-function errorItem(error: Error, itemIndex: number, mode: ErrorMode, channel?: Channel): INodeExecutionData {
-	const status = error instanceof DeliveryError && error.code === 'ENOTSENT' ? 'not sent' : 'failed';
+function errorItem(
+	error: Error,
+	itemIndex: number,
+	mode: ErrorMode,
+	channel?: Channel,
+): INodeExecutionData {
+	const status =
+		error instanceof DeliveryError && error.code === 'ENOTSENT' ? 'not sent' : 'failed';
 	const { error: message, ...rest } = errorFields(error);
 	const fields: IDataObject = { status, channel: channel?.key ?? null, ...rest };
-	const json: IDataObject = mode === 'errorOutput' ? { error: message, details: fields } : { status, channel: channel?.key ?? null, error: message, ...rest };
+	const json: IDataObject =
+		mode === 'errorOutput'
+			? { error: message, details: fields }
+			: { status, channel: channel?.key ?? null, error: message, ...rest };
 	return { json, pairedItem: { item: itemIndex } };
 }
 
@@ -187,7 +211,9 @@ function plainId(value: unknown): string {
 }
 
 function describeError(error: Error): string {
-	return error instanceof DeliveryError && error.field ? `${error.message} (field ${error.field})` : error.message;
+	return error instanceof DeliveryError && error.field
+		? `${error.message} (field ${error.field})`
+		: error.message;
 }
 
 function listed<T>(entries: T[], show: (entry: T) => string): string {
@@ -196,21 +222,34 @@ function listed<T>(entries: T[], show: (entry: T) => string): string {
 	return shown.join('; ');
 }
 
-function inputErrorsToNodeError(context: IExecuteFunctions, failures: ItemFailure[], itemCount: number): NodeOperationError {
+function inputErrorsToNodeError(
+	context: IExecuteFunctions,
+	failures: ItemFailure[],
+	itemCount: number,
+): NodeOperationError {
 	const [first] = failures;
-	const message = itemCount > 1 ? `${first.error.message} [item ${first.itemIndex}]` : first.error.message;
+	const message =
+		itemCount > 1 ? `${first.error.message} [item ${first.itemIndex}]` : first.error.message;
 	const hint = first.error instanceof DeliveryError ? first.error.hint : undefined;
 	const lines = [
 		hint,
 		`Nothing was sent: the input of every item is checked before the first email goes out.`,
-		failures.length > 1 ? `Items with bad input (${failures.length}): ${listed(failures, (failure) => `item ${failure.itemIndex}: ${describeError(failure.error)}`)}.` : undefined,
+		failures.length > 1
+			? `Items with bad input (${failures.length}): ${listed(failures, (failure) => `item ${failure.itemIndex}: ${describeError(failure.error)}`)}.`
+			: undefined,
 	].filter(Boolean);
-	return new NodeOperationError(context.getNode(), message, { itemIndex: first.itemIndex, description: lines.join('\n\n') });
+	return new NodeOperationError(context.getNode(), message, {
+		itemIndex: first.itemIndex,
+		description: lines.join('\n\n'),
+	});
 }
 
 function outcome(entry: INodeExecutionData[] | undefined): { status?: string; messageId?: string } {
 	const json = entry?.[0]?.json ?? {};
-	return { status: typeof json.status === 'string' ? json.status : undefined, messageId: typeof json.messageId === 'string' ? json.messageId : undefined };
+	return {
+		status: typeof json.status === 'string' ? json.status : undefined,
+		messageId: typeof json.messageId === 'string' ? json.messageId : undefined,
+	};
 }
 
 /**
@@ -231,27 +270,44 @@ function sendingStoppedError(
 		const { status, messageId } = outcome(entry);
 		if (status === 'sent' || status === 'partial') sent.push({ itemIndex, messageId });
 	});
-	const unknown = failures.filter((failure) => failure.error instanceof DeliveryError && failure.error.code === 'EUNKNOWN');
+	const unknown = failures.filter(
+		(failure) => failure.error instanceof DeliveryError && failure.error.code === 'EUNKNOWN',
+	);
 	const lines = [error instanceof DeliveryError ? error.hint : undefined];
 	if (unknown.length) {
 		lines.push(
-			`May have been delivered (the server's answer never came; check before sending again): ${listed(unknown, (failure) => {
-				const id = plainId((failure.error as DeliveryError).context.messageId);
-				return `item ${failure.itemIndex}${id ? ` (Message-ID ${id})` : ''}`;
-			})}.`,
+			`May have been delivered (the server's answer never came; check before sending again): ${listed(
+				unknown,
+				(failure) => {
+					const id = plainId((failure.error as DeliveryError).context.messageId);
+					return `item ${failure.itemIndex}${id ? ` (Message-ID ${id})` : ''}`;
+				},
+			)}.`,
 		);
 	}
 	if (sent.length) {
-		lines.push(`Already sent, do not send again: ${listed(sent, (entry) => `item ${entry.itemIndex}${entry.messageId ? ` (Message-ID ${plainId(entry.messageId)})` : ''}`)}.`);
-		lines.push('Before running again, remove the items already sent (or set On Error to Continue and route by status).');
+		lines.push(
+			`Already sent, do not send again: ${listed(sent, (entry) => `item ${entry.itemIndex}${entry.messageId ? ` (Message-ID ${plainId(entry.messageId)})` : ''}`)}.`,
+		);
+		lines.push(
+			'Before running again, remove the items already sent (or set On Error to Continue and route by status).',
+		);
 	} else if (itemCount > 1) {
 		lines.push('No other item was sent.');
 	}
 	const message = itemCount > 1 ? `${error.message} [item ${fatal.itemIndex}]` : error.message;
-	return new NodeOperationError(context.getNode(), message, { itemIndex: fatal.itemIndex, description: lines.filter(Boolean).join('\n\n') });
+	return new NodeOperationError(context.getNode(), message, {
+		itemIndex: fatal.itemIndex,
+		description: lines.filter(Boolean).join('\n\n'),
+	});
 }
 
-function toNodeError(context: IExecuteFunctions, error: Error, itemIndex: number, nameItem: boolean): NodeOperationError {
+function toNodeError(
+	context: IExecuteFunctions,
+	error: Error,
+	itemIndex: number,
+	nameItem: boolean,
+): NodeOperationError {
 	if (error instanceof NodeOperationError) return error;
 	const hint = error instanceof DeliveryError ? error.hint : undefined;
 	const message = nameItem ? `${error.message} [item ${itemIndex}]` : error.message;

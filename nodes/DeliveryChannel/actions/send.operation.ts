@@ -1,4 +1,10 @@
-import type { IDataObject, IExecuteFunctions, IGetNodeParameterOptions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IGetNodeParameterOptions,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { DeliveryError, inputError } from '../../../core/errors';
 import type { OutgoingMessage } from '../channels/types';
@@ -22,7 +28,8 @@ export const description: INodeProperties[] = [
 		type: 'resourceLocator',
 		default: { mode: 'list', value: '' },
 		required: true,
-		description: 'Who the email is from, as recipients see it: an identity of the channel or an address',
+		description:
+			'Who the email is from, as recipients see it: an identity of the channel or an address',
 		modes: [
 			{
 				displayName: 'From List',
@@ -62,7 +69,11 @@ export const description: INodeProperties[] = [
 		options: [
 			{ name: 'Text', value: 'text', description: 'Send the email as plain text' },
 			{ name: 'HTML', value: 'html', description: 'Send the email as HTML' },
-			{ name: 'Both', value: 'both', description: "Send both formats; the recipient's client picks one" },
+			{
+				name: 'Both',
+				value: 'both',
+				description: "Send both formats; the recipient's client picks one",
+			},
 		],
 		default: 'html',
 	},
@@ -115,14 +126,16 @@ export const description: INodeProperties[] = [
 								name: 'inline',
 								type: 'boolean',
 								default: false,
-								description: 'Whether to embed the file in the HTML body (reference it as cid:Content ID) instead of attaching it',
+								description:
+									'Whether to embed the file in the HTML body (reference it as cid:Content ID) instead of attaching it',
 							},
 							{
 								displayName: 'Content ID',
 								name: 'contentId',
 								type: 'string',
 								default: '',
-								description: 'The ID to use in the HTML as src="cid:…". Defaults to the binary field name.',
+								description:
+									'The ID to use in the HTML as src="cid:…". Defaults to the binary field name.',
 								displayOptions: { show: { inline: [true] } },
 							},
 						],
@@ -155,7 +168,13 @@ export const description: INodeProperties[] = [
 						displayName: 'Header',
 						name: 'header',
 						values: [
-							{ displayName: 'Name', name: 'name', type: 'string', default: '', placeholder: 'X-Campaign' },
+							{
+								displayName: 'Name',
+								name: 'name',
+								type: 'string',
+								default: '',
+								placeholder: 'X-Campaign',
+							},
 							{ displayName: 'Value', name: 'value', type: 'string', default: '' },
 						],
 					},
@@ -167,7 +186,8 @@ export const description: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: '<abc123@example.com>',
-				description: 'Message-ID of the email this one replies to, so it appears in the same thread',
+				description:
+					'Message-ID of the email this one replies to, so it appears in the same thread',
 			},
 			{
 				displayName: 'Max Attachment Size (MB)',
@@ -175,7 +195,8 @@ export const description: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0 },
 				default: DEFAULT_MAX_ATTACHMENT_MB,
-				description: 'Items whose attachments add up to more than this fail before anything is sent',
+				description:
+					'Items whose attachments add up to more than this fail before anything is sent',
 			},
 			{
 				displayName: 'References',
@@ -198,7 +219,10 @@ export const description: INodeProperties[] = [
 ];
 
 function headerEntries(options: IDataObject): Array<{ name?: unknown; value?: unknown }> {
-	return ((options.headers as IDataObject | undefined)?.header ?? []) as Array<{ name?: unknown; value?: unknown }>;
+	return ((options.headers as IDataObject | undefined)?.header ?? []) as Array<{
+		name?: unknown;
+		value?: unknown;
+	}>;
 }
 
 export interface PreparedSend {
@@ -251,7 +275,12 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 /** Max Attachment Size (MB): a number of zero or more; an expression may give it as text ("10"). */
 function maxAttachmentMb(value: unknown): number {
 	if (value === undefined || value === '' || value === null) return DEFAULT_MAX_ATTACHMENT_MB;
-	const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() ? Number(value) : Number.NaN;
+	const number =
+		typeof value === 'number'
+			? value
+			: typeof value === 'string' && value.trim()
+				? Number(value)
+				: Number.NaN;
 	if (!Number.isFinite(number) || number < 0) {
 		throw inputError(
 			'options.maxAttachmentSizeMb',
@@ -268,7 +297,8 @@ export async function execute(
 	{ channel, session, options }: OperationContext,
 	prepared?: unknown,
 ): Promise<INodeExecutionData[]> {
-	const { message, requested, warnings } = (prepared as PreparedSend | undefined) ?? (await prepare.call(this, itemIndex));
+	const { message, requested, warnings } =
+		(prepared as PreparedSend | undefined) ?? (await prepare.call(this, itemIndex));
 	try {
 		const result = await session.send(message, options);
 		const json: IDataObject = {
@@ -289,7 +319,13 @@ export async function execute(
 		return [{ json }];
 	} catch (error) {
 		if (error instanceof DeliveryError) {
-			error.context = { messageId: message.messageId, deliveryId: message.deliveryId, identity: { requested }, subject: message.subject, ...error.context };
+			error.context = {
+				messageId: message.messageId,
+				deliveryId: message.deliveryId,
+				identity: { requested },
+				subject: message.subject,
+				...error.context,
+			};
 		}
 		throw error;
 	}

@@ -22,5 +22,10 @@ export interface Operation {
 	 */
 	prepare?(this: IExecuteFunctions, itemIndex: number): Promise<unknown>;
 	/** Runs one item; `prepared` is what `prepare` returned for it. */
-	execute(this: IExecuteFunctions, itemIndex: number, context: OperationContext, prepared?: unknown): Promise<INodeExecutionData[]>;
+	execute(
+		this: IExecuteFunctions,
+		itemIndex: number,
+		context: OperationContext,
+		prepared?: unknown,
+	): Promise<INodeExecutionData[]>;
 }

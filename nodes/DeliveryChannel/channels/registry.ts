@@ -14,7 +14,6 @@ export const channels: { readonly [K in ChannelKey]: Channel & { key: K } } = {
 	smtp: smtpChannel as Channel & { key: 'smtp' },
 };
 
-
 export function channelList(): Channel[] {
 	return Object.values(channels);
 }
@@ -26,7 +25,9 @@ export function getChannel(key: unknown): Channel {
 	throw new DeliveryError(`Unknown channel: ${JSON.stringify(key)}`, {
 		code: 'EINPUT',
 		field: 'channel',
-		hint: `Pick one of: ${channelList().map((channel) => `${channel.displayName} (${channel.key})`).join(', ')}.`,
+		hint: `Pick one of: ${channelList()
+			.map((channel) => `${channel.displayName} (${channel.key})`)
+			.join(', ')}.`,
 		stopsBatch: true,
 	});
 }

@@ -13,9 +13,25 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import type { ChannelKey, FailedDeliveryList, FailedDeliveryQuery, OutgoingMessage, SendResult } from '../../../core/model';
+import type {
+	ChannelKey,
+	FailedDeliveryList,
+	FailedDeliveryQuery,
+	OutgoingMessage,
+	SendResult,
+} from '../../../core/model';
 
-export type { ChannelKey, MailAddress, OutgoingAttachment, OutgoingMessage, RecipientRejection, SendResult, FailedDelivery, FailedDeliveryQuery, FailedDeliveryList } from '../../../core/model';
+export type {
+	ChannelKey,
+	MailAddress,
+	OutgoingAttachment,
+	OutgoingMessage,
+	RecipientRejection,
+	SendResult,
+	FailedDelivery,
+	FailedDeliveryQuery,
+	FailedDeliveryList,
+} from '../../../core/model';
 
 /**
  * A channel's own options for one item (the fields in its `properties`), as its `readOptions` read

@@ -16,7 +16,11 @@ import { DeliveryError } from '../../../../core/errors';
 
 export const GMAIL_CREDENTIAL = 'deliveryChannelGmailOAuth2Api';
 export const DEFAULT_API_BASE_URL = 'https://gmail.googleapis.com';
-export const READ_SCOPES = ['https://www.googleapis.com/auth/gmail.readonly', 'https://www.googleapis.com/auth/gmail.modify', 'https://mail.google.com/'];
+export const READ_SCOPES = [
+	'https://www.googleapis.com/auth/gmail.readonly',
+	'https://www.googleapis.com/auth/gmail.modify',
+	'https://mail.google.com/',
+];
 
 /** The part of an n8n context this module needs (execute, poll, load-options and test contexts all fit). */
 export interface GmailHost {
@@ -31,7 +35,8 @@ export interface TokenState {
 	grantedScopes?: string[];
 }
 
-const RECONNECT_HINT = 'Open the Gmail credential in n8n and click "Sign in with Google" again (Reconnect). Someone may have removed access in the Google account, changed the password, or the grant expired.';
+const RECONNECT_HINT =
+	'Open the Gmail credential in n8n and click "Sign in with Google" again (Reconnect). Someone may have removed access in the Google account, changed the password, or the grant expired.';
 
 function epochMs(value: unknown): number | undefined {
 	if (value === undefined || value === null || value === '') return undefined;
@@ -44,9 +49,17 @@ function epochMs(value: unknown): number | undefined {
 /** Reads the token n8n stored ("oauthTokenData") without ever putting it in a message. */
 export function tokenState(tokenData: IDataObject | undefined): TokenState {
 	if (!tokenData || typeof tokenData !== 'object') return {};
-	const accessToken = typeof tokenData.access_token === 'string' && tokenData.access_token ? tokenData.access_token : undefined;
-	const expiresAt = epochMs(tokenData.n8n_expires_at) ?? epochMs(tokenData.expiry_date) ?? epochMs(tokenData.expires_at) ?? epochMs(tokenData.expires);
-	const grantedScopes = typeof tokenData.scope === 'string' ? tokenData.scope.split(/\s+/).filter(Boolean) : undefined;
+	const accessToken =
+		typeof tokenData.access_token === 'string' && tokenData.access_token
+			? tokenData.access_token
+			: undefined;
+	const expiresAt =
+		epochMs(tokenData.n8n_expires_at) ??
+		epochMs(tokenData.expiry_date) ??
+		epochMs(tokenData.expires_at) ??
+		epochMs(tokenData.expires);
+	const grantedScopes =
+		typeof tokenData.scope === 'string' ? tokenData.scope.split(/\s+/).filter(Boolean) : undefined;
 	return { accessToken, expiresAt, grantedScopes };
 }
 
@@ -57,7 +70,12 @@ function isLoopback(hostname: string): boolean {
 }
 
 function baseUrlError(message: string, hint?: string): DeliveryError {
-	return new DeliveryError(message, { code: 'EINPUT', field: 'apiBaseUrl', hint: hint ?? `Use ${DEFAULT_API_BASE_URL}, or turn off Use Custom API Base URL.`, stopsBatch: true });
+	return new DeliveryError(message, {
+		code: 'EINPUT',
+		field: 'apiBaseUrl',
+		hint: hint ?? `Use ${DEFAULT_API_BASE_URL}, or turn off Use Custom API Base URL.`,
+		stopsBatch: true,
+	});
 }
 
 /**
@@ -68,12 +86,17 @@ function baseUrlError(message: string, hint?: string): DeliveryError {
 export function apiBaseUrl(credentials: ICredentialDataDecryptedObject): string {
 	if (credentials.useCustomApiBaseUrl !== true) return DEFAULT_API_BASE_URL;
 	const raw = String(credentials.apiBaseUrl ?? '').trim();
-	if (!raw) throw baseUrlError('The API Base URL of the Gmail credential is empty while Use Custom API Base URL is on');
+	if (!raw)
+		throw baseUrlError(
+			'The API Base URL of the Gmail credential is empty while Use Custom API Base URL is on',
+		);
 	let url: URL;
 	try {
 		url = new URL(raw);
 	} catch {
-		throw baseUrlError(`The API Base URL of the Gmail credential is not a URL: ${JSON.stringify(raw.slice(0, 200))}`);
+		throw baseUrlError(
+			`The API Base URL of the Gmail credential is not a URL: ${JSON.stringify(raw.slice(0, 200))}`,
+		);
 	}
 	if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
 		throw baseUrlError(
@@ -82,13 +105,20 @@ export function apiBaseUrl(credentials: ICredentialDataDecryptedObject): string 
 		);
 	}
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-		throw baseUrlError(`The API Base URL of the Gmail credential must start with https://, got ${JSON.stringify(raw.slice(0, 200))}`);
+		throw baseUrlError(
+			`The API Base URL of the Gmail credential must start with https://, got ${JSON.stringify(raw.slice(0, 200))}`,
+		);
 	}
 	if (url.username || url.password) {
-		throw baseUrlError('The API Base URL of the Gmail credential must not contain a user name or password', 'Remove the "user:password@" part; the Gmail credential signs requests with its OAuth token.');
+		throw baseUrlError(
+			'The API Base URL of the Gmail credential must not contain a user name or password',
+			'Remove the "user:password@" part; the Gmail credential signs requests with its OAuth token.',
+		);
 	}
 	if (url.search || url.hash) {
-		throw baseUrlError(`The API Base URL of the Gmail credential must not contain a query or fragment, got ${JSON.stringify(raw.slice(0, 200))}`);
+		throw baseUrlError(
+			`The API Base URL of the Gmail credential must not contain a query or fragment, got ${JSON.stringify(raw.slice(0, 200))}`,
+		);
 	}
 	return url.toString().replace(/\/+$/, '');
 }
@@ -103,22 +133,34 @@ export function reconnectError(detail: string, cause?: unknown): DeliveryError {
 }
 
 function describeRefreshFailure(error: unknown): DeliveryError {
-	const failure = error as { message?: string; body?: { error?: string; error_description?: string }; description?: string };
+	const failure = error as {
+		message?: string;
+		body?: { error?: string; error_description?: string };
+		description?: string;
+	};
 	const body = failure?.body;
 	const text = `${failure?.message ?? ''} ${failure?.description ?? ''}`;
 	if (body?.error === 'invalid_grant' || /invalid_grant|reconnected|revoked/i.test(text)) {
-		return reconnectError('Google no longer accepts its refresh token (invalid_grant: revoked or expired)', error);
+		return reconnectError(
+			'Google no longer accepts its refresh token (invalid_grant: revoked or expired)',
+			error,
+		);
 	}
 	if (body?.error === 'invalid_client' || /invalid_client/i.test(text)) {
-		return new DeliveryError('Google refused the Client ID or Client Secret of the Gmail credential (invalid_client)', {
-			code: 'EAUTH',
-			hint: 'Check the Client ID and Client Secret against the OAuth client in Google Cloud Console, then reconnect the credential.',
-			stopsBatch: true,
-			cause: error,
-		});
+		return new DeliveryError(
+			'Google refused the Client ID or Client Secret of the Gmail credential (invalid_client)',
+			{
+				code: 'EAUTH',
+				hint: 'Check the Client ID and Client Secret against the OAuth client in Google Cloud Console, then reconnect the credential.',
+				stopsBatch: true,
+				cause: error,
+			},
+		);
 	}
 	// Only the library's message: the request (with the refresh token) is never echoed.
-	const reason = body?.error ? `${body.error}${body.error_description ? `: ${body.error_description}` : ''}` : (failure?.message ?? 'unknown error').split('\n')[0];
+	const reason = body?.error
+		? `${body.error}${body.error_description ? `: ${body.error_description}` : ''}`
+		: (failure?.message ?? 'unknown error').split('\n')[0];
 	return new DeliveryError(`Could not renew the Gmail access token (${reason})`, {
 		code: 'EAUTH',
 		retryable: false,
@@ -185,11 +227,14 @@ export class N8nTokenAuth {
 	private async doRefresh(): Promise<void> {
 		const helper = (this.host.helpers as { refreshOAuth2Token?: RefreshHelper }).refreshOAuth2Token;
 		if (typeof helper !== 'function') {
-			throw new DeliveryError('This n8n version cannot renew OAuth tokens for community nodes (helpers.refreshOAuth2Token is missing)', {
-				code: 'EAUTH',
-				hint: 'Update n8n to 2.x, or reconnect the Gmail credential to get a fresh access token.',
-				stopsBatch: true,
-			});
+			throw new DeliveryError(
+				'This n8n version cannot renew OAuth tokens for community nodes (helpers.refreshOAuth2Token is missing)',
+				{
+					code: 'EAUTH',
+					hint: 'Update n8n to 2.x, or reconnect the Gmail credential to get a fresh access token.',
+					stopsBatch: true,
+				},
+			);
 		}
 		let data: IDataObject;
 		try {
@@ -211,6 +256,10 @@ export class N8nTokenAuth {
 	private apply(): void {
 		// Always with an expiry date: without one, google-auth-library would also "refresh" on every
 		// 403, and Gmail's rate limits are 403s.
-		this.client.setCredentials({ access_token: this.state.accessToken, expiry_date: this.expiry(), token_type: 'Bearer' });
+		this.client.setCredentials({
+			access_token: this.state.accessToken,
+			expiry_date: this.expiry(),
+			token_type: 'Bearer',
+		});
 	}
 }

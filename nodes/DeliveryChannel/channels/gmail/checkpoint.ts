@@ -23,9 +23,18 @@ export interface GmailCheckpoint {
 }
 
 export function readCheckpoint(value: IDataObject | undefined): GmailCheckpoint | undefined {
-	if (!value || value.channel !== 'gmail' || value.version !== 1 || typeof value.after !== 'number' || !value.read || typeof value.read !== 'object') return undefined;
+	if (
+		!value ||
+		value.channel !== 'gmail' ||
+		value.version !== 1 ||
+		typeof value.after !== 'number' ||
+		!value.read ||
+		typeof value.read !== 'object'
+	)
+		return undefined;
 	const read: Record<string, number> = {};
-	for (const [id, at] of Object.entries(value.read as IDataObject)) if (typeof at === 'number') read[id] = at;
+	for (const [id, at] of Object.entries(value.read as IDataObject))
+		if (typeof at === 'number') read[id] = at;
 	return { channel: 'gmail', version: 1, after: value.after, read };
 }
 
@@ -42,7 +51,13 @@ export interface CheckpointProgress {
  * large), never closer to now than INDEX_LAG_MS (a report may still appear in search with an earlier
  * date), and with the ids already read at or after that point, so they are not read twice.
  */
-export function nextCheckpoint(progress: CheckpointProgress, lower: number | undefined, previous: GmailCheckpoint | undefined, startedAt: number, complete: boolean): GmailCheckpoint {
+export function nextCheckpoint(
+	progress: CheckpointProgress,
+	lower: number | undefined,
+	previous: GmailCheckpoint | undefined,
+	startedAt: number,
+	complete: boolean,
+): GmailCheckpoint {
 	const floor = lower ?? 0;
 	const read: Record<string, number> = { ...(previous?.read ?? {}) };
 	for (const entry of progress.done) read[entry.id] = entry.internalDate;
@@ -51,7 +66,10 @@ export function nextCheckpoint(progress: CheckpointProgress, lower: number | und
 		// Reports after the last one decided may be unread. Read oldest first, they are all at or after
 		// its date; read newest first, they may be anywhere in the window.
 		const last = progress.done[progress.done.length - 1];
-		after = progress.oldestFirst && last && !progress.crowded ? Math.min(after, last.internalDate) : floor;
+		after =
+			progress.oldestFirst && last && !progress.crowded
+				? Math.min(after, last.internalDate)
+				: floor;
 	}
 	after = Math.max(floor, after);
 	let kept = Object.entries(read).filter(([, at]) => at >= after);

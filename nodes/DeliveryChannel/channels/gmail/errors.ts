@@ -32,8 +32,20 @@ export interface GoogleFailure {
 /** A wait longer than this is not a rate limit to sit out inside a workflow step. */
 export const LONGEST_WAIT_MS = 15 * 60 * 1000;
 
-const RATE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded', 'concurrentLimitExceeded']);
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL']);
+const RATE_REASONS = new Set([
+	'rateLimitExceeded',
+	'userRateLimitExceeded',
+	'quotaExceeded',
+	'concurrentLimitExceeded',
+]);
+const UNREACHABLE = new Set([
+	'ECONNREFUSED',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+	'ERR_INVALID_URL',
+]);
 
 interface GaxiosLike {
 	message?: string;
@@ -49,7 +61,8 @@ interface GaxiosLike {
 
 function headerOf(headers: unknown, name: string): string | undefined {
 	if (!headers) return undefined;
-	if (typeof (headers as { get?: unknown }).get === 'function') return (headers as { get(n: string): string | null }).get(name) ?? undefined;
+	if (typeof (headers as { get?: unknown }).get === 'function')
+		return (headers as { get(n: string): string | null }).get(name) ?? undefined;
 	return (headers as Record<string, string | undefined>)[name] ?? undefined;
 }
 
@@ -67,11 +80,18 @@ function parseBody(data: unknown): { message?: string; reason?: string; status?:
 	if (!error || typeof error !== 'object') {
 		// OAuth endpoints answer {"error": "invalid_grant", "error_description": "..."}.
 		if (typeof error === 'string') {
-			return { reason: error, message: (body as { error_description?: string }).error_description ?? error };
+			return {
+				reason: error,
+				message: (body as { error_description?: string }).error_description ?? error,
+			};
 		}
 		return {};
 	}
-	const details = error as { message?: string; status?: string; errors?: Array<{ reason?: string }> };
+	const details = error as {
+		message?: string;
+		status?: string;
+		errors?: Array<{ reason?: string }>;
+	};
 	return { message: details.message, status: details.status, reason: details.errors?.[0]?.reason };
 }
 
@@ -87,7 +107,10 @@ function redirectTarget(location: string | undefined): string | undefined {
 }
 
 /** Gmail's 429 bodies say when to come back in words: "Retry after 2026-11-23T10:00:01.000Z". */
-export function retryAfterInMessage(message: string | undefined, now = Date.now()): number | undefined {
+export function retryAfterInMessage(
+	message: string | undefined,
+	now = Date.now(),
+): number | undefined {
 	const match = /retry after (\d{4}-\d{2}-\d{2}T[\d:.]+Z)/i.exec(message ?? '');
 	const at = match ? Date.parse(match[1]) : Number.NaN;
 	return Number.isNaN(at) ? undefined : Math.max(0, at - now);
@@ -100,7 +123,8 @@ export function describeFailure(failure: GoogleFailure): string {
 
 export function readGoogleFailure(error: unknown, now = Date.now()): GoogleFailure {
 	const failure = (error ?? {}) as GaxiosLike;
-	const httpStatus = failure.response?.status ?? (typeof failure.status === 'number' ? failure.status : undefined);
+	const httpStatus =
+		failure.response?.status ?? (typeof failure.status === 'number' ? failure.status : undefined);
 	if (!httpStatus) {
 		// gaxios wraps fetch's TypeError("fetch failed"), which wraps the socket error: walk the chain.
 		const codes: string[] = [];
@@ -112,27 +136,51 @@ export function readGoogleFailure(error: unknown, now = Date.now()): GoogleFailu
 			if (current.message) texts.push(current.message);
 			current = current.cause as Link | undefined;
 		}
-		const detail = [...new Set([...codes, ...texts.slice(1)])].join(': ') || failure.message || 'network error';
-		if (codes.some((code) => UNREACHABLE.has(code))) return { kind: 'unreachable', message: detail };
-		if (codes.length || /fetch failed|socket|network|timeout|aborted|terminated/i.test(texts.join(' '))) {
+		const detail =
+			[...new Set([...codes, ...texts.slice(1)])].join(': ') || failure.message || 'network error';
+		if (codes.some((code) => UNREACHABLE.has(code)))
+			return { kind: 'unreachable', message: detail };
+		if (
+			codes.length ||
+			/fetch failed|socket|network|timeout|aborted|terminated/i.test(texts.join(' '))
+		) {
 			return { kind: 'interrupted', message: detail };
 		}
 		return { kind: 'other', message: failure.message ?? String(error) };
 	}
 	const body = parseBody(failure.response?.data);
 	const message = body.message || failure.message || `HTTP ${httpStatus}`;
-	const wait = retryAfterMs(headerOf(failure.response?.headers, 'retry-after'), now) ?? retryAfterInMessage(message, now);
-	const base = { httpStatus, reason: body.reason, status: body.status, message, retryAfterMs: wait };
+	const wait =
+		retryAfterMs(headerOf(failure.response?.headers, 'retry-after'), now) ??
+		retryAfterInMessage(message, now);
+	const base = {
+		httpStatus,
+		reason: body.reason,
+		status: body.status,
+		message,
+		retryAfterMs: wait,
+	};
 	if (httpStatus >= 300 && httpStatus < 400) {
 		const location = redirectTarget(headerOf(failure.response?.headers, 'location'));
-		return { ...base, kind: 'redirect', location, message: `HTTP ${httpStatus} redirect to ${location ?? 'an address it did not name'}` };
+		return {
+			...base,
+			kind: 'redirect',
+			location,
+			message: `HTTP ${httpStatus} redirect to ${location ?? 'an address it did not name'}`,
+		};
 	}
 	if (httpStatus === 401) return { ...base, kind: 'unauthenticated' };
-	const daily = body.reason === 'dailyLimitExceeded' || /sending limit exceeded|daily limit/i.test(message);
+	const daily =
+		body.reason === 'dailyLimitExceeded' || /sending limit exceeded|daily limit/i.test(message);
 	const rate = httpStatus === 429 || (httpStatus === 403 && RATE_REASONS.has(body.reason ?? ''));
-	if (daily || (rate && wait !== undefined && wait > LONGEST_WAIT_MS)) return { ...base, kind: 'daily' };
+	if (daily || (rate && wait !== undefined && wait > LONGEST_WAIT_MS))
+		return { ...base, kind: 'daily' };
 	if (rate) return { ...base, kind: 'rate' };
-	if (httpStatus === 403 && (body.reason === 'insufficientPermissions' || /insufficient (authentication )?(scopes|permission)/i.test(message))) {
+	if (
+		httpStatus === 403 &&
+		(body.reason === 'insufficientPermissions' ||
+			/insufficient (authentication )?(scopes|permission)/i.test(message))
+	) {
 		return { ...base, kind: 'scope' };
 	}
 	if (httpStatus >= 500) return { ...base, kind: 'server' };
@@ -141,7 +189,11 @@ export function readGoogleFailure(error: unknown, now = Date.now()): GoogleFailu
 }
 
 /** A redirect from the API Base URL, reported instead of followed: the token and the message stay here. */
-export function redirectError(baseUrl: string, failure: GoogleFailure, cause?: unknown): DeliveryError {
+export function redirectError(
+	baseUrl: string,
+	failure: GoogleFailure,
+	cause?: unknown,
+): DeliveryError {
 	return new DeliveryError(
 		`The Gmail API at ${baseUrl} answered with a redirect (HTTP ${failure.httpStatus}) to ${failure.location ?? 'an address it did not name'}; requests carrying the access token are never redirected, so nothing was sent there`,
 		{

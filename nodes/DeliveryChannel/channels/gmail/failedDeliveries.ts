@@ -18,7 +18,11 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { parseBounce } from '../../../../core/bounce';
 import { findAddresses } from '../../../../core/bounce/util';
-import { failuresFromReport, matchesQuery, type SentMessageResolver } from '../../../../core/failures';
+import {
+	failuresFromReport,
+	matchesQuery,
+	type SentMessageResolver,
+} from '../../../../core/failures';
 import { DeliveryError } from '../../../../core/errors';
 import { mapBounded } from '../../../../core/retry';
 import type { FailedDelivery, FailedDeliveryList, FailedDeliveryQuery } from '../types';
@@ -33,7 +37,10 @@ export const READ_SCOPE_HINT =
 	'Turn on "Read Mailbox for Failed Deliveries" in the Gmail credential and reconnect it, so it may read the mailbox (gmail.readonly).';
 
 function headerValue(message: gmail_v1.Schema$Message, name: string): string | undefined {
-	return message.payload?.headers?.find((header) => header.name?.toLowerCase() === name.toLowerCase())?.value ?? undefined;
+	return (
+		message.payload?.headers?.find((header) => header.name?.toLowerCase() === name.toLowerCase())
+			?.value ?? undefined
+	);
 }
 
 function isoFromInternalDate(value: string | null | undefined): string | undefined {
@@ -102,16 +109,35 @@ export class GmailFailureFinder {
 		// poll minus an overlap") could lie after reports a capped listing left for later.
 		const query = previous ? { ...asked, receivedSince: undefined } : asked;
 		const startedAt = Date.now();
-		const lower = Math.max(previous?.after ?? 0, query.receivedSince?.getTime() ?? 0, query.since?.getTime() ?? 0) || undefined;
+		const lower =
+			Math.max(
+				previous?.after ?? 0,
+				query.receivedSince?.getTime() ?? 0,
+				query.since?.getTime() ?? 0,
+			) || undefined;
 		const upper = query.until?.getTime();
-		const progress: Progress = { failures: [], done: [], oversized: [], reportsRead: 0, bytesRead: 0, unlisted: false, oldestFirst };
+		const progress: Progress = {
+			failures: [],
+			done: [],
+			oversized: [],
+			reportsRead: 0,
+			bytesRead: 0,
+			unlisted: false,
+			oldestFirst,
+		};
 		if (oldestFirst) await this.readOldestFirst(query, lower, upper, previous, progress);
 		else await this.readNewestFirst(query, lower, upper, progress);
 		return this.result(progress, lower, previous, startedAt);
 	}
 
 	/** Lists the whole window (narrowing it while it holds too many ids), then reads from its oldest end. */
-	private async readOldestFirst(query: FailedDeliveryQuery, lower: number | undefined, upper: number | undefined, previous: GmailCheckpoint | undefined, progress: Progress): Promise<void> {
+	private async readOldestFirst(
+		query: FailedDeliveryQuery,
+		lower: number | undefined,
+		upper: number | undefined,
+		previous: GmailCheckpoint | undefined,
+		progress: Progress,
+	): Promise<void> {
 		let end = upper;
 		let ids: string[] = [];
 		for (let narrowed = 0; ; narrowed++) {
@@ -133,7 +159,12 @@ export class GmailFailureFinder {
 	}
 
 	/** Pages newest first and reads as it goes, up to the limit. */
-	private async readNewestFirst(query: FailedDeliveryQuery, lower: number | undefined, upper: number | undefined, progress: Progress): Promise<void> {
+	private async readNewestFirst(
+		query: FailedDeliveryQuery,
+		lower: number | undefined,
+		upper: number | undefined,
+		progress: Progress,
+	): Promise<void> {
 		const q = reportSearch(query, lower, upper);
 		let pageToken: string | undefined;
 		do {
@@ -145,9 +176,19 @@ export class GmailFailureFinder {
 	}
 
 	/** Reads `ids` in the given order, FETCH_CONCURRENCY at a time, until a cap or the limit stops it. */
-	private async readInOrder(ids: string[], query: FailedDeliveryQuery, lower: number | undefined, progress: Progress, morePages = false): Promise<void> {
+	private async readInOrder(
+		ids: string[],
+		query: FailedDeliveryQuery,
+		lower: number | undefined,
+		progress: Progress,
+		morePages = false,
+	): Promise<void> {
 		for (let start = 0; start < ids.length && !progress.stoppedBy; start += FETCH_CONCURRENCY) {
-			const candidates = await mapBounded(ids.slice(start, start + FETCH_CONCURRENCY), FETCH_CONCURRENCY, (id) => this.candidate(id));
+			const candidates = await mapBounded(
+				ids.slice(start, start + FETCH_CONCURRENCY),
+				FETCH_CONCURRENCY,
+				(id) => this.candidate(id),
+			);
 			const batch: Candidate[] = [];
 			const decided: Candidate[] = [];
 			for (const candidate of candidates) {
@@ -162,19 +203,28 @@ export class GmailFailureFinder {
 					progress.stoppedBy = 'count';
 					break;
 				}
-				if (progress.bytesRead + batch.reduce((sum, entry) => sum + entry.size, 0) + candidate.size > MAX_BYTES_PER_LISTING) {
+				if (
+					progress.bytesRead + batch.reduce((sum, entry) => sum + entry.size, 0) + candidate.size >
+					MAX_BYTES_PER_LISTING
+				) {
 					progress.stoppedBy = 'bytes';
 					break;
 				}
 				batch.push(candidate);
 				decided.push(candidate);
 			}
-			const reports = await mapBounded(batch, FETCH_CONCURRENCY, (candidate) => this.report(candidate, query));
+			const reports = await mapBounded(batch, FETCH_CONCURRENCY, (candidate) =>
+				this.report(candidate, query),
+			);
 			progress.reportsRead += batch.length;
 			progress.bytesRead += batch.reduce((sum, entry) => sum + entry.size, 0);
 			for (const entries of reports) progress.failures.push(...entries);
 			progress.done.push(...decided);
-			if (!progress.stoppedBy && query.limit !== undefined && progress.failures.length >= query.limit) {
+			if (
+				!progress.stoppedBy &&
+				query.limit !== undefined &&
+				progress.failures.length >= query.limit
+			) {
 				// Newest first, the limit cuts inside a report as it always did; oldest first, a report's
 				// failures stay together, so the checkpoint can pass the report.
 				if (!progress.oldestFirst) progress.failures.length = query.limit;
@@ -183,15 +233,35 @@ export class GmailFailureFinder {
 		}
 	}
 
-	private result(progress: Progress, lower: number | undefined, previous: GmailCheckpoint | undefined, startedAt: number): FailedDeliveryList {
+	private result(
+		progress: Progress,
+		lower: number | undefined,
+		previous: GmailCheckpoint | undefined,
+		startedAt: number,
+	): FailedDeliveryList {
 		const reasons: string[] = [];
-		const rest = progress.oldestFirst ? 'the rest follow in the next poll' : 'older ones were not read (narrow Since / Until)';
-		if (progress.stoppedBy === 'count') reasons.push(`read ${progress.reportsRead} bounce reports, the most one listing reads; ${rest}`);
-		else if (progress.stoppedBy === 'bytes') reasons.push(`read ${formatMb(progress.bytesRead)} of bounce reports, the most one listing reads; ${rest}`);
-		else if (progress.stoppedBy === 'limit' && progress.oldestFirst) reasons.push(`stopped at the limit of ${progress.failures.length} failures; the rest follow in the next poll`);
-		else if (progress.unlisted) reasons.push(`more bounce reports arrived than one listing reads; ${rest}`);
+		const rest = progress.oldestFirst
+			? 'the rest follow in the next poll'
+			: 'older ones were not read (narrow Since / Until)';
+		if (progress.stoppedBy === 'count')
+			reasons.push(
+				`read ${progress.reportsRead} bounce reports, the most one listing reads; ${rest}`,
+			);
+		else if (progress.stoppedBy === 'bytes')
+			reasons.push(
+				`read ${formatMb(progress.bytesRead)} of bounce reports, the most one listing reads; ${rest}`,
+			);
+		else if (progress.stoppedBy === 'limit' && progress.oldestFirst)
+			reasons.push(
+				`stopped at the limit of ${progress.failures.length} failures; the rest follow in the next poll`,
+			);
+		else if (progress.unlisted)
+			reasons.push(`more bounce reports arrived than one listing reads; ${rest}`);
 		if (progress.oversized.length) {
-			const ids = progress.oversized.slice(0, 10).map((entry) => entry.id).join(', ');
+			const ids = progress.oversized
+				.slice(0, 10)
+				.map((entry) => entry.id)
+				.join(', ');
 			reasons.push(
 				`${progress.oversized.length} report(s) over ${formatMb(MAX_REPORT_BYTES)} were not read (Gmail message id ${ids}${progress.oversized.length > 10 ? ', ...' : ''}): open them in Gmail`,
 			);
@@ -199,7 +269,13 @@ export class GmailFailureFinder {
 		const complete = !progress.stoppedBy && !progress.unlisted;
 		return {
 			failures: progress.failures,
-			checkpoint: nextCheckpoint(progress, lower, previous, startedAt, complete) as unknown as IDataObject,
+			checkpoint: nextCheckpoint(
+				progress,
+				lower,
+				previous,
+				startedAt,
+				complete,
+			) as unknown as IDataObject,
 			truncated: reasons.length > 0,
 			...(reasons.length ? { truncatedReason: reasons.join('; ') } : {}),
 		};
@@ -210,9 +286,14 @@ export class GmailFailureFinder {
 		try {
 			const { data } = await this.api.call(
 				{ units: UNITS.get, what: 'read the size of a bounce report', scopeHint: READ_SCOPE_HINT },
-				(options) => this.api.gmail.users.messages.get({ userId: 'me', id, format: 'minimal' }, options),
+				(options) =>
+					this.api.gmail.users.messages.get({ userId: 'me', id, format: 'minimal' }, options),
 			);
-			return { id, internalDate: Number(data.internalDate) || 0, size: Number(data.sizeEstimate) || 0 };
+			return {
+				id,
+				internalDate: Number(data.internalDate) || 0,
+				size: Number(data.sizeEstimate) || 0,
+			};
 		} catch (error) {
 			if (isGone(error)) return undefined;
 			throw error;
@@ -220,7 +301,12 @@ export class GmailFailureFinder {
 	}
 
 	/** Ids of the reports in [lower, upper), newest first; `complete` false when more exist than `max`. */
-	private async listIds(query: FailedDeliveryQuery, lower: number | undefined, upper: number | undefined, max: number): Promise<{ ids: string[]; complete: boolean }> {
+	private async listIds(
+		query: FailedDeliveryQuery,
+		lower: number | undefined,
+		upper: number | undefined,
+		max: number,
+	): Promise<{ ids: string[]; complete: boolean }> {
 		const q = reportSearch(query, lower, upper);
 		const ids: string[] = [];
 		let pageToken: string | undefined;
@@ -233,22 +319,40 @@ export class GmailFailureFinder {
 		return { ids, complete: true };
 	}
 
-	private async listPage(q: string, maxResults: number, pageToken: string | undefined): Promise<{ ids: string[]; nextPageToken?: string }> {
+	private async listPage(
+		q: string,
+		maxResults: number,
+		pageToken: string | undefined,
+	): Promise<{ ids: string[]; nextPageToken?: string }> {
 		const page = await this.api.call(
-			{ units: UNITS.list, what: 'search the mailbox for bounce reports', scopeHint: READ_SCOPE_HINT },
-			(options) => this.api.gmail.users.messages.list({ userId: 'me', q, maxResults, pageToken }, options),
+			{
+				units: UNITS.list,
+				what: 'search the mailbox for bounce reports',
+				scopeHint: READ_SCOPE_HINT,
+			},
+			(options) =>
+				this.api.gmail.users.messages.list({ userId: 'me', q, maxResults, pageToken }, options),
 		);
-		const ids = (page.data.messages ?? []).map((message) => message.id).filter((id): id is string => Boolean(id));
+		const ids = (page.data.messages ?? [])
+			.map((message) => message.id)
+			.filter((id): id is string => Boolean(id));
 		return { ids, nextPageToken: page.data.nextPageToken ?? undefined };
 	}
 
 	/** Downloads, parses and filters one report; only what passes the filters is linked to Sent. */
-	private async report(candidate: Candidate, query: FailedDeliveryQuery): Promise<FailedDelivery[]> {
+	private async report(
+		candidate: Candidate,
+		query: FailedDeliveryQuery,
+	): Promise<FailedDelivery[]> {
 		let data: gmail_v1.Schema$Message;
 		try {
 			({ data } = await this.api.call(
 				{ units: UNITS.get, what: 'read a bounce report', scopeHint: READ_SCOPE_HINT },
-				(options) => this.api.gmail.users.messages.get({ userId: 'me', id: candidate.id, format: 'raw' }, options),
+				(options) =>
+					this.api.gmail.users.messages.get(
+						{ userId: 'me', id: candidate.id, format: 'raw' },
+						options,
+					),
 			));
 		} catch (error) {
 			if (isGone(error)) return [];
@@ -262,7 +366,9 @@ export class GmailFailureFinder {
 			reportId: candidate.id,
 			details: { gmailReportThreadId: data.threadId ?? undefined },
 		};
-		const unlinked = (await failuresFromReport(report, 'gmail', source)).filter((failure) => matchesQuery(failure, query));
+		const unlinked = (await failuresFromReport(report, 'gmail', source)).filter((failure) =>
+			matchesQuery(failure, query),
+		);
 		if (!unlinked.length) return [];
 		const linked = await failuresFromReport(report, 'gmail', source, this.resolver);
 		return linked.filter((failure) => matchesQuery(failure, query));
@@ -282,7 +388,11 @@ export class GmailFailureFinder {
 
 	private async findSent(q: string): Promise<IDataObject | undefined> {
 		const { data } = await this.api.call(
-			{ units: UNITS.list, what: 'search Sent for the original message', scopeHint: READ_SCOPE_HINT },
+			{
+				units: UNITS.list,
+				what: 'search Sent for the original message',
+				scopeHint: READ_SCOPE_HINT,
+			},
 			(options) => this.api.gmail.users.messages.list({ userId: 'me', q, maxResults: 1 }, options),
 		);
 		const id = data.messages?.[0]?.id;
@@ -291,7 +401,12 @@ export class GmailFailureFinder {
 			{ units: UNITS.get, what: 'read the original message', scopeHint: READ_SCOPE_HINT },
 			(options) =>
 				this.api.gmail.users.messages.get(
-					{ userId: 'me', id, format: 'metadata', metadataHeaders: ['Subject', 'Message-ID', 'From', 'To', 'Date'] },
+					{
+						userId: 'me',
+						id,
+						format: 'metadata',
+						metadataHeaders: ['Subject', 'Message-ID', 'From', 'To', 'Date'],
+					},
 					options,
 				),
 		);

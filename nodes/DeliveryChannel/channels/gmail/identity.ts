@@ -41,12 +41,20 @@ export function sendAsIdentities(entries: gmail_v1.Schema$SendAs[] | undefined):
 		}));
 }
 
-export function decideIdentity(requested: MailAddress, identities: SendAsIdentity[], policy: UnverifiedIdentityPolicy): IdentityDecision {
+export function decideIdentity(
+	requested: MailAddress,
+	identities: SendAsIdentity[],
+	policy: UnverifiedIdentityPolicy,
+): IdentityDecision {
 	const wanted = requested.address.toLowerCase();
 	const match = identities.find((identity) => identity.address.toLowerCase() === wanted);
 	if (match?.usable) {
 		// Keep the name the item asked for; fall back to the name configured for the alias in Gmail.
-		return { from: { name: requested.name || match.displayName, address: match.address }, asRequested: true, alias: match };
+		return {
+			from: { name: requested.name || match.displayName, address: match.address },
+			asRequested: true,
+			alias: match,
+		};
 	}
 	const primary = identities.find((identity) => identity.primary);
 	const why = match
@@ -57,7 +65,12 @@ export function decideIdentity(requested: MailAddress, identities: SendAsIdentit
 			code: 'EIDENTITY',
 			field: 'identity',
 			hint: primary
-				? `Pick ${primary.address} or a verified alias (${identities.filter((i) => i.usable && !i.primary).map((i) => i.address).join(', ') || 'none yet'}), add and verify the address in Gmail under Settings > Accounts > "Send mail as", or set "If the Identity Is Not Verified" to send as the account.`
+				? `Pick ${primary.address} or a verified alias (${
+						identities
+							.filter((i) => i.usable && !i.primary)
+							.map((i) => i.address)
+							.join(', ') || 'none yet'
+					}), add and verify the address in Gmail under Settings > Accounts > "Send mail as", or set "If the Identity Is Not Verified" to send as the account.`
 				: 'Gmail listed no primary address for this account; reconnect the credential.',
 		});
 	}

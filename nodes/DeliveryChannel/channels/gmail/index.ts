@@ -17,7 +17,12 @@ import type {
 import { apiBaseUrl, GMAIL_CREDENTIAL, N8nTokenAuth, type GmailHost } from './auth';
 import { GmailFailureFinder, READ_SCOPE_HINT } from './failedDeliveries';
 import { sendAsIdentities, type SendAsIdentity } from './identity';
-import { DEFAULT_SENDS_PER_MINUTE, gmailOptions, gmailProperties, readGmailOptions } from './options';
+import {
+	DEFAULT_SENDS_PER_MINUTE,
+	gmailOptions,
+	gmailProperties,
+	readGmailOptions,
+} from './options';
 import { TokenBucket } from './pacing';
 import { canReadMailbox, sendMessage } from './send';
 import { GmailApi, UNITS } from './transport';
@@ -32,7 +37,11 @@ export interface ConnectOptions {
 }
 
 /** Connects to the account behind the credential, paced to `unitsPerMinute`. */
-export async function connectGmail(host: GmailHost, unitsPerMinute: number, options: ConnectOptions = {}): Promise<GmailApi> {
+export async function connectGmail(
+	host: GmailHost,
+	unitsPerMinute: number,
+	options: ConnectOptions = {},
+): Promise<GmailApi> {
 	const credentials = await host.getCredentials(GMAIL_CREDENTIAL);
 	const base = apiBaseUrl(credentials);
 	const auth = new N8nTokenAuth(host, credentials.oauthTokenData as IDataObject | undefined);
@@ -42,7 +51,11 @@ export async function connectGmail(host: GmailHost, unitsPerMinute: number, opti
 
 async function loadIdentities(api: GmailApi): Promise<SendAsIdentity[]> {
 	const { data } = await api.call(
-		{ units: UNITS.sendAs, what: "read the account's send-as aliases", scopeHint: ALIAS_SCOPE_HINT },
+		{
+			units: UNITS.sendAs,
+			what: "read the account's send-as aliases",
+			scopeHint: ALIAS_SCOPE_HINT,
+		},
 		(options) => api.gmail.users.settings.sendAs.list({ userId: 'me' }, options),
 	);
 	return sendAsIdentities(data.sendAs);
@@ -71,11 +84,14 @@ export class GmailSession implements ChannelSession {
 	async listFailedDeliveries(query: FailedDeliveryQuery): Promise<FailedDeliveryList> {
 		const granted = this.api.auth.grantedScopes;
 		if (granted && !canReadMailbox(this.api)) {
-			throw new DeliveryError('The Gmail credential may not read the mailbox, so it cannot find bounce reports', {
-				code: 'EAUTH',
-				hint: READ_SCOPE_HINT,
-				stopsBatch: true,
-			});
+			throw new DeliveryError(
+				'The Gmail credential may not read the mailbox, so it cannot find bounce reports',
+				{
+					code: 'EAUTH',
+					hint: READ_SCOPE_HINT,
+					stopsBatch: true,
+				},
+			);
 		}
 		return await new GmailFailureFinder(this.api).list(query);
 	}
@@ -98,7 +114,9 @@ export const gmailChannel: Channel = {
 	async open(context: ChannelContext, options: OpenOptions = {}): Promise<ChannelSession> {
 		const { sendsPerMinute, timeoutMs } = gmailOptions(options.options);
 		const lifetime = new AbortController();
-		const signal = options.signal ? AbortSignal.any([options.signal, lifetime.signal]) : lifetime.signal;
+		const signal = options.signal
+			? AbortSignal.any([options.signal, lifetime.signal])
+			: lifetime.signal;
 		const api = await connectGmail(context, sendsPerMinute * UNITS.send, { signal, timeoutMs });
 		return new GmailSession(api, sendsPerMinute, lifetime);
 	},

@@ -42,7 +42,8 @@ export const gmailProperties: INodeProperties[] = [
 			{
 				name: 'Send as the Connected Account and Warn',
 				value: 'sendAsAccount',
-				description: 'Send from the account address; the item shows the requested and the used identity and a warning',
+				description:
+					'Send from the account address; the item shows the requested and the used identity and a warning',
 			},
 		],
 		displayOptions: { show: { operation: ['send'] } },
@@ -80,13 +81,19 @@ export const gmailProperties: INodeProperties[] = [
 ];
 
 function sendsPerMinute(options: IDataObject): number {
-	const value = options.sendsPerMinute === undefined ? DEFAULT_SENDS_PER_MINUTE : Number(options.sendsPerMinute);
+	const value =
+		options.sendsPerMinute === undefined
+			? DEFAULT_SENDS_PER_MINUTE
+			: Number(options.sendsPerMinute);
 	if (!Number.isFinite(value) || value <= 0 || value > 10_000) {
-		throw new DeliveryError(`Sends per Minute must be between 1 and 10000, got ${JSON.stringify(options.sendsPerMinute)}`, {
-			code: 'EINPUT',
-			field: 'gmailOptions.sendsPerMinute',
-			stopsBatch: true,
-		});
+		throw new DeliveryError(
+			`Sends per Minute must be between 1 and 10000, got ${JSON.stringify(options.sendsPerMinute)}`,
+			{
+				code: 'EINPUT',
+				field: 'gmailOptions.sendsPerMinute',
+				stopsBatch: true,
+			},
+		);
 	}
 	return value;
 }
@@ -95,11 +102,14 @@ function timeoutMs(options: IDataObject): number {
 	if (options.timeoutSeconds === undefined) return DEFAULT_TIMEOUT_MS;
 	const value = Number(options.timeoutSeconds);
 	if (!Number.isFinite(value) || value < 1 || value > 600) {
-		throw new DeliveryError(`Timeout (Seconds) must be between 1 and 600, got ${JSON.stringify(options.timeoutSeconds)}`, {
-			code: 'EINPUT',
-			field: 'gmailOptions.timeoutSeconds',
-			stopsBatch: true,
-		});
+		throw new DeliveryError(
+			`Timeout (Seconds) must be between 1 and 600, got ${JSON.stringify(options.timeoutSeconds)}`,
+			{
+				code: 'EINPUT',
+				field: 'gmailOptions.timeoutSeconds',
+				stopsBatch: true,
+			},
+		);
 	}
 	return Math.round(value * 1000);
 }
@@ -107,7 +117,10 @@ function timeoutMs(options: IDataObject): number {
 function identityPolicy(value: unknown): UnverifiedIdentityPolicy {
 	if (value !== 'fail' && value !== 'sendAsAccount') {
 		const shown = JSON.stringify(value);
-		throw inputError('gmailUnverifiedIdentity', `If the Identity Is Not Verified must be "fail" or "sendAsAccount", got ${shown}`);
+		throw inputError(
+			'gmailUnverifiedIdentity',
+			`If the Identity Is Not Verified must be "fail" or "sendAsAccount", got ${shown}`,
+		);
 	}
 	return value;
 }
@@ -118,7 +131,9 @@ export function readGmailOptions(context: IExecuteFunctions, itemIndex: number):
 	return {
 		sendsPerMinute: sendsPerMinute(options),
 		timeoutMs: timeoutMs(options),
-		unverifiedIdentity: identityPolicy(context.getNodeParameter('gmailUnverifiedIdentity', itemIndex, 'fail')),
+		unverifiedIdentity: identityPolicy(
+			context.getNodeParameter('gmailUnverifiedIdentity', itemIndex, 'fail'),
+		),
 	};
 }
 

@@ -69,7 +69,10 @@ export class TokenBucket {
 
 	private refill(now: number): void {
 		if (now > this.last) {
-			this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) * this.currentUnitsPerMinute) / 60_000);
+			this.tokens = Math.min(
+				this.capacity,
+				this.tokens + ((now - this.last) * this.currentUnitsPerMinute) / 60_000,
+			);
 			this.last = now;
 		}
 	}
@@ -87,7 +90,10 @@ export class TokenBucket {
 				this.tokens -= units;
 				return;
 			}
-			await this.sleep(Math.ceil(((units - this.tokens) * 60_000) / this.currentUnitsPerMinute), signal);
+			await this.sleep(
+				Math.ceil(((units - this.tokens) * 60_000) / this.currentUnitsPerMinute),
+				signal,
+			);
 		}
 	}
 }

@@ -14,7 +14,11 @@ function quoted(value: string): string {
  * query. Gmail's `after:` takes whole seconds, so it starts one second early; the internal date of
  * each report decides exactly.
  */
-export function reportSearch(query: Pick<FailedDeliveryQuery, 'includeComplaints' | 'recipient'>, afterMs?: number, beforeMs?: number): string {
+export function reportSearch(
+	query: Pick<FailedDeliveryQuery, 'includeComplaints' | 'recipient'>,
+	afterMs?: number,
+	beforeMs?: number,
+): string {
 	const senders = [...REPORT_SENDERS];
 	if (query.includeComplaints) senders.push('"feedback-type"');
 	const terms = [`{${senders.join(' ')}}`];
@@ -24,7 +28,12 @@ export function reportSearch(query: Pick<FailedDeliveryQuery, 'includeComplaints
 	return terms.join(' ');
 }
 
-const MESSAGE_ID_METHODS = new Set(['message-id', 'x-original-message-id', 'in-reply-to', 'references']);
+const MESSAGE_ID_METHODS = new Set([
+	'message-id',
+	'x-original-message-id',
+	'in-reply-to',
+	'references',
+]);
 
 /** The Gmail search for the sent message a link points to, or undefined when Gmail cannot search for it. */
 export function sentSearch(link: OriginalLink): string | undefined {

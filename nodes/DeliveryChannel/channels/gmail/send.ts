@@ -41,20 +41,29 @@ export async function sendMessage(
 	const decision = decideIdentity(message.identity, identities, options.unverifiedIdentity);
 	const raw = await buildMime(message, { from: decision.from });
 	if (raw.length > MAX_MESSAGE_BYTES) {
-		throw new DeliveryError(`The message is ${formatBytes(raw.length)}, over Gmail's limit of 35 MB`, {
-			code: 'EINPUT',
-			field: 'options.attachments',
-			hint: 'Attachments grow by about a third when encoded; send smaller files or share a link instead.',
-		});
+		throw new DeliveryError(
+			`The message is ${formatBytes(raw.length)}, over Gmail's limit of 35 MB`,
+			{
+				code: 'EINPUT',
+				field: 'options.attachments',
+				hint: 'Attachments grow by about a third when encoded; send smaller files or share a link instead.',
+			},
+		);
 	}
 	const resumable = raw.length > UPLOAD_THRESHOLD_BYTES;
 	const lookUp = canReadMailbox(api) ? () => findInSent(api, message.messageId) : undefined;
-	const upload = resumable ? await sendResumable(api, raw, { scopeHint: SEND_SCOPE_HINT, findSent: lookUp }) : undefined;
+	const upload = resumable
+		? await sendResumable(api, raw, { scopeHint: SEND_SCOPE_HINT, findSent: lookUp })
+		: undefined;
 	const result =
 		upload ??
 		(await api.call<gmail_v1.Schema$Message>(
 			{ units: UNITS.send, what: 'send the message', send: { lookUp }, scopeHint: SEND_SCOPE_HINT },
-			(request) => api.gmail.users.messages.send({ userId: 'me', requestBody: { raw: raw.toString('base64url') } }, request),
+			(request) =>
+				api.gmail.users.messages.send(
+					{ userId: 'me', requestBody: { raw: raw.toString('base64url') } },
+					request,
+				),
 		));
 	const sent = result.data;
 	const labelIds = sent.labelIds ?? [];
@@ -80,10 +89,18 @@ export async function sendMessage(
 }
 
 /** The message in Sent, by its Message-ID: the look-up that decides a send in doubt. */
-async function findInSent(api: GmailApi, messageId: string): Promise<gmail_v1.Schema$Message | undefined> {
+async function findInSent(
+	api: GmailApi,
+	messageId: string,
+): Promise<gmail_v1.Schema$Message | undefined> {
 	const q = `in:sent rfc822msgid:${messageId.replace(/^<|>$/g, '')}`;
 	const { data } = await api.call(
-		{ units: UNITS.list, what: 'look for the message in Sent', scopeHint: READ_SCOPE_HINT, lookUp: true },
+		{
+			units: UNITS.list,
+			what: 'look for the message in Sent',
+			scopeHint: READ_SCOPE_HINT,
+			lookUp: true,
+		},
 		(request) => api.gmail.users.messages.list({ userId: 'me', q, maxResults: 1 }, request),
 	);
 	const found = data.messages?.[0];

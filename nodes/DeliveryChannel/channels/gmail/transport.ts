@@ -13,7 +13,13 @@ import { gmail, type gmail_v1 } from '@googleapis/gmail';
 
 import { DeliveryError, type DeliveryErrorCode } from '../../../../core/errors';
 import { reconnectError, type N8nTokenAuth } from './auth';
-import { describeFailure, formatWait, readGoogleFailure, redirectError, type GoogleFailure } from './errors';
+import {
+	describeFailure,
+	formatWait,
+	readGoogleFailure,
+	redirectError,
+	type GoogleFailure,
+} from './errors';
 import { backoffMs, MAX_WAIT_MS, sleep as realSleep, type Sleep } from '../../../../core/retry';
 import type { TokenBucket } from './pacing';
 
@@ -90,7 +96,8 @@ export interface MethodOptions {
  * (and a send carries the message); fetch would re-send the body to wherever a 307 points and keep
  * the token on a same-origin hop. A 3xx comes back as an answer and is reported (`redirectError`).
  */
-export const fetchWithoutRedirects: typeof fetch = (input, init) => fetch(input, { ...init, redirect: 'manual' });
+export const fetchWithoutRedirects: typeof fetch = (input, init) =>
+	fetch(input, { ...init, redirect: 'manual' });
 
 /** Look-ups for a send in doubt get fewer 5xx retries: the send waits on them. */
 const LOOKUP_SERVER_ATTEMPTS = 2;
@@ -107,7 +114,12 @@ export class GmailApi {
 		private readonly options: GmailApiOptions,
 	) {
 		this.sleep = options.sleep ?? realSleep;
-		this.gmail = gmail({ version: 'v1', auth: auth.client, rootUrl: `${baseUrl}/`, fetchImplementation: fetchWithoutRedirects });
+		this.gmail = gmail({
+			version: 'v1',
+			auth: auth.client,
+			rootUrl: `${baseUrl}/`,
+			fetchImplementation: fetchWithoutRedirects,
+		});
 	}
 
 	get bucket(): TokenBucket {
@@ -127,9 +139,14 @@ export class GmailApi {
 		await this.sleep(ms, this.options.signal);
 	}
 
-	async call<T>(spec: CallSpec<T>, request: (options: MethodOptions) => Promise<{ data: T }>): Promise<CallResult<T>> {
+	async call<T>(
+		spec: CallSpec<T>,
+		request: (options: MethodOptions) => Promise<{ data: T }>,
+	): Promise<CallResult<T>> {
 		const rateAttempts = this.options.rateAttempts ?? 8;
-		const serverAttempts = spec.lookUp ? LOOKUP_SERVER_ATTEMPTS : (this.options.serverAttempts ?? 4);
+		const serverAttempts = spec.lookUp
+			? LOOKUP_SERVER_ATTEMPTS
+			: (this.options.serverAttempts ?? 4);
 		let attempts = 0;
 		let rateFailures = 0;
 		let serverFailures = 0;
@@ -165,7 +182,13 @@ export class GmailApi {
 				const failure = readGoogleFailure(error);
 				switch (failure.kind) {
 					case 'unauthenticated':
-						if (renewed) throw this.remember(reconnectError(`Google still refuses the renewed access token (${describeFailure(failure)})`, error));
+						if (renewed)
+							throw this.remember(
+								reconnectError(
+									`Google still refuses the renewed access token (${describeFailure(failure)})`,
+									error,
+								),
+							);
 						renewed = true;
 						try {
 							await this.auth.refresh(tokenUsed);
@@ -175,41 +198,59 @@ export class GmailApi {
 						continue;
 					case 'scope':
 						throw this.remember(
-							new DeliveryError(`The Gmail credential may not ${spec.what}: Google says it lacks the scope for it (${failure.message})`, {
-								code: 'EAUTH',
-								responseCode: failure.httpStatus,
-								response: describeFailure(failure),
-								hint: spec.scopeHint,
-								stopsBatch: !spec.lookUp,
-								cause: error,
-							}),
+							new DeliveryError(
+								`The Gmail credential may not ${spec.what}: Google says it lacks the scope for it (${failure.message})`,
+								{
+									code: 'EAUTH',
+									responseCode: failure.httpStatus,
+									response: describeFailure(failure),
+									hint: spec.scopeHint,
+									stopsBatch: !spec.lookUp,
+									cause: error,
+								},
+							),
 						);
 					case 'daily':
 						throw this.remember(
-							new DeliveryError(`Gmail's daily sending limit for this account is reached (${failure.message})`, {
-								code: 'EQUOTA',
-								retryable: true,
-								responseCode: failure.httpStatus,
-								response: describeFailure(failure),
-								hint: 'Gmail allows about 2,000 messages a day per Google Workspace user (500 for a free account), counted over a rolling 24 hours. The items after this one were not sent; run them again later.',
-								stopsBatch: true,
-								cause: error,
-							}),
+							new DeliveryError(
+								`Gmail's daily sending limit for this account is reached (${failure.message})`,
+								{
+									code: 'EQUOTA',
+									retryable: true,
+									responseCode: failure.httpStatus,
+									response: describeFailure(failure),
+									hint: 'Gmail allows about 2,000 messages a day per Google Workspace user (500 for a free account), counted over a rolling 24 hours. The items after this one were not sent; run them again later.',
+									stopsBatch: true,
+									cause: error,
+								},
+							),
 						);
 					case 'redirect':
 						throw this.remember(redirectError(this.baseUrl, failure, error));
 					case 'rate': {
 						rateFailures++;
 						if (rateFailures >= rateAttempts) {
-							throw this.fail('ERATELIMIT', `Gmail kept answering "rate limit exceeded" ${rateFailures} times while trying to ${spec.what}`, failure, error, {
-								retryable: true,
-								hint: 'Lower Sends per Minute in the Gmail options, or run fewer workflows with this account at the same time.',
-							});
+							throw this.fail(
+								'ERATELIMIT',
+								`Gmail kept answering "rate limit exceeded" ${rateFailures} times while trying to ${spec.what}`,
+								failure,
+								error,
+								{
+									retryable: true,
+									hint: 'Lower Sends per Minute in the Gmail options, or run fewer workflows with this account at the same time.',
+								},
+							);
 						}
 						// This request waits as Google asked; the others go on at a lower pace, so one
 						// refusal does not stall the batch and repeated ones slow everything down.
 						this.options.bucket.slowDown(spec.units);
-						await this.wait(spec, failure, error, failure.retryAfterMs ?? backoffMs(rateFailures, { ...RATE_BACKOFF, random: this.options.random }));
+						await this.wait(
+							spec,
+							failure,
+							error,
+							failure.retryAfterMs ??
+								backoffMs(rateFailures, { ...RATE_BACKOFF, random: this.options.random }),
+						);
 						continue;
 					}
 					case 'server':
@@ -222,21 +263,37 @@ export class GmailApi {
 							waited = Date.now() - started;
 						}
 						serverFailures++;
-						if (serverFailures >= serverAttempts) throw this.serverGaveUp(spec, failure, error, serverFailures);
+						if (serverFailures >= serverAttempts)
+							throw this.serverGaveUp(spec, failure, error, serverFailures);
 						// For a send, the look-ups' waits were the backoff already.
-						const wait = failure.retryAfterMs ?? (spec.send ? 0 : backoffMs(serverFailures, { ...SERVER_BACKOFF, random: this.options.random }));
+						const wait =
+							failure.retryAfterMs ??
+							(spec.send
+								? 0
+								: backoffMs(serverFailures, { ...SERVER_BACKOFF, random: this.options.random }));
 						await this.wait(spec, failure, error, Math.max(0, wait - waited));
 						continue;
 					}
 					case 'unreachable': {
 						// Nothing reached Google, so even a send may simply be tried again.
 						serverFailures++;
-						if (serverFailures >= serverAttempts) throw this.serverGaveUp(spec, failure, error, serverFailures);
-						await this.wait(spec, failure, error, backoffMs(serverFailures, { ...SERVER_BACKOFF, random: this.options.random }));
+						if (serverFailures >= serverAttempts)
+							throw this.serverGaveUp(spec, failure, error, serverFailures);
+						await this.wait(
+							spec,
+							failure,
+							error,
+							backoffMs(serverFailures, { ...SERVER_BACKOFF, random: this.options.random }),
+						);
 						continue;
 					}
 					default:
-						throw this.fail(spec.send ? 'EMESSAGE' : 'EPROTOCOL', `Gmail refused to ${spec.what}: ${failure.message}`, failure, error);
+						throw this.fail(
+							spec.send ? 'EMESSAGE' : 'EPROTOCOL',
+							`Gmail refused to ${spec.what}: ${failure.message}`,
+							failure,
+							error,
+						);
 				}
 			}
 		}
@@ -247,17 +304,30 @@ export class GmailApi {
 	 * undefined when two look-ups (SENT_LOOKUP_WAITS_MS apart) positively found it absent, and
 	 * throws EUNKNOWN otherwise.
 	 */
-	async settle<T>(lookUp: LookUp<T> | undefined, failure: GoogleFailure, cause: unknown): Promise<T | undefined> {
+	async settle<T>(
+		lookUp: LookUp<T> | undefined,
+		failure: GoogleFailure,
+		cause: unknown,
+	): Promise<T | undefined> {
 		const spec = { what: 'send the message', send: {} };
 		const what =
 			failure.kind === 'interrupted'
 				? `The connection to Gmail broke or timed out while sending (${failure.message})`
 				: `Gmail answered ${describeFailure(failure)} while sending`;
 		const doubt = (why: string) =>
-			this.fail('EUNKNOWN', `${what}; the message may have been sent, and ${why}, so it is not sent again`, failure, cause, {
-				hint: "Look for the message in the account's Sent folder (search rfc822msgid:<its Message-ID>) before sending this item again.",
-			});
-		if (!lookUp) throw doubt('the credential may not read the mailbox to check Sent (turn on "Read Mailbox for Failed Deliveries")');
+			this.fail(
+				'EUNKNOWN',
+				`${what}; the message may have been sent, and ${why}, so it is not sent again`,
+				failure,
+				cause,
+				{
+					hint: "Look for the message in the account's Sent folder (search rfc822msgid:<its Message-ID>) before sending this item again.",
+				},
+			);
+		if (!lookUp)
+			throw doubt(
+				'the credential may not read the mailbox to check Sent (turn on "Read Mailbox for Failed Deliveries")',
+			);
 		for (const waitMs of SENT_LOOKUP_WAITS_MS) {
 			try {
 				await this.pause(waitMs);
@@ -281,7 +351,12 @@ export class GmailApi {
 	 * the call gives up and says how long Google asked to wait. Every wait here comes before a
 	 * request that has not gone out (a send in doubt was settled first), so a cancel is ENOTSENT.
 	 */
-	private async wait<T>(spec: CallSpec<T>, failure: GoogleFailure, cause: unknown, ms: number): Promise<void> {
+	private async wait<T>(
+		spec: CallSpec<T>,
+		failure: GoogleFailure,
+		cause: unknown,
+		ms: number,
+	): Promise<void> {
 		const asked = failure.retryAfterMs;
 		if (asked !== undefined && asked > MAX_WAIT_MS) {
 			const seconds = Math.ceil(asked / 1000);
@@ -291,7 +366,11 @@ export class GmailApi {
 					`Google asked to wait ${seconds} s before trying to ${spec.what} again (${describeFailure(failure)}); gave up rather than wait more than ${MAX_WAIT_MS / 1000} s${spec.send ? '; the message was not sent' : ''}`,
 					failure,
 					cause,
-					{ retryable: true, stopsBatch: true, hint: `Run the items that were not sent again after ${formatWait(seconds)}.` },
+					{
+						retryable: true,
+						stopsBatch: true,
+						hint: `Run the items that were not sent again after ${formatWait(seconds)}.`,
+					},
 				),
 			);
 		}
@@ -302,7 +381,12 @@ export class GmailApi {
 		}
 	}
 
-	private serverGaveUp<T>(spec: CallSpec<T>, failure: GoogleFailure, cause: unknown, times: number): DeliveryError {
+	private serverGaveUp<T>(
+		spec: CallSpec<T>,
+		failure: GoogleFailure,
+		cause: unknown,
+		times: number,
+	): DeliveryError {
 		const unreachable = failure.kind === 'unreachable';
 		return this.fail(
 			'ECONNECTION',
@@ -313,7 +397,9 @@ export class GmailApi {
 			cause,
 			{
 				retryable: true,
-				hint: unreachable ? 'Check the network, and the API Base URL of the Gmail credential.' : "Google's servers had trouble; try again in a few minutes.",
+				hint: unreachable
+					? 'Check the network, and the API Base URL of the Gmail credential.'
+					: "Google's servers had trouble; try again in a few minutes.",
 			},
 		);
 	}
@@ -322,18 +408,28 @@ export class GmailApi {
 	cancelled<T>(spec: Pick<CallSpec<T>, 'what' | 'send'>, onItsWay: boolean): DeliveryError {
 		const error =
 			spec.send && onItsWay
-				? new DeliveryError('The execution was cancelled while the message was on its way to Gmail; it may have been sent, so it is not sent again', {
-						code: 'EUNKNOWN',
-						retryable: false,
-						stopsBatch: true,
-						hint: "Look for the message in the account's Sent folder before sending this item again.",
-					})
-				: new DeliveryError(`The execution was cancelled before Gmail was asked to ${spec.what}; nothing was sent`, {
-						code: 'ENOTSENT',
-						retryable: true,
-						stopsBatch: true,
-					});
-		this.stopped ??= new DeliveryError('the execution was cancelled', { code: 'ENOTSENT', retryable: true, stopsBatch: true });
+				? new DeliveryError(
+						'The execution was cancelled while the message was on its way to Gmail; it may have been sent, so it is not sent again',
+						{
+							code: 'EUNKNOWN',
+							retryable: false,
+							stopsBatch: true,
+							hint: "Look for the message in the account's Sent folder before sending this item again.",
+						},
+					)
+				: new DeliveryError(
+						`The execution was cancelled before Gmail was asked to ${spec.what}; nothing was sent`,
+						{
+							code: 'ENOTSENT',
+							retryable: true,
+							stopsBatch: true,
+						},
+					);
+		this.stopped ??= new DeliveryError('the execution was cancelled', {
+			code: 'ENOTSENT',
+			retryable: true,
+			stopsBatch: true,
+		});
 		return error;
 	}
 
@@ -344,7 +440,13 @@ export class GmailApi {
 		cause: unknown,
 		extra: { retryable?: boolean; hint?: string; stopsBatch?: boolean } = {},
 	): DeliveryError {
-		return new DeliveryError(message, { code, responseCode: failure.httpStatus, response: describeFailure(failure), cause, ...extra });
+		return new DeliveryError(message, {
+			code,
+			responseCode: failure.httpStatus,
+			response: describeFailure(failure),
+			cause,
+			...extra,
+		});
 	}
 
 	private remember(error: DeliveryError): DeliveryError {

@@ -78,7 +78,9 @@ const UPLOAD_PATH = 'upload/gmail/v1/users/me/messages/send?uploadType=resumable
 
 /** A fetch answer in the shape gaxios errors have, so `readGoogleFailure` and `GmailApi.call` read it. */
 function httpError(answer: Answer): Error {
-	return Object.assign(new Error(`HTTP ${answer.status}`), { response: { status: answer.status, data: answer.body, headers: answer.headers } });
+	return Object.assign(new Error(`HTTP ${answer.status}`), {
+		response: { status: answer.status, data: answer.body, headers: answer.headers },
+	});
 }
 
 /** The request's own time limit, cut short by the session's signal (a cancelled execution). */
@@ -101,18 +103,29 @@ function parseMessage(answer: Answer): gmail_v1.Schema$Message {
 	} catch {
 		data = undefined;
 	}
-	if (!data || typeof data !== 'object' || typeof (data as gmail_v1.Schema$Message).id !== 'string') {
-		throw new DeliveryError(`Gmail finished the upload with HTTP ${answer.status} but its answer is not a message: ${answer.body.slice(0, 200)}`, {
-			code: 'EUNKNOWN',
-			responseCode: answer.status,
-			hint: "The message was probably sent: check the account's Sent folder before sending this item again.",
-		});
+	if (
+		!data ||
+		typeof data !== 'object' ||
+		typeof (data as gmail_v1.Schema$Message).id !== 'string'
+	) {
+		throw new DeliveryError(
+			`Gmail finished the upload with HTTP ${answer.status} but its answer is not a message: ${answer.body.slice(0, 200)}`,
+			{
+				code: 'EUNKNOWN',
+				responseCode: answer.status,
+				hint: "The message was probably sent: check the account's Sent folder before sending this item again.",
+			},
+		);
 	}
 	return data as gmail_v1.Schema$Message;
 }
 
 /** Sends `raw` with users.messages.send through a resumable upload session. */
-export async function sendResumable(api: GmailApi, raw: Buffer, options: ResumableSendOptions): Promise<ResumableSendResult> {
+export async function sendResumable(
+	api: GmailApi,
+	raw: Buffer,
+	options: ResumableSendOptions,
+): Promise<ResumableSendResult> {
 	return await new ResumableSend(api, raw, options).run();
 }
 
@@ -129,7 +142,8 @@ class ResumableSend {
 		private readonly options: ResumableSendOptions,
 	) {
 		const chunk = options.chunkBytes ?? UPLOAD_CHUNK_BYTES;
-		if (chunk <= 0 || chunk % UPLOAD_GRANULE_BYTES !== 0) throw new RangeError(`The upload chunk size must be a multiple of 256 KiB, got ${chunk}`);
+		if (chunk <= 0 || chunk % UPLOAD_GRANULE_BYTES !== 0)
+			throw new RangeError(`The upload chunk size must be a multiple of 256 KiB, got ${chunk}`);
 		this.chunkBytes = chunk;
 		this.sleep = options.sleep ?? realSleep;
 	}
@@ -140,15 +154,24 @@ class ResumableSend {
 			const session = await this.start();
 			try {
 				const { data, recovered } = await this.upload(session);
-				return { data, attempts: this.attempts, chunks: this.chunks, resumes: this.resumes, recovered };
+				return {
+					data,
+					attempts: this.attempts,
+					chunks: this.chunks,
+					resumes: this.resumes,
+					recovered,
+				};
 			} catch (error) {
 				if (!(error instanceof SessionGone)) throw error;
 				if (started >= restarts) {
-					throw new DeliveryError(`Gmail forgot the upload session of the message ${started + 1} times (${error.message}); nothing was sent`, {
-						code: 'ECONNECTION',
-						retryable: true,
-						hint: "Google's upload service had trouble; try again in a few minutes.",
-					});
+					throw new DeliveryError(
+						`Gmail forgot the upload session of the message ${started + 1} times (${error.message}); nothing was sent`,
+						{
+							code: 'ECONNECTION',
+							retryable: true,
+							hint: "Google's upload service had trouble; try again in a few minutes.",
+						},
+					);
 				}
 			}
 		}
@@ -157,7 +180,11 @@ class ResumableSend {
 	/** Starts a session; returns its URI. Nothing is sent by this request, so it is retried freely. */
 	private async start(): Promise<string> {
 		const result = await this.api.call<string>(
-			{ units: UNITS.send, what: 'start the upload of the message', scopeHint: this.options.scopeHint },
+			{
+				units: UNITS.send,
+				what: 'start the upload of the message',
+				scopeHint: this.options.scopeHint,
+			},
 			async (request) => {
 				const url = `${request.rootUrl}${UPLOAD_PATH}`;
 				const response = await request.fetchImplementation(url, {
@@ -171,25 +198,35 @@ class ResumableSend {
 					},
 					signal: withTimeout(request.signal, request.timeout),
 				});
-				const answer: Answer = { status: response.status, headers: response.headers, body: await response.text() };
+				const answer: Answer = {
+					status: response.status,
+					headers: response.headers,
+					body: await response.text(),
+				};
 				if (answer.status !== 200 && answer.status !== 201) {
 					const failure = readGoogleFailure(httpError(answer));
 					if (failure.kind === 'client') {
 						// The request itself is wrong (too large, wrong type): trying again cannot help.
-						throw new DeliveryError(`Gmail refused to start the upload of the message: ${failure.message}`, {
-							code: 'EMESSAGE',
-							responseCode: answer.status,
-							response: describeFailure(failure),
-						});
+						throw new DeliveryError(
+							`Gmail refused to start the upload of the message: ${failure.message}`,
+							{
+								code: 'EMESSAGE',
+								responseCode: answer.status,
+								response: describeFailure(failure),
+							},
+						);
 					}
 					throw httpError(answer);
 				}
 				const location = answer.headers.get('location');
 				if (!location) {
-					throw new DeliveryError(`Gmail answered HTTP ${answer.status} to the start of the upload but gave no session URI (no Location header)`, {
-						code: 'EPROTOCOL',
-						responseCode: answer.status,
-					});
+					throw new DeliveryError(
+						`Gmail answered HTTP ${answer.status} to the start of the upload but gave no session URI (no Location header)`,
+						{
+							code: 'EPROTOCOL',
+							responseCode: answer.status,
+						},
+					);
 				}
 				return { data: new URL(location, url).toString() };
 			},
@@ -198,7 +235,9 @@ class ResumableSend {
 		return result.data;
 	}
 
-	private async upload(session: string): Promise<{ data: gmail_v1.Schema$Message; recovered?: boolean }> {
+	private async upload(
+		session: string,
+	): Promise<{ data: gmail_v1.Schema$Message; recovered?: boolean }> {
 		const total = this.raw.length;
 		const maxFailures = this.options.attempts ?? 6;
 		// The session URI identifies the upload; the token goes only where the session was started.
@@ -215,19 +254,36 @@ class ResumableSend {
 			const tokenUsed = this.api.auth.accessToken;
 			const outcome = askStatus
 				? await this.put(session, withToken, `bytes */${total}`, undefined, this.api.timeoutMs)
-				: await this.put(session, withToken, `bytes ${offset}-${end - 1}/${total}`, this.raw.subarray(offset, end), this.options.chunkTimeoutMs ?? 5 * 60_000);
+				: await this.put(
+						session,
+						withToken,
+						`bytes ${offset}-${end - 1}/${total}`,
+						this.raw.subarray(offset, end),
+						this.options.chunkTimeoutMs ?? 5 * 60_000,
+					);
 			if (!askStatus) this.chunks++;
 			// A cancel cut this PUT: the message may be out once its last byte was on the way.
-			if (this.api.signal?.aborted) throw this.api.cancelled({ what: 'send the message', send: {} }, final || lastByteSent);
-			const what = askStatus ? 'the status query of the upload' : `bytes ${offset}-${end - 1} of the ${total}-byte message`;
+			if (this.api.signal?.aborted)
+				throw this.api.cancelled({ what: 'send the message', send: {} }, final || lastByteSent);
+			const what = askStatus
+				? 'the status query of the upload'
+				: `bytes ${offset}-${end - 1} of the ${total}-byte message`;
 
 			if ('broken' in outcome) {
 				if (final) lastByteSent = true;
 				failures++;
 				if (failures >= maxFailures) {
-					throw this.giveUp(`The upload of the message to Gmail failed ${failures} times in a row, at ${what} (${outcome.broken.message})`, lastByteSent, outcome.broken, outcome.cause);
+					throw this.giveUp(
+						`The upload of the message to Gmail failed ${failures} times in a row, at ${what} (${outcome.broken.message})`,
+						lastByteSent,
+						outcome.broken,
+						outcome.cause,
+					);
 				}
-				await this.pauseBeforeRetry(backoffMs(failures, { ...SERVER_BACKOFF, random: this.options.random }), lastByteSent);
+				await this.pauseBeforeRetry(
+					backoffMs(failures, { ...SERVER_BACKOFF, random: this.options.random }),
+					lastByteSent,
+				);
 				askStatus = true;
 				continue;
 			}
@@ -236,10 +292,13 @@ class ResumableSend {
 			if (answer.status === 308) {
 				const held = receivedBytes(answer.headers.get('range'));
 				if (held === undefined || held > total) {
-					throw new DeliveryError(`Gmail answered ${what} with a Range we do not understand: ${answer.headers.get('range')}`, {
-						code: lastByteSent ? 'EUNKNOWN' : 'EPROTOCOL',
-						responseCode: 308,
-					});
+					throw new DeliveryError(
+						`Gmail answered ${what} with a Range we do not understand: ${answer.headers.get('range')}`,
+						{
+							code: lastByteSent ? 'EUNKNOWN' : 'EPROTOCOL',
+							responseCode: 308,
+						},
+					);
 				}
 				const progressed = held > offset;
 				offset = held;
@@ -258,10 +317,17 @@ class ResumableSend {
 				if (held === total) lastByteSent = true;
 				failures++;
 				if (failures >= maxFailures) {
-					throw this.giveUp(`Gmail kept the upload at byte ${held} of ${total} after ${failures} requests`, lastByteSent, { kind: 'other', httpStatus: 308, message: 'Resume Incomplete' });
+					throw this.giveUp(
+						`Gmail kept the upload at byte ${held} of ${total} after ${failures} requests`,
+						lastByteSent,
+						{ kind: 'other', httpStatus: 308, message: 'Resume Incomplete' },
+					);
 				}
 				askStatus = held === total;
-				await this.pauseBeforeRetry(backoffMs(failures, { ...SERVER_BACKOFF, random: this.options.random }), lastByteSent);
+				await this.pauseBeforeRetry(
+					backoffMs(failures, { ...SERVER_BACKOFF, random: this.options.random }),
+					lastByteSent,
+				);
 				continue;
 			}
 			const read = readGoogleFailure(httpError(answer));
@@ -269,12 +335,24 @@ class ResumableSend {
 			if (answer.status === 404 || answer.status === 410) {
 				if (!lastByteSent) throw new SessionGone(`HTTP ${answer.status} for ${what}`);
 				// The last byte went out, its answer was lost, and now the session is gone: only Sent can tell.
-				const found = await this.api.settle(this.options.findSent, { ...read, message: `the upload session was forgotten (HTTP ${answer.status}) after the last byte went out without an answer` }, undefined);
+				const found = await this.api.settle(
+					this.options.findSent,
+					{
+						...read,
+						message: `the upload session was forgotten (HTTP ${answer.status}) after the last byte went out without an answer`,
+					},
+					undefined,
+				);
 				if (found) return { data: found, recovered: true };
-				throw new SessionGone(`HTTP ${answer.status} after the last byte, and Sent positively does not have the message`);
+				throw new SessionGone(
+					`HTTP ${answer.status} after the last byte, and Sent positively does not have the message`,
+				);
 			}
 			if (read.kind === 'unauthenticated') {
-				if (renewed) throw reconnectError(`Google still refuses the renewed access token during the upload (${describeFailure(read)})`);
+				if (renewed)
+					throw reconnectError(
+						`Google still refuses the renewed access token during the upload (${describeFailure(read)})`,
+					);
 				renewed = true;
 				await this.api.auth.refresh(tokenUsed);
 				askStatus = true;
@@ -285,7 +363,11 @@ class ResumableSend {
 				if (final) lastByteSent = true;
 				failures++;
 				if (failures >= maxFailures) {
-					throw this.giveUp(`Gmail failed ${failures} times in a row during the upload of the message, at ${what} (${describeFailure(read)})`, lastByteSent, read);
+					throw this.giveUp(
+						`Gmail failed ${failures} times in a row during the upload of the message, at ${what} (${describeFailure(read)})`,
+						lastByteSent,
+						read,
+					);
 				}
 				if (read.retryAfterMs !== undefined && read.retryAfterMs > MAX_WAIT_MS) {
 					throw this.giveUp(
@@ -294,24 +376,41 @@ class ResumableSend {
 						read,
 					);
 				}
-				await this.pauseBeforeRetry(read.retryAfterMs ?? backoffMs(failures, { ...SERVER_BACKOFF, random: this.options.random }), lastByteSent);
+				await this.pauseBeforeRetry(
+					read.retryAfterMs ??
+						backoffMs(failures, { ...SERVER_BACKOFF, random: this.options.random }),
+					lastByteSent,
+				);
 				askStatus = true;
 				continue;
 			}
 			// Another 4xx: Google refuses this request itself; sending it again cannot help.
-			const code: DeliveryErrorCode = read.kind === 'scope' ? 'EAUTH' : final ? 'EMESSAGE' : 'EPROTOCOL';
-			throw new DeliveryError(final ? `Gmail refused to send the message: ${read.message}` : `Gmail refused ${what}: ${read.message}`, {
-				code,
-				responseCode: read.httpStatus,
-				response: describeFailure(read),
-				hint: read.kind === 'scope' ? this.options.scopeHint : undefined,
-			});
+			const code: DeliveryErrorCode =
+				read.kind === 'scope' ? 'EAUTH' : final ? 'EMESSAGE' : 'EPROTOCOL';
+			throw new DeliveryError(
+				final
+					? `Gmail refused to send the message: ${read.message}`
+					: `Gmail refused ${what}: ${read.message}`,
+				{
+					code,
+					responseCode: read.httpStatus,
+					response: describeFailure(read),
+					hint: read.kind === 'scope' ? this.options.scopeHint : undefined,
+				},
+			);
 		}
 	}
 
-	private async put(session: string, withToken: boolean, contentRange: string, body: Buffer | undefined, timeoutMs: number): Promise<Outcome> {
+	private async put(
+		session: string,
+		withToken: boolean,
+		contentRange: string,
+		body: Buffer | undefined,
+		timeoutMs: number,
+	): Promise<Outcome> {
 		const headers: Record<string, string> = { 'Content-Range': contentRange };
-		if (withToken && this.api.auth.accessToken) headers.Authorization = `Bearer ${this.api.auth.accessToken}`;
+		if (withToken && this.api.auth.accessToken)
+			headers.Authorization = `Bearer ${this.api.auth.accessToken}`;
 		try {
 			const response = await fetch(session, {
 				method: 'PUT',
@@ -321,7 +420,9 @@ class ResumableSend {
 				body: body ?? new Uint8Array(0),
 				signal: withTimeout(this.api.signal, timeoutMs),
 			});
-			return { answer: { status: response.status, headers: response.headers, body: await response.text() } };
+			return {
+				answer: { status: response.status, headers: response.headers, body: await response.text() },
+			};
 		} catch (error) {
 			return { broken: readGoogleFailure(error), cause: error };
 		}
@@ -336,16 +437,26 @@ class ResumableSend {
 		}
 	}
 
-	private giveUp(message: string, maybeSent: boolean, failure: GoogleFailure, cause?: unknown): DeliveryError {
-		return new DeliveryError(maybeSent ? `${message}; the message may have been sent, so it is not sent again` : `${message}; nothing was sent`, {
-			code: maybeSent ? 'EUNKNOWN' : 'ECONNECTION',
-			retryable: !maybeSent,
-			responseCode: failure.httpStatus,
-			response: describeFailure(failure),
-			hint: maybeSent
-				? "Check the account's Sent folder before sending this item again."
-				: "Google's upload service or the network had trouble; try again in a few minutes.",
-			cause,
-		});
+	private giveUp(
+		message: string,
+		maybeSent: boolean,
+		failure: GoogleFailure,
+		cause?: unknown,
+	): DeliveryError {
+		return new DeliveryError(
+			maybeSent
+				? `${message}; the message may have been sent, so it is not sent again`
+				: `${message}; nothing was sent`,
+			{
+				code: maybeSent ? 'EUNKNOWN' : 'ECONNECTION',
+				retryable: !maybeSent,
+				responseCode: failure.httpStatus,
+				response: describeFailure(failure),
+				hint: maybeSent
+					? "Check the account's Sent folder before sending this item again."
+					: "Google's upload service or the network had trouble; try again in a few minutes.",
+				cause,
+			},
+		);
 	}
 }

@@ -3,7 +3,11 @@
  * declarative test on the credential so the Base URL is checked first (https:// unless this
  * computer) and a redirect is reported instead of followed with the key.
  */
-import type { ICredentialDataDecryptedObject, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialTestFunctions,
+	INodeCredentialTestResult,
+} from 'n8n-workflow';
 
 import { DeliveryError } from '../../../../core/errors';
 import { problemError, readProblem, redirectError } from './errors';
@@ -39,7 +43,10 @@ export async function testMscCredential(
 		response = (await context.helpers.request({
 			method: 'GET',
 			uri: url,
-			headers: { Authorization: `Bearer ${String(credentials.apiKey ?? '')}`, Accept: 'application/json' },
+			headers: {
+				Authorization: `Bearer ${String(credentials.apiKey ?? '')}`,
+				Accept: 'application/json',
+			},
 			json: true,
 			timeout,
 			// The key is never repeated to wherever a redirect points.
@@ -50,19 +57,30 @@ export async function testMscCredential(
 			resolveWithFullResponse: true,
 		})) as LegacyFullResponse;
 	} catch (error) {
-		const code = (error as { code?: unknown; cause?: { code?: unknown } }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
-		return { status: 'Error', message: `Could not reach the MSC API at ${baseUrl}${typeof code === 'string' ? ` (${code})` : ''}. Check the Base URL; for the local sandbox, start it with "npm run msc-sandbox".` };
+		const code =
+			(error as { code?: unknown; cause?: { code?: unknown } }).code ??
+			(error as { cause?: { code?: unknown } }).cause?.code;
+		return {
+			status: 'Error',
+			message: `Could not reach the MSC API at ${baseUrl}${typeof code === 'string' ? ` (${code})` : ''}. Check the Base URL; for the local sandbox, start it with "npm run msc-sandbox".`,
+		};
 	}
 	const status = response.statusCode;
 	if (status >= 300 && status < 400) {
 		const location = response.headers.location;
-		return failed(redirectError(baseUrl, status, Array.isArray(location) ? location[0] : location, url));
+		return failed(
+			redirectError(baseUrl, status, Array.isArray(location) ? location[0] : location, url),
+		);
 	}
 	if (status >= 400) return failed(problemError(readProblem(response.body, status), status));
 	const account = (response.body ?? {}) as { name?: unknown; sendingDomain?: unknown };
 	if (typeof account.name !== 'string') {
-		return { status: 'Error', message: `${url} answered, but not with an MSC account. Check the Base URL (without /v1).` };
+		return {
+			status: 'Error',
+			message: `${url} answered, but not with an MSC account. Check the Base URL (without /v1).`,
+		};
 	}
-	const domain = typeof account.sendingDomain === 'string' ? `, sending domain ${account.sendingDomain}` : '';
+	const domain =
+		typeof account.sendingDomain === 'string' ? `, sending domain ${account.sendingDomain}` : '';
 	return { status: 'OK', message: `Connection successful: account "${account.name}"${domain}` };
 }

@@ -15,7 +15,6 @@ export interface MscProblem {
 	[key: string]: unknown;
 }
 
-
 /** Where a redirect points, without anything that could be a secret (user info, query, fragment). */
 export function redirectTarget(location: string | undefined, from: string): string {
 	if (!location) return '(no Location given)';
@@ -27,7 +26,12 @@ export function redirectTarget(location: string | undefined, from: string): stri
 	}
 }
 
-export function redirectError(baseUrl: string, status: number, location: string | undefined, from: string): DeliveryError {
+export function redirectError(
+	baseUrl: string,
+	status: number,
+	location: string | undefined,
+	from: string,
+): DeliveryError {
 	return new DeliveryError(
 		`The MSC API at ${baseUrl} answered with a redirect (HTTP ${status}) to ${redirectTarget(location, from)}. Redirects are not followed, so neither the API key nor the request went there`,
 		{
@@ -38,7 +42,6 @@ export function redirectError(baseUrl: string, status: number, location: string 
 		},
 	);
 }
-
 
 export function lowerFirst(text: string): string {
 	return text.charAt(0).toLowerCase() + text.slice(1);
@@ -67,40 +70,83 @@ export function readProblem(body: unknown, status: number): MscProblem {
 /** One API problem → one delivery error, with a hint on how to fix it. */
 export function problemError(problem: MscProblem, status: number): DeliveryError {
 	const detail = problem.detail || problem.title || `HTTP ${status}`;
-	const make = (code: DeliveryErrorCode, message: string, extra: { retryable?: boolean; hint?: string; stopsBatch?: boolean; field?: string } = {}) =>
-		new DeliveryError(message, { code, responseCode: status, response: problem.code ?? problem.title, ...extra });
+	const make = (
+		code: DeliveryErrorCode,
+		message: string,
+		extra: { retryable?: boolean; hint?: string; stopsBatch?: boolean; field?: string } = {},
+	) =>
+		new DeliveryError(message, {
+			code,
+			responseCode: status,
+			response: problem.code ?? problem.title,
+			...extra,
+		});
 	const verified = Array.isArray(problem.verifiedIdentities) ? problem.verifiedIdentities : [];
-	const pickVerified = verified.length ? `Verified identities on this account: ${verified.join(', ')}.` : 'This account has no verified identity yet.';
+	const pickVerified = verified.length
+		? `Verified identities on this account: ${verified.join(', ')}.`
+		: 'This account has no verified identity yet.';
 
 	switch (problem.code) {
 		case 'identity-not-verified':
-			return make('EIDENTITY', detail, { field: 'identity', hint: `Verify the identity in MSC, or pick a verified one. ${pickVerified}` });
+			return make('EIDENTITY', detail, {
+				field: 'identity',
+				hint: `Verify the identity in MSC, or pick a verified one. ${pickVerified}`,
+			});
 		case 'unknown-identity':
-			return make('EIDENTITY', detail, { field: 'identity', hint: `Add the address as an Email Identity in MSC and verify it, or pick one of the account's identities. ${pickVerified}` });
+			return make('EIDENTITY', detail, {
+				field: 'identity',
+				hint: `Add the address as an Email Identity in MSC and verify it, or pick one of the account's identities. ${pickVerified}`,
+			});
 		case 'upstream-result-unknown':
-			return make('EUNKNOWN', `MSC may or may not have delivered the message: ${detail}`, { hint: 'Check with the recipient before sending this item again.' });
+			return make('EUNKNOWN', `MSC may or may not have delivered the message: ${detail}`, {
+				hint: 'Check with the recipient before sending this item again.',
+			});
 		case 'upstream-unavailable':
-			return make('ECONNECTION', `MSC could not reach the receiving server: ${detail}`, { retryable: true });
+			return make('ECONNECTION', `MSC could not reach the receiving server: ${detail}`, {
+				retryable: true,
+			});
 		case 'idempotency-key-reused':
 			return make('EPROTOCOL', detail);
 		default:
 			break;
 	}
 	if (status === 401 || status === 403) {
-		return make('EAUTH', `The MSC API refused the API key: ${detail}`, { stopsBatch: true, hint: 'Check the API Key of the MSC credential.' });
+		return make('EAUTH', `The MSC API refused the API key: ${detail}`, {
+			stopsBatch: true,
+			hint: 'Check the API Key of the MSC credential.',
+		});
 	}
-	if (status === 429) return make('ERATELIMIT', `MSC rate limit reached: ${detail}`, { retryable: true, hint: 'Send fewer messages at once, or try again later.' });
-	if (status === 413) return make('EMESSAGE', `MSC refused the message as too large: ${detail}`, { hint: 'Send smaller attachments.' });
-	if (status === 400 || status === 422) return make('EINPUT', `MSC refused the request: ${detail}`, { field: problem.field });
+	if (status === 429)
+		return make('ERATELIMIT', `MSC rate limit reached: ${detail}`, {
+			retryable: true,
+			hint: 'Send fewer messages at once, or try again later.',
+		});
+	if (status === 413)
+		return make('EMESSAGE', `MSC refused the message as too large: ${detail}`, {
+			hint: 'Send smaller attachments.',
+		});
+	if (status === 400 || status === 422)
+		return make('EINPUT', `MSC refused the request: ${detail}`, { field: problem.field });
 	if (status === 404) {
-		return make('EPROTOCOL', `The MSC API has no such endpoint: ${detail}`, { stopsBatch: true, hint: 'Check the Base URL of the MSC credential (it should not include /v1).' });
+		return make('EPROTOCOL', `The MSC API has no such endpoint: ${detail}`, {
+			stopsBatch: true,
+			hint: 'Check the Base URL of the MSC credential (it should not include /v1).',
+		});
 	}
-	if (status >= 500) return make('ECONNECTION', `The MSC API failed (HTTP ${status}): ${detail}`, { retryable: true });
+	if (status >= 500)
+		return make('ECONNECTION', `The MSC API failed (HTTP ${status}): ${detail}`, {
+			retryable: true,
+		});
 	return make('EPROTOCOL', `Unexpected answer from the MSC API (HTTP ${status}): ${detail}`);
 }
 
 /** A network failure talking to the API: not reached at all, timed out, or cut. */
-export function networkFailure(where: string, code: string | undefined, cause: unknown, reached: boolean): DeliveryError {
+export function networkFailure(
+	where: string,
+	code: string | undefined,
+	cause: unknown,
+	reached: boolean,
+): DeliveryError {
 	if (!reached) {
 		return new DeliveryError(`Could not reach the MSC API at ${where} (${code})`, {
 			code: 'ECONNECTION',
@@ -111,9 +157,14 @@ export function networkFailure(where: string, code: string | undefined, cause: u
 		});
 	}
 	const timedOut = code === 'ETIMEDOUT' || code === 'ECONNABORTED';
-	return new DeliveryError(timedOut ? `The MSC API at ${where} did not answer in time` : `The connection to the MSC API at ${where} broke (${code ?? (cause as Error)?.message})`, {
-		code: timedOut ? 'ETIMEDOUT' : 'ECONNECTION',
-		retryable: true,
-		cause,
-	});
+	return new DeliveryError(
+		timedOut
+			? `The MSC API at ${where} did not answer in time`
+			: `The connection to the MSC API at ${where} broke (${code ?? (cause as Error)?.message})`,
+		{
+			code: timedOut ? 'ETIMEDOUT' : 'ECONNECTION',
+			retryable: true,
+			cause,
+		},
+	);
 }

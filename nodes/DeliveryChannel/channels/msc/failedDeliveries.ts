@@ -16,34 +16,55 @@ const PAGE_SIZE = 100;
 const ARRIVAL_CAP = 1_000;
 
 /** One page of GET /v1/failed-deliveries, as the API's contract (docs/msc-api.openapi.yaml) declares it. */
-type ApiFailurePage = operations['listFailedDeliveries']['responses'][200]['content']['application/json'];
+type ApiFailurePage =
+	operations['listFailedDeliveries']['responses'][200]['content']['application/json'];
 
 /**
  * With a checkpoint or a received-since time (the trigger), the API is read in the order it
  * recorded failures, from that point on, so a poll reads only what is new. Without (Failed
  * Deliveries), newest first, as far as the limit.
  */
-export async function listFailedDeliveries(api: MscApi, query: FailedDeliveryQuery): Promise<FailedDeliveryList> {
+export async function listFailedDeliveries(
+	api: MscApi,
+	query: FailedDeliveryQuery,
+): Promise<FailedDeliveryList> {
 	const start = checkpointCursor(query.checkpoint);
 	if (start || query.receivedSince) return await listInArrivalOrder(api, query, start);
 	return await listNewestFirst(api, query);
 }
 
-async function listNewestFirst(api: MscApi, query: FailedDeliveryQuery): Promise<FailedDeliveryList> {
+async function listNewestFirst(
+	api: MscApi,
+	query: FailedDeliveryQuery,
+): Promise<FailedDeliveryList> {
 	const found: FailedDelivery[] = [];
 	let cursor: string | undefined;
 	do {
-		const wanted = query.limit === undefined ? PAGE_SIZE : Math.min(PAGE_SIZE, query.limit - found.length);
-		const page = await failurePage(api, { ...filterQs(query), limit: wanted, ...(cursor ? { cursor } : {}) });
+		const wanted =
+			query.limit === undefined ? PAGE_SIZE : Math.min(PAGE_SIZE, query.limit - found.length);
+		const page = await failurePage(api, {
+			...filterQs(query),
+			limit: wanted,
+			...(cursor ? { cursor } : {}),
+		});
 		// The API applies the same filters; checking again keeps the result identical to other channels.
-		found.push(...page.data.map(toFailedDelivery).filter((failure) => matchesQuery(failure, query)));
+		found.push(
+			...page.data.map(toFailedDelivery).filter((failure) => matchesQuery(failure, query)),
+		);
 		cursor = page.nextCursor || undefined;
 	} while (cursor && (query.limit === undefined || found.length < query.limit));
 	// Pages go on until the user's limit or the end: no cap of the channel cuts this listing.
-	return { failures: query.limit === undefined ? found : found.slice(0, query.limit), truncated: false };
+	return {
+		failures: query.limit === undefined ? found : found.slice(0, query.limit),
+		truncated: false,
+	};
 }
 
-async function listInArrivalOrder(api: MscApi, query: FailedDeliveryQuery, start: string | undefined): Promise<FailedDeliveryList> {
+async function listInArrivalOrder(
+	api: MscApi,
+	query: FailedDeliveryQuery,
+	start: string | undefined,
+): Promise<FailedDeliveryList> {
 	const cap = query.limit ?? ARRIVAL_CAP;
 	const qs: IDataObject = { ...filterQs(query), order: 'asc' };
 	// A checkpoint is exact; the time is only for a first poll. Applying the time as well could skip
@@ -56,9 +77,15 @@ async function listInArrivalOrder(api: MscApi, query: FailedDeliveryQuery, start
 	let read = 0;
 	let truncated = false;
 	for (;;) {
-		const page = await failurePage(api, { ...qs, limit: Math.min(PAGE_SIZE, cap - read), ...(cursor ? { cursor } : {}) });
+		const page = await failurePage(api, {
+			...qs,
+			limit: Math.min(PAGE_SIZE, cap - read),
+			...(cursor ? { cursor } : {}),
+		});
 		read += page.data.length;
-		found.push(...page.data.map(toFailedDelivery).filter((failure) => matchesQuery(failure, matching)));
+		found.push(
+			...page.data.map(toFailedDelivery).filter((failure) => matchesQuery(failure, matching)),
+		);
 		// The API's checkpoint follows the last record it returned: never past one left unread.
 		if (typeof page.checkpoint === 'string' && page.checkpoint) position = page.checkpoint;
 		cursor = page.nextCursor || undefined;
@@ -73,21 +100,32 @@ async function listInArrivalOrder(api: MscApi, query: FailedDeliveryQuery, start
 		failures: start ? found : found.reverse(),
 		...(position ? { checkpoint: { after: position } } : {}),
 		truncated,
-		...(truncated ? { truncatedReason: `read ${read} failed deliveries, the most one listing reads; the rest follow in the next poll` } : {}),
+		...(truncated
+			? {
+					truncatedReason: `read ${read} failed deliveries, the most one listing reads; the rest follow in the next poll`,
+				}
+			: {}),
 	};
 }
 
 async function failurePage(api: MscApi, qs: IDataObject): Promise<ApiFailurePage> {
 	const page = await api.request<ApiFailurePage>('GET', '/v1/failed-deliveries', { qs });
 	if (!page.body || !Array.isArray(page.body.data)) {
-		throw new DeliveryError('The MSC API answered the failed-deliveries request with something unexpected', { code: 'EPROTOCOL' });
+		throw new DeliveryError(
+			'The MSC API answered the failed-deliveries request with something unexpected',
+			{ code: 'EPROTOCOL' },
+		);
 	}
 	return page.body;
 }
 
 /** The API filters that mirror the query's (the client checks them again). */
 function filterQs(query: FailedDeliveryQuery): IDataObject {
-	const types = ['failure', ...(query.includeDelays ? ['delay'] : []), ...(query.includeComplaints ? ['complaint'] : [])];
+	const types = [
+		'failure',
+		...(query.includeDelays ? ['delay'] : []),
+		...(query.includeComplaints ? ['complaint'] : []),
+	];
 	const qs: IDataObject = { type: types.join(','), verdict: query.verdict };
 	if (query.since) qs.since = query.since.toISOString();
 	if (query.until) qs.until = query.until.toISOString();

@@ -12,7 +12,16 @@ import type {
 } from 'n8n-workflow';
 
 import { formatAddress } from '../../../../core/message/addresses';
-import type { Channel, ChannelContext, ChannelSession, FailedDeliveryList, FailedDeliveryQuery, OpenOptions, OutgoingMessage, SendResult } from '../types';
+import type {
+	Channel,
+	ChannelContext,
+	ChannelSession,
+	FailedDeliveryList,
+	FailedDeliveryQuery,
+	OpenOptions,
+	OutgoingMessage,
+	SendResult,
+} from '../types';
 import { testMscCredential } from './credentialTest';
 import { listFailedDeliveries } from './failedDeliveries';
 import { sendMessage, type ApiIdentity } from './send';
@@ -47,10 +56,15 @@ export function mscChannelWithPolicy(policy: RetryPolicy): Channel {
 		credentialType: MSC_CREDENTIAL,
 
 		async open(context: ChannelContext, options: OpenOptions = {}): Promise<ChannelSession> {
-			return new MscSession(await MscApi.fromContext(context as unknown as MscHttpContext, policy, options.signal));
+			return new MscSession(
+				await MscApi.fromContext(context as unknown as MscHttpContext, policy, options.signal),
+			);
 		},
 
-		async testCredential(this: ICredentialTestFunctions, credentials: ICredentialDataDecryptedObject): Promise<INodeCredentialTestResult> {
+		async testCredential(
+			this: ICredentialTestFunctions,
+			credentials: ICredentialDataDecryptedObject,
+		): Promise<INodeCredentialTestResult> {
 			return await testMscCredential(this, credentials, policy);
 		},
 

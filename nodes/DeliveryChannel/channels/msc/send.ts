@@ -38,7 +38,11 @@ export function sendWarnings(result: ApiSendResult): string[] {
 
 export async function sendMessage(api: MscApi, message: OutgoingMessage): Promise<SendResult> {
 	if (api.cancelled) {
-		throw new DeliveryError('Not sent: the execution was cancelled before this message went out', { code: 'ENOTSENT', retryable: true, stopsBatch: true });
+		throw new DeliveryError('Not sent: the execution was cancelled before this message went out', {
+			code: 'ENOTSENT',
+			retryable: true,
+			stopsBatch: true,
+		});
 	}
 	const response = await api.request<ApiSendResult>('POST', '/v1/messages', {
 		body: toApiMessage(message),
@@ -47,19 +51,31 @@ export async function sendMessage(api: MscApi, message: OutgoingMessage): Promis
 		idempotencyKey: message.deliveryId,
 	});
 	const result = response.body;
-	if (!result || !Array.isArray(result.accepted) || !Array.isArray(result.rejected) || !result.identity) {
-		throw new DeliveryError('The MSC API answered the send request with something unexpected', { code: 'EPROTOCOL', response: JSON.stringify(result).slice(0, 300) });
+	if (
+		!result ||
+		!Array.isArray(result.accepted) ||
+		!Array.isArray(result.rejected) ||
+		!result.identity
+	) {
+		throw new DeliveryError('The MSC API answered the send request with something unexpected', {
+			code: 'EPROTOCOL',
+			response: JSON.stringify(result).slice(0, 300),
+		});
 	}
 	if (result.accepted.length === 0) {
-		const temporary = result.rejected.length > 0 && result.rejected.every((entry) => entry.retryable);
-		throw new DeliveryError(`The receiving server refused every recipient: ${result.rejected.map((entry) => `${entry.address} (${entry.response})`).join('; ')}`, {
-			code: 'EENVELOPE',
-			retryable: temporary,
-			recipients: result.rejected.map((entry) => entry.address),
-			responseCode: result.rejected[0]?.code,
-			response: result.rejected[0]?.response,
-			hint: 'The refusals are listed in Failed Deliveries on the MSC channel.',
-		});
+		const temporary =
+			result.rejected.length > 0 && result.rejected.every((entry) => entry.retryable);
+		throw new DeliveryError(
+			`The receiving server refused every recipient: ${result.rejected.map((entry) => `${entry.address} (${entry.response})`).join('; ')}`,
+			{
+				code: 'EENVELOPE',
+				retryable: temporary,
+				recipients: result.rejected.map((entry) => entry.address),
+				responseCode: result.rejected[0]?.code,
+				response: result.rejected[0]?.response,
+				hint: 'The refusals are listed in Failed Deliveries on the MSC channel.',
+			},
+		);
 	}
 	return {
 		messageId: result.messageId,
@@ -70,7 +86,11 @@ export async function sendMessage(api: MscApi, message: OutgoingMessage): Promis
 		warnings: sendWarnings(result),
 		details: {
 			mscMessageId: result.id,
-			mscIdentity: { id: result.identity.id, address: result.identity.address, verified: result.identity.verified },
+			mscIdentity: {
+				id: result.identity.id,
+				address: result.identity.address,
+				verified: result.identity.verified,
+			},
 			sender: result.sender,
 			via: result.sendingDomain,
 			envelopeFrom: result.envelopeFrom,

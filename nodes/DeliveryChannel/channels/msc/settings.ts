@@ -28,7 +28,6 @@ export const DEFAULT_RETRY: RetryPolicy = {
 	timeoutMs: 60_000,
 };
 
-
 /** Longest text of a wrong input repeated in an error. */
 const SHOWN_INPUT = 120;
 
@@ -43,18 +42,26 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 export function baseUrlOf(credentials: IDataObject): string {
-	const raw = String(credentials.baseUrl ?? '').trim().replace(/\/+$/, '');
+	const raw = String(credentials.baseUrl ?? '')
+		.trim()
+		.replace(/\/+$/, '');
 	const invalid = (message: string, hint: string) =>
 		new DeliveryError(message, { code: 'EINPUT', field: 'baseUrl', stopsBatch: true, hint });
 	let url: URL;
 	try {
 		url = new URL(raw);
 	} catch {
-		throw invalid(`The MSC credential's Base URL is not a URL: ${shown(raw)}`, 'Enter the API address, e.g. http://127.0.0.1:8025 for the local sandbox.');
+		throw invalid(
+			`The MSC credential's Base URL is not a URL: ${shown(raw)}`,
+			'Enter the API address, e.g. http://127.0.0.1:8025 for the local sandbox.',
+		);
 	}
 	if (url.username || url.password) {
 		// The value is not repeated: it holds a password.
-		throw invalid(`The MSC credential's Base URL must not contain a user name or password (${url.protocol}//…@${url.host})`, 'Remove the user name and password from the Base URL; the API Key field authenticates.');
+		throw invalid(
+			`The MSC credential's Base URL must not contain a user name or password (${url.protocol}//…@${url.host})`,
+			'Remove the user name and password from the Base URL; the API Key field authenticates.',
+		);
 	}
 	if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
 		throw invalid(
@@ -63,7 +70,10 @@ export function baseUrlOf(credentials: IDataObject): string {
 		);
 	}
 	if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-		throw invalid(`The MSC credential's Base URL must start with https:// (or http:// for this computer), got ${shown(raw)}`, 'Enter the API address, e.g. https://api.msc.example.');
+		throw invalid(
+			`The MSC credential's Base URL must start with https:// (or http:// for this computer), got ${shown(raw)}`,
+			'Enter the API address, e.g. https://api.msc.example.',
+		);
 	}
 	return raw;
 }
@@ -74,11 +84,14 @@ export function timeoutOf(credentials: IDataObject, fallbackMs: number): number 
 	if (value === undefined || value === null || value === '') return fallbackMs;
 	const seconds = Number(value);
 	if (!Number.isFinite(seconds) || seconds < 1 || seconds > 600) {
-		throw new DeliveryError(`The MSC credential's Timeout must be between 1 and 600 seconds, got ${shown(String(value))}`, {
-			code: 'EINPUT',
-			field: 'timeout',
-			stopsBatch: true,
-		});
+		throw new DeliveryError(
+			`The MSC credential's Timeout must be between 1 and 600 seconds, got ${shown(String(value))}`,
+			{
+				code: 'EINPUT',
+				field: 'timeout',
+				stopsBatch: true,
+			},
+		);
 	}
 	return seconds * 1000;
 }

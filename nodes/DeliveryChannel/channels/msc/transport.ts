@@ -20,7 +20,15 @@ import {
 
 import { DeliveryError } from '../../../../core/errors';
 import { backoffMs, retryAfterMs, sleep } from '../../../../core/retry';
-import { lowerFirst, networkFailure, problemError, readProblem, redirectError, tooLongWait, type MscProblem } from './errors';
+import {
+	lowerFirst,
+	networkFailure,
+	problemError,
+	readProblem,
+	redirectError,
+	tooLongWait,
+	type MscProblem,
+} from './errors';
 import { baseUrlOf, DEFAULT_RETRY, timeoutOf, type RetryPolicy } from './settings';
 
 export const MSC_CREDENTIAL = 'deliveryChannelMscApi';
@@ -47,7 +55,13 @@ interface FullResponse {
 }
 
 /** Network failures where the request certainly did not reach the API. */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NOT_CONNECTED = new Set([
+	'ECONNREFUSED',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+]);
 
 /** How often a request in progress is asked about, whatever Retry-After says. */
 const IN_PROGRESS_POLL = { minMs: 250, maxMs: 10_000 };
@@ -82,7 +96,9 @@ function untilCancelled<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T
 function withCancelSignal(context: MscHttpContext, signal: AbortSignal): MscHttpContext {
 	const own = context.getExecutionCancelSignal?.();
 	const combined = own && own !== signal ? AbortSignal.any([own, signal]) : signal;
-	return Object.create(context, { getExecutionCancelSignal: { value: () => combined } }) as MscHttpContext;
+	return Object.create(context, {
+		getExecutionCancelSignal: { value: () => combined },
+	}) as MscHttpContext;
 }
 
 function header(headers: FullResponse['headers'], name: string): string | undefined {
@@ -94,7 +110,12 @@ function header(headers: FullResponse['headers'], name: string): string | undefi
 function networkCode(error: unknown): string | undefined {
 	let current = error as { code?: unknown; cause?: unknown } | undefined;
 	for (let depth = 0; current && depth < 5; depth++) {
-		if (typeof current.code === 'string' && /^E[A-Z_]+$/.test(current.code) && current.code !== 'ERR_BAD_RESPONSE') return current.code;
+		if (
+			typeof current.code === 'string' &&
+			/^E[A-Z_]+$/.test(current.code) &&
+			current.code !== 'ERR_BAD_RESPONSE'
+		)
+			return current.code;
 		current = current.cause as typeof current;
 	}
 	return undefined;
@@ -131,10 +152,19 @@ export class MscApi {
 		this.context = signal ? withCancelSignal(context, signal) : context;
 	}
 
-	static async fromContext(context: MscHttpContext, policy: RetryPolicy = DEFAULT_RETRY, signal?: AbortSignal): Promise<MscApi> {
+	static async fromContext(
+		context: MscHttpContext,
+		policy: RetryPolicy = DEFAULT_RETRY,
+		signal?: AbortSignal,
+	): Promise<MscApi> {
 		const credentials = await context.getCredentials(MSC_CREDENTIAL);
 		const timeoutMs = timeoutOf(credentials, policy.timeoutMs);
-		return new MscApi(context, baseUrlOf(credentials), { ...policy, timeoutMs }, signal ?? context.getExecutionCancelSignal?.());
+		return new MscApi(
+			context,
+			baseUrlOf(credentials),
+			{ ...policy, timeoutMs },
+			signal ?? context.getExecutionCancelSignal?.(),
+		);
 	}
 
 	get cancelled(): boolean {
@@ -145,7 +175,11 @@ export class MscApi {
 	 * One API call with retries. A POST is only repeated when it carries an idempotency key (or
 	 * certainly never reached the API), so a retry cannot repeat what the first attempt did.
 	 */
-	async request<T>(method: IHttpRequestMethods, path: string, options: RequestOptions = {}): Promise<MscResponse<T>> {
+	async request<T>(
+		method: IHttpRequestMethods,
+		path: string,
+		options: RequestOptions = {},
+	): Promise<MscResponse<T>> {
 		const requestOptions: IHttpRequestOptions = {
 			method,
 			url: `${this.baseUrl}${path}`,
@@ -168,10 +202,14 @@ export class MscApi {
 			let response: FullResponse;
 			try {
 				response = await untilCancelled(
-					this.context.helpers.httpRequestWithAuthentication.call(this.context as unknown as IAllExecuteFunctions, MSC_CREDENTIAL, {
-						...requestOptions,
-						headers: { ...requestOptions.headers },
-					}) as Promise<FullResponse>,
+					this.context.helpers.httpRequestWithAuthentication.call(
+						this.context as unknown as IAllExecuteFunctions,
+						MSC_CREDENTIAL,
+						{
+							...requestOptions,
+							headers: { ...requestOptions.headers },
+						},
+					) as Promise<FullResponse>,
 					this.signal,
 				);
 			} catch (error) {
@@ -189,26 +227,43 @@ export class MscApi {
 				};
 			}
 			if (response.statusCode < 400) {
-				throw this.giveUp(redirectError(this.baseUrl, response.statusCode, header(response.headers, 'location'), requestOptions.url), state);
+				throw this.giveUp(
+					redirectError(
+						this.baseUrl,
+						response.statusCode,
+						header(response.headers, 'location'),
+						requestOptions.url,
+					),
+					state,
+				);
 			}
 			await this.afterProblem(response, state, safeToRepeat);
 		}
 	}
 
 	/** A network failure: wait and try again when that is safe, else throw. */
-	private async afterNetworkFailure(error: unknown, state: CallState, safeToRepeat: boolean): Promise<void> {
+	private async afterNetworkFailure(
+		error: unknown,
+		state: CallState,
+		safeToRepeat: boolean,
+	): Promise<void> {
 		const code = networkCode(error);
 		const reached = !(code && NOT_CONNECTED.has(code));
 		if (reached && state.changes) state.uncertain = true;
 		const failure = networkFailure(this.baseUrl, code, error, reached);
 		// An API that refuses connections is down or misconfigured: a short second chance, not the full back-off.
 		const limit = failure.stopsBatch ? Math.min(2, this.policy.attempts) : this.policy.attempts;
-		if (!failure.retryable || (reached && !safeToRepeat) || state.tries >= limit) throw this.giveUp(failure, state);
+		if (!failure.retryable || (reached && !safeToRepeat) || state.tries >= limit)
+			throw this.giveUp(failure, state);
 		await this.wait(this.backoff(state.tries), state);
 	}
 
 	/** A 4xx or 5xx answer: wait and try again when it says so and that is safe, else throw. */
-	private async afterProblem(response: FullResponse, state: CallState, safeToRepeat: boolean): Promise<void> {
+	private async afterProblem(
+		response: FullResponse,
+		state: CallState,
+		safeToRepeat: boolean,
+	): Promise<void> {
 		const status = response.statusCode;
 		const problem = readProblem(response.body, status);
 		const asked = retryAfterMs(header(response.headers, 'retry-after'));
@@ -218,24 +273,32 @@ export class MscApi {
 		}
 		const failure = problemError(problem, status);
 		// A 5xx may come after the API stored the request, unless the API says nothing was sent.
-		if (status >= 500 && state.changes && problem.code !== 'upstream-unavailable') state.uncertain = true;
+		if (status >= 500 && state.changes && problem.code !== 'upstream-unavailable')
+			state.uncertain = true;
 		// The API looked the key up and found nothing carried out: the outcome is known again.
 		if (status === 422 || status === 400) state.uncertain = false;
-		const again = failure.retryable && (safeToRepeat || status === 429) && state.tries < this.policy.attempts;
+		const again =
+			failure.retryable && (safeToRepeat || status === 429) && state.tries < this.policy.attempts;
 		if (!again) throw this.giveUp(failure, state);
-		if (asked !== undefined && asked > this.policy.maxWaitMs) throw this.giveUp(tooLongWait(failure, asked, this.policy.maxWaitMs), state);
+		if (asked !== undefined && asked > this.policy.maxWaitMs)
+			throw this.giveUp(tooLongWait(failure, asked, this.policy.maxWaitMs), state);
 		await this.wait(asked ?? this.backoff(state.tries), state);
 	}
 
 	/** The API is still working on this key: ask again until it answers or its deadline passes. */
-	private async whileInProgress(problem: MscProblem, asked: number | undefined, state: CallState): Promise<void> {
+	private async whileInProgress(
+		problem: MscProblem,
+		asked: number | undefined,
+		state: CallState,
+	): Promise<void> {
 		state.uncertain = true;
 		state.tries -= 1;
 		const now = Date.now();
 		if (state.inProgressUntil === undefined) {
 			const given = Number(problem.finishesWithin);
 			// A second of grace: the API's answer at its deadline needs time to arrive.
-			const period = Number.isFinite(given) && given >= 0 ? given * 1000 + 1000 : this.policy.inProgressMs;
+			const period =
+				Number.isFinite(given) && given >= 0 ? given * 1000 + 1000 : this.policy.inProgressMs;
 			state.inProgressSince = now;
 			state.inProgressUntil = now + Math.min(period, this.policy.maxInProgressMs);
 		}
@@ -243,10 +306,19 @@ export class MscApi {
 			const waited = Math.round((now - (state.inProgressSince ?? now)) / 1000);
 			throw new DeliveryError(
 				`MSC was still working on this message after ${waited} s of asking again with the same idempotency key: it may or may not have been sent, so it is not sent again`,
-				{ code: 'EUNKNOWN', responseCode: 409, response: problem.code, hint: 'Look the message up in MSC before sending this item again.' },
+				{
+					code: 'EUNKNOWN',
+					responseCode: 409,
+					response: problem.code,
+					hint: 'Look the message up in MSC before sending this item again.',
+				},
 			);
 		}
-		const pause = Math.min(Math.max(asked ?? 1000, IN_PROGRESS_POLL.minMs), IN_PROGRESS_POLL.maxMs, state.inProgressUntil - now);
+		const pause = Math.min(
+			Math.max(asked ?? 1000, IN_PROGRESS_POLL.minMs),
+			IN_PROGRESS_POLL.maxMs,
+			state.inProgressUntil - now,
+		);
 		await this.wait(pause, state);
 	}
 
@@ -265,28 +337,40 @@ export class MscApi {
 	 */
 	private giveUp(failure: DeliveryError, state: CallState): DeliveryError {
 		if (!state.uncertain || failure.code === 'EUNKNOWN') return failure;
-		return new DeliveryError(`MSC may or may not have sent this message: an earlier attempt's answer was lost, and then ${lowerFirst(failure.message)}`, {
-			code: 'EUNKNOWN',
-			responseCode: failure.responseCode,
-			response: failure.response,
-			stopsBatch: failure.stopsBatch,
-			hint: 'Look the message up in MSC before sending this item again.',
-			cause: failure,
-		});
+		return new DeliveryError(
+			`MSC may or may not have sent this message: an earlier attempt's answer was lost, and then ${lowerFirst(failure.message)}`,
+			{
+				code: 'EUNKNOWN',
+				responseCode: failure.responseCode,
+				response: failure.response,
+				stopsBatch: failure.stopsBatch,
+				hint: 'Look the message up in MSC before sending this item again.',
+				cause: failure,
+			},
+		);
 	}
 
 	private cancelledError(state: CallState, inFlight: boolean): DeliveryError {
 		if (state.changes && (inFlight || state.uncertain)) {
-			return new DeliveryError('The execution was cancelled while this message was on its way to MSC: it may or may not have been sent, so it is not sent again', {
-				code: 'EUNKNOWN',
-				stopsBatch: true,
-				hint: 'Look the message up in MSC before sending this item again.',
-			});
+			return new DeliveryError(
+				'The execution was cancelled while this message was on its way to MSC: it may or may not have been sent, so it is not sent again',
+				{
+					code: 'EUNKNOWN',
+					stopsBatch: true,
+					hint: 'Look the message up in MSC before sending this item again.',
+				},
+			);
 		}
 		if (state.changes) {
-			return new DeliveryError('Not sent: the execution was cancelled before this message went out', { code: 'ENOTSENT', retryable: true, stopsBatch: true });
+			return new DeliveryError(
+				'Not sent: the execution was cancelled before this message went out',
+				{ code: 'ENOTSENT', retryable: true, stopsBatch: true },
+			);
 		}
-		return new DeliveryError('The execution was cancelled before the MSC API answered', { code: 'ECONNECTION', stopsBatch: true });
+		return new DeliveryError('The execution was cancelled before the MSC API answered', {
+			code: 'ECONNECTION',
+			stopsBatch: true,
+		});
 	}
 
 	private backoff(attempt: number): number {

@@ -10,7 +10,9 @@ import { mailboxSettings } from './imap/settings';
 import { smtpSettings } from './settings';
 import { SmtpPool } from './transport';
 
-export async function testSmtpCredential(credentials: ICredentialDataDecryptedObject): Promise<INodeCredentialTestResult> {
+export async function testSmtpCredential(
+	credentials: ICredentialDataDecryptedObject,
+): Promise<INodeCredentialTestResult> {
 	try {
 		await new SmtpPool(smtpSettings(credentials), 1).verify();
 		const settings = mailboxSettings(credentials);
@@ -19,7 +21,10 @@ export async function testSmtpCredential(credentials: ICredentialDataDecryptedOb
 		try {
 			const folders = await mailbox.verify();
 			const sent = folders.sent ? `, sent messages in ${folders.sent}` : ', no Sent folder found';
-			return { status: 'OK', message: `Connection successful (SMTP, and the mailbox: reports read from ${folders.scan.join(', ')}${sent})` };
+			return {
+				status: 'OK',
+				message: `Connection successful (SMTP, and the mailbox: reports read from ${folders.scan.join(', ')}${sent})`,
+			};
 		} finally {
 			await mailbox.close();
 		}

@@ -17,7 +17,8 @@ export interface SmtpLibraryError extends Error {
 }
 
 /** Certificate failures in Node's TLS error codes (shared with the mailbox reader). */
-export const CERTIFICATE_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID/;
+export const CERTIFICATE_CODES =
+	/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID/;
 
 function reply(error: SmtpLibraryError): string {
 	return (error.response ?? '').toString().replace(/\s+/g, ' ').trim();
@@ -51,11 +52,14 @@ function noStarttlsHint(target: SmtpTarget): string {
 
 /** The connection is not encrypted, and the credential has a login that must not travel in clear. */
 export function unencryptedLogin(target: SmtpTarget): DeliveryError {
-	return new DeliveryError(`The connection to ${target.host}:${target.port} is not encrypted, so the login was not sent`, {
-		code: 'ETLS',
-		hint: noStarttlsHint(target),
-		stopsBatch: true,
-	});
+	return new DeliveryError(
+		`The connection to ${target.host}:${target.port} is not encrypted, so the login was not sent`,
+		{
+			code: 'ETLS',
+			hint: noStarttlsHint(target),
+			stopsBatch: true,
+		},
+	);
 }
 
 export function toDeliveryError(
@@ -70,27 +74,50 @@ export function toDeliveryError(
 	const original = error.originalCode ?? (error as { errno?: string }).errno ?? '';
 	const responseCode = error.responseCode;
 	const response = reply(error);
-	const make = (errorCode: DeliveryErrorCode, message: string, extra: { retryable?: boolean; hint?: string; stopsBatch?: boolean } = {}) =>
-		new DeliveryError(message, { code: errorCode, responseCode, response: response || undefined, recipients, cause: error, ...extra });
+	const make = (
+		errorCode: DeliveryErrorCode,
+		message: string,
+		extra: { retryable?: boolean; hint?: string; stopsBatch?: boolean } = {},
+	) =>
+		new DeliveryError(message, {
+			code: errorCode,
+			responseCode,
+			response: response || undefined,
+			recipients,
+			cause: error,
+			...extra,
+		});
 
 	// A refused STARTTLS carries the server's reply, but it is about encryption, not the message: it
 	// comes before MAIL FROM and stops the batch like any other TLS failure.
 	if (code === 'ETLS' && error.command === 'STARTTLS' && responseCode) {
-		return make('ETLS', `The server ${where} does not offer STARTTLS (it answered: ${response})`, { hint: noStarttlsHint(target), stopsBatch: true });
+		return make('ETLS', `The server ${where} does not offer STARTTLS (it answered: ${response})`, {
+			hint: noStarttlsHint(target),
+			stopsBatch: true,
+		});
 	}
 	if (error.command === 'EHLO' && /STARTTLS/.test(error.message)) {
-		return make('ETLS', `The server ${where} does not offer STARTTLS (it refused EHLO: ${response})`, { hint: noStarttlsHint(target), stopsBatch: true });
+		return make(
+			'ETLS',
+			`The server ${where} does not offer STARTTLS (it refused EHLO: ${response})`,
+			{ hint: noStarttlsHint(target), stopsBatch: true },
+		);
 	}
 	// Refused before any message (greeting, EHLO): the session, not a message, is refused.
 	if (responseCode && stage === 'connect' && code !== 'EAUTH' && code !== 'ETLS') {
 		const temporary = responseCode >= 400 && responseCode < 500;
-		return make('ECONNECTION', `The server ${where} refused the session: ${response}`, { retryable: temporary, stopsBatch: !temporary });
+		return make('ECONNECTION', `The server ${where} refused the session: ${response}`, {
+			retryable: temporary,
+			stopsBatch: !temporary,
+		});
 	}
 	// A server answer decides, whatever the library called it.
 	if (responseCode && code !== 'EAUTH' && code !== 'ETLS') {
 		const temporary = responseCode >= 400 && responseCode < 500;
 		if (code === 'EENVELOPE' && error.command === 'RCPT TO') {
-			return make('EENVELOPE', `The server refused every recipient: ${response}`, { retryable: temporary });
+			return make('EENVELOPE', `The server refused every recipient: ${response}`, {
+				retryable: temporary,
+			});
 		}
 		if (code === 'EENVELOPE' && error.command === 'MAIL FROM') {
 			return make('EENVELOPE', `The server refused the sender: ${response}`, {
@@ -99,14 +126,24 @@ export function toDeliveryError(
 			});
 		}
 		if (responseCode === 421) {
-			return make('ECONNECTION', `The server closed the connection: ${response}`, { retryable: true });
+			return make('ECONNECTION', `The server closed the connection: ${response}`, {
+				retryable: true,
+			});
 		}
-		return make(code === 'EENVELOPE' ? 'EENVELOPE' : 'EMESSAGE', `The server refused the message: ${response}`, { retryable: temporary });
+		return make(
+			code === 'EENVELOPE' ? 'EENVELOPE' : 'EMESSAGE',
+			`The server refused the message: ${response}`,
+			{ retryable: temporary },
+		);
 	}
 	if (stage === 'data-sent') {
-		return make('EUNKNOWN', `The connection to ${where} broke after the whole message was sent; the server may have accepted it, so it is not sent again`, {
-			hint: 'Check the recipient or the Sent folder before sending this item again.',
-		});
+		return make(
+			'EUNKNOWN',
+			`The connection to ${where} broke after the whole message was sent; the server may have accepted it, so it is not sent again`,
+			{
+				hint: 'Check the recipient or the Sent folder before sending this item again.',
+			},
+		);
 	}
 	if (code === 'EAUTH') {
 		return make('EAUTH', `The SMTP server rejected the login${response ? `: ${response}` : ''}`, {
@@ -116,24 +153,49 @@ export function toDeliveryError(
 	}
 	if (code === 'ETLS' || certificateProblem(error)) {
 		const certificate = certificateProblem(error);
-		return make('ETLS', certificate ? `The certificate of ${where} is not trusted (${original || error.message})` : `Could not set up a secure connection to ${where}: ${error.message}`, {
-			hint: certificate
-				? 'Use the server name its certificate was issued for, or turn on "Allow Self-Signed Certificates" in the credential if you trust this server.'
-				: 'Check the Security setting: port 465 usually needs SSL/TLS, port 587 STARTTLS.',
-			stopsBatch: true,
-		});
+		return make(
+			'ETLS',
+			certificate
+				? `The certificate of ${where} is not trusted (${original || error.message})`
+				: `Could not set up a secure connection to ${where}: ${error.message}`,
+			{
+				hint: certificate
+					? 'Use the server name its certificate was issued for, or turn on "Allow Self-Signed Certificates" in the credential if you trust this server.'
+					: 'Check the Security setting: port 465 usually needs SSL/TLS, port 587 STARTTLS.',
+				stopsBatch: true,
+			},
+		);
 	}
 	if (code === 'EDNS' || original === 'ENOTFOUND' || original === 'EAI_AGAIN') {
-		return make('ECONNECTION', `Unknown host: ${target.host} could not be found`, { retryable: original === 'EAI_AGAIN', hint: 'Check the Host of the Custom SMTP credential.', stopsBatch: original !== 'EAI_AGAIN' });
+		return make('ECONNECTION', `Unknown host: ${target.host} could not be found`, {
+			retryable: original === 'EAI_AGAIN',
+			hint: 'Check the Host of the Custom SMTP credential.',
+			stopsBatch: original !== 'EAI_AGAIN',
+		});
 	}
 	if (original === 'ECONNREFUSED') {
-		return make('ECONNECTION', `Connection refused by ${where}`, { retryable: true, hint: 'Check the Host and Port of the Custom SMTP credential, and that the server is running.' });
+		return make('ECONNECTION', `Connection refused by ${where}`, {
+			retryable: true,
+			hint: 'Check the Host and Port of the Custom SMTP credential, and that the server is running.',
+		});
 	}
 	if (code === 'ETIMEDOUT' || original === 'ETIMEDOUT') {
-		return make('ETIMEDOUT', `Timed out talking to ${where}`, { retryable: true, hint: 'Check the Host and Port; a firewall may be dropping the connection.' });
+		return make('ETIMEDOUT', `Timed out talking to ${where}`, {
+			retryable: true,
+			hint: 'Check the Host and Port; a firewall may be dropping the connection.',
+		});
 	}
-	if (code === 'ECONNECTION' || code === 'ESOCKET' || original === 'ECONNRESET' || original === 'EPIPE') {
-		return make('ECONNECTION', `The connection to ${where} was lost before the message was sent (${error.message})`, { retryable: true });
+	if (
+		code === 'ECONNECTION' ||
+		code === 'ESOCKET' ||
+		original === 'ECONNRESET' ||
+		original === 'EPIPE'
+	) {
+		return make(
+			'ECONNECTION',
+			`The connection to ${where} was lost before the message was sent (${error.message})`,
+			{ retryable: true },
+		);
 	}
 	if (code === 'EENVELOPE' || code === 'EMESSAGE') {
 		return make(code, error.message);
@@ -142,21 +204,31 @@ export function toDeliveryError(
 }
 
 export function cancelledBeforeSending(): DeliveryError {
-	return new DeliveryError('Not sent: the execution was cancelled before this message went out', { code: 'ENOTSENT', retryable: true, stopsBatch: true });
-}
-
-export function cancelledAfterSending(): DeliveryError {
-	return new DeliveryError('The execution was cancelled after the whole message was handed to the server; it may have been accepted, so it is not sent again', {
-		code: 'EUNKNOWN',
-		hint: 'Check the recipient or the Sent folder before sending this item again.',
+	return new DeliveryError('Not sent: the execution was cancelled before this message went out', {
+		code: 'ENOTSENT',
+		retryable: true,
 		stopsBatch: true,
 	});
 }
 
+export function cancelledAfterSending(): DeliveryError {
+	return new DeliveryError(
+		'The execution was cancelled after the whole message was handed to the server; it may have been accepted, so it is not sent again',
+		{
+			code: 'EUNKNOWN',
+			hint: 'Check the recipient or the Sent folder before sending this item again.',
+			stopsBatch: true,
+		},
+	);
+}
+
 export function notAttempted(cause: DeliveryError): DeliveryError {
-	return new DeliveryError(`Not attempted: connecting to the SMTP server failed for an earlier message (${cause.message})`, {
-		code: 'ENOTSENT',
-		retryable: true,
-		hint: cause.hint,
-	});
+	return new DeliveryError(
+		`Not attempted: connecting to the SMTP server failed for an earlier message (${cause.message})`,
+		{
+			code: 'ENOTSENT',
+			retryable: true,
+			hint: cause.hint,
+		},
+	);
 }

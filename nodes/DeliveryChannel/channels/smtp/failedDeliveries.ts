@@ -14,9 +14,26 @@ import { parseBounce } from '../../../../core/bounce';
 import type { BounceReport } from '../../../../core/bounce/types';
 import { failuresFromReport, matchesQuery, type ReportSource } from '../../../../core/failures';
 import type { FailedDelivery, FailedDeliveryList, FailedDeliveryQuery } from '../types';
-import { dateBounds, screenMessages, selectMessages, shareBudget, type Candidate, type FolderSelection } from './imap/candidates';
-import { checkpointValue, readCheckpoint, type FolderMark, type MailboxCheckpoint } from './imap/checkpoint';
-import { foldersUsable, missingFolders, resolveFolders, type ResolvedFolders } from './imap/folders';
+import {
+	dateBounds,
+	screenMessages,
+	selectMessages,
+	shareBudget,
+	type Candidate,
+	type FolderSelection,
+} from './imap/candidates';
+import {
+	checkpointValue,
+	readCheckpoint,
+	type FolderMark,
+	type MailboxCheckpoint,
+} from './imap/checkpoint';
+import {
+	foldersUsable,
+	missingFolders,
+	resolveFolders,
+	type ResolvedFolders,
+} from './imap/folders';
 import { ImapConnection } from './imap/connection';
 import { MAILBOX_LIMITS, type MailboxSettings } from './imap/settings';
 import { sentResolver } from './imap/sent';
@@ -89,9 +106,17 @@ export class Mailbox {
 		// still to come, and the caller must know not to move its own window on.
 		const cut = unread + unscanned > 0 && (resuming || stoppedBy !== 'limit');
 		const list: FailedDeliveryList = { failures, truncated: cut };
-		if (cut) list.truncatedReason = this.cutShortReason(unread, unscanned, stoppedBy, resuming, query.limit);
+		if (cut)
+			list.truncatedReason = this.cutShortReason(
+				unread,
+				unscanned,
+				stoppedBy,
+				resuming,
+				query.limit,
+			);
 		// A newest-first listing that the limit stopped skipped older reports: no safe place to resume from.
-		if (resuming || stoppedBy !== 'limit') list.checkpoint = checkpointValue(this.nextCheckpoint(queues, marks));
+		if (resuming || stoppedBy !== 'limit')
+			list.checkpoint = checkpointValue(this.nextCheckpoint(queues, marks));
 		return list;
 	}
 
@@ -111,7 +136,11 @@ export class Mailbox {
 	private async usableFolders(): Promise<ResolvedFolders> {
 		const list = await this.imap.call((client) => client.list());
 		const folders = resolveFolders(this.settings, list);
-		if (!foldersUsable(folders)) throw missingFolders(folders, list.map((box) => box.path));
+		if (!foldersUsable(folders))
+			throw missingFolders(
+				folders,
+				list.map((box) => box.path),
+			);
 		return folders;
 	}
 
@@ -119,11 +148,18 @@ export class Mailbox {
 	 * Asks each folder which messages are new (after its mark) or in the time window, shares the
 	 * header budget out between the folders, and screens the messages for likely reports.
 	 */
-	private async findCandidates(folders: string[], marks: MailboxCheckpoint, query: FailedDeliveryQuery, resuming: boolean): Promise<FolderQueue[]> {
+	private async findCandidates(
+		folders: string[],
+		marks: MailboxCheckpoint,
+		query: FailedDeliveryQuery,
+		resuming: boolean,
+	): Promise<FolderQueue[]> {
 		const bounds = dateBounds(query);
 		const selections: FolderSelection[] = [];
 		for (const folder of folders) {
-			const selection = await this.imap.call((client) => selectMessages(client, folder, { mark: marks.folders[folder], bounds }));
+			const selection = await this.imap.call((client) =>
+				selectMessages(client, folder, { mark: marks.folders[folder], bounds }),
+			);
 			if (selection.renumbered) {
 				this.notices.warn?.(
 					`The mail server renumbered the folder "${folder}" (its UIDVALIDITY changed), so it was read again by date${query.receivedSince ? ` from ${query.receivedSince.toISOString()}` : ''}`,
@@ -142,10 +178,13 @@ export class Mailbox {
 			// With a checkpoint the oldest come first and the rest waits; without, the newest.
 			const looked = resuming ? uids.slice(0, share) : uids.slice(uids.length - share);
 			const unscanned = resuming ? uids.slice(share) : uids.slice(0, uids.length - share);
-			const candidates = await this.imap.call((client) => screenMessages(client, selection, looked, bounds.receivedFrom));
+			const candidates = await this.imap.call((client) =>
+				screenMessages(client, selection, looked, bounds.receivedFrom),
+			);
 			// Without a checkpoint, newest first by arrival time (a message put in a folder later may carry
 			// an older date); with one, in UID order, so the checkpoint can stop between two of them.
-			if (!resuming) candidates.sort((a, b) => b.receivedAt.getTime() - a.receivedAt.getTime() || b.uid - a.uid);
+			if (!resuming)
+				candidates.sort((a, b) => b.receivedAt.getTime() - a.receivedAt.getTime() || b.uid - a.uid);
 			queues.push({ selection, candidates, unscanned, taken: 0, read: 0 });
 		}
 		return queues;
@@ -156,12 +195,17 @@ export class Mailbox {
 	 * time), up to the cap, or until enough failures match the query for the limit. A report whose
 	 * failures the query does not want is read and dismissed here, before any Sent search.
 	 */
-	private async readReports(queues: FolderQueue[], query: FailedDeliveryQuery, resuming: boolean): Promise<{ reports: ParsedReport[]; stoppedBy?: 'limit' | 'cap' }> {
+	private async readReports(
+		queues: FolderQueue[],
+		query: FailedDeliveryQuery,
+		resuming: boolean,
+	): Promise<{ reports: ParsedReport[]; stoppedBy?: 'limit' | 'cap' }> {
 		const reports: ParsedReport[] = [];
 		let matching = 0;
 		let parsed = 0;
 		for (;;) {
-			if (query.limit !== undefined && matching >= query.limit) return { reports, stoppedBy: 'limit' };
+			if (query.limit !== undefined && matching >= query.limit)
+				return { reports, stoppedBy: 'limit' };
 			if (parsed >= MAILBOX_LIMITS.parsed) return { reports, stoppedBy: 'cap' };
 			const batch = takeNext(queues, resuming, Math.min(BATCH, MAILBOX_LIMITS.parsed - parsed));
 			if (!batch.length) return { reports };
@@ -189,14 +233,20 @@ export class Mailbox {
 	/** The raw reports (at most MAILBOX_LIMITS.reportBytes each), by folder and UID. */
 	private async download(candidates: Candidate[]): Promise<Map<string, Buffer>> {
 		const byFolder = new Map<string, number[]>();
-		for (const candidate of candidates) byFolder.set(candidate.folder, [...(byFolder.get(candidate.folder) ?? []), candidate.uid]);
+		for (const candidate of candidates)
+			byFolder.set(candidate.folder, [...(byFolder.get(candidate.folder) ?? []), candidate.uid]);
 		const sources = new Map<string, Buffer>();
 		for (const [folder, uids] of byFolder) {
 			await this.imap.call(async (client) => {
 				const lock = await client.getMailboxLock(folder, { readOnly: true });
 				try {
-					const fetched = client.fetch(uids.join(','), { uid: true, source: { maxLength: MAILBOX_LIMITS.reportBytes } }, { uid: true });
-					for await (const message of fetched) if (message.source) sources.set(`${folder}\n${message.uid}`, message.source);
+					const fetched = client.fetch(
+						uids.join(','),
+						{ uid: true, source: { maxLength: MAILBOX_LIMITS.reportBytes } },
+						{ uid: true },
+					);
+					for await (const message of fetched)
+						if (message.source) sources.set(`${folder}\n${message.uid}`, message.source);
 				} finally {
 					lock.release();
 				}
@@ -206,7 +256,11 @@ export class Mailbox {
 	}
 
 	/** Links the wanted reports to the sent messages and keeps the failures that match the query. */
-	private async link(reports: ParsedReport[], query: FailedDeliveryQuery, sentFolder: string | undefined): Promise<FailedDelivery[]> {
+	private async link(
+		reports: ParsedReport[],
+		query: FailedDeliveryQuery,
+		sentFolder: string | undefined,
+	): Promise<FailedDelivery[]> {
 		const resolver = sentResolver(this.imap, sentFolder);
 		const failures: FailedDelivery[] = [];
 		try {
@@ -225,20 +279,39 @@ export class Mailbox {
 		const folders: Record<string, FolderMark> = {};
 		for (const queue of queues) {
 			const { selection } = queue;
-			const left = [...queue.candidates.slice(queue.read).map((candidate) => candidate.uid), ...queue.unscanned];
+			const left = [
+				...queue.candidates.slice(queue.read).map((candidate) => candidate.uid),
+				...queue.unscanned,
+			];
 			const lastUid = left.length ? Math.min(...left) - 1 : selection.coveredUpTo;
-			folders[selection.folder] = { uidValidity: selection.uidValidity, lastUid: Math.max(lastUid, selection.mark?.lastUid ?? 0) };
+			folders[selection.folder] = {
+				uidValidity: selection.uidValidity,
+				lastUid: Math.max(lastUid, selection.mark?.lastUid ?? 0),
+			};
 		}
 		return { mailbox: marks.mailbox, folders };
 	}
 
-	private cutShortReason(unread: number, unscanned: number, stoppedBy: 'limit' | 'cap' | undefined, resuming: boolean, limit?: number): string {
-		const left = [unread ? `${plural(unread, 'likely bounce report')} not read yet` : '', unscanned ? `${plural(unscanned, 'message')} not looked at yet` : ''].filter(Boolean).join(' and ');
+	private cutShortReason(
+		unread: number,
+		unscanned: number,
+		stoppedBy: 'limit' | 'cap' | undefined,
+		resuming: boolean,
+		limit?: number,
+	): string {
+		const left = [
+			unread ? `${plural(unread, 'likely bounce report')} not read yet` : '',
+			unscanned ? `${plural(unscanned, 'message')} not looked at yet` : '',
+		]
+			.filter(Boolean)
+			.join(' and ');
 		const why =
 			stoppedBy === 'limit'
 				? `The limit of ${plural(limit ?? 0, 'failure')} was reached`
 				: `There was more mail than one listing reads (up to ${plural(MAILBOX_LIMITS.parsed, 'report')} read and ${plural(MAILBOX_LIMITS.scanned, 'message')} looked at)`;
-		const next = resuming ? 'the next poll goes on from there' : 'narrow the time range (Since, Until) to see the rest';
+		const next = resuming
+			? 'the next poll goes on from there'
+			: 'narrow the time range (Since, Until) to see the rest';
 		return `${why}: ${left} in the mailbox; ${next}`;
 	}
 }
@@ -255,7 +328,11 @@ function receivedTime(failure: FailedDelivery): number {
  * Hands out up to `count` candidates in reading order across folders: within a folder in its queue's
  * order, between folders by arrival time.
  */
-function takeNext(queues: FolderQueue[], oldestFirst: boolean, count: number): Array<{ queue: FolderQueue; candidate: Candidate }> {
+function takeNext(
+	queues: FolderQueue[],
+	oldestFirst: boolean,
+	count: number,
+): Array<{ queue: FolderQueue; candidate: Candidate }> {
 	const batch: Array<{ queue: FolderQueue; candidate: Candidate }> = [];
 	while (batch.length < count) {
 		let best: FolderQueue | undefined;
@@ -277,7 +354,10 @@ function takeNext(queues: FolderQueue[], oldestFirst: boolean, count: number): A
 }
 
 /** Parses one downloaded report; one that is gone, unreadable or holds no failure is dismissed. */
-async function readReport(candidate: Candidate, raw: Buffer | undefined): Promise<ParsedReport | undefined> {
+async function readReport(
+	candidate: Candidate,
+	raw: Buffer | undefined,
+): Promise<ParsedReport | undefined> {
 	if (!raw) return undefined;
 	let report: BounceReport;
 	try {
@@ -300,7 +380,15 @@ async function readReport(candidate: Candidate, raw: Buffer | undefined): Promis
  * about the sent message). A failure whose recipient only the Sent copy can tell is given the
  * benefit of the doubt on the recipient filter.
  */
-async function wantedFailures({ report, source }: ParsedReport, query: FailedDeliveryQuery): Promise<number> {
+async function wantedFailures(
+	{ report, source }: ParsedReport,
+	query: FailedDeliveryQuery,
+): Promise<number> {
 	const unlinked = await failuresFromReport(report, 'smtp', source);
-	return unlinked.filter((failure) => matchesQuery(failure.recipient || !query.recipient ? failure : { ...failure, recipient: query.recipient }, query)).length;
+	return unlinked.filter((failure) =>
+		matchesQuery(
+			failure.recipient || !query.recipient ? failure : { ...failure, recipient: query.recipient },
+			query,
+		),
+	).length;
 }

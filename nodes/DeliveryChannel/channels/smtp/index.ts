@@ -1,8 +1,22 @@
 /** Custom SMTP: the company's own server or Microsoft Exchange / 365, over nodemailer's SMTP client. */
-import type { ICredentialDataDecryptedObject, ICredentialTestFunctions, ILoadOptionsFunctions, INodeCredentialTestResult } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialTestFunctions,
+	ILoadOptionsFunctions,
+	INodeCredentialTestResult,
+} from 'n8n-workflow';
 
 import { isValidAddress } from '../../../../core/message/addresses';
-import type { Channel, ChannelContext, ChannelSession, FailedDeliveryList, FailedDeliveryQuery, OpenOptions, OutgoingMessage, SendResult } from '../types';
+import type {
+	Channel,
+	ChannelContext,
+	ChannelSession,
+	FailedDeliveryList,
+	FailedDeliveryQuery,
+	OpenOptions,
+	OutgoingMessage,
+	SendResult,
+} from '../types';
 import { testSmtpCredential } from './credentialTest';
 import { Mailbox, type MailboxNotices } from './failedDeliveries';
 import { mailboxNotConfigured, mailboxSettings } from './imap/settings';
@@ -12,7 +26,10 @@ import { SmtpPool } from './transport';
 
 export const SMTP_CREDENTIAL = 'deliveryChannelSmtpApi';
 
-function maxConnections(settings: SmtpSettings, credentials: ICredentialDataDecryptedObject): number {
+function maxConnections(
+	settings: SmtpSettings,
+	credentials: ICredentialDataDecryptedObject,
+): number {
 	const configured = Number(credentials.maxConnections);
 	if (Number.isInteger(configured) && configured > 0) return Math.min(configured, 50);
 	// Exchange Online allows 3 concurrent connections per mailbox; more gets 4xx refusals.
@@ -72,11 +89,21 @@ export const smtpChannel: Channel = {
 		const credentials = await context.getCredentials(SMTP_CREDENTIAL);
 		const settings = smtpSettings(credentials);
 		const logger = (context as { logger?: { warn(message: string): void } }).logger;
-		const notices: MailboxNotices = { warn: (message) => logger?.warn(`Delivery Channel (Custom SMTP): ${message}`) };
-		return new SmtpSession(new SmtpPool(settings, maxConnections(settings, credentials)), credentials, options.signal, notices);
+		const notices: MailboxNotices = {
+			warn: (message) => logger?.warn(`Delivery Channel (Custom SMTP): ${message}`),
+		};
+		return new SmtpSession(
+			new SmtpPool(settings, maxConnections(settings, credentials)),
+			credentials,
+			options.signal,
+			notices,
+		);
 	},
 
-	async testCredential(this: ICredentialTestFunctions, credentials: ICredentialDataDecryptedObject): Promise<INodeCredentialTestResult> {
+	async testCredential(
+		this: ICredentialTestFunctions,
+		credentials: ICredentialDataDecryptedObject,
+	): Promise<INodeCredentialTestResult> {
 		return await testSmtpCredential(credentials);
 	},
 

@@ -17,7 +17,11 @@ const ATTEMPTS = 3;
 /** 1–2 s before the second attempt, 2–4 s before the third. */
 const BACKOFF = { baseMs: 2_000, capMs: 4_000 };
 
-export async function sendMessage(pool: SmtpPool, message: OutgoingMessage, signal?: AbortSignal): Promise<SendResult> {
+export async function sendMessage(
+	pool: SmtpPool,
+	message: OutgoingMessage,
+	signal?: AbortSignal,
+): Promise<SendResult> {
 	if (signal?.aborted) throw cancelledBeforeSending();
 	const raw = await buildMime(message);
 	const envelope = {
@@ -35,8 +39,16 @@ export async function sendMessage(pool: SmtpPool, message: OutgoingMessage, sign
 				rejected: delivery.rejected,
 				fromUsed: formatAddress(message.identity),
 				response: delivery.response,
-				warnings: delivery.rejected.length ? [`The server refused ${delivery.rejected.length} of ${envelope.to.length} recipients: ${refused}`] : [],
-				details: { envelopeFrom: envelope.from, attempts: attempt, dsnRequested: delivery.dsnOffered },
+				warnings: delivery.rejected.length
+					? [
+							`The server refused ${delivery.rejected.length} of ${envelope.to.length} recipients: ${refused}`,
+						]
+					: [],
+				details: {
+					envelopeFrom: envelope.from,
+					attempts: attempt,
+					dsnRequested: delivery.dsnOffered,
+				},
 			};
 		} catch (error) {
 			if (!worthAnotherAttempt(error) || attempt >= ATTEMPTS) throw error;
@@ -54,5 +66,10 @@ export async function sendMessage(pool: SmtpPool, message: OutgoingMessage, sign
  * not pass by waiting.
  */
 function worthAnotherAttempt(error: unknown): boolean {
-	return error instanceof DeliveryError && error.retryable && !error.stopsBatch && error.code !== 'ENOTSENT';
+	return (
+		error instanceof DeliveryError &&
+		error.retryable &&
+		!error.stopsBatch &&
+		error.code !== 'ENOTSENT'
+	);
 }

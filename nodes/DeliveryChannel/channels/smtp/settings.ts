@@ -23,7 +23,11 @@ export const TIMEOUTS = { connect: 15_000, greeting: 15_000, socket: 60_000, dns
  * with the other kind of security can only time out or fail the handshake, so it is refused with
  * the reason instead.
  */
-export function portSecurityMismatch(port: number, implicitTls: boolean, labels: { port: string; security: string }): string | undefined {
+export function portSecurityMismatch(
+	port: number,
+	implicitTls: boolean,
+	labels: { port: string; security: string },
+): string | undefined {
 	const implicitPorts = [465, 993];
 	const plainPorts = [25, 587, 143];
 	if (!implicitTls && implicitPorts.includes(port)) {
@@ -38,26 +42,44 @@ export function portSecurityMismatch(port: number, implicitTls: boolean, labels:
 export function smtpSettings(credentials: ICredentialDataDecryptedObject): SmtpSettings {
 	const host = String(credentials.host ?? '').trim();
 	if (!host) {
-		throw new DeliveryError('The Custom SMTP credential has no Host', { code: 'EINPUT', field: 'host', hint: 'Open the credential and enter the SMTP server host name.' });
+		throw new DeliveryError('The Custom SMTP credential has no Host', {
+			code: 'EINPUT',
+			field: 'host',
+			hint: 'Open the credential and enter the SMTP server host name.',
+		});
 	}
 	// n8n fills in the credential's default before the node runs; anything else that builds settings
 	// without a value (the MSC sandbox's relay, a hand-made credential) gets the strict choice too.
 	const security = (credentials.security || 'starttls') as SmtpSecurity;
 	if (!['tls', 'starttls', 'starttlsWhenOffered', 'none'].includes(security)) {
-		throw new DeliveryError(`The Custom SMTP credential has an unknown Security value: ${JSON.stringify(security)}`, { code: 'EINPUT', field: 'security' });
+		throw new DeliveryError(
+			`The Custom SMTP credential has an unknown Security value: ${JSON.stringify(security)}`,
+			{ code: 'EINPUT', field: 'security' },
+		);
 	}
 	const port = Number(credentials.port || (security === 'tls' ? 465 : 587));
 	if (!Number.isInteger(port) || port < 1 || port > 65535) {
-		throw new DeliveryError(`The Custom SMTP credential has an invalid Port: ${JSON.stringify(credentials.port)}`, { code: 'EINPUT', field: 'port' });
+		throw new DeliveryError(
+			`The Custom SMTP credential has an invalid Port: ${JSON.stringify(credentials.port)}`,
+			{ code: 'EINPUT', field: 'port' },
+		);
 	}
-	const mismatch = portSecurityMismatch(port, security === 'tls', { port: 'Port', security: 'Security' });
-	if (mismatch) throw new DeliveryError(`The Custom SMTP credential does not fit together: ${mismatch}`, { code: 'EINPUT', field: 'port' });
+	const mismatch = portSecurityMismatch(port, security === 'tls', {
+		port: 'Port',
+		security: 'Security',
+	});
+	if (mismatch)
+		throw new DeliveryError(`The Custom SMTP credential does not fit together: ${mismatch}`, {
+			code: 'EINPUT',
+			field: 'port',
+		});
 	const user = String(credentials.user ?? '');
 	const clientHostname = String(credentials.clientHostname ?? '').trim();
 	// A password goes out encrypted or not at all, unless the user chose None (Unencrypted): with a
 	// login, "When Offered" insists on STARTTLS like "Required" does. Only a session without a login
 	// may fall back to plain text (nodemailer's opportunisticTLS goes on after a refused STARTTLS).
-	const insistOnTls = security === 'starttls' || (security === 'starttlsWhenOffered' && Boolean(user));
+	const insistOnTls =
+		security === 'starttls' || (security === 'starttlsWhenOffered' && Boolean(user));
 	const connection: SMTPConnectionOptions = {
 		host,
 		port,

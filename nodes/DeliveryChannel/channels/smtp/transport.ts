@@ -11,7 +11,14 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection';
 
 import { DeliveryError } from '../../../../core/errors';
 import type { RecipientRejection } from '../types';
-import { cancelledAfterSending, cancelledBeforeSending, notAttempted, toDeliveryError, unencryptedLogin, type SmtpLibraryError } from './errors';
+import {
+	cancelledAfterSending,
+	cancelledBeforeSending,
+	notAttempted,
+	toDeliveryError,
+	unencryptedLogin,
+	type SmtpLibraryError,
+} from './errors';
 import type { SmtpSettings } from './settings';
 
 export interface SmtpEnvelope {
@@ -109,8 +116,14 @@ export class SmtpPool {
 				body.once('end', () => this.followLastBytes(entry.connection, progress));
 				// A fresh envelope per attempt: the library writes its progress (and any error) into the
 				// object it is given, and a retry must not inherit the previous attempt's failure.
-				const attemptEnvelope = { ...envelope, to: [...envelope.to], dsn: envelope.dsn && { ...envelope.dsn, notify: [...envelope.dsn.notify] } };
-				entry.connection.send(attemptEnvelope, body, (error, result) => (error ? reject(error) : resolve(result)));
+				const attemptEnvelope = {
+					...envelope,
+					to: [...envelope.to],
+					dsn: envelope.dsn && { ...envelope.dsn, notify: [...envelope.dsn.notify] },
+				};
+				entry.connection.send(attemptEnvelope, body, (error, result) =>
+					error ? reject(error) : resolve(result),
+				);
 				body.end(raw);
 			});
 			entry.sent += 1;
@@ -133,8 +146,14 @@ export class SmtpPool {
 			};
 		} catch (error) {
 			this.discard(entry);
-			if (progress.cancelled || this.aborted) throw mayBeComplete(progress.stage) ? cancelledAfterSending() : cancelledBeforeSending();
-			throw toDeliveryError(error as SmtpLibraryError, this.settings, mayBeComplete(progress.stage) ? 'data-sent' : 'envelope', envelope.to);
+			if (progress.cancelled || this.aborted)
+				throw mayBeComplete(progress.stage) ? cancelledAfterSending() : cancelledBeforeSending();
+			throw toDeliveryError(
+				error as SmtpLibraryError,
+				this.settings,
+				mayBeComplete(progress.stage) ? 'data-sent' : 'envelope',
+				envelope.to,
+			);
 		} finally {
 			if (cut) this.inFlight.delete(cut);
 		}
@@ -184,7 +203,9 @@ export class SmtpPool {
 	async close(): Promise<void> {
 		this.closed = true;
 		for (const waiter of this.waiters.splice(0)) {
-			waiter.reject(new DeliveryError('The SMTP connection pool was closed', { code: 'ECONNECTION' }));
+			waiter.reject(
+				new DeliveryError('The SMTP connection pool was closed', { code: 'ECONNECTION' }),
+			);
 		}
 		for (const entry of this.idle.splice(0)) {
 			this.open -= 1;
@@ -193,12 +214,14 @@ export class SmtpPool {
 	}
 
 	private offersDsn(entry: PooledConnection): boolean {
-		const extensions = (entry.connection as unknown as { _supportedExtensions?: string[] })._supportedExtensions;
+		const extensions = (entry.connection as unknown as { _supportedExtensions?: string[] })
+			._supportedExtensions;
 		return Array.isArray(extensions) && extensions.includes('DSN');
 	}
 
 	private async acquire(): Promise<PooledConnection> {
-		if (this.closed) throw new DeliveryError('The SMTP connection pool is closed', { code: 'ECONNECTION' });
+		if (this.closed)
+			throw new DeliveryError('The SMTP connection pool is closed', { code: 'ECONNECTION' });
 		if (this.fatal) throw notAttempted(this.fatal);
 		const ready = this.idle.pop();
 		if (ready) return ready;
@@ -215,7 +238,9 @@ export class SmtpPool {
 				throw error;
 			}
 		}
-		return await new Promise<PooledConnection>((resolve, reject) => this.waiters.push({ resolve, reject }));
+		return await new Promise<PooledConnection>((resolve, reject) =>
+			this.waiters.push({ resolve, reject }),
+		);
 	}
 
 	private release(entry: PooledConnection): void {
@@ -296,7 +321,12 @@ export class SmtpPool {
 				else this.dropIdle(entry);
 			});
 			connection.on('end', () => {
-				if (!settled) fail(Object.assign(new Error('Connection closed before the greeting'), { code: 'ECONNECTION' }));
+				if (!settled)
+					fail(
+						Object.assign(new Error('Connection closed before the greeting'), {
+							code: 'ECONNECTION',
+						}),
+					);
 				else this.dropIdle(entry);
 			});
 			connection.connect(() => {

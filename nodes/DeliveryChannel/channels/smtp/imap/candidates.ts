@@ -13,11 +13,14 @@ import type { FolderMark } from './checkpoint';
  * a report that is skipped is a failure nobody sees. (93 % of reports come from mailer-daemon@ or
  * postmaster@; only about half carry a multipart/report.)
  */
-const REPORT_SENDER = /^(?:mailer-daemon|mailerdaemon|mail-daemon|postmaster|mdaemon|bounces?|mail-?delivery(?:-?system)?|nobody|double-bounce|microsoftexchange[0-9a-f]*)$/i;
-const REPORT_SENDER_NAME = /mail delivery|mailer[- ]daemon|postmaster|delivery (?:status|subsystem|system)|microsoft outlook|mail administrator/i;
+const REPORT_SENDER =
+	/^(?:mailer-daemon|mailerdaemon|mail-daemon|postmaster|mdaemon|bounces?|mail-?delivery(?:-?system)?|nobody|double-bounce|microsoftexchange[0-9a-f]*)$/i;
+const REPORT_SENDER_NAME =
+	/mail delivery|mailer[- ]daemon|postmaster|delivery (?:status|subsystem|system)|microsoft outlook|mail administrator/i;
 const REPORT_SUBJECT =
 	/undeliver|undelivered|delivery (?:status|failure|failed|notification|problem|incomplete|has failed|delayed|report)|returned (?:mail|to sender)|mail delivery|failure notice|could not be delivered|couldn't be delivered|not (?:be )?delivered|delayed mail|delivery delay|non[- ]?remis|unzustellbar|nicht zustellbar|niet bezorgd|no entregado|no se puede entregar|non recapitabile|rejected|bounced?|abuse report|complaint|feedback report|warning: message|mail system error|returned message|message not delivered/i;
-const REPORT_PART = /^(?:message\/(?:delivery-status|global-delivery-status|feedback-report|rfc822|global)|text\/rfc822-headers)$/i;
+const REPORT_PART =
+	/^(?:message\/(?:delivery-status|global-delivery-status|feedback-report|rfc822|global)|text\/rfc822-headers)$/i;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -29,7 +32,9 @@ function structureHasReportPart(node: MessageStructureObject | undefined, depth 
 }
 
 /** Whether a message looks enough like a delivery report or complaint to download and parse it. */
-export function looksLikeReport(message: Pick<FetchMessageObject, 'envelope' | 'headers' | 'bodyStructure'>): boolean {
+export function looksLikeReport(
+	message: Pick<FetchMessageObject, 'envelope' | 'headers' | 'bodyStructure'>,
+): boolean {
 	const from = message.envelope?.from?.[0];
 	const local = String(from?.address ?? '').split('@')[0];
 	if (REPORT_SENDER.test(local) || REPORT_SENDER_NAME.test(from?.name ?? '')) return true;
@@ -52,7 +57,7 @@ function startOfUtcDay(time: number): Date {
 export function uidSet(uids: number[]): string {
 	const sorted = [...new Set(uids)].sort((a, b) => a - b);
 	const parts: string[] = [];
-	for (let index = 0; index < sorted.length; ) {
+	for (let index = 0; index < sorted.length;) {
 		let end = index;
 		while (end + 1 < sorted.length && sorted[end + 1] === sorted[end] + 1) end++;
 		parts.push(end > index ? `${sorted[index]}:${sorted[end]}` : String(sorted[index]));
@@ -72,8 +77,12 @@ export interface DateBounds {
  * The date bounds of a query. A report arrives after the failure it reports, so nothing received
  * before Since can match; it may arrive well after Until, so the upper bound is loose.
  */
-export function dateBounds(query: Pick<FailedDeliveryQuery, 'since' | 'until' | 'receivedSince'>): DateBounds {
-	const lower = [query.since, query.receivedSince].filter((date): date is Date => Boolean(date)).map((date) => date.getTime());
+export function dateBounds(
+	query: Pick<FailedDeliveryQuery, 'since' | 'until' | 'receivedSince'>,
+): DateBounds {
+	const lower = [query.since, query.receivedSince]
+		.filter((date): date is Date => Boolean(date))
+		.map((date) => date.getTime());
 	const bounds: DateBounds = {};
 	if (lower.length) bounds.receivedFrom = Math.max(...lower);
 	// An upper bound in the future is no bound (and imapflow turns it into WITHIN's OLDER 0).
@@ -90,8 +99,14 @@ export function dateBounds(query: Pick<FailedDeliveryQuery, 'since' | 'until' | 
 function dateSearch(client: ImapFlow, bounds: DateBounds): SearchObject {
 	const exact = client.capabilities?.has('WITHIN') ?? false;
 	const search: SearchObject = {};
-	if (bounds.receivedFrom !== undefined) search.since = exact ? new Date(bounds.receivedFrom) : startOfUtcDay(bounds.receivedFrom - DAY_MS);
-	if (bounds.receivedBefore !== undefined) search.before = exact ? new Date(bounds.receivedBefore) : startOfUtcDay(bounds.receivedBefore + DAY_MS);
+	if (bounds.receivedFrom !== undefined)
+		search.since = exact
+			? new Date(bounds.receivedFrom)
+			: startOfUtcDay(bounds.receivedFrom - DAY_MS);
+	if (bounds.receivedBefore !== undefined)
+		search.before = exact
+			? new Date(bounds.receivedBefore)
+			: startOfUtcDay(bounds.receivedBefore + DAY_MS);
 	return search;
 }
 
@@ -116,7 +131,11 @@ export interface FolderSelection {
 }
 
 /** Asks the server which messages of a folder to look at: after the mark when it is valid, else by date. */
-export async function selectMessages(client: ImapFlow, folder: string, options: { mark?: FolderMark; bounds: DateBounds }): Promise<FolderSelection> {
+export async function selectMessages(
+	client: ImapFlow,
+	folder: string,
+	options: { mark?: FolderMark; bounds: DateBounds },
+): Promise<FolderSelection> {
 	const search = dateSearch(client, options.bounds);
 	const lock = await client.getMailboxLock(folder, { readOnly: true });
 	try {
@@ -133,7 +152,9 @@ export async function selectMessages(client: ImapFlow, folder: string, options: 
 			// "n:*" also matches the highest UID when that is below n: keep only what lies after the mark.
 			uids = (found || []).filter((uid) => uid > mark.lastUid);
 		} else {
-			uids = (await client.search(Object.keys(search).length ? search : { all: true }, { uid: true })) || [];
+			uids =
+				(await client.search(Object.keys(search).length ? search : { all: true }, { uid: true })) ||
+				[];
 		}
 		uids.sort((a, b) => a - b);
 		return {
@@ -143,7 +164,11 @@ export async function selectMessages(client: ImapFlow, folder: string, options: 
 			renumbered: Boolean(options.mark) && !mark,
 			uids,
 			// UIDs below UIDNEXT existed when the folder was opened, so the search covered them.
-			coveredUpTo: Math.max(uidNext - 1, uids.length ? uids[uids.length - 1] : 0, mark?.lastUid ?? 0),
+			coveredUpTo: Math.max(
+				uidNext - 1,
+				uids.length ? uids[uids.length - 1] : 0,
+				mark?.lastUid ?? 0,
+			),
 		};
 	} finally {
 		lock.release();
@@ -151,22 +176,35 @@ export async function selectMessages(client: ImapFlow, folder: string, options: 
 }
 
 /** Fetches envelopes, structure and a few headers of these messages and keeps the likely reports, lowest UID first. */
-export async function screenMessages(client: ImapFlow, selection: FolderSelection, uids: number[], receivedFrom?: number): Promise<Candidate[]> {
+export async function screenMessages(
+	client: ImapFlow,
+	selection: FolderSelection,
+	uids: number[],
+	receivedFrom?: number,
+): Promise<Candidate[]> {
 	if (!uids.length) return [];
 	const lock = await client.getMailboxLock(selection.folder, { readOnly: true });
 	try {
 		// Renumbered since it was selected: these UIDs are other messages now; the next listing rescans.
-		if (String((client.mailbox || undefined)?.uidValidity ?? '0') !== selection.uidValidity) return [];
+		if (String((client.mailbox || undefined)?.uidValidity ?? '0') !== selection.uidValidity)
+			return [];
 		const candidates: Candidate[] = [];
 		const messages = client.fetch(
 			uidSet(uids),
-			{ uid: true, envelope: true, internalDate: true, bodyStructure: true, headers: ['return-path', 'x-failed-recipients', 'content-type', 'feedback-type'] },
+			{
+				uid: true,
+				envelope: true,
+				internalDate: true,
+				bodyStructure: true,
+				headers: ['return-path', 'x-failed-recipients', 'content-type', 'feedback-type'],
+			},
 			{ uid: true },
 		);
 		for await (const message of messages) {
 			const receivedAt = new Date(message.internalDate ?? 0);
 			if (receivedFrom !== undefined && receivedAt.getTime() < receivedFrom) continue;
-			if (looksLikeReport(message)) candidates.push({ folder: selection.folder, uid: message.uid, receivedAt });
+			if (looksLikeReport(message))
+				candidates.push({ folder: selection.folder, uid: message.uid, receivedAt });
 		}
 		return candidates.sort((a, b) => a.uid - b.uid);
 	} finally {

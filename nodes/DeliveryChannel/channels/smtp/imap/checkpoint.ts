@@ -23,13 +23,26 @@ const KIND = 'imap';
 
 function isMark(value: unknown): value is FolderMark {
 	const mark = value as FolderMark | undefined;
-	return Boolean(mark) && typeof mark!.uidValidity === 'string' && /^\d+$/.test(mark!.uidValidity) && Number.isSafeInteger(mark!.lastUid) && mark!.lastUid >= 0;
+	return (
+		Boolean(mark) &&
+		typeof mark!.uidValidity === 'string' &&
+		/^\d+$/.test(mark!.uidValidity) &&
+		Number.isSafeInteger(mark!.lastUid) &&
+		mark!.lastUid >= 0
+	);
 }
 
 /** The marks of a checkpoint given back by the caller; anything unreadable or foreign counts as none. */
 export function readCheckpoint(value: IDataObject | undefined, mailbox: string): MailboxCheckpoint {
 	const empty = { mailbox, folders: {} };
-	if (!value || value.kind !== KIND || value.mailbox !== mailbox || typeof value.folders !== 'object' || value.folders === null) return empty;
+	if (
+		!value ||
+		value.kind !== KIND ||
+		value.mailbox !== mailbox ||
+		typeof value.folders !== 'object' ||
+		value.folders === null
+	)
+		return empty;
 	const folders: Record<string, FolderMark> = {};
 	for (const [folder, mark] of Object.entries(value.folders as IDataObject)) {
 		if (isMark(mark)) folders[folder] = { uidValidity: mark.uidValidity, lastUid: mark.lastUid };
@@ -38,5 +51,9 @@ export function readCheckpoint(value: IDataObject | undefined, mailbox: string):
 }
 
 export function checkpointValue(checkpoint: MailboxCheckpoint): IDataObject {
-	return { kind: KIND, mailbox: checkpoint.mailbox, folders: checkpoint.folders as unknown as IDataObject };
+	return {
+		kind: KIND,
+		mailbox: checkpoint.mailbox,
+		folders: checkpoint.folders as unknown as IDataObject,
+	};
 }

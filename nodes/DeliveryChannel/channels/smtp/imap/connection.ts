@@ -10,7 +10,8 @@ export function imapOptions(settings: MailboxSettings): ImapFlowOptions {
 		port: settings.port,
 		secure: settings.security === 'tls',
 		// false = never upgrade; true = must upgrade; for SSL/TLS the question does not arise.
-		doSTARTTLS: settings.security === 'starttls' ? true : settings.security === 'none' ? false : undefined,
+		doSTARTTLS:
+			settings.security === 'starttls' ? true : settings.security === 'none' ? false : undefined,
 		auth: { user: settings.user, pass: settings.password },
 		// Certificates are checked unless the credential says otherwise; pinned so no default loosens it.
 		tls: { rejectUnauthorized: !settings.allowSelfSigned, servername: settings.host },
@@ -31,7 +32,8 @@ export class ImapConnection {
 
 	constructor(
 		readonly settings: MailboxSettings,
-		private readonly createClient: (options: ImapFlowOptions) => ImapFlow = (options) => new ImapFlow(options),
+		private readonly createClient: (options: ImapFlowOptions) => ImapFlow = (options) =>
+			new ImapFlow(options),
 	) {}
 
 	/** Runs one task on the connection; every failure comes back as a DeliveryError. */

@@ -15,12 +15,16 @@ export interface ResolvedFolders {
 }
 
 /** Maps the configured folder names to the mailbox's folders, finding Junk and Sent by special use. */
-export function resolveFolders(settings: Pick<MailboxSettings, 'folders' | 'sentFolder'>, list: Array<Pick<ListResponse, 'path' | 'specialUse' | 'flags'>>): ResolvedFolders {
+export function resolveFolders(
+	settings: Pick<MailboxSettings, 'folders' | 'sentFolder'>,
+	list: Array<Pick<ListResponse, 'path' | 'specialUse' | 'flags'>>,
+): ResolvedFolders {
 	const byPath = (name: string) =>
 		list.find((box) => box.path === name) ??
 		list.find((box) => box.path.toLowerCase() === name.toLowerCase()) ??
 		(name.toUpperCase() === 'INBOX' ? list.find((box) => box.specialUse === '\\Inbox') : undefined);
-	const bySpecialUse = (use: string) => list.find((box) => box.specialUse === use || box.flags?.has(use));
+	const bySpecialUse = (use: string) =>
+		list.find((box) => box.specialUse === use || box.flags?.has(use));
 	const scan: string[] = [];
 	const missing: string[] = [];
 	for (const name of settings.folders) {

@@ -40,25 +40,47 @@ export function credentialError(field: string, message: string, hint?: string): 
 }
 
 /** The mailbox settings of the Custom SMTP credential, or undefined when IMAP Host is empty. */
-export function mailboxSettings(credentials: ICredentialDataDecryptedObject): MailboxSettings | undefined {
+export function mailboxSettings(
+	credentials: ICredentialDataDecryptedObject,
+): MailboxSettings | undefined {
 	const host = String(credentials.imapHost ?? '').trim();
 	if (!host) return undefined;
 	const security = String(credentials.imapSecurity || 'tls') as MailboxSecurity;
 	if (!['tls', 'starttls', 'none'].includes(security)) {
-		throw credentialError('imapSecurity', `The Custom SMTP credential has an unknown IMAP Security value: ${JSON.stringify(security)}`);
+		throw credentialError(
+			'imapSecurity',
+			`The Custom SMTP credential has an unknown IMAP Security value: ${JSON.stringify(security)}`,
+		);
 	}
 	const port = Number(credentials.imapPort || (security === 'tls' ? 993 : 143));
 	if (!Number.isInteger(port) || port < 1 || port > 65535) {
-		throw credentialError('imapPort', `The Custom SMTP credential has an invalid IMAP Port: ${JSON.stringify(credentials.imapPort)}`);
+		throw credentialError(
+			'imapPort',
+			`The Custom SMTP credential has an invalid IMAP Port: ${JSON.stringify(credentials.imapPort)}`,
+		);
 	}
-	const mismatch = portSecurityMismatch(port, security === 'tls', { port: 'IMAP Port', security: 'IMAP Security' });
-	if (mismatch) throw credentialError('imapPort', `The Custom SMTP credential does not fit together: ${mismatch}`);
+	const mismatch = portSecurityMismatch(port, security === 'tls', {
+		port: 'IMAP Port',
+		security: 'IMAP Security',
+	});
+	if (mismatch)
+		throw credentialError(
+			'imapPort',
+			`The Custom SMTP credential does not fit together: ${mismatch}`,
+		);
 	const ownUser = String(credentials.imapUser ?? '').trim();
 	const user = ownUser || String(credentials.user ?? '').trim();
 	if (!user) {
-		throw credentialError('imapUser', 'The Custom SMTP credential has no login for the mailbox', 'Fill in IMAP User (or the SMTP User, which the mailbox then shares).');
+		throw credentialError(
+			'imapUser',
+			'The Custom SMTP credential has no login for the mailbox',
+			'Fill in IMAP User (or the SMTP User, which the mailbox then shares).',
+		);
 	}
-	const password = ownUser || credentials.imapPassword ? String(credentials.imapPassword ?? '') : String(credentials.password ?? '');
+	const password =
+		ownUser || credentials.imapPassword
+			? String(credentials.imapPassword ?? '')
+			: String(credentials.password ?? '');
 	const folders = String(credentials.imapFolders ?? 'INBOX, Junk')
 		.split(',')
 		.map((folder) => folder.trim())
@@ -77,10 +99,13 @@ export function mailboxSettings(credentials: ICredentialDataDecryptedObject): Ma
 
 /** What to tell a user who runs Failed Deliveries on an SMTP credential without mailbox settings. */
 export function mailboxNotConfigured(): DeliveryError {
-	return new DeliveryError('Failed Deliveries for Custom SMTP needs the mailbox that receives the bounce reports, and the credential has no IMAP Host', {
-		code: 'EINPUT',
-		field: 'imapHost',
-		stopsBatch: true,
-		hint: "Open the Custom SMTP credential and fill in IMAP Host (plus IMAP Port and IMAP Security if they differ from 993 / SSL/TLS). The sender's mailbox is read over IMAP; IMAP User and Password default to the SMTP ones.",
-	});
+	return new DeliveryError(
+		'Failed Deliveries for Custom SMTP needs the mailbox that receives the bounce reports, and the credential has no IMAP Host',
+		{
+			code: 'EINPUT',
+			field: 'imapHost',
+			stopsBatch: true,
+			hint: "Open the Custom SMTP credential and fill in IMAP Host (plus IMAP Port and IMAP Security if they differ from 993 / SSL/TLS). The sender's mailbox is read over IMAP; IMAP User and Password default to the SMTP ones.",
+		},
+	);
 }
