@@ -114,13 +114,13 @@ async function settle(catcher, count, timeoutMs = 5000) {
 	return catcher.messages.slice();
 }
 
-async function testCustomExtension(paths, catcher, tmp) {
+async function testCustomExtension(paths, catcher, tmp, dist) {
 	const userFolder = path.join(tmp, 'custom-extensions');
 	fs.mkdirSync(userFolder);
 	const n8n = await N8n.create(paths, {
 		userFolder,
 		encryptionKey: crypto.randomBytes(24).toString('hex'),
-		customExtensions: path.join(REPO_ROOT, 'dist'),
+		customExtensions: dist,
 		logLevel: LOG_LEVEL,
 	});
 	const sendWf = withNodeType(readFixture('send.workflow.json'), NODE_TYPE_CUSTOM);
@@ -215,17 +215,17 @@ async function testCustomExtension(paths, catcher, tmp) {
 	return n8n;
 }
 
-async function testCommunityPackage(paths, catcher, tmp) {
+async function testCommunityPackage(paths, catcher, tmp, packageRoot) {
 	const f = [];
 	const details = [];
 	const userFolder = path.join(tmp, 'community-package');
 	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
 	fs.mkdirSync(nodesDir, { recursive: true });
 
-	// npm pack (the build already ran; .npmrc has ignore-scripts, so prepack is not re-run)
+	// npm pack of the run's copy of the build (--ignore-scripts: prepack would build again)
 	const packDir = path.join(tmp, 'pack');
 	fs.mkdirSync(packDir);
-	const pack = await run('npm', ['pack', '--json', '--ignore-scripts', `--pack-destination=${packDir}`], { cwd: REPO_ROOT, timeoutMs: 120000 });
+	const pack = await run('npm', ['pack', '--json', '--ignore-scripts', `--pack-destination=${packDir}`], { cwd: packageRoot, timeoutMs: 120000 });
 	if (pack.code !== 0) throw new Error(`npm pack failed:\n${tail(pack.stderr)}`);
 	const packInfo = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('[')))[0];
 	const tgz = path.join(packDir, packInfo.filename);
@@ -278,24 +278,25 @@ async function main() {
 	const t0 = Date.now();
 	console.log('Delivery Channel end-to-end test');
 	let paths;
+	let pkg;
+	const tmp = n8nLib.makeTempDir('delivery-channel-e2e-');
 	try {
 		paths = await n8nLib.installN8n();
 		console.log(`     n8n ${paths.version} at ${paths.dir}`);
-		await n8nLib.buildPackage();
-		console.log('     npm run build: ok');
+		pkg = await n8nLib.buildSnapshot(path.join(tmp, 'package'));
+		console.log(`     npm run build: ok (the run uses its copy in ${pkg.root})`);
 	} catch (err) {
 		console.log(`FAIL setup: ${err.message}`);
 		console.log('0 passed, 1 failed');
 		process.exit(1);
 	}
-	const tmp = n8nLib.makeTempDir('delivery-channel-e2e-');
 	const catcherMessages = [];
 	const catcher = await startMailCatcher({ auth: SMTP_AUTH, refuse: [onError.REFUSED], onMessage: (m) => catcherMessages.push(m) });
 	console.log(`     local SMTP server on ${catcher.host}:${catcher.port}`);
 
 	let customN8n;
 	const suites = [
-		['custom extension', 3, async () => (customN8n = await testCustomExtension(paths, catcher, tmp))],
+		['custom extension', 3, async () => (customN8n = await testCustomExtension(paths, catcher, tmp, pkg.dist))],
 		[
 			'On Error (Custom SMTP)',
 			onError.CHECKS,
@@ -305,8 +306,8 @@ async function main() {
 				await onError.run({ n8n: customN8n, catcher, record, smtpCredential, wrongPassword: WRONG_SMTP_PASSWORD, decoy: DECOY });
 			},
 		],
-		['community package', 1, () => testCommunityPackage(paths, catcher, tmp)],
-		['MSC channel', msc.CHECKS, () => msc.run({ paths, tmp, record, secrets, logLevel: LOG_LEVEL })],
+		['community package', 1, () => testCommunityPackage(paths, catcher, tmp, pkg.root)],
+		['MSC channel', msc.CHECKS, () => msc.run({ paths, tmp, record, secrets, logLevel: LOG_LEVEL, dist: pkg.dist })],
 		[
 			'Gmail channel',
 			gmail.CHECKS,
@@ -315,7 +316,7 @@ async function main() {
 				for (const check of await gmail.run({ n8n: customN8n, log: console.log, secrets })) record(check.name, check.failures, check.details);
 			},
 		],
-		['Custom SMTP mailbox (Postfix + Dovecot)', MAILSYSTEM_CHECKS, () => runMailSystemE2E({ paths, tmp, record, secrets, logLevel: LOG_LEVEL })],
+		['Custom SMTP mailbox (Postfix + Dovecot)', MAILSYSTEM_CHECKS, () => runMailSystemE2E({ paths, tmp, record, secrets, logLevel: LOG_LEVEL, customExtensions: pkg.dist })],
 		[
 			'seeded-secret check',
 			seeded.CHECKS,

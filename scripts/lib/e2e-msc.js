@@ -163,8 +163,8 @@ function checkOnError(run, received, upstreamBefore) {
 	return { failures: f, keyError: keyItem.error, nodeError: e ? `${e.message} | ${e.description || ''}` : 'none' };
 }
 
-async function run({ paths, tmp, record = defaultRecord, secrets, logLevel }) {
-	const sandboxModule = path.join(REPO_ROOT, 'dist', 'sandbox', 'msc', 'server.js');
+async function run({ paths, tmp, record = defaultRecord, secrets, logLevel, dist = path.join(REPO_ROOT, 'dist') }) {
+	const sandboxModule = path.join(dist, 'sandbox', 'msc', 'server.js');
 	if (!fs.existsSync(sandboxModule)) throw new Error('dist/sandbox/msc/server.js is missing: run npm run build (tsconfig.build.json must include sandbox/**/*)');
 	const { startSandbox } = require(sandboxModule);
 	const folder = path.join(tmp, 'msc');
@@ -184,7 +184,7 @@ async function run({ paths, tmp, record = defaultRecord, secrets, logLevel }) {
 		const n8n = await N8n.create(paths, {
 			userFolder: folder,
 			encryptionKey: crypto.randomBytes(24).toString('hex'),
-			customExtensions: path.join(REPO_ROOT, 'dist'),
+			customExtensions: dist,
 			logLevel,
 		});
 		const sendWf = withNodeType(readFixture('msc-send.workflow.json'), NODE_TYPE_CUSTOM);

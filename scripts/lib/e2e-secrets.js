@@ -11,12 +11,14 @@
 //     with their static data, stored credentials; the MSC sandbox's database), and the raw database
 //     files with their write-ahead logs: credentials are stored encrypted, so a marker there leaked;
 //   - every file under the run's temporary folder (the n8n user folders, the installed community
-//     package, the sandbox) and every file of the repository written during the run;
+//     package, the sandbox), every file of the repository and of n8n's own folders in the system's
+//     temporary folder written during the run;
 //   - every message the SMTP servers and the fake Google received.
 // Check 1 proves the scan can fail: markers planted in files (plain, as AUTH PLAIN base64, in a long
 // SQLite row) and the decoy a workflow carried in a lead's field must be found where they are.
 
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const n8nLib = require('./n8n');
 const { formatHits } = require('./secret-scan');
@@ -24,6 +26,8 @@ const { formatHits } = require('./secret-scan');
 const { REPO_ROOT } = n8nLib;
 const CHECKS = 2;
 const SELF_CHECK_DIR = 'scanner-self-check';
+/** The folders n8n 2.40 makes in the system's temporary folder (read in its code: os.tmpdir() callers). */
+const N8N_TMP_FOLDERS = /^(n8nDataTableUploads|n8n-promotions-|n8n-instance-ai-browser)/;
 
 /** Runs `task` over `list` with at most `limit` at once. */
 async function eachLimited(list, limit, task) {
@@ -77,8 +81,10 @@ function plant(secrets, tmp) {
 }
 
 async function run({ secrets, tmp, since, record, received = () => [] }) {
-	const t = Date.now();
+	let t = Date.now();
 	const exports = await exportAll(n8nLib.instances);
+	const exportSecs = ((Date.now() - t) / 1000).toFixed(1);
+	t = Date.now();
 	const planted = plant(secrets, tmp);
 	const plantedFiles = new Set(Object.values(planted.files));
 
@@ -96,13 +102,17 @@ async function run({ secrets, tmp, since, record, received = () => [] }) {
 	// --- files and databases ----------------------------------------------------------------------
 	const tmpScan = secrets.scanTree(tmp);
 	const repoScan = secrets.scanTree(REPO_ROOT, { since, skipDirs: ['node_modules', '.git'] });
+	const n8nTmpScans = fs
+		.readdirSync(os.tmpdir(), { withFileTypes: true })
+		.filter((entry) => entry.isDirectory() && N8N_TMP_FOLDERS.test(entry.name))
+		.map((entry) => secrets.scanTree(path.join(os.tmpdir(), entry.name), { since }));
 	const dbResults = tmpScan.sqlite.map((file) => ({ file, ...secrets.scanSqlite(file) }));
 	const dbHits = dbResults.flatMap((r) => r.hits);
 	const elapsed = ((Date.now() - t) / 1000).toFixed(1);
 
 	// --- 1: the scan finds what it must ------------------------------------------------------------
 	const f1 = [];
-	const allHits = [...textHits, ...tmpScan.hits, ...repoScan.hits, ...dbHits, ...secrets.scans.flatMap((s) => s.hits)];
+	const allHits = [...textHits, ...tmpScan.hits, ...repoScan.hits, ...n8nTmpScans.flatMap((s) => s.hits), ...dbHits, ...secrets.scans.flatMap((s) => s.hits)];
 	const inFile = (file, hits = allHits) => hits.filter((hit) => hit.where === file || hit.where.startsWith(`${file} [table`));
 	for (const s of planted.real) {
 		if (!inFile(planted.files.plain).some((hit) => hit.label === s.label && hit.form === 'plain')) f1.push(`the marker of "${s.label}" planted in ${planted.files.plain} was not found`);
@@ -129,9 +139,9 @@ async function run({ secrets, tmp, since, record, received = () => [] }) {
 	record('seeded-secret check: no secret marker in n8n output items, errors, log lines (debug), execution records, exports or files written during the run', f2, [
 		`${planted.real.length} secrets (${planted.real.map((s) => s.label).join('; ')}), each searched plain, URL-encoded, base64 in 3 alignments and by its first part`,
 		`${n8nTexts.length / 2} n8n commands' stdout and stderr at log level ${[...new Set(n8nLib.instances.map((n8n) => n8n.env.N8N_LOG_LEVEL))].join('/')} (${(textBytes / 1e6).toFixed(1)} MB with ${texts.length - n8nTexts.length} received messages); ${exports.count} exports`,
-		`${tmpScan.files} files (${(tmpScan.bytes / 1e6).toFixed(1)} MB) under the run's temporary folder, ${repoScan.files} repository files written during the run, ${extraFiles} files of the mailbox`,
+		`${tmpScan.files} files (${(tmpScan.bytes / 1e6).toFixed(1)} MB) under the run's temporary folder, ${repoScan.files} repository files and ${n8nTmpScans.reduce((sum, r) => sum + r.files, 0)} files of n8n's folders in ${os.tmpdir()} written during the run, ${extraFiles} files of the mailbox`,
 		`${dbResults.length} SQLite databases read through SQL: ${tables} tables, ${rows} rows`,
-		`scan took ${elapsed} s`,
+		`exports took ${exportSecs} s, the scan ${elapsed} s`,
 	]);
 	if (process.env.KEEP_TMP) keepTranscript(tmp);
 }

@@ -115,6 +115,38 @@ async function buildPackage({ timeoutMs = 5 * 60 * 1000 } = {}) {
 	return path.join(REPO_ROOT, 'dist');
 }
 
+/**
+ * Builds and copies the result (dist/ and the files npm pack adds) to `dest`, with the repository's
+ * node_modules linked beside it, so what the test runs and packs cannot change under it when someone
+ * else rebuilds the same checkout meanwhile (the build starts by removing dist/). Returns
+ * { root, dist }: `root` for npm pack, `dist` for N8N_CUSTOM_EXTENSIONS and the MSC sandbox.
+ */
+async function buildSnapshot(dest, { attempts = 4, waitMs = 15_000 } = {}) {
+	const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+	const required = ['dist/sandbox/msc/server.js', ...pkg.n8n.nodes, ...pkg.n8n.credentials];
+	for (let attempt = 1; ; attempt++) {
+		try {
+			await buildPackage();
+			fs.rmSync(dest, { recursive: true, force: true });
+			fs.mkdirSync(dest, { recursive: true });
+			fs.cpSync(path.join(REPO_ROOT, 'dist'), path.join(dest, 'dist'), { recursive: true });
+			for (const file of ['package.json', 'README.md', 'LICENSE']) {
+				if (fs.existsSync(path.join(REPO_ROOT, file))) fs.copyFileSync(path.join(REPO_ROOT, file), path.join(dest, file));
+			}
+			fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dest, 'node_modules'), 'dir');
+			const missing = required.filter((file) => !fs.existsSync(path.join(dest, file)));
+			if (missing.length) throw new Error(`the copied build lacks ${missing.join(', ')}`);
+			return { root: dest, dist: path.join(dest, 'dist') };
+		} catch (error) {
+			// Another build in the same checkout removes dist/ as it starts: ours can fail or be copied
+			// half-written. Wait for it and build again.
+			if (attempt >= attempts) throw new Error(`no complete build after ${attempts} attempts: ${error.message}`);
+			log(`Build attempt ${attempt} failed (${error.message.split('\n').slice(0, 3).join(' ')}); building again in ${waitMs / 1000} s...`);
+			await new Promise((resolve) => setTimeout(resolve, waitMs));
+		}
+	}
+}
+
 /** A fresh temporary folder, removed when the process exits (unless KEEP_TMP=1). */
 function makeTempDir(prefix) {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -345,6 +377,7 @@ module.exports = {
 	expectedInstallDir,
 	n8nPaths,
 	buildPackage,
+	buildSnapshot,
 	makeTempDir,
 	freePort,
 	n8nEnv,

@@ -119,6 +119,16 @@ function start(cmd, args, options = {}) {
 		});
 		child.on('close', (code, signal) => {
 			clearTimeout(timer);
+			// A last line without a newline still reaches the listener.
+			for (const name of ['stdout', 'stderr']) {
+				if (!options.onLine || !lineBuf[name]) continue;
+				try {
+					options.onLine(lineBuf[name], name);
+				} catch {
+					// a listener error must not break the pipe
+				}
+				lineBuf[name] = '';
+			}
 			live.delete(child);
 			resolve({ code, signal, stdout, stderr, timedOut, ms: Date.now() - t0 });
 		});

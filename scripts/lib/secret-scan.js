@@ -160,14 +160,13 @@ class SecretSet {
 					continue;
 				}
 				if (!entry.isFile() || skip(full)) continue;
-				let stat;
+				let buffer;
 				try {
-					stat = fs.statSync(full);
+					if (since !== undefined && fs.statSync(full).mtimeMs < since) continue;
+					buffer = fs.readFileSync(full);
 				} catch {
-					continue;
+					continue; // gone since the folder was listed (another process's temporary file)
 				}
-				if (since !== undefined && stat.mtimeMs < since) continue;
-				const buffer = fs.readFileSync(full);
 				result.files += 1;
 				result.bytes += buffer.length;
 				result.hits.push(...this.scanBuffer(full, buffer));
