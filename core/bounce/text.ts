@@ -190,7 +190,9 @@ function hasSignal(text: string): boolean {
 	// Only the start of a text reaches a diagnostic (squash caps it), and the address pattern
 	// looks up to 64 characters ahead of every position: read a bounded slice.
 	const head = text.length > 8000 ? text.slice(0, 8000) : text;
-	return /[245]\d\d|[245]\.\d{1,3}\.\d{1,3}|[A-Za-z]{3,}\s+[A-Za-z]{3,}/.test(head.replace(/[^\s@]{0,64}@\S{0,255}/g, ''));
+	// Two words of three letters or more: the last three letters of the one and the first three of the
+	// other are enough to tell, and reading no further keeps a long run of letters linear.
+	return /[245]\d\d|[245]\.\d{1,3}\.\d{1,3}|[A-Za-z]{3}\s+[A-Za-z]{3}/.test(head.replace(/[^\s@]{0,64}@\S{0,255}/g, ''));
 }
 
 /** A failure reply or status code; a bare number such as a size is not one. */

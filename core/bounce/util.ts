@@ -216,7 +216,7 @@ export function isoDate(value: string | undefined): string | undefined {
 
 /** Strip the `type;` prefix of a DSN field value (`rfc822; a@b`, `dns; host`). */
 export function typedValue(value: string): { type: string; value: string } {
-	const m = /^\s*([A-Za-z0-9-]{1,30})\s*;\s*(.*)$/s.exec(value);
+	const m = /^\s*([A-Za-z0-9-]{1,30})\s*;(.*)$/s.exec(value);
 	if (m) return { type: m[1].toLowerCase(), value: m[2].trim() };
 	return { type: '', value: value.trim() };
 }

@@ -93,7 +93,7 @@ function text({ field, label }: Field, value: unknown): string {
  * would start a new header, so it is refused.
  */
 function headerText(name: Field, value: unknown, what = name.label): string {
-	const result = text(name, value).replace(/^[\r\n]+|[\r\n]+$/g, '');
+	const result = trimLineBreaks(text(name, value));
 	const control = controlCharacterIn(result);
 	if (control) {
 		throw inputError(name.field, `${what} contains ${control.what}: ${control.shown}`, 'A header is one line of text; remove line breaks and control characters.');
@@ -108,9 +108,19 @@ function headerText(name: Field, value: unknown, what = name.label): string {
 	return result;
 }
 
+/** `value` without line breaks at either end: a loop, since `/[\r\n]+$/` rescans a run of them from each position. */
+function trimLineBreaks(value: string): string {
+	let start = 0;
+	let end = value.length;
+	while (start < end && (value[start] === '\r' || value[start] === '\n')) start++;
+	while (end > start && (value[end - 1] === '\r' || value[end - 1] === '\n')) end--;
+	return value.slice(start, end);
+}
+
 /** `<left@right>`: printable ASCII without spaces, angle brackets or a second @ (RFC 5322 msg-id). */
 function isMessageId(id: string): boolean {
-	return /^<[\x21-\x7e]+@[\x21-\x7e]+>$/.test(id) && !/[<>@]/.test(id.slice(1, -1).replace('@', '')) && !/[()",;:\\[\]]/.test(id.slice(1, -1).split('@')[0]);
+	// The left part holds no @ (a second @ is refused below anyway), so the pattern cannot backtrack over a run of @.
+	return /^<[\x21-\x3f\x41-\x7e]+@[\x21-\x7e]+>$/.test(id) && !/[<>@]/.test(id.slice(1, -1).replace('@', '')) && !/[()",;:\\[\]]/.test(id.slice(1, -1).split('@')[0]);
 }
 
 /**

@@ -3,7 +3,7 @@
  * stripping, MIME splitting, header unfolding, text anchors, DSN fields, mbox splitting, ...),
  * shaped after the patterns that make a naive parser backtrack or rescan. Anyone can mail the
  * mailbox the engine reads, so each of these must cost time in proportion to its size.
- * Used by adversarial.test.ts (growth ratios) and bench/bounce.js (the table).
+ * Used by adversarial.test.ts (they parse, caps hold) and bench/bounce.js (the speed table).
  */
 
 export interface AdversarialInput {

@@ -91,61 +91,40 @@ export function mutate(rand: () => number): Buffer {
 	return buf;
 }
 
-export const MAX_MS = 50;
+/**
+ * A crash guard, not a speed goal (speed is measured in bench/bounce.js, and the regexp lint
+ * keeps super-linear patterns out of core/): one input that takes this much CPU time is a hang.
+ */
+export const GUARD_CPU_MS = 5000;
 
 export interface FuzzStats {
 	count: number;
-	slowestMs: number;
-	slowestSeed: string;
-	/** Slowest first attempt (before any repeat) and how many inputs needed a repeat. */
-	slowestFirstMs: number;
-	repeated: number;
 }
 
 /**
  * CPU time of this thread only (Node >= 23.9): the garbage collector's and the compiler's helper
- * threads, which work for every earlier input too, are not charged to the input being timed.
+ * threads, which work for every earlier input too, are not charged to the input being parsed.
  */
 const threadCpu: (previous?: NodeJS.CpuUsage) => NodeJS.CpuUsage =
 	typeof (process as { threadCpuUsage?: unknown }).threadCpuUsage === 'function'
 		? (process as unknown as { threadCpuUsage: (p?: NodeJS.CpuUsage) => NodeJS.CpuUsage }).threadCpuUsage.bind(process)
 		: process.cpuUsage.bind(process);
 
-/** Pauses before repeating a slow input: a busy shared machine gets time to calm down. */
-const REPEAT_PAUSES_MS = [0, 50, 250, 1000];
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** CPU milliseconds `parseBounce` spends on `input`; throws when the result is malformed. */
-async function timeOne(input: Buffer, id: string): Promise<number> {
+/** Parse `input`; throws when the report is malformed or the parse ran past the crash guard. */
+export async function parseGuarded(input: Buffer, id: string): Promise<void> {
 	const t0 = threadCpu();
 	const report = await parseBounce(input);
 	const used = threadCpu(t0);
 	if (!report || !Array.isArray(report.failures) || !report.original) throw new Error(`bad report for ${id}`);
-	return (used.user + used.system) / 1000;
+	const ms = (used.user + used.system) / 1000;
+	if (ms > GUARD_CPU_MS) throw new Error(`${id} ran ${ms.toFixed(0)} ms of CPU time: past the crash guard of ${GUARD_CPU_MS} ms`);
 }
 
-/** Run `count` mutated inputs from `seed`; throws on an exception or a slow input. */
+/** Run `count` mutated inputs from `seed`; throws on an exception, a malformed report or a hang. */
 export async function fuzzBatch(seed: number, count: number, stats: FuzzStats): Promise<void> {
 	const rand = mulberry32(seed);
 	for (let i = 0; i < count; i++) {
-		const input = mutate(rand);
-		const id = `seed ${seed} input ${i}`;
-		// An input's cost is the least CPU time it took over a few runs: a run can also pay for a
-		// garbage collection or lose its CPU to other work on the machine, an input that is slow by
-		// itself (a runaway pattern, an unbounded loop) is slow every time.
-		let best = await timeOne(input, id);
-		stats.slowestFirstMs = Math.max(stats.slowestFirstMs, best);
-		if (best > MAX_MS) stats.repeated++;
-		for (let r = 0; r < REPEAT_PAUSES_MS.length && best > MAX_MS; r++) {
-			await pause(REPEAT_PAUSES_MS[r]);
-			best = Math.min(best, await timeOne(input, id));
-		}
-		if (best > stats.slowestMs) {
-			stats.slowestMs = best;
-			stats.slowestSeed = id;
-		}
-		if (best > MAX_MS) throw new Error(`${id} took ${best.toFixed(1)} ms of CPU time in each of ${REPEAT_PAUSES_MS.length + 1} runs`);
+		await parseGuarded(mutate(rand), `seed ${seed} input ${i}`);
 		stats.count++;
 	}
 }
@@ -156,30 +135,18 @@ export const FUZZ_PER_BATCH = 5000;
 
 /**
  * The suite every fuzz*.test.ts file runs: FUZZ_BATCHES batches of FUZZ_PER_BATCH mutated corpus
- * mails from `seed` on, no exception and no slow input, with a summary line at the end. The four
- * files run in parallel Jest workers; together they cover 100,000 inputs.
+ * mails from `seed` on, no exception and no hang. The four files run in parallel Jest workers;
+ * together they cover 100,000 inputs.
  */
 export function defineFuzzSuite(part: string, seed: number): void {
 	describe(`bounce engine fuzz (${part})`, () => {
-		const stats: FuzzStats = { count: 0, slowestMs: 0, slowestSeed: '', slowestFirstMs: 0, repeated: 0 };
-
-		// Compile the engine's code and patterns first: the first inputs would otherwise also pay
-		// for the JIT, which says nothing about the input.
-		beforeAll(async () => {
-			for (const sample of SAMPLES.slice(0, 40)) await parseBounce(sample);
-		});
+		const stats: FuzzStats = { count: 0 };
 
 		for (let b = 0; b < FUZZ_BATCHES; b++) {
-			it(`batch ${b + 1}: no exception, no input slower than ${MAX_MS} ms`, async () => {
+			it(`batch ${b + 1}: no exception, no malformed report, no input past the ${GUARD_CPU_MS} ms crash guard`, async () => {
 				await fuzzBatch(seed + b, FUZZ_PER_BATCH, stats);
 			}, 120000);
 		}
-
-		afterAll(() => {
-			process.stdout.write(
-				`fuzz ${part}: ${stats.count} inputs, slowest ${stats.slowestMs.toFixed(1)} ms CPU (${stats.slowestSeed}), slowest first attempt ${stats.slowestFirstMs.toFixed(1)} ms, ${stats.repeated} repeated\n`,
-			);
-		});
 
 		it('ran every input', () => {
 			expect(stats.count).toBe(FUZZ_BATCHES * FUZZ_PER_BATCH);
