@@ -39,7 +39,7 @@ export class DeliveryChannelGmailOAuth2Api implements ICredentialType {
 		},
 		{
 			displayName:
-				'Scopes: gmail.send sends the email. gmail.settings.basic reads the send-as aliases, so a From Gmail would replace is caught before sending. gmail.readonly reads the mailbox for bounce reports (Failed Deliveries) and also covers the aliases. Google classes gmail.send as sensitive and the other two as restricted: an app used outside your own Workspace organisation needs Google\'s verification for them.',
+				"Scopes: gmail.send sends the email. gmail.settings.basic reads the send-as aliases, so a From Gmail would replace is caught before sending. gmail.readonly reads the mailbox for bounce reports (Failed Deliveries) and also covers the aliases. Google classes gmail.send as sensitive and the other two as restricted: an app used outside your own Workspace organisation needs Google's verification for them.",
 			name: 'scopesNotice',
 			type: 'notice',
 			default: '',

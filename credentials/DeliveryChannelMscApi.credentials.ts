@@ -29,7 +29,8 @@ export class DeliveryChannelMscApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
-			description: 'The account\'s API key (msc_sk_...). The local sandbox prints its demo key once, when it creates the demo account.',
+			description:
+				"The account's API key (msc_sk_...). The local sandbox prints its demo key once, when it creates the demo account.",
 		},
 		{
 			displayName: 'Timeout',

@@ -31,15 +31,27 @@ export class DeliveryChannelSmtpApi implements ICredentialType {
 			name: 'security',
 			type: 'options',
 			options: [
-				{ name: 'SSL/TLS (Implicit, Port 465)', value: 'tls', description: 'The connection is encrypted from the first byte' },
-				{ name: 'STARTTLS Required', value: 'starttls', description: 'Upgrade to TLS with STARTTLS; fail if the server does not offer it' },
+				{
+					name: 'SSL/TLS (Implicit, Port 465)',
+					value: 'tls',
+					description: 'The connection is encrypted from the first byte',
+				},
+				{
+					name: 'STARTTLS Required',
+					value: 'starttls',
+					description: 'Upgrade to TLS with STARTTLS; fail if the server does not offer it',
+				},
 				{
 					name: 'STARTTLS When Offered',
 					value: 'starttlsWhenOffered',
 					description:
 						'Upgrade to TLS when the server offers it. When it does not, or someone on the network removes the offer, the mail goes unencrypted: anyone on the way can read and change it. The password is never sent unencrypted: with a User set, sending fails instead.',
 				},
-				{ name: 'None (Unencrypted)', value: 'none', description: 'Never encrypt; only for servers on a trusted network' },
+				{
+					name: 'None (Unencrypted)',
+					value: 'none',
+					description: 'Never encrypt; only for servers on a trusted network',
+				},
 			],
 			default: 'starttls',
 		},
@@ -63,7 +75,8 @@ export class DeliveryChannelSmtpApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			placeholder: 'mail.example.com',
-			description: 'The name this machine gives in EHLO; some servers want a real host name. Defaults to the machine name.',
+			description:
+				'The name this machine gives in EHLO; some servers want a real host name. Defaults to the machine name.',
 		},
 		{
 			displayName: 'Max Connections',
@@ -71,14 +84,16 @@ export class DeliveryChannelSmtpApi implements ICredentialType {
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: 50 },
 			default: 5,
-			description: 'How many connections may send at the same time. Microsoft 365 allows 3 per mailbox.',
+			description:
+				'How many connections may send at the same time. Microsoft 365 allows 3 per mailbox.',
 		},
 		{
 			displayName: 'Allow Self-Signed Certificates',
 			name: 'allowSelfSigned',
 			type: 'boolean',
 			default: false,
-			description: 'Whether to accept a certificate that is self-signed or does not match the host. Only for a server you control: it lets anyone in between read the mail and the password.',
+			description:
+				'Whether to accept a certificate that is self-signed or does not match the host. Only for a server you control: it lets anyone in between read the mail and the password.',
 		},
 		{
 			displayName: 'IMAP Host (for Failed Deliveries)',
@@ -86,7 +101,8 @@ export class DeliveryChannelSmtpApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			placeholder: 'imap.example.com',
-			description: "The sender's mailbox, where bounce reports arrive; Failed Deliveries and the trigger read it over IMAP. Leave empty if you only send. For Microsoft 365 use outlook.office365.com.",
+			description:
+				"The sender's mailbox, where bounce reports arrive; Failed Deliveries and the trigger read it over IMAP. Leave empty if you only send. For Microsoft 365 use outlook.office365.com.",
 		},
 		{
 			displayName: 'IMAP Port',
@@ -101,9 +117,21 @@ export class DeliveryChannelSmtpApi implements ICredentialType {
 			name: 'imapSecurity',
 			type: 'options',
 			options: [
-				{ name: 'SSL/TLS (Implicit, Port 993)', value: 'tls', description: 'The connection is encrypted from the first byte' },
-				{ name: 'STARTTLS Required', value: 'starttls', description: 'Upgrade to TLS with STARTTLS; fail if the server does not offer it' },
-				{ name: 'None (Unencrypted)', value: 'none', description: 'Never encrypt; only for servers on a trusted network' },
+				{
+					name: 'SSL/TLS (Implicit, Port 993)',
+					value: 'tls',
+					description: 'The connection is encrypted from the first byte',
+				},
+				{
+					name: 'STARTTLS Required',
+					value: 'starttls',
+					description: 'Upgrade to TLS with STARTTLS; fail if the server does not offer it',
+				},
+				{
+					name: 'None (Unencrypted)',
+					value: 'none',
+					description: 'Never encrypt; only for servers on a trusted network',
+				},
 			],
 			default: 'tls',
 			displayOptions: { hide: { imapHost: [''] } },
@@ -130,7 +158,8 @@ export class DeliveryChannelSmtpApi implements ICredentialType {
 			name: 'imapFolders',
 			type: 'string',
 			default: 'INBOX, Junk',
-			description: 'Folders to search for bounce reports, separated by commas. "Junk" also finds the junk folder under another name (Spam, Junk E-mail) when the server marks it.',
+			description:
+				'Folders to search for bounce reports, separated by commas. "Junk" also finds the junk folder under another name (Spam, Junk E-mail) when the server marks it.',
 			displayOptions: { hide: { imapHost: [''] } },
 		},
 		{
@@ -139,7 +168,8 @@ export class DeliveryChannelSmtpApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			placeholder: 'Sent Items',
-			description: 'Where the mailbox keeps sent messages, to link each failure to the message that was sent. Leave empty to use the folder the server marks as Sent.',
+			description:
+				'Where the mailbox keeps sent messages, to link each failure to the message that was sent. Leave empty to use the folder the server marks as Sent.',
 			displayOptions: { hide: { imapHost: [''] } },
 		},
 	];

@@ -16,7 +16,10 @@ export interface ArfResult {
 }
 
 export function isArf(view: MailView): boolean {
-	return view.feedbackReports.length > 0 || (view.reportType === 'feedback-report' && /feedback-type\s{0,5}:/i.test(view.text));
+	return (
+		view.feedbackReports.length > 0 ||
+		(view.reportType === 'feedback-report' && /feedback-type\s{0,5}:/i.test(view.text))
+	);
 }
 
 /** Parse the machine-readable part of an ARF report. */
@@ -57,9 +60,19 @@ export function parseArf(view: MailView): ArfResult {
  * a real feedback report without one is still a complaint, about the original message, with
  * recipient '' when `keepUnnamed` is set.
  */
-export function arfFailures(arf: ArfResult, fallbackRecipient: string, keepUnnamed = false): BounceRecipient[] {
+export function arfFailures(
+	arf: ArfResult,
+	fallbackRecipient: string,
+	keepUnnamed = false,
+): BounceRecipient[] {
 	const recipients =
-		arf.recipients.length > 0 ? arf.recipients : fallbackRecipient ? [fallbackRecipient] : keepUnnamed ? [''] : [];
+		arf.recipients.length > 0
+			? arf.recipients
+			: fallbackRecipient
+				? [fallbackRecipient]
+				: keepUnnamed
+					? ['']
+					: [];
 	return recipients.map((recipient) => ({
 		recipient,
 		action: 'complaint' as const,

@@ -7,7 +7,8 @@ import type { MailView } from './mime';
 
 const AUTOREPLY_SUBJECT =
 	/^(?:auto(?:matic)?[ -]?(?:reply|response|antwort|risposta|respuesta|réponse)|auto:|out of (?:the )?office|vacation|away from (?:the )?office|abwesenheit|absence|fuera de la oficina|réponse automatique|risposta automatica|自動(?:応答|返信)|i am (?:out|away)|i'm (?:out|away)|on (?:vacation|holiday|leave))/i;
-const BOUNCE_SENDER = /^(?:mailer-daemon|post_?master|microsoftexchange[0-9a-f]{32}|mail-daemon|maildaemon|mail delivery|bounce)/i;
+const BOUNCE_SENDER =
+	/^(?:mailer-daemon|post_?master|microsoftexchange[0-9a-f]{32}|mail-daemon|maildaemon|mail delivery|bounce)/i;
 /** English and the localised subjects of common servers (Exchange, Exim, Postfix templates). */
 const BOUNCE_SUBJECT =
 	/undeliver|undelivered|delivery (?:status|failure|failed|notification|problem|report)|returned mail|mail delivery|failure notice|non[- ]?delivery|could not be delivered|bounce|delivery has failed|nondeliverable|rejected|warning: (?:could not|message)|unzustellbar|nicht zustellbar|zustellung fehlgeschlagen|non remis|[ée]chec de (?:la )?remise|non distribu|no se puede entregar|no entregado|non recapitabile|onbestelbaar|kan inte levereras|n[ãa]o (?:foi )?entregue|non recapitato|недоставленн|не доставлено|(?:配送|配信)(?:不能|失敗|エラー)/i;
@@ -15,7 +16,11 @@ const BOUNCE_SUBJECT =
 /** Header values of a message that is itself a bounce (used for one attached to a forward). */
 export function hasBounceHeaders(fromHeader: string, subject: string): boolean {
 	const from = fromHeader.trim().replace(/^"/, '');
-	return BOUNCE_SENDER.test(from) || /<(?:mailer-daemon|post_?master)@/i.test(from) || BOUNCE_SUBJECT.test(subject);
+	return (
+		BOUNCE_SENDER.test(from) ||
+		/<(?:mailer-daemon|post_?master)@/i.test(from) ||
+		BOUNCE_SUBJECT.test(subject)
+	);
 }
 
 export function isBounceLike(view: MailView, from: string): boolean {
@@ -33,10 +38,20 @@ export function isAutoReply(view: MailView, from: string): boolean {
 	const h = view.headers;
 	const auto = (h.get('auto-submitted') ?? '').toLowerCase();
 	if (auto.startsWith('auto-replied')) return true;
-	if (h.has('x-autoreply') || h.has('x-autorespond') || h.has('x-autoresponder') || h.has('x-vacation')) return true;
+	if (
+		h.has('x-autoreply') ||
+		h.has('x-autorespond') ||
+		h.has('x-autoresponder') ||
+		h.has('x-vacation')
+	)
+		return true;
 	if (/vacation/i.test(h.get('x-apple-action') ?? '')) return true;
 	if (/^auto[_-]?reply$/i.test((h.get('precedence') ?? '').trim())) return true;
-	if (/^(?:oof|autoreply|all)$/i.test(h.get('x-auto-response-suppress') ?? '') && /^(?:oof|autoreply)/i.test(h.get('x-ms-exchange-inbox-rules-loop') ?? '')) return true;
+	if (
+		/^(?:oof|autoreply|all)$/i.test(h.get('x-auto-response-suppress') ?? '') &&
+		/^(?:oof|autoreply)/i.test(h.get('x-ms-exchange-inbox-rules-loop') ?? '')
+	)
+		return true;
 	if (AUTOREPLY_SUBJECT.test(view.subject.trim())) return true;
 	return false;
 }
@@ -54,7 +69,8 @@ export function isHumanReply(view: MailView, from: string): boolean {
 	if (!REPLY_SUBJECT.test(view.subject)) return false;
 	const h = view.headers;
 	if (!h.has('in-reply-to') && !h.has('references')) return false;
-	if (view.reportType || view.deliveryStatus.length > 0 || view.contentType === 'multipart/report') return false;
+	if (view.reportType || view.deliveryStatus.length > 0 || view.contentType === 'multipart/report')
+		return false;
 	if (h.has('x-failed-recipients')) return false;
 	const auto = (h.get('auto-submitted') ?? '').trim().toLowerCase();
 	if (auto && auto !== 'no') return false;

@@ -36,7 +36,8 @@ interface Facts {
 }
 
 /** Postfix's directory answer, quoted whole by a gateway: "User unknown in local recipient table". */
-const RECIPIENT_TABLE = /user unknown in (?:virtual|local) (?:mailbox |alias |recipient )?table|recipient address rejected: user unknown/i;
+const RECIPIENT_TABLE =
+	/user unknown in (?:virtual|local) (?:mailbox |alias |recipient )?table|recipient address rejected: user unknown/i;
 
 /** A mailbox that exists but is switched off. */
 const DISABLED = /\b(?:disabled|inactive|suspended|deactivated)\b/i;
@@ -56,7 +57,8 @@ function userUnknownAt({ input, diag, sub, command }: Facts): Reason {
 	// Given in reply to MAIL FROM, "mailbox unavailable" is about the sender's address or domain.
 	if (command === 'MAIL') return 'rejected';
 	// X.7.x is a security or policy refusal: a bare "user unknown" under it is a filter's answer.
-	if (sub.startsWith('7.') && /\b(?:user unknown|unknown user|no such user)\b/i.test(diag)) return 'filtered';
+	if (sub.startsWith('7.') && /\b(?:user unknown|unknown user|no such user)\b/i.test(diag))
+		return 'filtered';
 	// "550 : User unknown" names no mailbox: the reply shape some carriers' MTAs (au/KDDI's among
 	// them) give when the recipient's own filter refuses the sender. A real unknown user is named.
 	if (/\b550 : user unknown\b/i.test(input.diagnostic.slice(0, 4000))) return 'filtered';
@@ -76,11 +78,13 @@ function refine(reason: Reason, facts: Facts, expired: boolean): Reason {
 	const { input } = facts;
 	if (reason === 'userunknown') return userUnknownAt(facts);
 	// A header or content problem refused under an RFC 3463 policy code (x.7.x) is a policy matter.
-	if (reason === 'contenterror' && input.status[2] === '7' && input.status[3] === '.') return 'policyviolation';
+	if (reason === 'contenterror' && input.status[2] === '7' && input.status[3] === '.')
+		return 'policyviolation';
 	// A transient cause reported when the queue gave up: the message expired.
 	if (expired && (reason === 'networkerror' || reason === 'systemerror')) return 'expired';
 	// Given up for good on a temporary (4xx) network problem: the sender stopped retrying.
-	if (reason === 'networkerror' && input.action === 'failed' && input.replyCode.startsWith('4')) return 'expired';
+	if (reason === 'networkerror' && input.action === 'failed' && input.replyCode.startsWith('4'))
+		return 'expired';
 	return reason;
 }
 
@@ -93,7 +97,8 @@ function withoutPhrase({ input, diag, sub, command }: Facts, expired: boolean): 
 	if (sub && STATUS_MAP[sub] && !broadRefusal) return STATUS_MAP[sub];
 	const reason = firstMatch(GENERIC, diag);
 	// Refused before any address was sent (at the greeting): the sending host is refused.
-	if (command === 'CONN' && (!reason || reason === 'rejected' || reason === 'filtered')) return 'blocked';
+	if (command === 'CONN' && (!reason || reason === 'rejected' || reason === 'filtered'))
+		return 'blocked';
 	if (reason) return reason;
 	if (broadRefusal) return 'blocked';
 	if (Object.hasOwn(REPLY_CODE_MAP, input.replyCode)) return REPLY_CODE_MAP[input.replyCode];

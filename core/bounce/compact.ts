@@ -55,7 +55,13 @@ function readPartHeader(lines: string[]): PartHeader {
 		if (colon <= 0 || colon > 80) continue;
 		const key = line.slice(0, colon).trim().toLowerCase();
 		const field: keyof PartHeader | undefined =
-			key === 'content-type' ? 'contentType' : key === 'content-transfer-encoding' ? 'encoding' : key === 'content-disposition' ? 'disposition' : undefined;
+			key === 'content-type'
+				? 'contentType'
+				: key === 'content-transfer-encoding'
+					? 'encoding'
+					: key === 'content-disposition'
+						? 'disposition'
+						: undefined;
 		if (field && !header[field]) {
 			header[field] = line.slice(colon + 1, colon + 2001).trim();
 			current = field;
@@ -73,12 +79,16 @@ export function mimeTypeOf(contentType: string): string {
 }
 
 function paramOf(contentType: string, name: string): string {
-	const m = new RegExp(`;\\s{0,20}${name}\\s{0,20}=\\s{0,20}"?([^";\\s]{1,100})`, 'i').exec(contentType.slice(0, 2000));
+	const m = new RegExp(`;\\s{0,20}${name}\\s{0,20}=\\s{0,20}"?([^";\\s]{1,100})`, 'i').exec(
+		contentType.slice(0, 2000),
+	);
 	return m ? m[1] : '';
 }
 
 export function boundaryOf(contentType: string): string {
-	const m = /boundary\s{0,5}=\s{0,5}(?:"([^"\r\n]{1,200})"|([^;\s"]{1,200}))/i.exec(contentType.slice(0, 2000));
+	const m = /boundary\s{0,5}=\s{0,5}(?:"([^"\r\n]{1,200})"|([^;\s"]{1,200}))/i.exec(
+		contentType.slice(0, 2000),
+	);
 	return m ? (m[1] ?? m[2]) : '';
 }
 
@@ -120,8 +130,12 @@ export function decodeQuotedPrintable(text: string): string {
 
 /** Content bytes (latin1) of a body in a transfer encoding, read the way the MIME parser reads it. */
 function decodeBody(encoding: string, body: string): string {
-	const token = encoding.trim().toLowerCase().split(/[^\w-]/)[0];
-	if (token.includes('base64')) return Buffer.from(body.replace(/[^A-Za-z0-9+/=]+/g, ''), 'base64').toString('latin1');
+	const token = encoding
+		.trim()
+		.toLowerCase()
+		.split(/[^\w-]/)[0];
+	if (token.includes('base64'))
+		return Buffer.from(body.replace(/[^A-Za-z0-9+/=]+/g, ''), 'base64').toString('latin1');
 	if (token.includes('quoted-printable')) return decodeQuotedPrintable(body);
 	return body;
 }
@@ -143,7 +157,10 @@ function cutOriginal(content: string): string {
 }
 
 /** Charset labels the WHATWG decoder does not know under that name. */
-const CHARSET_ALIASES: Record<string, string> = { 'iso-8859-8-i': 'iso-8859-8', 'iso-8859-8-e': 'iso-8859-8' };
+const CHARSET_ALIASES: Record<string, string> = {
+	'iso-8859-8-i': 'iso-8859-8',
+	'iso-8859-8-e': 'iso-8859-8',
+};
 
 function decodeCharset(bytes: Buffer, charset: string): string {
 	const label = charset.trim().toLowerCase() || 'utf-8';
@@ -169,7 +186,9 @@ function compactLeaf(type: string, header: PartHeader, body: string): Compacted 
 	let content = decodeBody(header.encoding, body);
 	let contentType = leafContentType(type, header.contentType);
 	if (type === 'text/html') {
-		const text = flattenHtml(decodeCharset(Buffer.from(content, 'latin1'), paramOf(header.contentType, 'charset')));
+		const text = flattenHtml(
+			decodeCharset(Buffer.from(content, 'latin1'), paramOf(header.contentType, 'charset')),
+		);
 		content = Buffer.from(text, 'utf8').toString('latin1');
 		contentType = 'text/html; charset=utf-8';
 	} else if (ORIGINAL_TYPE.test(type)) {
@@ -189,7 +208,8 @@ function compactEntity(header: PartHeader, body: string, depth: number, budget: 
 	const type = mimeTypeOf(header.contentType || 'text/plain');
 	if (!type.startsWith('multipart/')) return compactLeaf(type, header, body);
 	const boundary = boundaryOf(header.contentType);
-	const asText = () => compactLeaf('text/plain', { contentType: 'text/plain', encoding: '', disposition: '' }, body);
+	const asText = () =>
+		compactLeaf('text/plain', { contentType: 'text/plain', encoding: '', disposition: '' }, body);
 	if (!boundary || !SAFE_BOUNDARY.test(boundary) || depth >= MAX_DEPTH) return asText();
 	const delimiter = `--${boundary}`;
 	const lines = body.split('\n');
@@ -232,7 +252,8 @@ function compactPart(lines: string[], depth: number, budget: Budget, defaultType
 	const result = compactEntity(header, body, depth + 1, budget);
 	const out = [`Content-Type: ${result.contentType}`];
 	if (result.base64) out.push('Content-Transfer-Encoding: base64');
-	if (/^\s{0,20}attachment\b/i.test(header.disposition)) out.push('Content-Disposition: attachment');
+	if (/^\s{0,20}attachment\b/i.test(header.disposition))
+		out.push('Content-Disposition: attachment');
 	return `${out.join('\r\n')}\r\n\r\n${result.body}`;
 }
 
@@ -241,5 +262,10 @@ function compactPart(lines: string[], depth: number, budget: Budget, defaultType
  * header values; the result says which Content-Type and transfer encoding to write above it.
  */
 export function compactBody(contentType: string, encoding: string, body: string): Compacted {
-	return compactEntity({ contentType: contentType || 'text/plain', encoding, disposition: '' }, body, 0, { parts: 0 });
+	return compactEntity(
+		{ contentType: contentType || 'text/plain', encoding, disposition: '' },
+		body,
+		0,
+		{ parts: 0 },
+	);
 }

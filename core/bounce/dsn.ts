@@ -57,7 +57,8 @@ function readFields(text: string): Field[] {
 		} else if (fields.length > 0 && !blank && /^\S/.test(line) && !/^--/.test(line)) {
 			// Unfolded continuation of a long Diagnostic-Code written without leading space.
 			const last = fields[fields.length - 1];
-			if (last.key === 'diagnostic-code' && last.value.length < 8000) last.value += ' ' + line.trim();
+			if (last.key === 'diagnostic-code' && last.value.length < 8000)
+				last.value += ' ' + line.trim();
 		}
 		blank = false;
 	}
@@ -82,7 +83,10 @@ function recipientOf(value: string): string {
 /** True when `text` looks like delivery-status fields (also when not in its own MIME part). */
 export function looksLikeDsn(text: string): boolean {
 	const head = text.slice(0, 128 * 1024);
-	return /^(?:Final|Original)-Recipient\s{0,5}:/im.test(head) && /^(?:Action|Status)\s{0,5}:/im.test(head);
+	return (
+		/^(?:Final|Original)-Recipient\s{0,5}:/im.test(head) &&
+		/^(?:Action|Status)\s{0,5}:/im.test(head)
+	);
 }
 
 export function parseDsn(text: string): DsnResult {
@@ -91,8 +95,10 @@ export function parseDsn(text: string): DsnResult {
 	let hasFinal = false;
 	let hasOriginal = false;
 	const flush = () => {
-		if (current && (current.recipient || current.originalRecipient)) result.recipients.push(current);
-		else if (current && (current.status || current.action) && result.unnamed.length < 10) result.unnamed.push(current);
+		if (current && (current.recipient || current.originalRecipient))
+			result.recipients.push(current);
+		else if (current && (current.status || current.action) && result.unnamed.length < 10)
+			result.unnamed.push(current);
 		current = null;
 		hasFinal = false;
 		hasOriginal = false;
@@ -104,7 +110,12 @@ export function parseDsn(text: string): DsnResult {
 	for (const f of readFields(text)) {
 		if (f.blankBefore && current && (hasFinal || hasOriginal) && f.key !== 'diagnostic-code') {
 			// A blank line ends a recipient block.
-			if (f.key === 'final-recipient' || f.key === 'original-recipient' || !RECIPIENT_FIELDS.has(f.key)) flush();
+			if (
+				f.key === 'final-recipient' ||
+				f.key === 'original-recipient' ||
+				!RECIPIENT_FIELDS.has(f.key)
+			)
+				flush();
 		}
 		switch (f.key) {
 			case 'reporting-mta':
@@ -144,13 +155,18 @@ export function parseDsn(text: string): DsnResult {
 				else if (f.key === 'status') {
 					const m = /[245]\.\d{1,3}\.\d{1,3}/.exec(f.value);
 					r.status = m ? m[0] : '';
-					const rest = m ? f.value.slice(m.index + m[0].length).trim().slice(0, 200) : '';
+					const rest = m
+						? f.value
+								.slice(m.index + m[0].length)
+								.trim()
+								.slice(0, 200)
+						: '';
 					if (rest) r.statusText = rest;
-				}
-				else if (f.key === 'diagnostic-code') {
+				} else if (f.key === 'diagnostic-code') {
 					const tv = typedValue(f.value);
 					r.diagnosticType = tv.type;
-					if (r.diagnostic.length < 8000) r.diagnostic = r.diagnostic ? `${r.diagnostic} ${tv.value}` : tv.value;
+					if (r.diagnostic.length < 8000)
+						r.diagnostic = r.diagnostic ? `${r.diagnostic} ${tv.value}` : tv.value;
 				} else if (f.key === 'remote-mta') r.remoteMta = typedValue(f.value).value;
 				else if (f.key === 'last-attempt-date') r.failedAt = isoDate(f.value);
 			}

@@ -22,12 +22,21 @@ const FILTER_GATEWAY = /surfcontrol|\bmcafee\b|mxlogic/i;
 
 export function writtenByFilterGateway(view: MailView): boolean {
 	const h = view.headers;
-	const own = [h.get('x-mailer'), h.get('x-nai-header'), h.get('message-id'), h.getAll('received')[0]];
+	const own = [
+		h.get('x-mailer'),
+		h.get('x-nai-header'),
+		h.get('message-id'),
+		h.getAll('received')[0],
+	];
 	return own.some((value) => value !== undefined && FILTER_GATEWAY.test(value.slice(0, 500)));
 }
 
 /** The status and reply code that describe an entry's failure. */
-function settleCodes(raw: RawRecipient, diagnostic: string, fallbackDiag: string): { status: string; replyCode: string } {
+function settleCodes(
+	raw: RawRecipient,
+	diagnostic: string,
+	fallbackDiag: string,
+): { status: string; replyCode: string } {
 	let replyCode = raw.replyCode || findReplyCode(diagnostic) || findReplyCode(fallbackDiag);
 	let status = raw.status || findStatus(diagnostic);
 	const diagStatus = findStatus(diagnostic);
@@ -93,7 +102,10 @@ export function finish(raw: RawRecipient, context: EntryContext): BounceRecipien
 	const reason = classifyOnce(input, context.reasons);
 	const out: BounceRecipient = {
 		recipient: raw.recipient,
-		action: reason === 'delivered' ? 'delivered' : (raw.action ?? (status.startsWith('4') ? 'delayed' : 'failed')),
+		action:
+			reason === 'delivered'
+				? 'delivered'
+				: (raw.action ?? (status.startsWith('4') ? 'delayed' : 'failed')),
 		status,
 		replyCode,
 		reason,

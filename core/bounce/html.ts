@@ -82,7 +82,14 @@ export function flattenHtml(html: string): string {
 	return out.join('');
 }
 
-const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+const NAMED_ENTITIES: Record<string, string> = {
+	amp: '&',
+	lt: '<',
+	gt: '>',
+	quot: '"',
+	apos: "'",
+	nbsp: ' ',
+};
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isHex = (c: number) => isDigit(c) || ((c | 0x20) >= 97 && (c | 0x20) <= 102);
@@ -93,7 +100,9 @@ function referenced(ref: string): string | undefined {
 	if (ref[0] !== '#') return NAMED_ENTITIES[ref.toLowerCase()];
 	const hex = ref[1] === 'x' || ref[1] === 'X';
 	const code = hex ? parseInt(ref.slice(2), 16) : Number(ref.slice(1));
-	return code > 0 && code < 0x110000 && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : ' ';
+	return code > 0 && code < 0x110000 && !(code >= 0xd800 && code <= 0xdfff)
+		? String.fromCodePoint(code)
+		: ' ';
 }
 
 /** Length of a well-formed reference starting after the '&' at `at` (up to ';'), 0 if none. */

@@ -29,14 +29,22 @@ function emptyReport(problems: string[]): BounceReport {
 export const MAX_REPORT_BYTES = 1024 * 1024;
 
 /** Report kinds from the most to the least telling, to sum up a mailbox file of several. */
-const KIND_RANK: ReportKind[] = ['failure', 'delay', 'complaint', 'autoreply', 'delivered', 'not-a-report'];
+const KIND_RANK: ReportKind[] = [
+	'failure',
+	'delay',
+	'complaint',
+	'autoreply',
+	'delivered',
+	'not-a-report',
+];
 
 /** One report for a mailbox file: every message's entries in file order. */
 function mergeReports(reports: BounceReport[], truncated: boolean): BounceReport {
 	const kind = KIND_RANK.find((k) => reports.some((r) => r.kind === k)) ?? 'not-a-report';
 	const lead = reports.find((r) => r.kind === kind) ?? reports[0];
 	const problems = reports.flatMap((r) => r.problems ?? []).slice(0, 50);
-	if (truncated) problems.push(`mailbox file: only the first ${MAX_MBOX_MESSAGES} messages were read`);
+	if (truncated)
+		problems.push(`mailbox file: only the first ${MAX_MBOX_MESSAGES} messages were read`);
 	const merged: BounceReport = {
 		kind,
 		failures: reports.flatMap((r) => r.failures),
@@ -80,7 +88,8 @@ async function parseInput(bytes: Buffer): Promise<BounceReport> {
 			}
 			// A From line also opens the returned original that some servers quote in a bounce:
 			// the file is several messages only when more than one of them is a report.
-			if (reports.filter((r) => r.kind !== 'not-a-report').length > 1) return mergeReports(reports, truncated);
+			if (reports.filter((r) => r.kind !== 'not-a-report').length > 1)
+				return mergeReports(reports, truncated);
 			await yieldToEventLoop();
 		}
 	}
@@ -103,6 +112,8 @@ export async function parseBounce(raw: Buffer | Uint8Array | string): Promise<Bo
 		}
 		return report;
 	} catch (error) {
-		return emptyReport([`internal error: ${String((error as Error)?.message ?? error)}`.slice(0, 300)]);
+		return emptyReport([
+			`internal error: ${String((error as Error)?.message ?? error)}`.slice(0, 300),
+		]);
 	}
 }

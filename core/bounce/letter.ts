@@ -29,7 +29,8 @@ export interface Letter {
 	text: TextParseResult;
 }
 
-const DSN_START = /^(?:Reporting-MTA|Original-Envelope-Id|Final-Recipient|Original-Recipient)\s{0,5}:/im;
+const DSN_START =
+	/^(?:Reporting-MTA|Original-Envelope-Id|Final-Recipient|Original-Recipient)\s{0,5}:/im;
 
 /** The delivery status fields: their own MIME part, or a text that holds them. */
 function dsnSource(view: MailView): string {

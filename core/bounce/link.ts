@@ -4,7 +4,16 @@
  */
 import type { MailView } from './mime';
 import type { LinkConfidence, LinkMethod, OriginalMessage } from './types';
-import { HeaderBlock, findAddresses, firstAddress, isoDate, messageIdOf, messageIds, parseFields, splitLines } from './util';
+import {
+	HeaderBlock,
+	findAddresses,
+	firstAddress,
+	isoDate,
+	messageIdOf,
+	messageIds,
+	parseFields,
+	splitLines,
+} from './util';
 
 const KNOWN_HEADER =
 	/^(?:message-id|subject|from|to|cc|date|return-path|received|mime-version|content-type|reply-to|x-[a-z0-9-]{1,60}|dkim-signature|delivered-to|sender|references|in-reply-to|list-[a-z-]{1,30}|authentication-results|arc-[a-z-]{1,30}|user-agent|content-transfer-encoding|thread-[a-z]{1,10}|importance|precedence)\s{0,3}:/i;
@@ -28,7 +37,8 @@ export function quotedHeaders(text: string): HeaderBlock | undefined {
 /** Fields like Message-ID or Subject anywhere in the lines (some servers insert blank lines). */
 function parseLooseFields(lines: string[], start: number): HeaderBlock {
 	const block = new HeaderBlock();
-	const wanted = /^(message-id|subject|from|to|date|x-original-message-id)\s{0,3}:\s{0,5}(.{1,2000})$/i;
+	const wanted =
+		/^(message-id|subject|from|to|date|x-original-message-id)\s{0,3}:\s{0,5}(.{1,2000})$/i;
 	for (let i = start; i < Math.min(lines.length, start + 400); i++) {
 		const m = wanted.exec(lines[i].trim());
 		if (m && !block.has(m[1])) block.fields.push({ key: m[1].toLowerCase(), value: m[2].trim() });
@@ -50,20 +60,27 @@ export interface LinkInput {
 }
 
 function decodeWords(value: string): string {
-	return value.replace(/=\?([^?\s]{1,40})\?([bqBQ])\?([^?\s]{0,2000})\?=/g, (all, charset: string, enc: string, data: string) => {
-		try {
-			const buf =
-				enc.toUpperCase() === 'B'
-					? Buffer.from(data, 'base64')
-					: Buffer.from(
-							data.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m: string, h: string) => String.fromCharCode(parseInt(h, 16))),
-							'latin1',
-						);
-			return new TextDecoder(charset.toLowerCase(), { fatal: false }).decode(buf);
-		} catch {
-			return all;
-		}
-	});
+	return value.replace(
+		/=\?([^?\s]{1,40})\?([bqBQ])\?([^?\s]{0,2000})\?=/g,
+		(all, charset: string, enc: string, data: string) => {
+			try {
+				const buf =
+					enc.toUpperCase() === 'B'
+						? Buffer.from(data, 'base64')
+						: Buffer.from(
+								data
+									.replace(/_/g, ' ')
+									.replace(/=([0-9A-Fa-f]{2})/g, (_m: string, h: string) =>
+										String.fromCharCode(parseInt(h, 16)),
+									),
+								'latin1',
+							);
+				return new TextDecoder(charset.toLowerCase(), { fatal: false }).decode(buf);
+			} catch {
+				return all;
+			}
+		},
+	);
 }
 
 export function extractOriginal(input: LinkInput): OriginalMessage {
@@ -108,17 +125,20 @@ export function extractOriginal(input: LinkInput): OriginalMessage {
 
 	const links = original.links;
 	const add = (method: LinkMethod, value: string | undefined, confidence: LinkConfidence) => {
-		if (value && !links.some((l) => l.method === method && l.value === value)) links.push({ method, value, confidence });
+		if (value && !links.some((l) => l.method === method && l.value === value))
+			links.push({ method, value, confidence });
 	};
 	add('envelope-id', input.envelopeId, 'high');
 	add('message-id', messageId, 'high');
 	const xOriginal =
-		messageIdOf(view.headers.get('x-original-message-id')) || messageIdOf(get('x-original-message-id') ?? undefined);
+		messageIdOf(view.headers.get('x-original-message-id')) ||
+		messageIdOf(get('x-original-message-id') ?? undefined);
 	add('x-original-message-id', xOriginal, 'high');
 	add('in-reply-to', inReplyTo, input.isReply ? 'high' : 'medium');
 	for (const r of references.slice(-3).reverse()) add('references', r, 'medium');
 	if (original.subject && recipients.length) {
-		for (const r of recipients.slice(0, 20)) add('subject-recipient', `${r.toLowerCase()}\n${original.subject}`, 'low');
+		for (const r of recipients.slice(0, 20))
+			add('subject-recipient', `${r.toLowerCase()}\n${original.subject}`, 'low');
 	}
 	return original;
 }

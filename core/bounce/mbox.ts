@@ -20,7 +20,8 @@ function messageStarts(text: string): { starts: number[]; truncated: boolean } {
 	for (let at = text.indexOf('\nFrom '); at >= 0; at = text.indexOf('\nFrom ', at + 1)) {
 		const start = at + 1;
 		const end = text.indexOf('\n', start);
-		if (!FROM_LINE.test(text.slice(start, end < 0 ? text.length : Math.min(end, start + 400)))) continue;
+		if (!FROM_LINE.test(text.slice(start, end < 0 ? text.length : Math.min(end, start + 400))))
+			continue;
 		if (starts.length >= MAX_MBOX_MESSAGES) return { starts, truncated: true };
 		starts.push(start);
 	}

@@ -77,7 +77,10 @@ export interface MailView {
 	truncated: boolean;
 }
 
-export function toText(raw: Buffer | Uint8Array | string): { bytes: Uint8Array; truncated: boolean } {
+export function toText(raw: Buffer | Uint8Array | string): {
+	bytes: Uint8Array;
+	truncated: boolean;
+} {
 	let bytes: Uint8Array;
 	if (typeof raw === 'string') bytes = Buffer.from(raw.slice(0, MAX_INPUT_BYTES * 2), 'utf8');
 	else if (raw instanceof Uint8Array) bytes = raw;
@@ -85,7 +88,14 @@ export function toText(raw: Buffer | Uint8Array | string): { bytes: Uint8Array; 
 	const truncated = bytes.length > MAX_INPUT_BYTES;
 	if (truncated) bytes = bytes.subarray(0, MAX_INPUT_BYTES);
 	// An mbox "From " separator line is not a header; drop it.
-	if (bytes.length > 5 && bytes[0] === 0x46 && bytes[1] === 0x72 && bytes[2] === 0x6f && bytes[3] === 0x6d && bytes[4] === 0x20) {
+	if (
+		bytes.length > 5 &&
+		bytes[0] === 0x46 &&
+		bytes[1] === 0x72 &&
+		bytes[2] === 0x6f &&
+		bytes[3] === 0x6d &&
+		bytes[4] === 0x20
+	) {
 		const nl = bytes.indexOf(0x0a);
 		bytes = nl >= 0 ? bytes.subarray(nl + 1) : new Uint8Array(0);
 	}
@@ -147,7 +157,8 @@ function bodyEnd(bytes: Uint8Array, start: number): number {
 		if (bytes[i] !== 0x0a) continue;
 		if (++lines >= MAX_BODY_LINES) return i + 1;
 		// Every boundary line can open a MIME part; keep the part count small.
-		if (bytes[i + 1] === 0x2d && bytes[i + 2] === 0x2d && ++boundaries >= MAX_BOUNDARY_LINES) return i + 1;
+		if (bytes[i + 1] === 0x2d && bytes[i + 2] === 0x2d && ++boundaries >= MAX_BOUNDARY_LINES)
+			return i + 1;
 	}
 	return limit;
 }
@@ -205,7 +216,8 @@ function keepHeaderLines(lines: string[]): string[] {
 }
 
 /** A turn of the event loop for other work (timers, sockets) between the heavy steps. */
-export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+export const yieldToEventLoop = (): Promise<void> =>
+	new Promise((resolve) => setImmediate(resolve));
 
 export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailView> {
 	const problems: string[] = [];
@@ -219,7 +231,9 @@ export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailV
 	const { block: headers } = parseFields(headerLines, 0, 40000);
 	if (headers.fields.length > MAX_TOP_FIELDS) {
 		// Header bomb: keep the first fields and every field the engine reads.
-		const kept = headers.fields.filter((f, i) => i < MAX_TOP_FIELDS || MIME_KEEP.has(f.key) || READ_FIELDS.has(f.key));
+		const kept = headers.fields.filter(
+			(f, i) => i < MAX_TOP_FIELDS || MIME_KEEP.has(f.key) || READ_FIELDS.has(f.key),
+		);
 		headers.fields.length = 0;
 		headers.fields.push(...kept.slice(0, MAX_TOP_FIELDS * 2));
 		problems.push('too many header fields');
@@ -228,7 +242,10 @@ export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailV
 	// and a bounded, canonical body (compact.ts), so header bombs, huge mails and HTML stay cheap.
 	const end = bodyEnd(bytes, bodyStart);
 	const cut = end < bytes.length;
-	if (cut) problems.push(`body read up to ${MAX_BODY_BYTES} bytes, ${MAX_BODY_LINES} lines and ${MAX_BOUNDARY_LINES} part boundaries`);
+	if (cut)
+		problems.push(
+			`body read up to ${MAX_BODY_BYTES} bytes, ${MAX_BODY_LINES} lines and ${MAX_BOUNDARY_LINES} part boundaries`,
+		);
 	let forParser: Buffer;
 	try {
 		const body = squeezeBlankLines(bytes.subarray(bodyStart, end));
@@ -238,14 +255,19 @@ export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailV
 			Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1'),
 		);
 		const kept = headers.fields
-			.filter((f) => MIME_KEEP.has(f.key) && f.key !== 'content-type' && f.key !== 'content-transfer-encoding')
+			.filter(
+				(f) =>
+					MIME_KEEP.has(f.key) && f.key !== 'content-type' && f.key !== 'content-transfer-encoding',
+			)
 			.slice(0, 40)
 			.map((f) => `${f.key}: ${f.value.slice(0, 2000)}`);
 		kept.push(`content-type: ${compacted.contentType}`);
 		if (compacted.base64) kept.push('content-transfer-encoding: base64');
 		forParser = Buffer.from(`${kept.join('\r\n')}\r\n\r\n${compacted.body}`, 'latin1');
 	} catch (error) {
-		problems.push(`MIME pre-pass failed: ${(error as Error).message ?? String(error)}`.slice(0, 200));
+		problems.push(
+			`MIME pre-pass failed: ${(error as Error).message ?? String(error)}`.slice(0, 200),
+		);
 		return fallbackView(Buffer.from(bytes).toString('utf8'), problems, truncated || cut);
 	}
 	await yieldToEventLoop();
@@ -293,14 +315,22 @@ export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailV
 		) {
 			// Only the returned message's headers matter (its body was cut before parsing).
 			view.originals.push(content.slice(0, MAX_TEXT_CHARS));
-		} else if (type === 'text/plain' || type === 'text/html' || type === 'message/disposition-notification') {
-			view.otherText.push(capped(view, type === 'text/html' ? htmlToText(content) : content, 'text attachment'));
+		} else if (
+			type === 'text/plain' ||
+			type === 'text/html' ||
+			type === 'message/disposition-notification'
+		) {
+			view.otherText.push(
+				capped(view, type === 'text/html' ? htmlToText(content) : content, 'text attachment'),
+			);
 		}
 	}
 	if (!text.trim() && view.deliveryStatus.length === 0 && view.otherText.length === 0) {
 		// Broken MIME structure (wrong boundary): read the raw body as text.
 		if (bodyStart < bytes.length) {
-			text = Buffer.from(bytes.subarray(bodyStart, bodyStart + MAX_TEXT_CHARS * 2)).toString('utf8');
+			text = Buffer.from(bytes.subarray(bodyStart, bodyStart + MAX_TEXT_CHARS * 2)).toString(
+				'utf8',
+			);
 			problems.push('no readable MIME part; raw body used');
 		}
 	}

@@ -15,7 +15,10 @@ import type { BounceRecipient, BounceReport, OriginalMessage, ReportKind } from 
 import { squash } from './util';
 
 /** One mail (not a mailbox file) read into a report. */
-export async function parseMail(raw: Buffer | Uint8Array | string, depth = 0): Promise<BounceReport> {
+export async function parseMail(
+	raw: Buffer | Uint8Array | string,
+	depth = 0,
+): Promise<BounceReport> {
 	const view = await readMail(raw);
 	await yieldToEventLoop();
 	const letter = readLetter(view, depth);
@@ -41,7 +44,10 @@ async function extract(letter: Letter): Promise<Found | undefined> {
 }
 
 /** Classify entries found by a reader; entries that need none pass as they are. */
-function classified(letter: Letter, found: Extracted): { kind: ReportKind; failures: BounceRecipient[] } {
+function classified(
+	letter: Letter,
+	found: Extracted,
+): { kind: ReportKind; failures: BounceRecipient[] } {
 	if ('kind' in found) return found;
 	const context: EntryContext = {
 		fallbackDiag: found.entries.length === 1 ? squash(letter.notice, 3000) : '',
@@ -55,9 +61,19 @@ function classified(letter: Letter, found: Extracted): { kind: ReportKind; failu
 /** What identifies the original message, with the link keys a sender can find it by. */
 function link(letter: Letter, found: Extracted, kind: ReportKind): OriginalMessage {
 	const { view, notice, originalText, dsn } = letter;
-	const recipients = 'entries' in found ? found.entries.map((r) => r.originalRecipient || r.recipient) : found.linkTo;
+	const recipients =
+		'entries' in found
+			? found.entries.map((r) => r.originalRecipient || r.recipient)
+			: found.linkTo;
 	const envelopeId = 'own' in found ? undefined : dsn?.envelopeId;
-	const original = extractOriginal({ view, envelopeId, originalText, notice, recipients, isReply: kind === 'autoreply' });
+	const original = extractOriginal({
+		view,
+		envelopeId,
+		originalText,
+		notice,
+		recipients,
+		isReply: kind === 'autoreply',
+	});
 	if (found.ses?.messageId && !original.messageId) {
 		const id = found.ses.messageId;
 		original.messageId = id.includes('<') ? id : `<${id}>`;
@@ -72,7 +88,8 @@ function assemble(letter: Letter, extracted: Extracted | undefined): BounceRepor
 	const found: Extracted = extracted ?? { kind: 'not-a-report', failures: [], linkTo: [] };
 	const { kind, failures } = classified(letter, found);
 	const problems = letter.view.problems;
-	if (!extracted && isBounceLike(letter.view, letter.from)) problems.push('looks like a bounce, but no recipient could be found');
+	if (!extracted && isBounceLike(letter.view, letter.from))
+		problems.push('looks like a bounce, but no recipient could be found');
 	const report: BounceReport = { kind, failures, original: link(letter, found, kind) };
 	const fields = 'own' in found ? found.own : letter.dsn;
 	if (fields?.reportingMta) report.reportingMta = fields.reportingMta;

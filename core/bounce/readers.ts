@@ -28,14 +28,23 @@ export interface OwnFields {
 export type Extracted =
 	| { entries: RawRecipient[]; ses?: SesLink }
 	/** Entries that need no classification, and the recipients whose original they link to. */
-	| { kind: ReportKind; failures: BounceRecipient[]; linkTo: string[]; own?: OwnFields; ses?: SesLink };
+	| {
+			kind: ReportKind;
+			failures: BounceRecipient[];
+			linkTo: string[];
+			own?: OwnFields;
+			ses?: SesLink;
+	  };
 
 export type Found = Extracted | { report: BounceReport };
 
 export interface Reader {
 	/** The format in words, for a reader of this list. */
 	name: string;
-	read(letter: Letter, parse: (raw: string, depth: number) => Promise<BounceReport>): Found | undefined | Promise<Found | undefined>;
+	read(
+		letter: Letter,
+		parse: (raw: string, depth: number) => Promise<BounceReport>,
+	): Found | undefined | Promise<Found | undefined>;
 }
 
 /** A bounce forwarded by a person as an attachment ("FW: Mail delivery failed"): read once, never deeper. */
@@ -54,7 +63,9 @@ const forwardedBounce: Reader = {
 		const inner = parseHeaderText(view.originals[0]);
 		if (!hasBounceHeaders(inner.get('from') ?? '', inner.get('subject') ?? '')) return undefined;
 		const report = await parse(view.originals[0], 1);
-		return report.failures.length && (report.kind === 'failure' || report.kind === 'delay') ? { report } : undefined;
+		return report.failures.length && (report.kind === 'failure' || report.kind === 'delay')
+			? { report }
+			: undefined;
 	},
 };
 
@@ -66,7 +77,12 @@ const complaint: Reader = {
 		if (!feedbackReport && !isUnsubscribeRequest(view)) return undefined;
 		const arf = feedbackReport
 			? parseArf(view)
-			: { feedbackType: 'opt-out', recipients: from ? [from] : [], arrivalDate: undefined, reportingMta: undefined };
+			: {
+					feedbackType: 'opt-out',
+					recipients: from ? [from] : [],
+					arrivalDate: undefined,
+					reportingMta: undefined,
+				};
 		const failures = arfFailures(arf, '', feedbackReport);
 		const kind: ReportKind = failures.length ? 'complaint' : 'not-a-report';
 		const own = { reportingMta: arf.reportingMta, arrivalDate: arf.arrivalDate };
@@ -91,7 +107,8 @@ const deliveryStatus: Reader = {
 			}
 			if (!r.diagnostic && text.recipients.length === 0) r.diagnostic = noticeDiagnostic;
 			// The SMTP command the error answered is often only in the readable part (a transcript).
-			r.command ||= smtpCommandOf(r.diagnostic) || (t ? smtpCommandOf(t.diagnostic) : '') || noticeCommand;
+			r.command ||=
+				smtpCommandOf(r.diagnostic) || (t ? smtpCommandOf(t.diagnostic) : '') || noticeCommand;
 		}
 		return { entries };
 	},
@@ -119,7 +136,8 @@ function writtenByPersonOrList({ view, from }: Letter): boolean {
 	// RFC 2369 List-* headers: no delivery report carries them itself, they belong to the returned original.
 	const h = view.headers;
 	if (!h.has('list-unsubscribe') && !h.has('list-id')) return false;
-	if (view.reportType || view.deliveryStatus.length > 0 || view.contentType === 'multipart/report') return false;
+	if (view.reportType || view.deliveryStatus.length > 0 || view.contentType === 'multipart/report')
+		return false;
 	if (h.has('x-failed-recipients')) return false;
 	const local = from.slice(0, from.indexOf('@') >>> 0);
 	return !/^(?:mailer-daemon|post_?master|mail-daemon|maildaemon)$/i.test(local);
@@ -131,7 +149,8 @@ const textReport: Reader = {
 	read(letter) {
 		const { view, from, text, notice, failedHeader, dsn } = letter;
 		if (!text.recipients.length || writtenByPersonOrList(letter)) return undefined;
-		if (!isBounceLike(view, from) && !BOUNCE_TEXT.test(head(notice)) && failedHeader.length === 0) return undefined;
+		if (!isBounceLike(view, from) && !BOUNCE_TEXT.test(head(notice)) && failedHeader.length === 0)
+			return undefined;
 		const entries = text.recipients;
 		// A DSN block without an address (delivery to a file or pipe) describes the one recipient
 		// the readable part names.
@@ -140,7 +159,8 @@ const textReport: Reader = {
 			const u = unnamed[0];
 			entries[0].status ||= u.status;
 			if (u.action) entries[0].action = u.action;
-			if (u.diagnostic && !entries[0].replyCode) entries[0].diagnostic = `${u.diagnostic} ${entries[0].diagnostic}`.trim();
+			if (u.diagnostic && !entries[0].replyCode)
+				entries[0].diagnostic = `${u.diagnostic} ${entries[0].diagnostic}`.trim();
 		}
 		return { entries };
 	},
@@ -156,9 +176,17 @@ const returnedOriginal: Reader = {
 		const { view, from, text, notice, originalText, exclude } = letter;
 		if (text.recipients.length || writtenByPersonOrList(letter)) return undefined;
 		if (!isBounceLike(view, from) || !FAILURE_SIGNAL.test(head(notice))) return undefined;
-		const returned = extractOriginal({ view, originalText, notice, recipients: [], isReply: false });
+		const returned = extractOriginal({
+			view,
+			originalText,
+			notice,
+			recipients: [],
+			isReply: false,
+		});
 		const candidates = returned.recipients.filter((a) => !exclude.has(a.toLowerCase()));
-		return candidates.length === 1 ? { entries: [{ recipient: candidates[0], diagnostic: '' }] } : undefined;
+		return candidates.length === 1
+			? { entries: [{ recipient: candidates[0], diagnostic: '' }] }
+			: undefined;
 	},
 };
 

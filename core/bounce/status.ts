@@ -87,10 +87,20 @@ export const STATUS_MAP: Record<string, Reason> = {
 	'7.30': 'authfailure',
 	'7.509': 'authfailure',
 	'7.606': 'blocked',
-	'7.650': 'badreputation',};
+	'7.650': 'badreputation',
+};
 
 /** Status codes that are specific enough to override the wording of the reply. */
-export const DECISIVE_STATUS = new Set(['2.2', '2.3', '1.6', '7.13', '7.25', '7.26', '7.27', '7.509']);
+export const DECISIVE_STATUS = new Set([
+	'2.2',
+	'2.3',
+	'1.6',
+	'7.13',
+	'7.25',
+	'7.26',
+	'7.27',
+	'7.509',
+]);
 
 /** Reply code → reason, for a reply whose words and status code decided nothing. */
 export const REPLY_CODE_MAP: Record<string, Reason> = {

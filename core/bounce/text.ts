@@ -5,7 +5,15 @@
  * what happened to it (usually an SMTP reply), until the next recipient or the returned message.
  */
 import type { RawRecipient, RecipientAction } from './types';
-import { MAX_LINE, cleanAddress, findAddresses, findReplyCode, findStatus, splitLines, squash } from './util';
+import {
+	MAX_LINE,
+	cleanAddress,
+	findAddresses,
+	findReplyCode,
+	findStatus,
+	splitLines,
+	squash,
+} from './util';
 
 const MAX_LINES = 1500;
 const MAX_BLOCK_LINES = 40;
@@ -65,9 +73,13 @@ const ERROR_LABEL =
 
 const ANCHORS: RegExp[] = [
 	// Address alone (maybe bulleted, in <>, with a trailing colon or a short parenthesised note).
-	new RegExp(`^\\s{0,20}(?:[*\\-•]\\s{1,4})?(?:\\d{3}[ -])?["<]?(${ADDR})[">]?\\s{0,4}(?:\\([^)]{0,200}\\))?\\s{0,4}:?\\s{0,4}$`),
+	new RegExp(
+		`^\\s{0,20}(?:[*\\-•]\\s{1,4})?(?:\\d{3}[ -])?["<]?(${ADDR})[">]?\\s{0,4}(?:\\([^)]{0,200}\\))?\\s{0,4}:?\\s{0,4}$`,
+	),
 	// Postfix style: <addr> (expanded from <x>): text ; OpenSMTPD: addr: 550 ...
-	new RegExp(`^\\s{0,20}<?(${ADDR})>?\\s{0,4}(?:\\(expanded from[^)]{0,200}\\))?\\s{0,4}:\\s{0,4}\\S`),
+	new RegExp(
+		`^\\s{0,20}<?(${ADDR})>?\\s{0,4}(?:\\(expanded from[^)]{0,200}\\))?\\s{0,4}:\\s{0,4}\\S`,
+	),
 	// Exchange 2003: addr on <date>
 	new RegExp(`^\\s{0,20}<?(${ADDR})>?\\s{1,4}on\\s{1,4}\\S`),
 	// Sendmail transcript: [550 ]<addr>... text
@@ -77,7 +89,10 @@ const ANCHORS: RegExp[] = [
 		`(?:delivered|deliver|delivering|delivery|sent|send|sending|reach|addressed|forward(?:ed)?)\\b[^<>@]{0,60}?\\bto:?\\s{0,4}<(${ADDR})>`,
 		'i',
 	),
-	new RegExp(`(?:undeliverable|not (?:be )?delivered|failed|could not deliver|unable to deliver)\\b[^<>@]{0,30}?\\bto:?\\s{0,4}<?(${ADDR})`, 'i'),
+	new RegExp(
+		`(?:undeliverable|not (?:be )?delivered|failed|could not deliver|unable to deliver)\\b[^<>@]{0,30}?\\bto:?\\s{0,4}<?(${ADDR})`,
+		'i',
+	),
 	// Google, Microsoft 365 and ESP wording, address without brackets: "Your message wasn't
 	// delivered to a@b because ...", "a problem delivering your message to a@b.", "unable to
 	// deliver your message to the following recipient: a@b".
@@ -95,13 +110,17 @@ const ANCHORS: RegExp[] = [
 		'i',
 	),
 	// A label naming the problem: "Unknown user: addr"
-	new RegExp(`^\\s{0,20}[^:@]{0,40}\\b${ERROR_LABEL}\\b[^:@]{0,40}:\\s{0,4}<?(${ADDR})>?\\s{0,4}$`, 'i'),
+	new RegExp(
+		`^\\s{0,20}[^:@]{0,40}\\b${ERROR_LABEL}\\b[^:@]{0,40}:\\s{0,4}<?(${ADDR})>?\\s{0,4}$`,
+		'i',
+	),
 	// A line that starts with the address, followed by the explanation.
 	new RegExp(`^\\s{0,20}<?(${ADDR})>?[\\s,]{1,4}[\\[(<A-Za-z0-9]`),
 ];
 
 /** Recipient-like addresses that are never the failed recipient. */
-const SYSTEM_LOCAL = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|bounce|bounces|noreply|no-reply|root|daemon)$/i;
+const SYSTEM_LOCAL =
+	/^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|bounce|bounces|noreply|no-reply|root|daemon)$/i;
 
 export interface TextRecipientBlock {
 	recipient: string;
@@ -167,7 +186,8 @@ export function guessAction(text: string): RecipientAction {
 }
 
 /** A field giving a count or a size ("Size (in bytes): 512"): its number is no reply code. */
-const NUMBER_FIELD = /^\s{0,8}[A-Za-z][\w ]{0,30}\b(?:size|bytes|lines|length|count|number|attempts?|retries)\b[\w ()]{0,20}:\s{0,4}\d{1,12}\s{0,4}$/i;
+const NUMBER_FIELD =
+	/^\s{0,8}[A-Za-z][\w ]{0,30}\b(?:size|bytes|lines|length|count|number|attempts?|retries)\b[\w ()]{0,20}:\s{0,4}\d{1,12}\s{0,4}$/i;
 
 function withoutNumberFields(text: string): string {
 	return splitLines(text, MAX_LINES)
@@ -192,7 +212,9 @@ function hasSignal(text: string): boolean {
 	const head = text.length > 8000 ? text.slice(0, 8000) : text;
 	// Two words of three letters or more: the last three letters of the one and the first three of the
 	// other are enough to tell, and reading no further keeps a long run of letters linear.
-	return /[245]\d\d|[245]\.\d{1,3}\.\d{1,3}|[A-Za-z]{3}\s+[A-Za-z]{3}/.test(head.replace(/[^\s@]{0,64}@\S{0,255}/g, ''));
+	return /[245]\d\d|[245]\.\d{1,3}\.\d{1,3}|[A-Za-z]{3}\s+[A-Za-z]{3}/.test(
+		head.replace(/[^\s@]{0,64}@\S{0,255}/g, ''),
+	);
 }
 
 /** A failure reply or status code; a bare number such as a size is not one. */
@@ -220,7 +242,8 @@ const BARE_ADDRESS = new RegExp(`^\\s{0,20}<?${ADDR}>?\\s{0,4}$`);
  * it: then the text below an address belongs to the next one. Rewrites the blocks in place.
  */
 function reasonsAbove(notice: string, blocks: TextRecipientBlock[]): void {
-	if (blocks.length < 2 || blocks.some((b) => b.line < 1 || !BARE_ADDRESS.test(b.lines[0] ?? ''))) return;
+	if (blocks.length < 2 || blocks.some((b) => b.line < 1 || !BARE_ADDRESS.test(b.lines[0] ?? '')))
+		return;
 	const last = blocks[blocks.length - 1];
 	if (hasSignal(last.lines.slice(1).join('\n'))) return;
 	const lines = splitLines(notice, MAX_LINES);
@@ -279,10 +302,17 @@ export function parseText(
 	// The reason stated once above the list of recipients ("Could not be delivered because of 552
 	// 5.2.2 Mailbox full. The following recipients were affected: a, b"): shared by every
 	// recipient whose own lines carry no reply or status code.
-	const firstLine = blocks.length ? Math.min(...blocks.map((b) => b.line).filter((n) => n >= 0)) : -1;
-	const preamble = firstLine > 0 && Number.isFinite(firstLine) ? squash(withoutNumberFields(splitLines(notice, firstLine).join('\n')), 1500) : '';
+	const firstLine = blocks.length
+		? Math.min(...blocks.map((b) => b.line).filter((n) => n >= 0))
+		: -1;
+	const preamble =
+		firstLine > 0 && Number.isFinite(firstLine)
+			? squash(withoutNumberFields(splitLines(notice, firstLine).join('\n')), 1500)
+			: '';
 	const sharedReason = !single && FAILURE_CODE.test(preamble) ? preamble : '';
-	const noticeLines = blocks.some((b) => PROTOCOL_ERROR.test(b.lines[0] ?? '')) ? splitLines(notice, MAX_LINES) : [];
+	const noticeLines = blocks.some((b) => PROTOCOL_ERROR.test(b.lines[0] ?? ''))
+		? splitLines(notice, MAX_LINES)
+		: [];
 	for (const b of ordered) {
 		let diag = blockText(b);
 		// Sendmail's "<addr>... Remote protocol error": the remote server's unexpected reply is the
@@ -292,7 +322,10 @@ export function parseText(
 			const replies = transcriptRepliesBefore(noticeLines, b.line);
 			if (replies) diag = `${replies}\n${b.lines[0].trim()}`;
 		}
-		const stripped = diag.replace(new RegExp(b.recipient.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), '');
+		const stripped = diag.replace(
+			new RegExp(b.recipient.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'),
+			'',
+		);
 		if (!hasSignal(stripped) || (single && !FAILURE_CODE.test(stripped))) {
 			diag = single || !hasSignal(stripped) ? `${diag}\n${noticeFlat}` : diag;
 		} else if (sharedReason && !FAILURE_CODE.test(stripped)) {

@@ -1,15 +1,10 @@
 /** Public result types of the bounce engine. */
 
-export type ReportKind = 'failure' | 'delay' | 'complaint' | 'autoreply' | 'delivered' | 'not-a-report';
+export type ReportKind =
+	'failure' | 'delay' | 'complaint' | 'autoreply' | 'delivered' | 'not-a-report';
 
 export type RecipientAction =
-	| 'failed'
-	| 'delayed'
-	| 'delivered'
-	| 'relayed'
-	| 'expanded'
-	| 'complaint'
-	| 'autoreply';
+	'failed' | 'delayed' | 'delivered' | 'relayed' | 'expanded' | 'complaint' | 'autoreply';
 
 export interface BounceRecipient {
 	recipient: string;

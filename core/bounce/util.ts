@@ -150,7 +150,8 @@ export function findStatus(text: string): string {
 	return `${m[1]}.${Number(m[2])}.${Number(m[3])}`;
 }
 
-const REPLY_BEFORE_STATUS = /(?<![\d.:\-/])([245][0-5]\d)(?:[ -]|: ?|-#)\(?#?[245]\.\d{1,3}\.\d{1,3}(?!\d)/;
+const REPLY_BEFORE_STATUS =
+	/(?<![\d.:\-/])([245][0-5]\d)(?:[ -]|: ?|-#)\(?#?[245]\.\d{1,3}\.\d{1,3}(?!\d)/;
 const REPLY_LINE_START = /^[\s>*#:]{0,12}(?:<<<\s{0,4})?([245][0-5]\d)(?=[\s:\-]|$)/m;
 const REPLY_AFTER_WORD =
 	/(?:said|says|reply|replied|response|responded|error|returned|answer|message|code|status|host [^\s:]{1,200}(?: \[[0-9a-f.:]{3,60}\])?|\])\s{0,3}[:=(]?\s{0,3}\(?(?<![A-Za-z0-9.-])([245][0-5]\d)(?=[\s:\-.,)]|$)/i;
@@ -172,7 +173,10 @@ export function findReplyCode(text: string): string {
 
 /** Collapse whitespace and cap the length. */
 export function squash(text: string, max = 1000): string {
-	const s = text.slice(0, max * 4).replace(/\s+/g, ' ').trim();
+	const s = text
+		.slice(0, max * 4)
+		.replace(/\s+/g, ' ')
+		.trim();
 	return s.length > max ? s.slice(0, max) : s;
 }
 

@@ -56,7 +56,11 @@ export async function failuresFromReport(
 			reportingMta: entry.reportingMta ?? report.reportingMta,
 			message,
 			link,
-			details: { reportId: source.reportId, reportReceivedAt: source.receivedAt, ...source.details },
+			details: {
+				reportId: source.reportId,
+				reportReceivedAt: source.receivedAt,
+				...source.details,
+			},
 		};
 		if (entry.feedbackType) failure.feedbackType = entry.feedbackType;
 		return failure;
@@ -83,12 +87,17 @@ async function linkReport(
 		subject: original.subject,
 		to: original.recipients,
 	};
-	const links = [...original.links].sort((a, b) => CONFIDENCE_ORDER[a.confidence] - CONFIDENCE_ORDER[b.confidence]);
+	const links = [...original.links].sort(
+		(a, b) => CONFIDENCE_ORDER[a.confidence] - CONFIDENCE_ORDER[b.confidence],
+	);
 	if (resolve) {
 		for (const candidate of links) {
 			const found = await resolve(candidate);
 			if (found) {
-				return { message: { ...fromReport, ...found }, link: { method: candidate.method, confidence: candidate.confidence } };
+				return {
+					message: { ...fromReport, ...found },
+					link: { method: candidate.method, confidence: candidate.confidence },
+				};
 			}
 		}
 	}
@@ -102,7 +111,8 @@ export function matchesQuery(failure: FailedDelivery, query: FailedDeliveryQuery
 	if (failure.kind === 'complaint' && !query.includeComplaints) return false;
 	if (query.verdict === 'hard' && !failure.hard) return false;
 	if (query.verdict === 'soft' && failure.hard) return false;
-	if (query.recipient && failure.recipient.toLowerCase() !== query.recipient.toLowerCase()) return false;
+	if (query.recipient && failure.recipient.toLowerCase() !== query.recipient.toLowerCase())
+		return false;
 	// A failure without a usable time cannot be shown to fall inside a time filter: it is left out,
 	// or it would pass every poll's window and come back as new once the trigger forgot it.
 	if (query.receivedSince) {
@@ -110,7 +120,9 @@ export function matchesQuery(failure: FailedDelivery, query: FailedDeliveryQuery
 		if (Number.isNaN(received) || received < query.receivedSince.getTime()) return false;
 	}
 	if (query.since || query.until) {
-		const time = [failure.failedAt, failure.details?.reportReceivedAt].map((value) => Date.parse(String(value ?? ''))).find((value) => !Number.isNaN(value));
+		const time = [failure.failedAt, failure.details?.reportReceivedAt]
+			.map((value) => Date.parse(String(value ?? '')))
+			.find((value) => !Number.isNaN(value));
 		if (time === undefined) return false;
 		if (query.since && time < query.since.getTime()) return false;
 		if (query.until && time >= query.until.getTime()) return false;

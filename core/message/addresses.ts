@@ -24,7 +24,8 @@ const ASCII_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
 const IPV4_LITERAL = /^\[(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\]$/;
 const NON_ASCII = /[^\x00-\x7f]/;
 
-const ADDRESS_HINT = 'Use addresses like jane@example.com or Jane Doe <jane@example.com>, separated by commas.';
+const ADDRESS_HINT =
+	'Use addresses like jane@example.com or Jane Doe <jane@example.com>, separated by commas.';
 
 export function hasLineBreak(value: string): boolean {
 	return /[\r\n]/.test(value);
@@ -33,7 +34,8 @@ export function hasLineBreak(value: string): boolean {
 /** Why an address cannot be used, in words ("it has no @"), or undefined when it is fine. */
 function addressProblem(address: string): string | undefined {
 	if (!address) return 'it is empty';
-	if (address.length > MAX_ADDRESS_LENGTH) return `it is longer than ${MAX_ADDRESS_LENGTH} characters`;
+	if (address.length > MAX_ADDRESS_LENGTH)
+		return `it is longer than ${MAX_ADDRESS_LENGTH} characters`;
 	let local: string;
 	let domain: string;
 	if (address.startsWith('"')) {
@@ -56,16 +58,20 @@ function addressProblem(address: string): string | undefined {
 
 function localPartProblem(local: string): string | undefined {
 	if (!local) return 'nothing comes before the @';
-	if (local.length > MAX_LOCAL_LENGTH) return `the part before the @ is longer than ${MAX_LOCAL_LENGTH} characters`;
+	if (local.length > MAX_LOCAL_LENGTH)
+		return `the part before the @ is longer than ${MAX_LOCAL_LENGTH} characters`;
 	const foreign = NON_ASCII.exec(local);
 	if (foreign) {
 		return `the part before the @ has a non-ASCII character (${show(foreign[0])}); such addresses need SMTPUTF8 on every mail server along the way, which cannot be relied on, so they are not sent`;
 	}
-	if (local.startsWith('.') || local.endsWith('.')) return 'the part before the @ starts or ends with a dot';
+	if (local.startsWith('.') || local.endsWith('.'))
+		return 'the part before the @ starts or ends with a dot';
 	if (local.includes('..')) return 'the part before the @ has two dots in a row';
 	for (const character of local) {
 		if (character !== '.' && !ATEXT.test(character)) {
-			return character === ' ' ? 'it contains a space' : `the part before the @ contains ${show(character)}`;
+			return character === ' '
+				? 'it contains a space'
+				: `the part before the @ contains ${show(character)}`;
 		}
 	}
 	return undefined;
@@ -74,21 +80,32 @@ function localPartProblem(local: string): string | undefined {
 function domainProblem(domain: string): string | undefined {
 	if (!domain) return 'nothing comes after the @';
 	const literal = IPV4_LITERAL.exec(domain);
-	if (literal) return literal.slice(1).every((octet) => Number(octet) <= 255) ? undefined : 'its IP address is not valid';
+	if (literal)
+		return literal.slice(1).every((octet) => Number(octet) <= 255)
+			? undefined
+			: 'its IP address is not valid';
 	if (domain.endsWith('.')) return 'it ends with a dot';
-	if (domain.startsWith('.') || domain.includes('..')) return 'its domain has an empty part (a dot at the start or two dots in a row)';
+	if (domain.startsWith('.') || domain.includes('..'))
+		return 'its domain has an empty part (a dot at the start or two dots in a row)';
 	const labels = domain.split('.');
-	if (labels.length < 2) return `its domain ${show(domain)} has no dot (a domain looks like example.com)`;
+	if (labels.length < 2)
+		return `its domain ${show(domain)} has no dot (a domain looks like example.com)`;
 	for (const label of labels) {
 		if (label.length > 63) return 'a part of its domain is longer than 63 characters';
-		if (label.startsWith('-') || label.endsWith('-')) return 'a part of its domain starts or ends with a hyphen';
+		if (label.startsWith('-') || label.endsWith('-'))
+			return 'a part of its domain starts or ends with a hyphen';
 		for (const character of label) {
-			if (character !== '-' && !/[A-Za-z0-9]/.test(character) && !/[\p{L}\p{N}\p{M}]/u.test(character)) {
+			if (
+				character !== '-' &&
+				!/[A-Za-z0-9]/.test(character) &&
+				!/[\p{L}\p{N}\p{M}]/u.test(character)
+			) {
 				return `its domain contains ${show(character)}`;
 			}
 		}
 	}
-	if (/^\d+$/.test(labels[labels.length - 1])) return 'its domain ends in a number (write an IP address as [192.0.2.1])';
+	if (/^\d+$/.test(labels[labels.length - 1]))
+		return 'its domain ends in a number (write an IP address as [192.0.2.1])';
 	return undefined;
 }
 
@@ -103,11 +120,15 @@ function asciiAddress(address: string): { address: string } | { problem: string 
 	if (!NON_ASCII.test(domain) && !/(^|\.)xn--/i.test(domain)) return { address };
 	const ascii = domainToASCII(domain);
 	// Node hands back a label that is not valid punycode unchanged, so an xn-- label must decode.
-	const decodes = (label: string) => !/^xn--/i.test(label) || !/^xn--/i.test(domainToUnicode(label));
+	const decodes = (label: string) =>
+		!/^xn--/i.test(label) || !/^xn--/i.test(domainToUnicode(label));
 	if (!ascii || !ascii.split('.').every((label) => ASCII_LABEL.test(label) && decodes(label))) {
 		return { problem: `its domain ${show(domain)} is not a valid internationalised domain name` };
 	}
-	if (at + 1 + ascii.length > MAX_ADDRESS_LENGTH) return { problem: `it is longer than ${MAX_ADDRESS_LENGTH} characters once its domain is written in ASCII` };
+	if (at + 1 + ascii.length > MAX_ADDRESS_LENGTH)
+		return {
+			problem: `it is longer than ${MAX_ADDRESS_LENGTH} characters once its domain is written in ASCII`,
+		};
 	return { address: `${address.slice(0, at + 1)}${ascii}` };
 }
 
@@ -150,7 +171,12 @@ function addressText(name: FieldName, value: unknown): string {
 }
 
 function isAddressObject(value: unknown): value is MailAddress {
-	return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as MailAddress).address === 'string';
+	return (
+		typeof value === 'object' &&
+		value !== null &&
+		!Array.isArray(value) &&
+		typeof (value as MailAddress).address === 'string'
+	);
 }
 
 function addressObjectText({ name, address }: MailAddress): string {
@@ -284,7 +310,11 @@ function parseEntry(name: FieldName, entry: string): MailAddress | undefined {
 		);
 	}
 	const bad = (problem: string, shown: string = entry): never => {
-		throw inputError(name.field, `${name.label} has an invalid email address ${show(shown)}: ${problem}`, ADDRESS_HINT);
+		throw inputError(
+			name.field,
+			`${name.label} has an invalid email address ${show(shown)}: ${problem}`,
+			ADDRESS_HINT,
+		);
 	};
 	const { text, comments } = withoutComments(entry);
 	let rest = text.trim();
@@ -293,7 +323,11 @@ function parseEntry(name: FieldName, entry: string): MailAddress | undefined {
 	const open = topLevelIndex(rest, '<');
 	const groupName = colon >= 0 && (open < 0 || colon < open) ? rest.slice(0, colon) : undefined;
 	// "team: a@x.com" or "mailto:a@x.com", never "a:b@x.com" (a colon inside an address is an error).
-	if (groupName !== undefined && !groupName.includes('@') && (/^\s|^$/.test(rest.slice(colon + 1)) || /^mailto$/i.test(groupName.trim()))) {
+	if (
+		groupName !== undefined &&
+		!groupName.includes('@') &&
+		(/^\s|^$/.test(rest.slice(colon + 1)) || /^mailto$/i.test(groupName.trim()))
+	) {
 		rest = rest.slice(colon + 1).trim();
 		if (!rest) return undefined;
 	}
@@ -302,15 +336,25 @@ function parseEntry(name: FieldName, entry: string): MailAddress | undefined {
 		const gt = rest.indexOf('>', lt);
 		const address = rest.slice(lt + 1, gt).trim();
 		const after = rest.slice(gt + 1).trim();
-		if (after) bad(after.includes('<') ? 'it has more than one address in angle brackets; separate addresses with commas' : `text follows the closing ">": ${show(after)}`);
+		if (after)
+			bad(
+				after.includes('<')
+					? 'it has more than one address in angle brackets; separate addresses with commas'
+					: `text follows the closing ">": ${show(after)}`,
+			);
 		if (!address) bad('it has a name but no address between < and >');
 		if (hasBareSpace(address)) bad('it contains a space', address);
 		return mailbox(name, unquoteName(rest.slice(0, lt)) || comments, address);
 	}
 	if (!rest) return undefined;
 	if (hasBareSpace(rest)) {
-		if (rest.includes('@')) bad('it contains a space (write a name with the address as Jane Doe <jane@example.com>)');
-		bad(comments ? 'it has no @ (text in parentheses is a comment, not part of an address)' : 'it is a name without an email address');
+		if (rest.includes('@'))
+			bad('it contains a space (write a name with the address as Jane Doe <jane@example.com>)');
+		bad(
+			comments
+				? 'it has no @ (text in parentheses is a comment, not part of an address)'
+				: 'it is a name without an email address',
+		);
 	}
 	return mailbox(name, comments, rest);
 }
@@ -320,8 +364,15 @@ function mailbox(name: FieldName, displayName: string, address: string): MailAdd
 	const converted = problem ? { problem } : asciiAddress(address);
 	if ('problem' in converted) {
 		// "Doe, Jane <jane@x.com>" splits at the comma; say why "Doe" alone is no address.
-		const hint = converted.problem === 'it has no @' && !/\s/.test(address) ? `${ADDRESS_HINT} A name holding a comma goes in quotes: "Doe, Jane" <jane@example.com>.` : ADDRESS_HINT;
-		throw inputError(name.field, `${name.label} has an invalid email address ${show(address)}: ${converted.problem}`, hint);
+		const hint =
+			converted.problem === 'it has no @' && !/\s/.test(address)
+				? `${ADDRESS_HINT} A name holding a comma goes in quotes: "Doe, Jane" <jane@example.com>.`
+				: ADDRESS_HINT;
+		throw inputError(
+			name.field,
+			`${name.label} has an invalid email address ${show(address)}: ${converted.problem}`,
+			hint,
+		);
 	}
 	return { name: displayName, address: converted.address };
 }
@@ -345,11 +396,19 @@ export function parseAddressList(
 		if (parsed) result.push(parsed);
 	}
 	if (required && result.length === 0) {
-		const what = raw.trim() ? `has no email address: ${show(raw)}` : value === null ? 'is empty (the value is null)' : `is empty: ${show(raw)}`;
+		const what = raw.trim()
+			? `has no email address: ${show(raw)}`
+			: value === null
+				? 'is empty (the value is null)'
+				: `is empty: ${show(raw)}`;
 		throw inputError(field, `${label} ${what}`, `Enter at least one email address in ${label}.`);
 	}
 	if (single && result.length > 1) {
-		throw inputError(field, `${label} must be one address, got ${result.length}: ${show(raw)}`, 'Enter a single address, e.g. Jane Doe <jane@example.com>.');
+		throw inputError(
+			field,
+			`${label} must be one address, got ${result.length}: ${show(raw)}`,
+			'Enter a single address, e.g. Jane Doe <jane@example.com>.',
+		);
 	}
 	return result;
 }

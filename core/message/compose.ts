@@ -96,7 +96,11 @@ function headerText(name: Field, value: unknown, what = name.label): string {
 	const result = trimLineBreaks(text(name, value));
 	const control = controlCharacterIn(result);
 	if (control) {
-		throw inputError(name.field, `${what} contains ${control.what}: ${control.shown}`, 'A header is one line of text; remove line breaks and control characters.');
+		throw inputError(
+			name.field,
+			`${what} contains ${control.what}: ${control.shown}`,
+			'A header is one line of text; remove line breaks and control characters.',
+		);
 	}
 	if (result.length > MAX_HEADER_LENGTH) {
 		throw inputError(
@@ -120,7 +124,11 @@ function trimLineBreaks(value: string): string {
 /** `<left@right>`: printable ASCII without spaces, angle brackets or a second @ (RFC 5322 msg-id). */
 function isMessageId(id: string): boolean {
 	// The left part holds no @ (a second @ is refused below anyway), so the pattern cannot backtrack over a run of @.
-	return /^<[\x21-\x3f\x41-\x7e]+@[\x21-\x7e]+>$/.test(id) && !/[<>@]/.test(id.slice(1, -1).replace('@', '')) && !/[()",;:\\[\]]/.test(id.slice(1, -1).split('@')[0]);
+	return (
+		/^<[\x21-\x3f\x41-\x7e]+@[\x21-\x7e]+>$/.test(id) &&
+		!/[<>@]/.test(id.slice(1, -1).replace('@', '')) &&
+		!/[()",;:\\[\]]/.test(id.slice(1, -1).split('@')[0])
+	);
 }
 
 /**
@@ -129,19 +137,26 @@ function isMessageId(id: string): boolean {
  * header: "<a@x>\r\nBcc: v@x" fails on "Bcc:", which is no Message-ID.
  */
 function messageIdList(name: Field, value: unknown): string[] {
-	const oneLine = (entry: unknown) => headerText(name, typeof entry === 'string' ? entry.replace(/[\r\n]+/g, ' ') : entry);
+	const oneLine = (entry: unknown) =>
+		headerText(name, typeof entry === 'string' ? entry.replace(/[\r\n]+/g, ' ') : entry);
 	const raw = Array.isArray(value) ? value.map(oneLine).join(' ') : oneLine(value);
 	const ids = raw.split(/[\s,]+/).filter(Boolean);
 	return ids.map((id) => {
 		const bracketed = id.startsWith('<') ? id : `<${id}>`;
 		if (!isMessageId(bracketed)) {
-			throw inputError(name.field, `${name.label} has an invalid Message-ID: ${show(id)}`, 'A Message-ID looks like <abc123@example.com>; separate several with spaces.');
+			throw inputError(
+				name.field,
+				`${name.label} has an invalid Message-ID: ${show(id)}`,
+				'A Message-ID looks like <abc123@example.com>; separate several with spaces.',
+			);
 		}
 		return bracketed;
 	});
 }
 
-function customHeaders(entries: Array<{ name?: unknown; value?: unknown }>): Array<{ name: string; value: string }> {
+function customHeaders(
+	entries: Array<{ name?: unknown; value?: unknown }>,
+): Array<{ name: string; value: string }> {
 	const headers: Array<{ name: string; value: string }> = [];
 	const seen = new Set<string>();
 	for (const { name, value } of entries) {
@@ -149,7 +164,11 @@ function customHeaders(entries: Array<{ name?: unknown; value?: unknown }>): Arr
 		const headerValue = headerText(F.headers, value, `Header ${show(headerName)}`);
 		if (!headerName) {
 			if (!headerValue.trim()) continue; // an empty row left in the list
-			throw inputError(F.headers.field, `A custom header has a value but no name: ${show(headerValue)}`, 'Enter the header name, e.g. X-Campaign.');
+			throw inputError(
+				F.headers.field,
+				`A custom header has a value but no name: ${show(headerValue)}`,
+				'Enter the header name, e.g. X-Campaign.',
+			);
 		}
 		if (!HEADER_NAME.test(headerName)) {
 			throw inputError(
@@ -164,11 +183,17 @@ function customHeaders(entries: Array<{ name?: unknown; value?: unknown }>): Arr
 			throw inputError(
 				F.headers.field,
 				`Custom header ${show(headerName)} is set by the node and cannot be a custom header`,
-				owner ? `Use the ${owner} field instead.` : 'Remove it; the node writes this header itself.',
+				owner
+					? `Use the ${owner} field instead.`
+					: 'Remove it; the node writes this header itself.',
 			);
 		}
 		if (seen.has(key)) {
-			throw inputError(F.headers.field, `Custom header ${show(headerName)} is set twice`, 'Keep one row per header name.');
+			throw inputError(
+				F.headers.field,
+				`Custom header ${show(headerName)} is set twice`,
+				'Keep one row per header name.',
+			);
 		}
 		seen.add(key);
 		headers.push({ name: headerName, value: headerValue });
@@ -181,22 +206,39 @@ function baseName(filename: string): string {
 	return filename.replace(/^.*[/\\]/, '').replace(/^[A-Za-z]:/, '');
 }
 
-function checkedAttachments(attachments: OutgoingAttachment[], warnings: string[]): OutgoingAttachment[] {
+function checkedAttachments(
+	attachments: OutgoingAttachment[],
+	warnings: string[],
+): OutgoingAttachment[] {
 	const contentIds = new Set<string>();
 	return attachments.map((attachment) => {
 		const given = attachment.filename;
 		const control = controlCharacterIn(given);
 		if (control) {
-			throw inputError(F.attachments.field, `Attachment file name contains ${control.what}: ${control.shown}`, 'Rename the file in the node that reads or downloads it.');
+			throw inputError(
+				F.attachments.field,
+				`Attachment file name contains ${control.what}: ${control.shown}`,
+				'Rename the file in the node that reads or downloads it.',
+			);
 		}
 		const filename = baseName(given).trim();
 		if (!filename || filename === '.' || filename === '..') {
-			throw inputError(F.attachments.field, `Attachment file name ${show(given)} has no name after its folders`, 'Give the file a name in the node that reads or downloads it.');
+			throw inputError(
+				F.attachments.field,
+				`Attachment file name ${show(given)} has no name after its folders`,
+				'Give the file a name in the node that reads or downloads it.',
+			);
 		}
 		if (filename.length > MAX_FILENAME_LENGTH) {
-			throw inputError(F.attachments.field, `Attachment file name is ${filename.length} characters long, over the limit of ${MAX_FILENAME_LENGTH}: ${show(filename)}`);
+			throw inputError(
+				F.attachments.field,
+				`Attachment file name is ${filename.length} characters long, over the limit of ${MAX_FILENAME_LENGTH}: ${show(filename)}`,
+			);
 		}
-		if (filename !== given) warnings.push(`Attachment ${show(given)} is sent as ${show(filename)}: folder names are left out of attachment names.`);
+		if (filename !== given)
+			warnings.push(
+				`Attachment ${show(given)} is sent as ${show(filename)}: folder names are left out of attachment names.`,
+			);
 		if (!attachment.inline) return { ...attachment, filename };
 		const contentId = attachment.contentId ?? '';
 		if (!/^[\x21-\x7e]{1,250}$/.test(contentId) || /[<>"()\\,;:[\]]/.test(contentId)) {
@@ -207,7 +249,11 @@ function checkedAttachments(attachments: OutgoingAttachment[], warnings: string[
 			);
 		}
 		if (contentIds.has(contentId.toLowerCase())) {
-			throw inputError(F.attachments.field, `Content ID ${show(contentId)} is used by two inline attachments`, 'Give each inline attachment its own Content ID.');
+			throw inputError(
+				F.attachments.field,
+				`Content ID ${show(contentId)} is used by two inline attachments`,
+				'Give each inline attachment its own Content ID.',
+			);
 		}
 		contentIds.add(contentId.toLowerCase());
 		return { ...attachment, filename };
@@ -238,7 +284,11 @@ function uniqueRecipients(input: MessageInput, warnings: string[]): Recipients {
 			const id = recipient.address.toLowerCase();
 			const first = seen.get(id);
 			if (first) {
-				removed.push(first === label ? `${recipient.address} (twice in ${label})` : `${recipient.address} (in ${first} and ${label})`);
+				removed.push(
+					first === label
+						? `${recipient.address} (twice in ${label})`
+						: `${recipient.address} (in ${first} and ${label})`,
+				);
 				continue;
 			}
 			seen.set(id, label);
@@ -254,7 +304,9 @@ function uniqueRecipients(input: MessageInput, warnings: string[]): Recipients {
 		}
 	}
 	if (removed.length) {
-		const listed = removed.slice(0, 10).join(', ') + (removed.length > 10 ? ` and ${removed.length - 10} more` : '');
+		const listed =
+			removed.slice(0, 10).join(', ') +
+			(removed.length > 10 ? ` and ${removed.length - 10} more` : '');
 		warnings.push(`Left out duplicate recipients so nobody gets this message twice: ${listed}.`);
 	}
 	return result;
@@ -269,7 +321,10 @@ export interface ComposedMessage {
 /** Builds the message from the raw inputs, checking every field; throws EINPUT naming the field and value. */
 export function composeChecked(input: MessageInput, deliveryId = newDeliveryId()): ComposedMessage {
 	const warnings: string[] = [];
-	const [identity] = parseAddressList('identity', 'Identity', input.identity, { required: true, single: true });
+	const [identity] = parseAddressList('identity', 'Identity', input.identity, {
+		required: true,
+		single: true,
+	});
 	const { to, cc, bcc } = uniqueRecipients(input, warnings);
 	const replyTo = parseAddressList('options.replyTo', 'Reply To', input.replyTo);
 	const subject = headerText(F.subject, input.subject);
@@ -285,7 +340,11 @@ export function composeChecked(input: MessageInput, deliveryId = newDeliveryId()
 
 	const inReplyTo = messageIdList(F.inReplyTo, input.inReplyTo);
 	if (inReplyTo.length > 1) {
-		throw inputError(F.inReplyTo.field, `In Reply To must be one Message-ID, got ${inReplyTo.length}: ${show(inReplyTo.join(' '))}`, 'Put the other Message-IDs of the thread in References.');
+		throw inputError(
+			F.inReplyTo.field,
+			`In Reply To must be one Message-ID, got ${inReplyTo.length}: ${show(inReplyTo.join(' '))}`,
+			'Put the other Message-IDs of the thread in References.',
+		);
 	}
 	const references = messageIdList(F.references, input.references);
 	// A reply should reference what it replies to, so threads hold together in every client.

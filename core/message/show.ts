@@ -13,14 +13,17 @@ export const CONTROL_CHARACTER = /[\x00-\x08\x0a-\x1f\x7f]/;
 function cut(text: string, max: number): string {
 	if (text.length <= max) return text;
 	// Cut on whole characters so an emoji or accented letter is never split in half.
-	return `${Array.from(text.slice(0, max * 2)).slice(0, max).join('')}…`;
+	return `${Array.from(text.slice(0, max * 2))
+		.slice(0, max)
+		.join('')}…`;
 }
 
 /** A value as an error message shows it: strings quoted and escaped, lists and objects as JSON. */
 export function show(value: unknown, max = SHOWN_LENGTH): string {
 	if (value === undefined) return 'nothing';
 	if (typeof value === 'string') return JSON.stringify(cut(value, max));
-	if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+	if (typeof value === 'number' || typeof value === 'boolean' || value === null)
+		return String(value);
 	let text: string | undefined;
 	try {
 		text = JSON.stringify(value);
@@ -46,7 +49,12 @@ export function controlCharacterIn(text: string): { what: string; shown: string 
 	const found = CONTROL_CHARACTER.exec(text);
 	if (!found) return undefined;
 	const character = found[0];
-	const what = character === '\r' || character === '\n' ? 'a line break' : character === '\x00' ? 'a NUL character' : 'a control character';
+	const what =
+		character === '\r' || character === '\n'
+			? 'a line break'
+			: character === '\x00'
+				? 'a NUL character'
+				: 'a control character';
 	return { what, shown: showAt(text, found.index) };
 }
 

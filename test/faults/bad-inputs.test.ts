@@ -15,11 +15,15 @@ afterAll(() => {
 });
 
 test('the table has at least 60 bad inputs, each failing its own item with an EINPUT error', () => {
-	expect(results.filter((row) => !row.label.startsWith('(accepted)')).length).toBeGreaterThanOrEqual(60);
+	expect(
+		results.filter((row) => !row.label.startsWith('(accepted)')).length,
+	).toBeGreaterThanOrEqual(60);
 	expect(results.filter((row) => row.field).length).toBeGreaterThanOrEqual(60);
 });
 
 test('every row holds: field and value named, the other items sent, nothing crashed', () => {
-	const failing = results.filter((row) => row.problems.length).map((row) => `${row.label}: ${row.problems.join('; ')}`);
+	const failing = results
+		.filter((row) => row.problems.length)
+		.map((row) => `${row.label}: ${row.problems.join('; ')}`);
 	expect(failing).toEqual([]);
 });

@@ -8,9 +8,16 @@ function pad(text: string, width: number): string {
 
 export function table(headers: string[], rows: string[][]): string {
 	const clean = rows.map((row) => row.map((cell) => cell.replace(/\s+/g, ' ')));
-	const widths = headers.map((header, column) => Math.max(header.length, ...clean.map((row) => row[column].length)));
-	const line = (cells: string[]) => `| ${cells.map((cell, column) => pad(cell, widths[column])).join(' | ')} |`;
-	return [line(headers), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...clean.map(line)].join('\n');
+	const widths = headers.map((header, column) =>
+		Math.max(header.length, ...clean.map((row) => row[column].length)),
+	);
+	const line = (cells: string[]) =>
+		`| ${cells.map((cell, column) => pad(cell, widths[column])).join(' | ')} |`;
+	return [
+		line(headers),
+		`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`,
+		...clean.map(line),
+	].join('\n');
 }
 
 export function formatMatrix(rows: FaultRow[]): string {
@@ -25,14 +32,28 @@ export function formatMatrix(rows: FaultRow[]): string {
 			String(row.serverReceived),
 			String(row.duplicates),
 			String(row.lost),
-			problems.length ? `FAIL: ${problems.join('; ').slice(0, 300)}` : `ok${row.note ? `: ${row.note}` : ''}`,
+			problems.length
+				? `FAIL: ${problems.join('; ').slice(0, 300)}`
+				: `ok${row.note ? `: ${row.note}` : ''}`,
 		];
 	});
 	const failing = rows.filter((row) => rowProblems(row).length).length;
 	return [
 		`Fault matrix: ${rows.length} scenarios, ${failing} failing`,
 		'',
-		table(['area', 'scenario', 'items in', 'sent / partial / failed / not sent / EUNKNOWN', 'server received', 'duplicates', 'lost', 'verdict'], printed),
+		table(
+			[
+				'area',
+				'scenario',
+				'items in',
+				'sent / partial / failed / not sent / EUNKNOWN',
+				'server received',
+				'duplicates',
+				'lost',
+				'verdict',
+			],
+			printed,
+		),
 		'',
 	].join('\n');
 }
@@ -44,7 +65,13 @@ export function formatBadInputs(rows: BadInputResult[]): string {
 		'',
 		table(
 			['input', 'field', 'error on the item', 'others sent', 'verdict'],
-			rows.map((row) => [row.label, row.field ?? '', row.error.slice(0, 110), row.othersSent, row.problems.length ? `FAIL: ${row.problems.join('; ')}` : 'ok']),
+			rows.map((row) => [
+				row.label,
+				row.field ?? '',
+				row.error.slice(0, 110),
+				row.othersSent,
+				row.problems.length ? `FAIL: ${row.problems.join('; ')}` : 'ok',
+			]),
 		),
 		'',
 	].join('\n');

@@ -49,36 +49,52 @@ export interface SendObservation {
 }
 
 function bare(id: unknown): string {
-	return String(id ?? '').trim().replace(/^<|>$/g, '').toLowerCase();
+	return String(id ?? '')
+		.trim()
+		.replace(/^<|>$/g, '')
+		.toLowerCase();
 }
 
 /** The outcome of one output item, from its json (flat, or n8n's error-output shape). */
 export function outcomeOf(item: INodeExecutionData): Outcome | undefined {
 	const json = item.json as Record<string, unknown>;
-	const flat = (json.details && typeof json.details === 'object' && !('status' in json) ? json.details : json) as Record<string, unknown>;
+	const flat = (
+		json.details && typeof json.details === 'object' && !('status' in json) ? json.details : json
+	) as Record<string, unknown>;
 	if (flat.code === 'EUNKNOWN') return 'EUNKNOWN';
 	const status = flat.status;
-	if (status === 'sent' || status === 'partial' || status === 'failed' || status === 'not sent') return status;
+	if (status === 'sent' || status === 'partial' || status === 'failed' || status === 'not sent')
+		return status;
 	return undefined;
 }
 
 function messageIdOf(item: INodeExecutionData): string {
 	const json = item.json as Record<string, unknown>;
-	const flat = (json.details && typeof json.details === 'object' && !('status' in json) ? json.details : json) as Record<string, unknown>;
+	const flat = (
+		json.details && typeof json.details === 'object' && !('status' in json) ? json.details : json
+	) as Record<string, unknown>;
 	return bare(flat.messageId);
 }
 
 /** Counts a send scenario's row from what the node emitted and what the server received. */
 export function sendRow(observation: SendObservation): FaultRow {
-	const outcomes: Record<Outcome, number> = { sent: 0, partial: 0, failed: 0, 'not sent': 0, EUNKNOWN: 0 };
+	const outcomes: Record<Outcome, number> = {
+		sent: 0,
+		partial: 0,
+		failed: 0,
+		'not sent': 0,
+		EUNKNOWN: 0,
+	};
 	const problems = [...(observation.problems ?? [])];
 	const perInput = new Map<number, number>();
 	for (const item of observation.items) {
 		const outcome = outcomeOf(item);
-		if (!outcome) problems.push(`an item without an outcome: ${JSON.stringify(item.json).slice(0, 160)}`);
+		if (!outcome)
+			problems.push(`an item without an outcome: ${JSON.stringify(item.json).slice(0, 160)}`);
 		else outcomes[outcome] += 1;
 		const paired = Array.isArray(item.pairedItem) ? item.pairedItem[0] : item.pairedItem;
-		const index = typeof paired === 'object' && paired ? paired.item : typeof paired === 'number' ? paired : -1;
+		const index =
+			typeof paired === 'object' && paired ? paired.item : typeof paired === 'number' ? paired : -1;
 		perInput.set(index, (perInput.get(index) ?? 0) + 1);
 	}
 	let lost = 0;
@@ -88,12 +104,14 @@ export function sendRow(observation: SendObservation): FaultRow {
 		if (count > 1) problems.push(`input item ${index} has ${count} outcomes`);
 	}
 	const received = new Map<string, number>();
-	for (const id of observation.serverMessageIds) received.set(bare(id), (received.get(bare(id)) ?? 0) + 1);
+	for (const id of observation.serverMessageIds)
+		received.set(bare(id), (received.get(bare(id)) ?? 0) + 1);
 	const duplicates = [...received.values()].filter((count) => count > 1).length;
 	let unconfirmed = 0;
 	for (const item of observation.items) {
 		const outcome = outcomeOf(item);
-		if ((outcome === 'sent' || outcome === 'partial') && !received.has(messageIdOf(item))) unconfirmed += 1;
+		if ((outcome === 'sent' || outcome === 'partial') && !received.has(messageIdOf(item)))
+			unconfirmed += 1;
 	}
 	return {
 		scenario: observation.scenario,

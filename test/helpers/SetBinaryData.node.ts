@@ -46,7 +46,12 @@ export class SetBinaryData implements INodeType {
 						displayName: 'File',
 						name: 'file',
 						values: [
-							{ displayName: 'Property Name', name: 'propertyName', type: 'string', default: 'data' },
+							{
+								displayName: 'Property Name',
+								name: 'propertyName',
+								type: 'string',
+								default: 'data',
+							},
 							{ displayName: 'File Name', name: 'fileName', type: 'string', default: 'file.txt' },
 							{ displayName: 'MIME Type', name: 'mimeType', type: 'string', default: '' },
 							{ displayName: 'Content', name: 'content', type: 'string', default: '' },

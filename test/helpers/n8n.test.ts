@@ -53,7 +53,11 @@ class Greeter implements INodeType {
 					i,
 				);
 				out.push({
-					json: { greeting: `Hello ${name}`, apiKey: credentials.apiKey, region: credentials.region },
+					json: {
+						greeting: `Hello ${name}`,
+						apiKey: credentials.apiKey,
+						region: credentials.region,
+					},
 					pairedItem: { item: i },
 				});
 			} catch (error) {
@@ -150,7 +154,12 @@ class Caller implements INodeType {
 			},
 		],
 		properties: [
-			{ displayName: 'Credential Type', name: 'credentialType', type: 'string', default: 'greeterApi' },
+			{
+				displayName: 'Credential Type',
+				name: 'credentialType',
+				type: 'string',
+				default: 'greeterApi',
+			},
 			{ displayName: 'URL', name: 'url', type: 'string', default: '' },
 		],
 	};
@@ -201,9 +210,18 @@ describe('runWorkflow (n8n-core WorkflowExecute in-process)', () => {
 			{ json: {}, pairedItem: { item: 0 } },
 		]);
 		expect(output('Greet')).toEqual([
-			{ json: { greeting: 'Hello Ann', apiKey: 'key-123', region: 'eu-1' }, pairedItem: { item: 0 } },
-			{ json: { greeting: 'Hello Bob', apiKey: 'key-123', region: 'eu-1' }, pairedItem: { item: 1 } },
-			{ json: { greeting: 'Hello Cid', apiKey: 'key-123', region: 'eu-1' }, pairedItem: { item: 2 } },
+			{
+				json: { greeting: 'Hello Ann', apiKey: 'key-123', region: 'eu-1' },
+				pairedItem: { item: 0 },
+			},
+			{
+				json: { greeting: 'Hello Bob', apiKey: 'key-123', region: 'eu-1' },
+				pairedItem: { item: 1 },
+			},
+			{
+				json: { greeting: 'Hello Cid', apiKey: 'key-123', region: 'eu-1' },
+				pairedItem: { item: 2 },
+			},
 		]);
 	});
 
@@ -211,7 +229,9 @@ describe('runWorkflow (n8n-core WorkflowExecute in-process)', () => {
 		const { output, error } = await runWorkflow({
 			workflow: greetWorkflow(),
 			nodeTypes,
-			credentials: { greeterApi: { apiKey: '={{ "key-" + $json.name.toLowerCase() }}', region: 'us' } },
+			credentials: {
+				greeterApi: { apiKey: '={{ "key-" + $json.name.toLowerCase() }}', region: 'us' },
+			},
 		});
 		expect(error).toBeUndefined();
 		expect(output('Greet').map((i) => i.json.apiKey)).toEqual(['key-ann', 'key-bob', 'key-cid']);
@@ -357,7 +377,9 @@ describe('runWorkflow (n8n-core WorkflowExecute in-process)', () => {
 		expect(error).toBeUndefined();
 		const [attached] = output('Attach');
 		expect(attached.binary).toBeUndefined();
-		expect(attached.json._files).toMatchObject({ data: { fileName: 'a.txt', data: 'filesystem-v2' } });
+		expect(attached.json._files).toMatchObject({
+			data: { fileName: 'a.txt', data: 'filesystem-v2' },
+		});
 		expect(output('Read')[0].json).toMatchObject({ text: 'combined', stored: true });
 	});
 
@@ -380,9 +402,14 @@ describe('runWorkflow (n8n-core WorkflowExecute in-process)', () => {
 
 		function callerWorkflow(credentialType: string) {
 			const trigger = manualTrigger();
-			const call = node('Call', 'CUSTOM.caller', { credentialType, url: `${baseUrl}/ping` }, {
-				credentials: [credentialType],
-			});
+			const call = node(
+				'Call',
+				'CUSTOM.caller',
+				{ credentialType, url: `${baseUrl}/ping` },
+				{
+					credentials: [credentialType],
+				},
+			);
 			return { nodes: [trigger, call], connections: chain(trigger, call) };
 		}
 

@@ -46,7 +46,12 @@
 import './n8n-env';
 
 import { Container } from '@n8n/di';
-import { BinaryDataConfig, BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import {
+	BinaryDataConfig,
+	BinaryDataService,
+	ExecutionLifecycleHooks,
+	WorkflowExecute,
+} from 'n8n-core';
 import type {
 	ExecutionError,
 	IAuthenticateGeneric,
@@ -326,7 +331,10 @@ class TestCredentialsHelper extends ICredentialsHelper {
 		return merged;
 	}
 
-	async getCredentials(nodeCredentials: INodeCredentialsDetails, type: string): Promise<ICredentials> {
+	async getCredentials(
+		nodeCredentials: INodeCredentialsDetails,
+		type: string,
+	): Promise<ICredentials> {
 		const data = this.read(nodeCredentials, type);
 		const id = nodeCredentials.id;
 		const name = nodeCredentials.name;
@@ -413,7 +421,9 @@ class TestCredentialsHelper extends ICredentialsHelper {
 			const resolve = (value: unknown): unknown => {
 				if (typeof value !== 'string' || !value.startsWith('=')) return value;
 				if (!workflow || !node) {
-					throw new Error(`Cannot resolve credential expression "${value}" without a workflow and node`);
+					throw new Error(
+						`Cannot resolve credential expression "${value}" without a workflow and node`,
+					);
 				}
 				return workflow.expression.getSimpleParameterValue(
 					node,
@@ -445,7 +455,10 @@ class TestCredentialsHelper extends ICredentialsHelper {
 	): Promise<ICredentialDataDecryptedObject | undefined> {
 		const output = await this.runPreAuth(helpers, credentials, typeName, credentialsExpired);
 		if (output && node.credentials?.[typeName]) {
-			await this.updateCredentials(node.credentials[typeName], typeName, { ...credentials, ...output });
+			await this.updateCredentials(node.credentials[typeName], typeName, {
+				...credentials,
+				...output,
+			});
 		}
 		return output;
 	}
@@ -491,10 +504,16 @@ class TestCredentialsHelper extends ICredentialsHelper {
 		if (!expirable) return undefined;
 		const current = credentials[expirable.name];
 		if (current !== '' && current !== undefined && !credentialsExpired) return undefined;
-		return (await type.preAuthentication.call(helpers, credentials)) as ICredentialDataDecryptedObject;
+		return (await type.preAuthentication.call(
+			helpers,
+			credentials,
+		)) as ICredentialDataDecryptedObject;
 	}
 
-	private read(nodeCredentials: INodeCredentialsDetails, type: string): ICredentialDataDecryptedObject {
+	private read(
+		nodeCredentials: INodeCredentialsDetails,
+		type: string,
+	): ICredentialDataDecryptedObject {
 		const data = this.store[type];
 		if (data === undefined) {
 			throw new CredentialNotFoundError(
@@ -610,7 +629,7 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunWorkflow
 		startRunnerTask: notSupported('Task runners (Code node)'),
 	} as unknown as IWorkflowExecuteAdditionalData;
 
-	const startNode = opts.startNode ? workflow.getNode(opts.startNode) ?? undefined : undefined;
+	const startNode = opts.startNode ? (workflow.getNode(opts.startNode) ?? undefined) : undefined;
 	if (opts.startNode && !startNode) {
 		throw new Error(`Start node "${opts.startNode}" is not in the workflow`);
 	}
@@ -634,7 +653,9 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunWorkflow
 		const task = taskData(nodeName, runIndex);
 		if (!task) {
 			const ran = Object.keys(runData).join(', ') || 'none';
-			const why = run.data.resultData.error ? ` Run error: ${run.data.resultData.error.message}` : '';
+			const why = run.data.resultData.error
+				? ` Run error: ${run.data.resultData.error.message}`
+				: '';
 			throw new Error(`Node "${nodeName}" has no run #${runIndex}. Nodes that ran: ${ran}.${why}`);
 		}
 		if (task.error) {

@@ -85,7 +85,8 @@ function headerMap(raw: Buffer): Record<string, string> {
 	const headers: Record<string, string> = {};
 	for (const line of head.split(/\r?\n/)) {
 		const colon = line.indexOf(':');
-		if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+		if (colon > 0)
+			headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
 	}
 	return headers;
 }
@@ -96,7 +97,8 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
 	const state = { attempts: 0, connections: 0, messages: 0, dataStarts: 0, authAttempts: 0 };
 	const drop = (session: SMTPServerSession) => sockets.get(session.remotePort)?.destroy();
 	const reset = (session: SMTPServerSession) => sockets.get(session.remotePort)?.resetAndDestroy();
-	const refusal = (reply: [number, string]) => Object.assign(new Error(reply[1]), { responseCode: reply[0] });
+	const refusal = (reply: [number, string]) =>
+		Object.assign(new Error(reply[1]), { responseCode: reply[0] });
 	const tls = options.tls ?? 'off';
 
 	const serverOptions: SMTPServerOptions = {
@@ -113,15 +115,25 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
 		},
 		onAuth(auth, _session, callback) {
 			state.authAttempts += 1;
-			if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) {
+			if (
+				options.auth &&
+				auth.username === options.auth.user &&
+				auth.password === options.auth.pass
+			) {
 				callback(null, { user: auth.username });
 				return;
 			}
-			callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
+			callback(
+				Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }),
+			);
 		},
 		onMailFrom(_address, session, callback) {
 			if (tls === 'required' && !session.secure) {
-				callback(Object.assign(new Error('5.7.0 Must issue a STARTTLS command first'), { responseCode: 530 }));
+				callback(
+					Object.assign(new Error('5.7.0 Must issue a STARTTLS command first'), {
+						responseCode: 530,
+					}),
+				);
 				return;
 			}
 			state.attempts += 1;
@@ -198,12 +210,17 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
 		},
 	};
 	const server = new SMTPServer(serverOptions);
-	(server as unknown as { server: import('node:net').Server }).server.on('connection', (socket: Socket) => {
-		sockets.set(socket.remotePort ?? 0, socket);
-		socket.on('close', () => sockets.delete(socket.remotePort ?? 0));
-	});
+	(server as unknown as { server: import('node:net').Server }).server.on(
+		'connection',
+		(socket: Socket) => {
+			sockets.set(socket.remotePort ?? 0, socket);
+			socket.on('close', () => sockets.delete(socket.remotePort ?? 0));
+		},
+	);
 	await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-	const port = ((server as unknown as { server: import('node:net').Server }).server.address() as AddressInfo).port;
+	const port = (
+		(server as unknown as { server: import('node:net').Server }).server.address() as AddressInfo
+	).port;
 	const api: TestSmtpServer = {
 		port,
 		host: '127.0.0.1',
@@ -246,7 +263,9 @@ export interface ScriptedSmtpOptions {
  * nodemailer (EHLO with DSN, MAIL, RCPT, DATA, RSET, NOOP, QUIT), no PIPELINING, no AUTH, no TLS,
  * and records each message it accepted by its headers.
  */
-export async function startScriptedSmtpServer(options: ScriptedSmtpOptions = {}): Promise<TestSmtpServer> {
+export async function startScriptedSmtpServer(
+	options: ScriptedSmtpOptions = {},
+): Promise<TestSmtpServer> {
 	const { createServer } = await import('node:net');
 	const received: ReceivedMessage[] = [];
 	const open = new Set<Socket>();
@@ -273,7 +292,11 @@ export async function startScriptedSmtpServer(options: ScriptedSmtpOptions = {})
 			}
 			if (verb === 'MAIL') {
 				state.attempts += 1;
-				envelope = { from: /<([^>]*)>/.exec(line)?.[1] ?? '', to: [], envid: /ENVID=(\S+)/i.exec(line)?.[1] };
+				envelope = {
+					from: /<([^>]*)>/.exec(line)?.[1] ?? '',
+					to: [],
+					envid: /ENVID=(\S+)/i.exec(line)?.[1],
+				};
 				return reply('250 2.1.0 OK');
 			}
 			if (verb === 'RCPT') {
@@ -295,10 +318,23 @@ export async function startScriptedSmtpServer(options: ScriptedSmtpOptions = {})
 				if (inData) {
 					const end = buffer.indexOf('\r\n.\r\n');
 					if (end < 0) return;
-					const raw = Buffer.from(buffer.subarray(0, end + 2).toString('latin1').replace(/^\.\./gm, '.'), 'latin1');
+					const raw = Buffer.from(
+						buffer
+							.subarray(0, end + 2)
+							.toString('latin1')
+							.replace(/^\.\./gm, '.'),
+						'latin1',
+					);
 					buffer = buffer.subarray(end + 5);
 					inData = false;
-					received.push({ from: envelope.from, to: envelope.to, raw, headers: headerMap(raw), envid: envelope.envid, secure: false });
+					received.push({
+						from: envelope.from,
+						to: envelope.to,
+						raw,
+						headers: headerMap(raw),
+						envid: envelope.envid,
+						secure: false,
+					});
 					reply(`250 2.0.0 Ok: queued as S${received.length}`);
 					continue;
 				}

@@ -57,7 +57,13 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
 			client.resetAndDestroy();
 			upstream.resetAndDestroy();
 		};
-		const relay = (source: Socket, target: Socket, store: Buffer[], side: 'client' | 'server', hook?: (chunk: Buffer, info: ChunkInfo) => ChunkAction) => {
+		const relay = (
+			source: Socket,
+			target: Socket,
+			store: Buffer[],
+			side: 'client' | 'server',
+			hook?: (chunk: Buffer, info: ChunkInfo) => ChunkAction,
+		) => {
 			let sent = 0;
 			source.on('data', (chunk: Buffer) => {
 				store.push(chunk);

@@ -51,16 +51,31 @@ class StoreCredentialsHelper extends ICredentialsHelper {
 	}
 
 	/** A credential type's generic `authenticate` (headers, query string), as n8n applies it. */
-	async authenticate(credentials: ICredentialDataDecryptedObject, type: string, options: IHttpRequestOptions, workflow?: Workflow, node?: INode): Promise<IHttpRequestOptions> {
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		type: string,
+		options: IHttpRequestOptions,
+		workflow?: Workflow,
+		node?: INode,
+	): Promise<IHttpRequestOptions> {
 		const authenticate = this.types[type]?.authenticate;
-		if (typeof authenticate !== 'object' || authenticate.type !== 'generic' || !workflow || !node) return options;
+		if (typeof authenticate !== 'object' || authenticate.type !== 'generic' || !workflow || !node)
+			return options;
 		const resolve = (value: unknown) =>
 			typeof value === 'string' && value.startsWith('=')
-				? workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials } as never, undefined, '')
+				? workflow.expression.getSimpleParameterValue(
+						node,
+						value,
+						'internal',
+						{ $credentials: credentials } as never,
+						undefined,
+						'',
+					)
 				: value;
 		for (const [where, entries] of Object.entries(authenticate.properties)) {
 			const target = ((options as unknown as IDataObject)[where] ??= {}) as IDataObject;
-			for (const [key, value] of Object.entries(entries as IDataObject)) target[key] = resolve(value) as IDataObject[string];
+			for (const [key, value] of Object.entries(entries as IDataObject))
+				target[key] = resolve(value) as IDataObject[string];
 		}
 		return options;
 	}
@@ -75,14 +90,30 @@ class StoreCredentialsHelper extends ICredentialsHelper {
 
 	async getCredentials(details: INodeCredentialsDetails, type: string): Promise<ICredentials> {
 		const data = this.read(type);
-		return { id: details.id, name: details.name, type, getData: () => structuredClone(data) } as unknown as ICredentials;
+		return {
+			id: details.id,
+			name: details.name,
+			type,
+			getData: () => structuredClone(data),
+		} as unknown as ICredentials;
 	}
 
-	async getDecrypted(_additionalData: IWorkflowExecuteAdditionalData, _details: INodeCredentialsDetails, type: string): Promise<ICredentialDataDecryptedObject> {
+	async getDecrypted(
+		_additionalData: IWorkflowExecuteAdditionalData,
+		_details: INodeCredentialsDetails,
+		type: string,
+	): Promise<ICredentialDataDecryptedObject> {
 		const data = structuredClone(this.read(type));
 		const properties = this.getCredentialsProperties(type);
 		// Defaults of the credential type's fields, as n8n fills them in.
-		return (NodeHelpers.getNodeParameters(properties, data as INodeParameters, true, false, null, null) ?? data) as ICredentialDataDecryptedObject;
+		return (NodeHelpers.getNodeParameters(
+			properties,
+			data as INodeParameters,
+			true,
+			false,
+			null,
+			null,
+		) ?? data) as ICredentialDataDecryptedObject;
 	}
 
 	async updateCredentials(): Promise<void> {}
@@ -145,7 +176,10 @@ export async function pollOnce(options: PollOptions): Promise<PollResult> {
 		settings: { executionOrder: 'v1' },
 	});
 	const additionalData = {
-		credentialsHelper: new StoreCredentialsHelper(options.credentials, options.credentialTypes ?? {}),
+		credentialsHelper: new StoreCredentialsHelper(
+			options.credentials,
+			options.credentialTypes ?? {},
+		),
 		executionId: undefined,
 		workflowId: workflow.id,
 		userId: 'test-user',
@@ -159,8 +193,18 @@ export async function pollOnce(options: PollOptions): Promise<PollResult> {
 		formWaitingBaseUrl: 'http://localhost:5678/form-waiting',
 	} as unknown as IWorkflowExecuteAdditionalData;
 	const mode = options.mode ?? 'trigger';
-	const context = new PollContext(workflow, workflow.getNode(node.name)!, additionalData, mode, mode === 'manual' ? 'manual' : 'activate');
-	const raw = (await Container.get(TriggersAndPollers).runPollFunction(workflow, workflow.getNode(node.name)!, context)) as INodeExecutionData[][] | null;
+	const context = new PollContext(
+		workflow,
+		workflow.getNode(node.name)!,
+		additionalData,
+		mode,
+		mode === 'manual' ? 'manual' : 'activate',
+	);
+	const raw = (await Container.get(TriggersAndPollers).runPollFunction(
+		workflow,
+		workflow.getNode(node.name)!,
+		context,
+	)) as INodeExecutionData[][] | null;
 	return {
 		raw,
 		items: raw?.[0] ?? [],

@@ -12,8 +12,4 @@ export const lowStanding: RegExp[] = [
 	/(?:reputation of|reputation for) (?:the |your )?(?:sending|sender)/,
 ];
 
-export const phrases: RegExp[] = [
-	/reputation/,
-	/sender score/,
-	/poor (?:sending )?history/,
-];
+export const phrases: RegExp[] = [/reputation/, /sender score/, /poor (?:sending )?history/];

@@ -45,8 +45,4 @@ export const phrases: RegExp[] = [
 ];
 
 /** Generic words, tried only when neither a specific phrase nor the status code decides. */
-export const generic: RegExp[] = [
-	/\bblocked\b/,
-	/access denied/,
-	/banned/,
-];
+export const generic: RegExp[] = [/\bblocked\b/, /access denied/, /banned/];

@@ -77,7 +77,8 @@ export type Reason = (typeof REASONS)[number];
 
 export type PhraseRule = [Reason, RegExp];
 
-const rules = (table: Array<[Reason, readonly RegExp[]]>): PhraseRule[] => table.map(([reason, list]) => [reason, anyOf(list)]);
+const rules = (table: Array<[Reason, readonly RegExp[]]>): PhraseRule[] =>
+	table.map(([reason, list]) => [reason, anyOf(list)]);
 
 /** Specific phrases, tried before anything else; the first list that matches decides. */
 export const SPECIFIC: PhraseRule[] = rules([

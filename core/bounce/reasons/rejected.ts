@@ -25,14 +25,7 @@ export const phrases: RegExp[] = [
 ];
 
 /** Generic words, tried only when neither a specific phrase nor the status code decides. */
-export const generic: RegExp[] = [
-	/rejected/,
-	/refused/,
-	/you are not allowed/,
-	/denied/,
-];
+export const generic: RegExp[] = [/rejected/, /refused/, /you are not allowed/, /denied/];
 
 /** Generic words, tried only when neither a specific phrase nor the status code decides. */
-export const googleGroups: RegExp[] = [
-	/groups\.google\.com/,
-];
+export const googleGroups: RegExp[] = [/groups\.google\.com/];

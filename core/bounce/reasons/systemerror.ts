@@ -23,7 +23,4 @@ export const phrases: RegExp[] = [
 ];
 
 /** Generic words, tried only when neither a specific phrase nor the status code decides. */
-export const generic: RegExp[] = [
-	/other mail system problem/,
-	/transaction failed/,
-];
+export const generic: RegExp[] = [/other mail system problem/, /transaction failed/];

@@ -59,7 +59,9 @@ describe('caps on what one report reads', () => {
 	});
 
 	it('cuts a string input before encoding it', async () => {
-		const r = await parseBounce(bounce(2).replace(/^From [^\n]*\n/, '') + 'x'.repeat(3 * MAX_REPORT_BYTES));
+		const r = await parseBounce(
+			bounce(2).replace(/^From [^\n]*\n/, '') + 'x'.repeat(3 * MAX_REPORT_BYTES),
+		);
 		expect(r.failures.map((f) => f.recipient)).toEqual(['u2@dest.example']);
 		expect(r.truncated).toBe(true);
 	});

@@ -26,7 +26,10 @@ export function readCorpus(file: string): Buffer {
 }
 
 export function expectedMap(): Record<string, Expected[]> {
-	return JSON.parse(readFileSync(join(CORPUS, 'expected.json'), 'utf8')) as Record<string, Expected[]>;
+	return JSON.parse(readFileSync(join(CORPUS, 'expected.json'), 'utf8')) as Record<
+		string,
+		Expected[]
+	>;
 }
 
 /** Status codes ending in 900 or more are placeholders for "no code". */

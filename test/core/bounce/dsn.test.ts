@@ -42,7 +42,9 @@ describe('parseDsn', () => {
 
 	it('unfolds a folded Diagnostic-Code', () => {
 		const r = parseDsn(RFC3464_EXAMPLE);
-		expect(r.recipients[1].diagnostic).toBe('452-4.2.2 The email account that you tried to reach is over quota.');
+		expect(r.recipients[1].diagnostic).toBe(
+			'452-4.2.2 The email account that you tried to reach is over quota.',
+		);
 		expect(r.recipients[1].remoteMta).toBe('mx.example.org');
 		expect(r.recipients[1].action).toBe('delayed');
 	});
@@ -57,7 +59,9 @@ describe('parseDsn', () => {
 	});
 
 	it('splits recipients written without blank lines between them', () => {
-		const r = parseDsn('Final-Recipient: rfc822; a@x.example\nStatus: 5.1.1\nFinal-Recipient: rfc822; b@x.example\nStatus: 5.2.2\n');
+		const r = parseDsn(
+			'Final-Recipient: rfc822; a@x.example\nStatus: 5.1.1\nFinal-Recipient: rfc822; b@x.example\nStatus: 5.2.2\n',
+		);
 		expect(r.recipients.map((x) => [x.recipient, x.status])).toEqual([
 			['a@x.example', '5.1.1'],
 			['b@x.example', '5.2.2'],

@@ -45,7 +45,8 @@ export function mutate(rand: () => number): Buffer {
 			case 0: {
 				// byte flips
 				const n = 1 + Math.floor(rand() * 20);
-				for (let i = 0; i < n && buf.length; i++) buf[Math.floor(rand() * buf.length)] = Math.floor(rand() * 256);
+				for (let i = 0; i < n && buf.length; i++)
+					buf[Math.floor(rand() * buf.length)] = Math.floor(rand() * 256);
 				break;
 			}
 			case 1:
@@ -60,14 +61,21 @@ export function mutate(rand: () => number): Buffer {
 			}
 			case 3: {
 				// header bomb
-				const line = rand() < 0.5 ? 'X-Bomb: ' + 'a'.repeat(1000 + Math.floor(rand() * 100000)) + '\r\n' : 'X-B: b\r\n'.repeat(1 + Math.floor(rand() * 20000));
+				const line =
+					rand() < 0.5
+						? 'X-Bomb: ' + 'a'.repeat(1000 + Math.floor(rand() * 100000)) + '\r\n'
+						: 'X-B: b\r\n'.repeat(1 + Math.floor(rand() * 20000));
 				buf = Buffer.concat([Buffer.from(line), buf]);
 				break;
 			}
 			case 4: {
 				const nasty = NASTY[Math.floor(rand() * NASTY.length)];
 				const times = 1 + Math.floor(rand() * (rand() < 0.1 ? 2000 : 5));
-				buf = Buffer.concat([buf.subarray(0, pos), Buffer.from(nasty.repeat(times)), buf.subarray(pos)]);
+				buf = Buffer.concat([
+					buf.subarray(0, pos),
+					Buffer.from(nasty.repeat(times)),
+					buf.subarray(pos),
+				]);
 				break;
 			}
 			case 5:
@@ -77,7 +85,10 @@ export function mutate(rand: () => number): Buffer {
 			case 6: {
 				// mix with another mail
 				const other = SAMPLES[Math.floor(rand() * SAMPLES.length)];
-				buf = Buffer.concat([buf.subarray(0, pos), other.subarray(Math.floor(rand() * other.length))]);
+				buf = Buffer.concat([
+					buf.subarray(0, pos),
+					other.subarray(Math.floor(rand() * other.length)),
+				]);
 				break;
 			}
 			default: {
@@ -107,7 +118,9 @@ export interface FuzzStats {
  */
 const threadCpu: (previous?: NodeJS.CpuUsage) => NodeJS.CpuUsage =
 	typeof (process as { threadCpuUsage?: unknown }).threadCpuUsage === 'function'
-		? (process as unknown as { threadCpuUsage: (p?: NodeJS.CpuUsage) => NodeJS.CpuUsage }).threadCpuUsage.bind(process)
+		? (
+				process as unknown as { threadCpuUsage: (p?: NodeJS.CpuUsage) => NodeJS.CpuUsage }
+			).threadCpuUsage.bind(process)
 		: process.cpuUsage.bind(process);
 
 /** Parse `input`; throws when the report is malformed or the parse ran past the crash guard. */
@@ -115,9 +128,13 @@ export async function parseGuarded(input: Buffer, id: string): Promise<void> {
 	const t0 = threadCpu();
 	const report = await parseBounce(input);
 	const used = threadCpu(t0);
-	if (!report || !Array.isArray(report.failures) || !report.original) throw new Error(`bad report for ${id}`);
+	if (!report || !Array.isArray(report.failures) || !report.original)
+		throw new Error(`bad report for ${id}`);
 	const ms = (used.user + used.system) / 1000;
-	if (ms > GUARD_CPU_MS) throw new Error(`${id} ran ${ms.toFixed(0)} ms of CPU time: past the crash guard of ${GUARD_CPU_MS} ms`);
+	if (ms > GUARD_CPU_MS)
+		throw new Error(
+			`${id} ran ${ms.toFixed(0)} ms of CPU time: past the crash guard of ${GUARD_CPU_MS} ms`,
+		);
 }
 
 /** Run `count` mutated inputs from `seed`; throws on an exception, a malformed report or a hang. */

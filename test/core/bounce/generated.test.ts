@@ -26,7 +26,10 @@ interface Expected {
 	feedbackType: string;
 }
 
-const expected = JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8')) as Record<string, Expected[]>;
+const expected = JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8')) as Record<
+	string,
+	Expected[]
+>;
 const files = readdirSync(DIR)
 	.filter((f) => f.endsWith('.eml'))
 	.sort();

@@ -19,12 +19,16 @@ describe('flattenHtml / htmlToText', () => {
 		const html =
 			'<html><head><style>p { color: red }</style><script type="text/javascript">if (a < b) x();</script></head>' +
 			'<body><p>Delivery has <b>failed</b> to:</p><!-- a <b>comment</b> --><div>a@dest.example<br>550 5.1.1 no such user</div></body></html>';
-		expect(htmlToText(html)).toBe('  Delivery has failed to:\na@dest.example\n550 5.1.1 no such user\n');
+		expect(htmlToText(html)).toBe(
+			'  Delivery has failed to:\na@dest.example\n550 5.1.1 no such user\n',
+		);
 	});
 
 	it('keeps entities for the reader and writes a text "<" as &lt;, so nothing in the output looks like a tag', () => {
 		expect(flattenHtml('a < b &amp; <i>c</i> &#233;<')).toBe('a &lt; b &amp; c &#233;&lt;');
-		expect(htmlToText('a < b &amp; <i>c</i> &#233; &#xE9; &bogus; &#0;')).toBe('a < b & c é é &bogus;  ');
+		expect(htmlToText('a < b &amp; <i>c</i> &#233; &#xE9; &bogus; &#0;')).toBe(
+			'a < b & c é é &bogus;  ',
+		);
 	});
 
 	it('ends at an unclosed comment, script or tag, as a browser does', () => {
@@ -36,12 +40,17 @@ describe('flattenHtml / htmlToText', () => {
 });
 
 describe('MIME pre-pass for HTML parts', () => {
-	it('hands the MIME parser flat HTML in UTF-8, decoded from the part\'s charset', () => {
-		const html = Buffer.from('<p>Zustellung fehlgeschlagen: Empf\u00e4nger unbekannt</p><script>x</script>', 'latin1');
+	it("hands the MIME parser flat HTML in UTF-8, decoded from the part's charset", () => {
+		const html = Buffer.from(
+			'<p>Zustellung fehlgeschlagen: Empf\u00e4nger unbekannt</p><script>x</script>',
+			'latin1',
+		);
 		const body = `--B\r\nContent-Type: text/html; charset=iso-8859-1\r\nContent-Transfer-Encoding: base64\r\n\r\n${html.toString('base64')}\r\n--B--\r\n`;
 		const out = compactBody('multipart/alternative; boundary="B"', '', body);
 		const [part] = leaves(out.body);
-		expect(part.header).toBe('Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64');
+		expect(part.header).toBe(
+			'Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64',
+		);
 		expect(part.content.toString('utf8')).toBe('Zustellung fehlgeschlagen: Empfänger unbekannt\n ');
 	});
 
@@ -55,10 +64,26 @@ describe('MIME pre-pass for HTML parts', () => {
 	it('writes one Content-Type per part and every leaf as base64, so no header can be read another way', () => {
 		// A second Content-Type and a header name with a space before its colon: the MIME parser
 		// reads them differently from a plain scan and would see raw HTML.
-		const body = ['--outer', 'Content-Type: text/plain', 'Content-Type: text/html', '', '<script>one', '--outer', 'Content-Type : text/html', '', '<p>two</p><script>', '--outer--', ''].join('\r\n');
+		const body = [
+			'--outer',
+			'Content-Type: text/plain',
+			'Content-Type: text/html',
+			'',
+			'<script>one',
+			'--outer',
+			'Content-Type : text/html',
+			'',
+			'<p>two</p><script>',
+			'--outer--',
+			'',
+		].join('\r\n');
 		const out = compactBody('multipart/mixed; boundary="outer"', '', body);
 		expect(out.contentType).toBe('multipart/mixed; boundary="outer"');
-		expect(out.body.split('\r\n').filter((l) => l.startsWith('--'))).toEqual(['--outer', '--outer', '--outer--']);
+		expect(out.body.split('\r\n').filter((l) => l.startsWith('--'))).toEqual([
+			'--outer',
+			'--outer',
+			'--outer--',
+		]);
 		expect(leaves(out.body).map((p) => [p.header, p.content.toString('utf8')])).toEqual([
 			['Content-Type: text/plain\r\nContent-Transfer-Encoding: base64', '<script>one'],
 			['Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64', 'two\n'],
@@ -67,7 +92,11 @@ describe('MIME pre-pass for HTML parts', () => {
 
 	it('reads a multipart it cannot split (no boundary in its header) as plain text', () => {
 		const body = 'no parts here\r\n'.repeat(3);
-		expect(compactBody('multipart/mixed', '', body)).toEqual({ contentType: 'text/plain', body: Buffer.from(body, 'latin1').toString('base64'), base64: true });
+		expect(compactBody('multipart/mixed', '', body)).toEqual({
+			contentType: 'text/plain',
+			body: Buffer.from(body, 'latin1').toString('base64'),
+			base64: true,
+		});
 	});
 
 	it('still reads the notice of an HTML bounce that ends in a flood of unclosed <script>', async () => {
@@ -76,6 +105,8 @@ describe('MIME pre-pass for HTML parts', () => {
 			'<p>Delivery to the following recipient failed permanently:</p><p>gone@dest.example</p><p>550 5.1.1 no such user</p>' +
 			'<script>'.repeat(15000);
 		const r = await parseBounce(Buffer.from(mail));
-		expect(r.failures.map((f) => [f.recipient, f.status, f.reason])).toEqual([['gone@dest.example', '5.1.1', 'userunknown']]);
+		expect(r.failures.map((f) => [f.recipient, f.status, f.reason])).toEqual([
+			['gone@dest.example', '5.1.1', 'userunknown'],
+		]);
 	});
 });

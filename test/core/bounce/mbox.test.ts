@@ -25,7 +25,12 @@ const fromLine = (sender: string) => `From ${sender}  Thu Jul  2 12:05:05 2020\n
 
 describe('splitMbox', () => {
 	it('splits on From lines with a full date, also without an empty line before them, and unescapes >From', () => {
-		const file = fromLine('MAILER-DAEMON') + bounce('a@dest.example', '550 5.1.1 no such user') + '--end--\n' + fromLine('MAILER-DAEMON') + bounce('b@dest.example', '552 5.2.2 mailbox full');
+		const file =
+			fromLine('MAILER-DAEMON') +
+			bounce('a@dest.example', '550 5.1.1 no such user') +
+			'--end--\n' +
+			fromLine('MAILER-DAEMON') +
+			bounce('b@dest.example', '552 5.2.2 mailbox full');
 		const { messages, truncated } = splitMbox(Buffer.from(file));
 		expect(truncated).toBe(false);
 		expect(messages).toHaveLength(2);
@@ -35,16 +40,25 @@ describe('splitMbox', () => {
 	});
 
 	it('leaves a single message and text without mbox From lines alone', () => {
-		const one = Buffer.from(fromLine('MAILER-DAEMON') + bounce('a@dest.example', '550 5.1.1 no such user'));
+		const one = Buffer.from(
+			fromLine('MAILER-DAEMON') + bounce('a@dest.example', '550 5.1.1 no such user'),
+		);
 		expect(splitMbox(one).messages).toEqual([one]);
-		const plain = Buffer.from(bounce('a@dest.example', '550 5.1.1 no such user') + '\nFrom here on, nothing.\n');
+		const plain = Buffer.from(
+			bounce('a@dest.example', '550 5.1.1 no such user') + '\nFrom here on, nothing.\n',
+		);
 		expect(splitMbox(plain).messages).toEqual([plain]);
 	});
 });
 
 describe('parseBounce on a mailbox file', () => {
 	it('reports the failures of every bounce in the file, in file order', async () => {
-		const file = fromLine('MAILER-DAEMON') + bounce('a@dest.example', '550 5.1.1 no such user') + '\n' + fromLine('MAILER-DAEMON') + bounce('b@dest.example', '552 5.2.2 mailbox full');
+		const file =
+			fromLine('MAILER-DAEMON') +
+			bounce('a@dest.example', '550 5.1.1 no such user') +
+			'\n' +
+			fromLine('MAILER-DAEMON') +
+			bounce('b@dest.example', '552 5.2.2 mailbox full');
 		const r = await parseBounce(file);
 		expect(r.kind).toBe('failure');
 		expect(r.failures.map((f) => [f.recipient, f.reason, f.hard])).toEqual([

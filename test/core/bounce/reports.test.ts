@@ -112,7 +112,12 @@ describe('parseBounce', () => {
 			remoteMta: 'mx.dest.example',
 		});
 		expect(r.failures[0].diagnostic).toContain('User unknown in virtual mailbox table');
-		expect(r.failures[1]).toMatchObject({ action: 'delayed', reason: 'mailboxfull', hard: false, replyCode: '452' });
+		expect(r.failures[1]).toMatchObject({
+			action: 'delayed',
+			reason: 'mailboxfull',
+			hard: false,
+			replyCode: '452',
+		});
 		expect(r.original).toMatchObject({
 			messageId: '<campaign-42@sender.example>',
 			envelopeId: '0123456789abcdef',
@@ -120,9 +125,19 @@ describe('parseBounce', () => {
 			from: 'sales@sender.example',
 			recipients: ['gone@dest.example', 'full@dest.example'],
 		});
-		expect(r.original.links[0]).toEqual({ method: 'envelope-id', value: '0123456789abcdef', confidence: 'high' });
-		expect(r.original.links).toContainEqual({ method: 'message-id', value: '<campaign-42@sender.example>', confidence: 'high' });
-		expect(r.original.links.some((l) => l.method === 'subject-recipient' && l.confidence === 'low')).toBe(true);
+		expect(r.original.links[0]).toEqual({
+			method: 'envelope-id',
+			value: '0123456789abcdef',
+			confidence: 'high',
+		});
+		expect(r.original.links).toContainEqual({
+			method: 'message-id',
+			value: '<campaign-42@sender.example>',
+			confidence: 'high',
+		});
+		expect(
+			r.original.links.some((l) => l.method === 'subject-recipient' && l.confidence === 'low'),
+		).toBe(true);
 	});
 
 	it('accepts a string and a Uint8Array', async () => {
@@ -134,16 +149,32 @@ describe('parseBounce', () => {
 		const r = await parseBounce(ARF_MAIL);
 		expect(r.kind).toBe('complaint');
 		expect(r.failures).toEqual([
-			expect.objectContaining({ recipient: 'reader@isp.example', action: 'complaint', reason: 'feedback', feedbackType: 'abuse', hard: false }),
+			expect.objectContaining({
+				recipient: 'reader@isp.example',
+				action: 'complaint',
+				reason: 'feedback',
+				feedbackType: 'abuse',
+				hard: false,
+			}),
 		]);
 		expect(r.original.messageId).toBe('<campaign-43@sender.example>');
 	});
 
 	it('keeps a complaint whose provider removed the recipient, linked to the original message', async () => {
-		const redacted = ARF_MAIL.replace('Original-Rcpt-To: <reader@isp.example>\r\n', '').replace('To: reader@isp.example', 'To: "undisclosed"');
+		const redacted = ARF_MAIL.replace('Original-Rcpt-To: <reader@isp.example>\r\n', '').replace(
+			'To: reader@isp.example',
+			'To: "undisclosed"',
+		);
 		const r = await parseBounce(redacted);
 		expect(r.kind).toBe('complaint');
-		expect(r.failures).toEqual([expect.objectContaining({ recipient: '', action: 'complaint', reason: 'feedback', feedbackType: 'abuse' })]);
+		expect(r.failures).toEqual([
+			expect.objectContaining({
+				recipient: '',
+				action: 'complaint',
+				reason: 'feedback',
+				feedbackType: 'abuse',
+			}),
+		]);
 		expect(r.original.messageId).toBe('<campaign-43@sender.example>');
 	});
 
@@ -153,7 +184,14 @@ describe('parseBounce', () => {
 			bounce: {
 				bounceType: 'Permanent',
 				bounceSubType: 'General',
-				bouncedRecipients: [{ emailAddress: 'gone@client.example', action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown' }],
+				bouncedRecipients: [
+					{
+						emailAddress: 'gone@client.example',
+						action: 'failed',
+						status: '5.1.1',
+						diagnosticCode: 'smtp; 550 5.1.1 user unknown',
+					},
+				],
 				timestamp: '2024-06-04T10:00:00.000Z',
 			},
 			mail: { commonHeaders: { messageId: '<campaign-45@sender.example>', subject: 'Our offer' } },
@@ -161,17 +199,36 @@ describe('parseBounce', () => {
 		const envelope = `{\n  "Type" : "Notification",\n  "MessageId" : "0f1e",\n  "Message" : ${JSON.stringify(event)},\n  "Timestamp" : "2024-06-04T10:00:01.000Z"\n}`;
 		// a mail system folded the long line: a line break and a space inside the JSON string
 		const folded = envelope.replace(/(.{76})/, '$1\n ');
-		const mail = crlf(`From: SES <no-reply@sns.amazonaws.com>\nTo: sales@sender.example\nSubject: AWS Notification Message\nContent-Type: text/plain; charset=UTF-8\n\n${folded}\n`);
+		const mail = crlf(
+			`From: SES <no-reply@sns.amazonaws.com>\nTo: sales@sender.example\nSubject: AWS Notification Message\nContent-Type: text/plain; charset=UTF-8\n\n${folded}\n`,
+		);
 		const r = await parseBounce(mail);
 		expect(r.kind).toBe('failure');
-		expect(r.failures).toEqual([expect.objectContaining({ recipient: 'gone@client.example', status: '5.1.1', reason: 'userunknown', hard: true })]);
+		expect(r.failures).toEqual([
+			expect.objectContaining({
+				recipient: 'gone@client.example',
+				status: '5.1.1',
+				reason: 'userunknown',
+				hard: true,
+			}),
+		]);
 	});
 
 	it('reads an auto-reply and links it by In-Reply-To', async () => {
 		const r = await parseBounce(VACATION);
 		expect(r.kind).toBe('autoreply');
-		expect(r.failures).toEqual([expect.objectContaining({ recipient: 'pat@client.example', action: 'autoreply', reason: 'vacation' })]);
-		expect(r.original.links).toContainEqual({ method: 'in-reply-to', value: '<campaign-44@sender.example>', confidence: 'high' });
+		expect(r.failures).toEqual([
+			expect.objectContaining({
+				recipient: 'pat@client.example',
+				action: 'autoreply',
+				reason: 'vacation',
+			}),
+		]);
+		expect(r.original.links).toContainEqual({
+			method: 'in-reply-to',
+			value: '<campaign-44@sender.example>',
+			confidence: 'high',
+		});
 	});
 
 	it('does not report an ordinary reply', async () => {
@@ -185,7 +242,13 @@ describe('parseBounce', () => {
 		['only headers', 'Subject: x\r\n'],
 		['binary', Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 256))],
 		['truncated MIME', DSN_MAIL.slice(0, 700)],
-		['wrong charset', DSN_MAIL.replace('Content-Type: text/plain', 'Content-Type: text/plain; charset=x-no-such-charset')],
+		[
+			'wrong charset',
+			DSN_MAIL.replace(
+				'Content-Type: text/plain',
+				'Content-Type: text/plain; charset=x-no-such-charset',
+			),
+		],
 	])('never throws on bad input: %s', async (_name, input) => {
 		const r = await parseBounce(input as string);
 		expect(Array.isArray(r.failures)).toBe(true);
@@ -193,7 +256,8 @@ describe('parseBounce', () => {
 	});
 
 	it('reads a header bomb and says it was cut', async () => {
-		const bomb = 'X-Bomb: ' + 'a'.repeat(200000) + '\r\n' + 'Y: b\r\n'.repeat(50000) + '\r\n' + DSN_MAIL;
+		const bomb =
+			'X-Bomb: ' + 'a'.repeat(200000) + '\r\n' + 'Y: b\r\n'.repeat(50000) + '\r\n' + DSN_MAIL;
 		const r = await parseBounce(bomb);
 		expect(r.problems?.length).toBeGreaterThan(0);
 	});

@@ -51,7 +51,11 @@ describe('plain-text reports', () => {
 	it('parses a qmail report', () => {
 		const r = parseText(QMAIL, new Set(), []);
 		expect(r.recipients).toHaveLength(1);
-		expect(r.recipients[0]).toMatchObject({ recipient: 'carol@example.com', replyCode: '550', action: 'failed' });
+		expect(r.recipients[0]).toMatchObject({
+			recipient: 'carol@example.com',
+			replyCode: '550',
+			action: 'failed',
+		});
 		expect(r.recipients[0].diagnostic).toContain('mailbox unavailable');
 	});
 
@@ -62,20 +66,25 @@ describe('plain-text reports', () => {
 	});
 
 	it('uses X-Failed-Recipients as the authoritative list', () => {
-		const r = parseText('Delivery failed.\n\nSomething went wrong: 550 no such user\n', new Set(), ['erin@example.org']);
+		const r = parseText('Delivery failed.\n\nSomething went wrong: 550 no such user\n', new Set(), [
+			'erin@example.org',
+		]);
 		expect(r.recipients.map((x) => x.recipient)).toEqual(['erin@example.org']);
 		expect(r.recipients[0].replyCode).toBe('550');
 	});
 
 	it('treats the report sender as a recipient only when nothing else is named', () => {
-		const text = 'Your message to <frank@example.org> could not be delivered to <frank@example.org>.\nme@example.com wrote:\n';
+		const text =
+			'Your message to <frank@example.org> could not be delivered to <frank@example.org>.\nme@example.com wrote:\n';
 		const blocks = findBlocks(text, new Set(['me@example.com']));
 		expect(blocks.map((b) => b.recipient)).toEqual(['frank@example.org']);
 	});
 
 	it('removes forward quoting and finds the returned message marker', () => {
 		expect(unquote('> a\n> b\n> c\n> d\n')).toBe('a\nb\nc\nd\n');
-		const { notice, original } = splitNotification('notice\n----- Original message -----\nSubject: x\n');
+		const { notice, original } = splitNotification(
+			'notice\n----- Original message -----\nSubject: x\n',
+		);
 		expect(notice).toBe('notice');
 		expect(original).toBe('Subject: x\n');
 	});
@@ -140,14 +149,29 @@ describe('plain-text reports', () => {
 	});
 
 	it('finds an internationalised address but keeps Japanese words out of it', () => {
-		const notice = '<jörg.müller@example.de>: host mx.example.de[192.0.2.31] said: 550 5.1.1 User unknown';
-		expect(parseText(notice, new Set(), [], { notice, original: '' }).recipients.map((x) => x.recipient)).toEqual(['jörg.müller@example.de']);
-		const jp = ['以下のアドレスへの送信に失敗しました。', '宛先:taro@example.jp', '550 5.1.1 User unknown'].join('\n');
-		expect(parseText(jp, new Set(), [], { notice: jp, original: '' }).recipients.map((x) => x.recipient)).toEqual(['taro@example.jp']);
+		const notice =
+			'<jörg.müller@example.de>: host mx.example.de[192.0.2.31] said: 550 5.1.1 User unknown';
+		expect(
+			parseText(notice, new Set(), [], { notice, original: '' }).recipients.map((x) => x.recipient),
+		).toEqual(['jörg.müller@example.de']);
+		const jp = [
+			'以下のアドレスへの送信に失敗しました。',
+			'宛先:taro@example.jp',
+			'550 5.1.1 User unknown',
+		].join('\n');
+		expect(
+			parseText(jp, new Set(), [], { notice: jp, original: '' }).recipients.map((x) => x.recipient),
+		).toEqual(['taro@example.jp']);
 	});
 
 	it('does not read a size or count field as a reply code', () => {
-		const notice = ['Error: Recipient mailbox is full', '', '  RCPT TO: a@vtext.example.com', '  Size (in bytes): 512', '  Number of lines: 4'].join('\n');
+		const notice = [
+			'Error: Recipient mailbox is full',
+			'',
+			'  RCPT TO: a@vtext.example.com',
+			'  Size (in bytes): 512',
+			'  Number of lines: 4',
+		].join('\n');
 		const r = parseText(notice, new Set(), [], { notice, original: '' }).recipients;
 		expect(r[0].replyCode).toBe('');
 	});

@@ -30,10 +30,17 @@ const report = (failures: BounceRecipient[]): BounceReport => ({
 describe('failuresFromReport', () => {
 	it('links by the most confident key first and keeps what the report says', async () => {
 		const asked: string[] = [];
-		const [failure] = await failuresFromReport(report([entry({})]), 'smtp', { receivedAt: '2024-06-04T10:01:00.000Z', reportId: 'INBOX:7' }, async (link) => {
-			asked.push(link.method);
-			return link.method === 'message-id' ? { sentAt: '2024-06-04T09:00:00.000Z', to: ['lead@client.example'] } : undefined;
-		});
+		const [failure] = await failuresFromReport(
+			report([entry({})]),
+			'smtp',
+			{ receivedAt: '2024-06-04T10:01:00.000Z', reportId: 'INBOX:7' },
+			async (link) => {
+				asked.push(link.method);
+				return link.method === 'message-id'
+					? { sentAt: '2024-06-04T09:00:00.000Z', to: ['lead@client.example'] }
+					: undefined;
+			},
+		);
 		expect(asked).toEqual(['message-id']);
 		expect(failure).toEqual(
 			expect.objectContaining({
@@ -43,29 +50,63 @@ describe('failuresFromReport', () => {
 				hard: true,
 				failedAt: '2024-06-04T10:00:00.000Z',
 				link: { method: 'message-id', confidence: 'high' },
-				message: expect.objectContaining({ messageId: '<offer-1@sender.example>', subject: 'Offer', sentAt: '2024-06-04T09:00:00.000Z' }),
+				message: expect.objectContaining({
+					messageId: '<offer-1@sender.example>',
+					subject: 'Offer',
+					sentAt: '2024-06-04T09:00:00.000Z',
+				}),
 				details: expect.objectContaining({ reportId: 'INBOX:7' }),
 			}),
 		);
 	});
 
 	it('says so when nothing that was sent matched', async () => {
-		const [failure] = await failuresFromReport(report([entry({})]), 'gmail', {}, async () => undefined);
+		const [failure] = await failuresFromReport(
+			report([entry({})]),
+			'gmail',
+			{},
+			async () => undefined,
+		);
 		expect(failure.link).toEqual({ method: 'none', confidence: 'none' });
 	});
 
 	it('gives a complaint without a named recipient the address of the one-recipient message it is about', async () => {
-		const complaint = entry({ recipient: '', action: 'complaint', reason: 'feedback', hard: false, feedbackType: 'abuse', status: '', replyCode: '' });
-		const [one] = await failuresFromReport(report([complaint]), 'gmail', {}, async () => ({ to: ['reader@isp.example'] }));
-		expect(one).toEqual(expect.objectContaining({ recipient: 'reader@isp.example', kind: 'complaint', feedbackType: 'abuse' }));
-		const [several] = await failuresFromReport(report([complaint]), 'gmail', {}, async () => ({ to: ['a@isp.example', 'b@isp.example'] }));
+		const complaint = entry({
+			recipient: '',
+			action: 'complaint',
+			reason: 'feedback',
+			hard: false,
+			feedbackType: 'abuse',
+			status: '',
+			replyCode: '',
+		});
+		const [one] = await failuresFromReport(report([complaint]), 'gmail', {}, async () => ({
+			to: ['reader@isp.example'],
+		}));
+		expect(one).toEqual(
+			expect.objectContaining({
+				recipient: 'reader@isp.example',
+				kind: 'complaint',
+				feedbackType: 'abuse',
+			}),
+		);
+		const [several] = await failuresFromReport(report([complaint]), 'gmail', {}, async () => ({
+			to: ['a@isp.example', 'b@isp.example'],
+		}));
 		expect(several.recipient).toBe('');
 		const [unlinked] = await failuresFromReport(report([complaint]), 'gmail', {});
 		expect(unlinked.recipient).toBe('');
 	});
 
 	it('leaves out auto-replies and delivery confirmations', async () => {
-		const list = await failuresFromReport(report([entry({ action: 'autoreply', reason: 'vacation' }), entry({ action: 'delivered', reason: 'delivered' })]), 'smtp', {});
+		const list = await failuresFromReport(
+			report([
+				entry({ action: 'autoreply', reason: 'vacation' }),
+				entry({ action: 'delivered', reason: 'delivered' }),
+			]),
+			'smtp',
+			{},
+		);
 		expect(list).toEqual([]);
 	});
 });
@@ -75,7 +116,11 @@ describe('matchesQuery', () => {
 
 	it('applies kind, verdict, recipient and time filters', async () => {
 		const [hard] = await failuresFromReport(report([entry({})]), 'smtp', {});
-		const [delay] = await failuresFromReport(report([entry({ action: 'delayed', hard: false, reason: 'mailboxfull' })]), 'smtp', {});
+		const [delay] = await failuresFromReport(
+			report([entry({ action: 'delayed', hard: false, reason: 'mailboxfull' })]),
+			'smtp',
+			{},
+		);
 		expect(matchesQuery(hard, base)).toBe(true);
 		expect(matchesQuery(delay, base)).toBe(false);
 		expect(matchesQuery(delay, { ...base, includeDelays: true })).toBe(true);
@@ -83,6 +128,8 @@ describe('matchesQuery', () => {
 		expect(matchesQuery(hard, { ...base, recipient: 'LEAD@client.example' })).toBe(true);
 		expect(matchesQuery(hard, { ...base, recipient: 'other@client.example' })).toBe(false);
 		expect(matchesQuery(hard, { ...base, since: new Date('2024-06-04T10:00:00.000Z') })).toBe(true);
-		expect(matchesQuery(hard, { ...base, until: new Date('2024-06-04T10:00:00.000Z') })).toBe(false);
+		expect(matchesQuery(hard, { ...base, until: new Date('2024-06-04T10:00:00.000Z') })).toBe(
+			false,
+		);
 	});
 });

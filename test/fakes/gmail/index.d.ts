@@ -153,14 +153,24 @@ export interface FakeGmail {
 		bytesOut: number;
 		redirected: FakeRedirected[];
 	};
-	settings: { latencyMs: number; quota?: { units: number; windowMs: number }; dailyLimit?: number; dailyLimitStyle: '403' | '429' };
+	settings: {
+		latencyMs: number;
+		quota?: { units: number; windowMs: number };
+		dailyLimit?: number;
+		dailyLimitStyle: '403' | '429';
+	};
 	SCOPE: Record<'send' | 'readonly' | 'settingsBasic' | 'modify' | 'compose' | 'full', string>;
 	issueTokens(scopes?: string[]): OAuthTokenData;
 	expiredTokenData(scopes?: string[]): OAuthTokenData;
 	expireAccessTokens(): void;
 	revokeRefreshTokens(): void;
 	inject(method: FakeMethod, error: FakeError, options?: FakeInjectOptions): void;
-	injectRandom(method: FakeMethod, error: FakeError, rate: number, options?: { retryAfterSec?: number }): void;
+	injectRandom(
+		method: FakeMethod,
+		error: FakeError,
+		rate: number,
+		options?: { retryAfterSec?: number },
+	): void;
 	clearInjections(): void;
 	/**
 	 * Breaks one resumable upload chunk PUT: the next one, the `chunk`-th of its session (1-based), or
@@ -170,7 +180,10 @@ export interface FakeGmail {
 	 * last, then answer the error); 'loseResponse' handles the chunk and closes the connection instead
 	 * of answering.
 	 */
-	failUploadChunk(fault: FakeUploadFault, options?: { chunk?: number | 'last'; afterBytes?: number; stored?: boolean }): void;
+	failUploadChunk(
+		fault: FakeUploadFault,
+		options?: { chunk?: number | 'last'; afterBytes?: number; stored?: boolean },
+	): void;
 	/** API requests arriving at the fake's own address are answered with `status` (307) to the same path at `to`. */
 	redirectApi(options: { to: string; status?: number; times?: number }): void;
 	/** Message-ID of every message in Sent, one entry per stored copy. */

@@ -11,7 +11,11 @@ import { sendRow, type FaultScenario } from '../types';
 
 const TYPE = 'CUSTOM.deliveryChannel';
 
-const leads = (count: number) => Array.from({ length: count }, (_, index) => ({ email: `lead${index}@example.org`, name: `Lead ${index}` }));
+const leads = (count: number) =>
+	Array.from({ length: count }, (_, index) => ({
+		email: `lead${index}@example.org`,
+		name: `Lead ${index}`,
+	}));
 
 async function cancelSmtp(connections: number): Promise<ReturnType<typeof sendRow>> {
 	const cancel = new AbortController();
@@ -42,15 +46,26 @@ async function cancelSmtp(connections: number): Promise<ReturnType<typeof sendRo
 		const result = await runWorkflow({
 			workflow: { nodes, connections: chain(...nodes) },
 			nodeTypes: { [TYPE]: new DeliveryChannel() },
-			credentials: { deliveryChannelSmtpApi: { host: server.host, port: server.port, security: 'none', user: '', password: '', maxConnections: connections } },
+			credentials: {
+				deliveryChannelSmtpApi: {
+					host: server.host,
+					port: server.port,
+					security: 'none',
+					user: '',
+					password: '',
+					maxConnections: connections,
+				},
+			},
 			cancelSignal: cancel.signal,
 		});
 		// Whatever was still on its way would arrive now.
 		await new Promise((resolve) => setTimeout(resolve, 500));
 		const items = (result.taskData('Send')?.data?.main?.[0] ?? []) as INodeExecutionData[];
 		const problems: string[] = [];
-		if (result.run.status !== 'canceled') problems.push(`the run ended ${result.run.status}, not canceled`);
-		if (server.received.length > 3 + connections - 1) problems.push(`${server.received.length} messages arrived after a cancel at the 3rd`);
+		if (result.run.status !== 'canceled')
+			problems.push(`the run ended ${result.run.status}, not canceled`);
+		if (server.received.length > 3 + connections - 1)
+			problems.push(`${server.received.length} messages arrived after a cancel at the 3rd`);
 		return sendRow({
 			scenario: `cancel after the 3rd message (${connections} connection${connections > 1 ? 's' : ''})`,
 			area: 'smtp',

@@ -7,8 +7,20 @@
 import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { DeliveryChannelTrigger } from '../../../nodes/DeliveryChannelTrigger/DeliveryChannelTrigger.node';
-import { startFakeGmail, type FakeGmail, type FakeGmailOptions, type OAuthTokenData } from '../../fakes/gmail';
-import { addReports, CREDENTIAL, gmailCredential, NODE, runGmail, sendParameters } from '../../nodes/DeliveryChannel/channels/gmail/harness';
+import {
+	startFakeGmail,
+	type FakeGmail,
+	type FakeGmailOptions,
+	type OAuthTokenData,
+} from '../../fakes/gmail';
+import {
+	addReports,
+	CREDENTIAL,
+	gmailCredential,
+	NODE,
+	runGmail,
+	sendParameters,
+} from '../../nodes/DeliveryChannel/channels/gmail/harness';
 import { pollOnce } from '../../support/poll';
 import { sendRow, type FaultRow, type FaultScenario } from '../types';
 
@@ -32,12 +44,19 @@ interface SendCase {
 }
 
 function mails(count: number): IDataObject[] {
-	return Array.from({ length: count }, (_, i) => ({ from: 'jane@acme.example', to: `lead${i}@example.net`, subject: `Offer ${i}`, text: 'Hello' }));
+	return Array.from({ length: count }, (_, i) => ({
+		from: 'jane@acme.example',
+		to: `lead${i}@example.net`,
+		subject: `Offer ${i}`,
+		text: 'Hello',
+	}));
 }
 
 function expectCodes(items: IDataObject[], wanted: Array<string | undefined>): string[] {
 	const got = items.map((item) => (item.code as string | undefined) ?? item.status);
-	return got.join(',') === wanted.join(',') ? [] : [`expected ${wanted.join(', ')}, got ${got.join(', ')}`];
+	return got.join(',') === wanted.join(',')
+		? []
+		: [`expected ${wanted.join(', ')}, got ${got.join(', ')}`];
 }
 
 function sendScenario(spec: SendCase): FaultScenario {
@@ -45,18 +64,36 @@ function sendScenario(spec: SendCase): FaultScenario {
 		name: spec.name,
 		area: 'gmail',
 		async run(): Promise<FaultRow> {
-			const fake = await startFakeGmail({ account: { email: 'jane@acme.example', displayName: 'Jane Doe' }, ...spec.fake });
+			const fake = await startFakeGmail({
+				account: { email: 'jane@acme.example', displayName: 'Jane Doe' },
+				...spec.fake,
+			});
 			try {
-				const tokens = spec.tokens?.(fake) ?? (spec.readScope === false ? fake.issueTokens([fake.SCOPE.send, fake.SCOPE.settingsBasic]) : fake.issueTokens());
+				const tokens =
+					spec.tokens?.(fake) ??
+					(spec.readScope === false
+						? fake.issueTokens([fake.SCOPE.send, fake.SCOPE.settingsBasic])
+						: fake.issueTokens());
 				spec.setup?.(fake);
 				const itemsIn = spec.items ?? 1;
 				const attachment = spec.attachmentBytes
-					? { files: [{ propertyName: 'data', fileName: 'big.bin', mimeType: 'application/octet-stream', content: 'A'.repeat(spec.attachmentBytes) }] }
+					? {
+							files: [
+								{
+									propertyName: 'data',
+									fileName: 'big.bin',
+									mimeType: 'application/octet-stream',
+									content: 'A'.repeat(spec.attachmentBytes),
+								},
+							],
+						}
 					: {};
 				const run = await runGmail({
 					items: mails(itemsIn),
 					parameters: sendParameters({
-						...(spec.attachmentBytes ? { options: { attachments: { attachment: [{ binaryPropertyName: 'data' }] } } } : {}),
+						...(spec.attachmentBytes
+							? { options: { attachments: { attachment: [{ binaryPropertyName: 'data' }] } } }
+							: {}),
 						...spec.parameters,
 					}),
 					credential: gmailCredential(fake, tokens),
@@ -65,11 +102,16 @@ function sendScenario(spec: SendCase): FaultScenario {
 				const problems: string[] = [];
 				let items: INodeExecutionData[] = [];
 				if (run.error) problems.push(`the node failed: ${run.error.message}`);
-				else items = [...run.output(NODE), ...(run.run.data.resultData.runData[NODE]?.[0]?.data?.main?.[1] ?? [])];
+				else
+					items = [
+						...run.output(NODE),
+						...(run.run.data.resultData.runData[NODE]?.[0]?.data?.main?.[1] ?? []),
+					];
 				const json = items.map((item) => item.json);
 				problems.push(...(spec.check?.(json, fake) ?? []));
 				const secret = typeof tokens.access_token === 'string' ? tokens.access_token : '';
-				if (secret && JSON.stringify(json).includes(secret)) problems.push('the access token is in the output');
+				if (secret && JSON.stringify(json).includes(secret))
+					problems.push('the access token is in the output');
 				return sendRow({
 					scenario: spec.name,
 					area: 'gmail',
@@ -100,7 +142,12 @@ const sends: SendCase[] = [
 			// n8n still thinks the token is good for an hour: Google's 401 is the first sign.
 			return { ...tokens, n8n_expires_at: String(Date.now() + 3_600_000) };
 		},
-		check: (items, fake) => [...expectCodes(items, ['sent', 'sent']), ...(fake.state.tokenRequests.length === 1 ? [] : [`${fake.state.tokenRequests.length} token refreshes, expected 1`])],
+		check: (items, fake) => [
+			...expectCodes(items, ['sent', 'sent']),
+			...(fake.state.tokenRequests.length === 1
+				? []
+				: [`${fake.state.tokenRequests.length} token refreshes, expected 1`]),
+		],
 		note: (_items, fake) => `${fake.state.tokenRequests.length} refresh through n8n`,
 	},
 	{
@@ -117,12 +164,15 @@ const sends: SendCase[] = [
 		check: (items) => {
 			const codes = items.map((item) => item.code ?? item.status);
 			const problems: string[] = [];
-			if (codes.filter((code) => code === 'sent').length !== 2) problems.push(`expected 2 sent, got ${codes.join(', ')}`);
+			if (codes.filter((code) => code === 'sent').length !== 2)
+				problems.push(`expected 2 sent, got ${codes.join(', ')}`);
 			if (!codes.includes('EQUOTA')) problems.push('no EQUOTA item');
-			if (codes.some((code) => code !== 'sent' && code !== 'EQUOTA' && code !== 'ENOTSENT')) problems.push(`unexpected outcomes: ${codes.join(', ')}`);
+			if (codes.some((code) => code !== 'sent' && code !== 'EQUOTA' && code !== 'ENOTSENT'))
+				problems.push(`unexpected outcomes: ${codes.join(', ')}`);
 			return problems;
 		},
-		note: (items) => `${items.filter((item) => item.code === 'ENOTSENT').length} held back (ENOTSENT)`,
+		note: (items) =>
+			`${items.filter((item) => item.code === 'ENOTSENT').length} held back (ENOTSENT)`,
 	},
 	{
 		name: '429 with Retry-After: 1',
@@ -137,7 +187,12 @@ const sends: SendCase[] = [
 	{
 		name: '503 with Retry-After: 86400 (gives up, says so)',
 		setup: (fake) => fake.inject('send', 'unavailable503', { retryAfterSec: 86_400 }),
-		check: (items) => [...expectCodes(items, ['ECONNECTION']), ...(/Google asked to wait 86400 s/.test(String(items[0]?.error)) ? [] : ['the error does not say how long Google asked to wait'])],
+		check: (items) => [
+			...expectCodes(items, ['ECONNECTION']),
+			...(/Google asked to wait 86400 s/.test(String(items[0]?.error))
+				? []
+				: ['the error does not say how long Google asked to wait']),
+		],
 		note: () => 'looked in Sent first, then gave up instead of sleeping a day',
 	},
 	{
@@ -149,7 +204,10 @@ const sends: SendCase[] = [
 	{
 		name: '500 after storing (read scope: found in Sent)',
 		setup: (fake) => fake.inject('send', 'backend500', { stored: true }),
-		check: (items, fake) => [...expectCodes(items, ['sent']), ...(sendRequests(fake).length === 1 ? [] : ['sent twice'])],
+		check: (items, fake) => [
+			...expectCodes(items, ['sent']),
+			...(sendRequests(fake).length === 1 ? [] : ['sent twice']),
+		],
 		note: () => 'reported sent from Sent, not sent again',
 	},
 	{
@@ -199,9 +257,15 @@ const sends: SendCase[] = [
 		setup: (fake) => fake.redirectApi({ to: fake.apiBaseUrl.replace('127.0.0.1', 'localhost') }),
 		check: (items, fake) => {
 			const problems: string[] = [];
-			const followed = fake.state.requests.filter((request) => request.host.startsWith('localhost'));
+			const followed = fake.state.requests.filter((request) =>
+				request.host.startsWith('localhost'),
+			);
 			if (followed.length) problems.push(`${followed.length} request(s) followed the redirect`);
-			if (items[0]?.code !== 'EPROTOCOL' || !/redirect \(HTTP 307\) to http:\/\/localhost/.test(String(items[0]?.error))) problems.push(`first item: ${items[0]?.code} ${items[0]?.error}`);
+			if (
+				items[0]?.code !== 'EPROTOCOL' ||
+				!/redirect \(HTTP 307\) to http:\/\/localhost/.test(String(items[0]?.error))
+			)
+				problems.push(`first item: ${items[0]?.code} ${items[0]?.error}`);
 			return problems;
 		},
 		note: () => 'reported with its target, not followed',
@@ -215,7 +279,11 @@ const mailboxScenario: FaultScenario = {
 	async run(): Promise<FaultRow> {
 		const fake = await startFakeGmail();
 		try {
-			addReports(fake, { count: 10_000, startMs: Date.now() - 3 * 24 * 3_600_000, spacingMs: 10_000 });
+			addReports(fake, {
+				count: 10_000,
+				startMs: Date.now() - 3 * 24 * 3_600_000,
+				spacingMs: 10_000,
+			});
 			const node: INode = {
 				id: 'trigger',
 				name: 'Trigger',
@@ -234,32 +302,64 @@ const mailboxScenario: FaultScenario = {
 				[CREDENTIAL]: {
 					name: CREDENTIAL,
 					displayName: 'Gmail',
-					properties: Object.keys(credential).map((name) => ({ displayName: name, name, type: 'hidden' as const, default: '' })),
+					properties: Object.keys(credential).map((name) => ({
+						displayName: name,
+						name,
+						type: 'hidden' as const,
+						default: '',
+					})),
 				},
 			};
-			const first = await pollOnce({ node, nodeType, credentials, credentialTypes, staticData: {} });
+			const first = await pollOnce({
+				node,
+				nodeType,
+				credentials,
+				credentialTypes,
+				staticData: {},
+			});
 			const [fresh] = addReports(fake, { count: 1, startMs: Date.now(), prefix: 'new' });
 			const before = fake.state.requests.length;
 			const bytesBefore = fake.state.bytesOut;
-			const second = await pollOnce({ node, nodeType, credentials, credentialTypes, staticData: first.staticData });
+			const second = await pollOnce({
+				node,
+				nodeType,
+				credentials,
+				credentialTypes,
+				staticData: first.staticData,
+			});
 			const requests = fake.state.requests.slice(before);
-			const raw = requests.filter((request) => request.method === 'get' && request.query.format === 'raw').length;
+			const raw = requests.filter(
+				(request) => request.method === 'get' && request.query.format === 'raw',
+			).length;
 			const bytes = fake.state.bytesOut - bytesBefore;
 			const emitted = second.items.map((item) => String(item.json.recipient));
 			const problems: string[] = [];
-			if (first.items.length) problems.push(`the first poll emitted ${first.items.length} old failure(s)`);
-			if (requests.length > 6 || raw > 1) problems.push(`the poll cost ${requests.length} requests and ${raw} report downloads`);
+			if (first.items.length)
+				problems.push(`the first poll emitted ${first.items.length} old failure(s)`);
+			if (requests.length > 6 || raw > 1)
+				problems.push(`the poll cost ${requests.length} requests and ${raw} report downloads`);
 			const usedCheckpoint = JSON.stringify(second.staticData).includes('"channel":"gmail"');
 			return {
 				scenario: this.name,
 				area: this.area,
 				itemsIn: 1,
-				outcomes: { sent: emitted.filter((recipient) => recipient === fresh).length, partial: 0, failed: 0, 'not sent': 0, EUNKNOWN: 0 },
+				outcomes: {
+					sent: emitted.filter((recipient) => recipient === fresh).length,
+					partial: 0,
+					failed: 0,
+					'not sent': 0,
+					EUNKNOWN: 0,
+				},
 				serverReceived: emitted.length,
 				duplicates: emitted.length - new Set(emitted).size,
 				lost: emitted.includes(fresh) ? 0 : 1,
 				unconfirmed: 0,
-				problems: [...problems, ...emitted.filter((recipient) => recipient !== fresh).map((recipient) => `emitted an old failure: ${recipient}`)],
+				problems: [
+					...problems,
+					...emitted
+						.filter((recipient) => recipient !== fresh)
+						.map((recipient) => `emitted an old failure: ${recipient}`),
+				],
 				note: `second poll: ${requests.length} requests, ${raw} report download, ${bytes} bytes${usedCheckpoint ? ', by checkpoint' : ', by Received Since'}`,
 			};
 		} finally {

@@ -14,7 +14,13 @@ import { DeliveryChannelSmtpApi } from '../../../credentials/DeliveryChannelSmtp
 import { DeliveryChannelTrigger } from '../../../nodes/DeliveryChannelTrigger/DeliveryChannelTrigger.node';
 import { node } from '../../helpers/n8n';
 import { startTcpProxy, type ChunkAction, type ChunkInfo } from '../../helpers/tcp-proxy';
-import { bounceReport, ensureFolder, startDovecot, writeMessages, type Dovecot } from '../../nodes/DeliveryChannel/channels/smtp/support/maildir';
+import {
+	bounceReport,
+	ensureFolder,
+	startDovecot,
+	writeMessages,
+	type Dovecot,
+} from '../../nodes/DeliveryChannel/channels/smtp/support/maildir';
 import { pollOnce } from '../../support/poll';
 import type { FaultRow, FaultScenario } from '../types';
 
@@ -43,11 +49,30 @@ async function done(name: string): Promise<void> {
 }
 
 /** The trigger, watching some folders through a proxy whose server side the scenario may break. */
-async function watch(folders: string, fromServer?: (chunk: Buffer, info: ChunkInfo) => ChunkAction, fromClient?: (chunk: Buffer, info: ChunkInfo) => ChunkAction) {
+async function watch(
+	folders: string,
+	fromServer?: (chunk: Buffer, info: ChunkInfo) => ChunkAction,
+	fromClient?: (chunk: Buffer, info: ChunkInfo) => ChunkAction,
+) {
 	const server = await dovecot();
-	const wire = await startTcpProxy({ target: { host: server.host, port: server.imapPort }, fromServer, fromClient });
-	const trigger = node('Failed Delivery', TRIGGER_TYPE, { channel: 'smtp', event: 'failedDelivery', filters: {} }, { credentials: [CREDENTIAL] });
-	const credentials = { [CREDENTIAL]: server.smtpCredential({ imapHost: wire.host, imapPort: wire.port, imapFolders: folders }) };
+	const wire = await startTcpProxy({
+		target: { host: server.host, port: server.imapPort },
+		fromServer,
+		fromClient,
+	});
+	const trigger = node(
+		'Failed Delivery',
+		TRIGGER_TYPE,
+		{ channel: 'smtp', event: 'failedDelivery', filters: {} },
+		{ credentials: [CREDENTIAL] },
+	);
+	const credentials = {
+		[CREDENTIAL]: server.smtpCredential({
+			imapHost: wire.host,
+			imapPort: wire.port,
+			imapFolders: folders,
+		}),
+	};
 	let staticData: IDataObject = {};
 	const emitted: string[] = [];
 	const errors: string[] = [];
@@ -59,7 +84,13 @@ async function watch(folders: string, fromServer?: (chunk: Buffer, info: ChunkIn
 		/** One poll; returns what it emitted (a failed poll emits nothing and keeps the state, as in n8n). */
 		async poll(): Promise<string[]> {
 			try {
-				const result = await pollOnce({ node: trigger, nodeType: new DeliveryChannelTrigger(), credentials, credentialTypes: { [CREDENTIAL]: new DeliveryChannelSmtpApi() }, staticData });
+				const result = await pollOnce({
+					node: trigger,
+					nodeType: new DeliveryChannelTrigger(),
+					credentials,
+					credentialTypes: { [CREDENTIAL]: new DeliveryChannelSmtpApi() },
+					staticData,
+				});
 				staticData = result.staticData;
 				const recipients = result.items.map((item) => String((item.json as IDataObject).recipient));
 				emitted.push(...recipients);
@@ -73,7 +104,13 @@ async function watch(folders: string, fromServer?: (chunk: Buffer, info: ChunkIn
 	};
 }
 
-function mailboxRow(scenario: string, reports: string[], emitted: string[], problems: string[], note: string): FaultRow {
+function mailboxRow(
+	scenario: string,
+	reports: string[],
+	emitted: string[],
+	problems: string[],
+	note: string,
+): FaultRow {
 	const counts = new Map<string, number>();
 	for (const recipient of emitted) counts.set(recipient, (counts.get(recipient) ?? 0) + 1);
 	const known = new Set(reports);
@@ -93,7 +130,10 @@ function mailboxRow(scenario: string, reports: string[], emitted: string[], prob
 
 function reports(tag: string, count: number, receivedAt: (index: number) => Date) {
 	const recipients = Array.from({ length: count }, (_, index) => `${tag}-${index}@example.net`);
-	const messages = recipients.map((recipient, index) => ({ raw: bounceReport({ recipient, messageId: `<${tag}-${index}@example.test>` }), receivedAt: receivedAt(index) }));
+	const messages = recipients.map((recipient, index) => ({
+		raw: bounceReport({ recipient, messageId: `<${tag}-${index}@example.test>` }),
+		receivedAt: receivedAt(index),
+	}));
 	return { recipients, messages };
 }
 
@@ -137,7 +177,11 @@ export const scenarios: FaultScenario[] = [
 			const problems: string[] = [];
 			await watcher.poll();
 			const now = Date.now();
-			const { recipients, messages } = reports('drop', 30, (index) => new Date(now - 10 * MINUTE + index * 1000));
+			const { recipients, messages } = reports(
+				'drop',
+				30,
+				(index) => new Date(now - 10 * MINUTE + index * 1000),
+			);
 			writeMessages(watcher.server, 'DropMidFetch', messages);
 			state.armed = true;
 			const broken = await watcher.poll();
@@ -145,7 +189,13 @@ export const scenarios: FaultScenario[] = [
 			if (broken.length) problems.push(`the broken poll emitted ${broken.length}`);
 			const recovered = await watcher.poll();
 			const after = await watcher.poll();
-			return mailboxRow(name, recipients, watcher.emitted, problems, `poll failed (${watcher.errors[0]?.slice(0, 60) ?? 'no error'}); next poll emitted ${recovered.length}, the one after ${after.length}`);
+			return mailboxRow(
+				name,
+				recipients,
+				watcher.emitted,
+				problems,
+				`poll failed (${watcher.errors[0]?.slice(0, 60) ?? 'no error'}); next poll emitted ${recovered.length}, the one after ${after.length}`,
+			);
 		} finally {
 			await watcher.close();
 		}
@@ -172,7 +222,13 @@ export const scenarios: FaultScenario[] = [
 			writeMessages(watcher.server, 'Renumbered', before.messages);
 			const second = await watcher.poll();
 			const problems = watcher.errors.map((error) => `a poll failed: ${error}`);
-			return mailboxRow(name, before.recipients, watcher.emitted, problems, `emitted ${first.length}, then ${second.length} after the renumbering (read again by date; the trigger keeps the known ones out)`);
+			return mailboxRow(
+				name,
+				before.recipients,
+				watcher.emitted,
+				problems,
+				`emitted ${first.length}, then ${second.length} after the renumbering (read again by date; the trigger keeps the known ones out)`,
+			);
 		} finally {
 			await watcher.close();
 		}
@@ -184,20 +240,36 @@ export const scenarios: FaultScenario[] = [
 		try {
 			const now = Date.now();
 			// History from before the trigger was activated: not for the trigger to emit.
-			writeMessages(watcher.server, 'OldAndNew', reports('history', 10_000, (index) => new Date(now - 3 * HOUR + index)).messages);
+			writeMessages(
+				watcher.server,
+				'OldAndNew',
+				reports('history', 10_000, (index) => new Date(now - 3 * HOUR + index)).messages,
+			);
 			const problems: string[] = [];
 			const first = await watcher.poll();
-			if (first.length) problems.push(`the first poll emitted ${first.length} reports from before the activation`);
+			if (first.length)
+				problems.push(`the first poll emitted ${first.length} reports from before the activation`);
 			const fresh = reports('fresh', 1, () => new Date());
 			writeMessages(watcher.server, 'OldAndNew', fresh.messages);
 			watcher.wire.reset();
 			await watcher.poll();
 			const bytes = watcher.wire.clientBytes + watcher.wire.serverBytes;
-			const fetched = (watcher.wire.serverData().toString('latin1').match(/^\* \d+ FETCH /gm) ?? []).length;
+			const fetched = (
+				watcher.wire
+					.serverData()
+					.toString('latin1')
+					.match(/^\* \d+ FETCH /gm) ?? []
+			).length;
 			if (fetched > 2) problems.push(`the poll fetched ${fetched} messages`);
 			if (bytes > 20_000) problems.push(`the poll moved ${bytes} bytes`);
 			problems.push(...watcher.errors.map((error) => `a poll failed: ${error}`));
-			return mailboxRow(name, fresh.recipients, watcher.emitted, problems, `the poll after the new one: ${bytes} bytes, ${fetched} FETCH responses; the 10,000 (before activation) are not emitted`);
+			return mailboxRow(
+				name,
+				fresh.recipients,
+				watcher.emitted,
+				problems,
+				`the poll after the new one: ${bytes} bytes, ${fetched} FETCH responses; the 10,000 (before activation) are not emitted`,
+			);
 		} finally {
 			await watcher.close();
 		}
@@ -219,7 +291,13 @@ export const scenarios: FaultScenario[] = [
 				if (!emitted.length) break;
 			}
 			const problems = watcher.errors.map((error) => `a poll failed: ${error}`);
-			return mailboxRow(name, burst.recipients, watcher.emitted, problems, `polls emitted ${perPoll.join(' + ')}`);
+			return mailboxRow(
+				name,
+				burst.recipients,
+				watcher.emitted,
+				problems,
+				`polls emitted ${perPoll.join(' + ')}`,
+			);
 		} finally {
 			await watcher.close();
 		}

@@ -11,17 +11,36 @@ import { DeliveryChannelMscApi } from '../../../credentials/DeliveryChannelMscAp
 import { DeliveryChannel } from '../../../nodes/DeliveryChannel/DeliveryChannel.node';
 import { chain, itemsNode, manualTrigger, node, runWorkflow } from '../../helpers/n8n';
 import type { TestSmtpOptions } from '../../helpers/smtp-server';
-import { startFaultProxy, startRecorder, type Fault, type FaultProxy, type SeenRequest } from '../../sandbox/fault-proxy';
-import { startTestSandbox, VERIFIED, type TestSandbox, type TestSandboxExtras } from '../../sandbox/helpers';
+import {
+	startFaultProxy,
+	startRecorder,
+	type Fault,
+	type FaultProxy,
+	type SeenRequest,
+} from '../../sandbox/fault-proxy';
+import {
+	startTestSandbox,
+	VERIFIED,
+	type TestSandbox,
+	type TestSandboxExtras,
+} from '../../sandbox/helpers';
 import { outcomeOf, sendRow, type FaultRow, type FaultScenario } from '../types';
 
 const AREA = 'msc';
 const TYPE = 'CUSTOM.deliveryChannel';
 const CREDENTIAL = 'deliveryChannelMscApi';
 
-const leads = (count: number) => Array.from({ length: count }, (_, index) => ({ email: `lead${index}@example.org`, name: `Lead ${index}` }));
+const leads = (count: number) =>
+	Array.from({ length: count }, (_, index) => ({
+		email: `lead${index}@example.org`,
+		name: `Lead ${index}`,
+	}));
 
-async function sendBatch(credentials: ICredentialDataDecryptedObject, count: number, cancelSignal?: AbortSignal): Promise<INodeExecutionData[]> {
+async function sendBatch(
+	credentials: ICredentialDataDecryptedObject,
+	count: number,
+	cancelSignal?: AbortSignal,
+): Promise<INodeExecutionData[]> {
 	const trigger = manualTrigger();
 	const source = itemsNode('Leads', leads(count));
 	const send = node(
@@ -53,7 +72,9 @@ function outcomesOf(items: INodeExecutionData[]): string[] {
 	return items
 		.map((item) => {
 			const outcome = outcomeOf(item);
-			return outcome === 'sent' || outcome === 'partial' ? outcome : String((item.json as IDataObject).code ?? outcome);
+			return outcome === 'sent' || outcome === 'partial'
+				? outcome
+				: String((item.json as IDataObject).code ?? outcome);
 		})
 		.sort();
 }
@@ -83,7 +104,10 @@ interface MscCase {
 	upstream?: TestSmtpOptions;
 	extras?: TestSandboxExtras;
 	/** The fault, decided per request the proxy sees; without it the node talks to the sandbox directly. */
-	fault?: (request: SeenRequest, world: { recorderUrl: string; seen: SeenRequest[]; cancel: () => void }) => Fault | undefined;
+	fault?: (
+		request: SeenRequest,
+		world: { recorderUrl: string; seen: SeenRequest[]; cancel: () => void },
+	) => Fault | undefined;
 	/** Whether a recording "other origin" is needed (redirect scenarios). */
 	recorder?: boolean;
 	credentials?: (world: World) => ICredentialDataDecryptedObject;
@@ -108,13 +132,21 @@ function scenario(entry: MscCase): FaultScenario {
 			const front = fault
 				? await startFaultProxy(env.sandbox.apiUrl, (request) => {
 						seen.push(request);
-						return fault(request, { recorderUrl: recorder?.url ?? '', seen, cancel: () => cancel.abort() });
+						return fault(request, {
+							recorderUrl: recorder?.url ?? '',
+							seen,
+							cancel: () => cancel.abort(),
+						});
 					})
 				: undefined;
 			const world: World = { env, baseUrl: front?.url ?? env.sandbox.apiUrl, front, recorder };
 			try {
 				const count = entry.items ?? 4;
-				const items = await sendBatch({ baseUrl: world.baseUrl, apiKey: env.apiKey, ...entry.credentials?.(world) }, count, cancel.signal);
+				const items = await sendBatch(
+					{ baseUrl: world.baseUrl, apiKey: env.apiKey, ...entry.credentials?.(world) },
+					count,
+					cancel.signal,
+				);
 				// Whatever was still on its way would arrive now.
 				if (cancel.signal.aborted) await new Promise((resolve) => setTimeout(resolve, 300));
 				const relayed = env.upstream.received.map((message) => message.headers['message-id'] ?? '');
@@ -126,12 +158,25 @@ function scenario(entry: MscCase): FaultScenario {
 				} else if (JSON.stringify(got) !== JSON.stringify([...entry.expect].sort())) {
 					problems.push(`expected ${entry.expect.join(', ')}, got ${got.join(', ')}`);
 				}
-				const expectedRelayed = typeof entry.relayed === 'function' ? entry.relayed(world) : entry.relayed;
-				if (relayed.length !== expectedRelayed) problems.push(`the sandbox relayed ${relayed.length} messages, expected ${expectedRelayed}`);
-				if (JSON.stringify(items).includes(env.apiKey)) problems.push('the API key appears in an output item');
+				const expectedRelayed =
+					typeof entry.relayed === 'function' ? entry.relayed(world) : entry.relayed;
+				if (relayed.length !== expectedRelayed)
+					problems.push(
+						`the sandbox relayed ${relayed.length} messages, expected ${expectedRelayed}`,
+					);
+				if (JSON.stringify(items).includes(env.apiKey))
+					problems.push('the API key appears in an output item');
 				const extra = entry.check?.(world);
 				if (extra) problems.push(extra);
-				return sendRow({ scenario: entry.name, area: AREA, itemsIn: count, items, serverMessageIds: relayed, problems, note: entry.note ?? summary(items) });
+				return sendRow({
+					scenario: entry.name,
+					area: AREA,
+					itemsIn: count,
+					items,
+					serverMessageIds: relayed,
+					problems,
+					note: entry.note ?? summary(items),
+				});
 			} finally {
 				await front?.close();
 				await recorder?.close();
@@ -141,10 +186,20 @@ function scenario(entry: MscCase): FaultScenario {
 	};
 }
 
-const posts = (request: SeenRequest) => request.method === 'POST' && request.path.startsWith('/v1/messages');
+const posts = (request: SeenRequest) =>
+	request.method === 'POST' && request.path.startsWith('/v1/messages');
 const firstPost = (request: SeenRequest) => posts(request) && request.count === 1;
-const problem = (status: number, code: string, headers: Record<string, string> = {}, extra: IDataObject = {}): Fault => ({
-	answer: { status, headers, body: { type: `https://msc.example/problems/${code}`, title: code, status, code, ...extra } },
+const problem = (
+	status: number,
+	code: string,
+	headers: Record<string, string> = {},
+	extra: IDataObject = {},
+): Fault => ({
+	answer: {
+		status,
+		headers,
+		body: { type: `https://msc.example/problems/${code}`, title: code, status, code, ...extra },
+	},
 });
 const all = (count: number, outcome: string) => Array.from({ length: count }, () => outcome);
 
@@ -153,7 +208,8 @@ function stoppedBatch(code: string, count: number): (outcomes: string[]) => stri
 	return (outcomes) => {
 		const failed = outcomes.filter((outcome) => outcome === code).length;
 		const held = outcomes.filter((outcome) => outcome === 'ENOTSENT').length;
-		if (failed < 1 || failed + held !== count) return `expected ${code} then ENOTSENT for the rest, got ${outcomes.join(', ')}`;
+		if (failed < 1 || failed + held !== count)
+			return `expected ${code} then ENOTSENT for the rest, got ${outcomes.join(', ')}`;
 		return undefined;
 	};
 }
@@ -161,39 +217,69 @@ function stoppedBatch(code: string, count: number): (outcomes: string[]) => stri
 export const scenarios: FaultScenario[] = [
 	scenario({
 		name: '500 before accepting (first try of each)',
-		fault: (request) => (firstPost(request) ? { answer: { status: 500, body: '<html>Internal Server Error</html>' } } : undefined),
+		fault: (request) =>
+			firstPost(request)
+				? { answer: { status: 500, body: '<html>Internal Server Error</html>' } }
+				: undefined,
 		expect: all(4, 'sent'),
 		relayed: 4,
 	}),
 	scenario({
 		name: '503 before accepting, Retry-After 1',
-		fault: (request) => (firstPost(request) ? problem(503, 'upstream-unavailable', { 'Retry-After': '1' }, { retryable: true }) : undefined),
+		fault: (request) =>
+			firstPost(request)
+				? problem(503, 'upstream-unavailable', { 'Retry-After': '1' }, { retryable: true })
+				: undefined,
 		expect: all(4, 'sent'),
 		relayed: 4,
 	}),
 	scenario({
 		name: '503 after accepting: the retry gets the stored result',
-		fault: (request) => (firstPost(request) ? { forwardThenAnswer: { status: 503, headers: { 'Retry-After': '1' }, body: '<html>Service Unavailable</html>' } } : undefined),
+		fault: (request) =>
+			firstPost(request)
+				? {
+						forwardThenAnswer: {
+							status: 503,
+							headers: { 'Retry-After': '1' },
+							body: '<html>Service Unavailable</html>',
+						},
+					}
+				: undefined,
 		expect: all(4, 'sent'),
 		relayed: 4,
 	}),
 	scenario({
 		name: '500 after accepting, on every try',
 		items: 3,
-		fault: (request) => (posts(request) ? { forwardThenAnswer: { status: 500, headers: { 'Retry-After': '0' }, body: '<html>Internal Server Error</html>' } } : undefined),
+		fault: (request) =>
+			posts(request)
+				? {
+						forwardThenAnswer: {
+							status: 500,
+							headers: { 'Retry-After': '0' },
+							body: '<html>Internal Server Error</html>',
+						},
+					}
+				: undefined,
 		expect: all(3, 'EUNKNOWN'),
 		relayed: 3,
 	}),
 	scenario({
 		name: '429 with Retry-After 1',
-		fault: (request) => (firstPost(request) ? problem(429, 'rate-limited', { 'Retry-After': '1' }, { retryable: true }) : undefined),
+		fault: (request) =>
+			firstPost(request)
+				? problem(429, 'rate-limited', { 'Retry-After': '1' }, { retryable: true })
+				: undefined,
 		expect: all(4, 'sent'),
 		relayed: 4,
 	}),
 	scenario({
 		name: '429 with Retry-After 86400 (capped at 60 s: fails at once)',
 		items: 8,
-		fault: (request) => (posts(request) ? problem(429, 'rate-limited', { 'Retry-After': '86400' }, { retryable: true }) : undefined),
+		fault: (request) =>
+			posts(request)
+				? problem(429, 'rate-limited', { 'Retry-After': '86400' }, { retryable: true })
+				: undefined,
 		expect: stoppedBatch('ERATELIMIT', 8),
 		relayed: 0,
 	}),
@@ -205,7 +291,10 @@ export const scenarios: FaultScenario[] = [
 		fault: (request) => (firstPost(request) ? { forwardAndCutAfterMs: 100 } : undefined),
 		expect: all(3, 'sent'),
 		relayed: 3,
-		check: ({ front }) => (front!.seen.some((request) => request.upstreamStatus === 409) ? undefined : 'the sandbox never answered 409 in progress'),
+		check: ({ front }) =>
+			front!.seen.some((request) => request.upstreamStatus === 409)
+				? undefined
+				: 'the sandbox never answered 409 in progress',
 	}),
 	scenario({
 		name: '409 in progress until the deadline',
@@ -213,7 +302,12 @@ export const scenarios: FaultScenario[] = [
 		fault: (request) => {
 			if (!posts(request)) return undefined;
 			if (request.count === 1) return { forwardThenDrop: true };
-			return problem(409, 'request-in-progress', { 'Retry-After': '1' }, { retryable: true, finishesWithin: 2 });
+			return problem(
+				409,
+				'request-in-progress',
+				{ 'Retry-After': '1' },
+				{ retryable: true, finishesWithin: 2 },
+			);
 		},
 		expect: all(3, 'EUNKNOWN'),
 		relayed: 3,
@@ -236,10 +330,15 @@ export const scenarios: FaultScenario[] = [
 		name: 'redirect (307) to another origin',
 		items: 8,
 		recorder: true,
-		fault: (request, { recorderUrl }) => ({ answer: { status: 307, headers: { Location: `${recorderUrl}${request.path}` } } }),
+		fault: (request, { recorderUrl }) => ({
+			answer: { status: 307, headers: { Location: `${recorderUrl}${request.path}` } },
+		}),
 		expect: stoppedBatch('EPROTOCOL', 8),
 		relayed: 0,
-		check: ({ recorder }) => (recorder!.seen.length ? `the other origin received ${recorder!.seen.length} request(s)` : undefined),
+		check: ({ recorder }) =>
+			recorder!.seen.length
+				? `the other origin received ${recorder!.seen.length} request(s)`
+				: undefined,
 		note: 'the other origin received nothing',
 	}),
 	scenario({
@@ -266,12 +365,20 @@ export const scenarios: FaultScenario[] = [
 		},
 		expect: (outcomes) => {
 			const unknown = outcomes.filter((outcome) => outcome === 'EUNKNOWN').length;
-			if (unknown < 1 || outcomes.some((outcome) => outcome !== 'EUNKNOWN' && outcome !== 'ENOTSENT')) return `expected EUNKNOWN in flight and ENOTSENT for the rest, got ${outcomes.join(', ')}`;
+			if (
+				unknown < 1 ||
+				outcomes.some((outcome) => outcome !== 'EUNKNOWN' && outcome !== 'ENOTSENT')
+			)
+				return `expected EUNKNOWN in flight and ENOTSENT for the rest, got ${outcomes.join(', ')}`;
 			return undefined;
 		},
 		// Every send that reached MSC before the cancel, once; nothing after it.
 		relayed: ({ front }) => new Set(front!.seen.filter(posts).map((request) => request.key)).size,
-		check: ({ front }) => (front!.seen.filter(posts).length !== new Set(front!.seen.filter(posts).map((request) => request.key)).size ? 'a send was asked again after the cancel' : undefined),
+		check: ({ front }) =>
+			front!.seen.filter(posts).length !==
+			new Set(front!.seen.filter(posts).map((request) => request.key)).size
+				? 'a send was asked again after the cancel'
+				: undefined,
 	}),
 	scenario({
 		name: 'upstream broke after the data (502 result unknown)',

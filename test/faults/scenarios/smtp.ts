@@ -12,7 +12,13 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { DeliveryChannelSmtpApi } from '../../../credentials/DeliveryChannelSmtpApi.credentials';
 import { DeliveryChannel } from '../../../nodes/DeliveryChannel/DeliveryChannel.node';
 import { chain, itemsNode, manualTrigger, node, runWorkflow } from '../../helpers/n8n';
-import { startScriptedSmtpServer, startSmtpServer, type SmtpFault, type TestSmtpOptions, type TestSmtpServer } from '../../helpers/smtp-server';
+import {
+	startScriptedSmtpServer,
+	startSmtpServer,
+	type SmtpFault,
+	type TestSmtpOptions,
+	type TestSmtpServer,
+} from '../../helpers/smtp-server';
 import { startTcpProxy, type TcpProxy, type TcpProxyOptions } from '../../helpers/tcp-proxy';
 import { outcomeOf, sendRow, type FaultRow, type FaultScenario } from '../types';
 
@@ -27,12 +33,22 @@ interface Lead extends IDataObject {
 	body: string;
 }
 
-function leads(count: number, bodyOf: (index: number) => string = () => 'Hello, here is our offer.'): Lead[] {
-	return Array.from({ length: count }, (_, index) => ({ email: `lead${index}@example.org`, body: bodyOf(index) }));
+function leads(
+	count: number,
+	bodyOf: (index: number) => string = () => 'Hello, here is our offer.',
+): Lead[] {
+	return Array.from({ length: count }, (_, index) => ({
+		email: `lead${index}@example.org`,
+		body: bodyOf(index),
+	}));
 }
 
 /** Runs the node in n8n's engine and returns every item it emitted, on every output. */
-async function sendBatch(target: { host: string; port: number }, items: Lead[], credentials: IDataObject = {}): Promise<INodeExecutionData[]> {
+async function sendBatch(
+	target: { host: string; port: number },
+	items: Lead[],
+	credentials: IDataObject = {},
+): Promise<INodeExecutionData[]> {
 	const trigger = manualTrigger();
 	const source = itemsNode('Leads', items);
 	const send = node(
@@ -52,7 +68,16 @@ async function sendBatch(target: { host: string; port: number }, items: Lead[], 
 	const result = await runWorkflow({
 		workflow: { nodes: [trigger, source, send], connections: chain(trigger, source, send) },
 		nodeTypes: { [TYPE]: new DeliveryChannel() },
-		credentials: { [CREDENTIAL]: { host: target.host, port: target.port, security: 'none', user: '', password: '', ...credentials } },
+		credentials: {
+			[CREDENTIAL]: {
+				host: target.host,
+				port: target.port,
+				security: 'none',
+				user: '',
+				password: '',
+				...credentials,
+			},
+		},
 		credentialTypes: { [CREDENTIAL]: new DeliveryChannelSmtpApi() },
 	});
 	const outputs = result.taskData('Send')?.data?.main ?? [];
@@ -64,7 +89,9 @@ function summary(items: INodeExecutionData[]): string {
 		.map((item) => {
 			const json = item.json as IDataObject;
 			const outcome = outcomeOf(item) ?? '?';
-			return outcome === 'sent' || outcome === 'partial' ? `${outcome}${Number(json.attempts) > 1 ? ` after ${json.attempts} attempts` : ''}` : `${outcome} ${json.code ?? ''}`.trim();
+			return outcome === 'sent' || outcome === 'partial'
+				? `${outcome}${Number(json.attempts) > 1 ? ` after ${json.attempts} attempts` : ''}`
+				: `${outcome} ${json.code ?? ''}`.trim();
 		})
 		.sort()
 		.join(', ');
@@ -79,22 +106,32 @@ interface Expectation {
 	check?: () => string | undefined;
 }
 
-function expectationProblems(items: INodeExecutionData[], server: TestSmtpServer, expected: Expectation): string[] {
+function expectationProblems(
+	items: INodeExecutionData[],
+	server: TestSmtpServer,
+	expected: Expectation,
+): string[] {
 	const problems: string[] = [];
 	const got = items
 		.map((item) => {
 			const outcome = outcomeOf(item);
-			return outcome === 'sent' || outcome === 'partial' ? outcome : String((item.json as IDataObject).code ?? outcome);
+			return outcome === 'sent' || outcome === 'partial'
+				? outcome
+				: String((item.json as IDataObject).code ?? outcome);
 		})
 		.sort();
-	if (JSON.stringify(got) !== JSON.stringify([...expected.outcomes].sort())) problems.push(`expected ${expected.outcomes.join(', ')}, got ${got.join(', ')}`);
+	if (JSON.stringify(got) !== JSON.stringify([...expected.outcomes].sort()))
+		problems.push(`expected ${expected.outcomes.join(', ')}, got ${got.join(', ')}`);
 	if (expected.serverReceives !== undefined && server.received.length !== expected.serverReceives) {
-		problems.push(`the server received ${server.received.length} messages, expected ${expected.serverReceives}`);
+		problems.push(
+			`the server received ${server.received.length} messages, expected ${expected.serverReceives}`,
+		);
 	}
 	const extra = expected.check?.();
 	if (extra) problems.push(extra);
 	// Secrets never leave: not in any item.
-	if (JSON.stringify(items).includes(PASSWORD)) problems.push('the password appears in an output item');
+	if (JSON.stringify(items).includes(PASSWORD))
+		problems.push('the password appears in an output item');
 	return problems;
 }
 
@@ -103,7 +140,11 @@ interface SmtpCase {
 	items?: Lead[];
 	credentials?: IDataObject;
 	/** Starts the server (and anything in front of it); returns it, the address to send to and a clean-up. */
-	serve(): Promise<{ server: TestSmtpServer; target: { host: string; port: number }; stop(): Promise<void> }>;
+	serve(): Promise<{
+		server: TestSmtpServer;
+		target: { host: string; port: number };
+		stop(): Promise<void>;
+	}>;
 	expect: (server: TestSmtpServer) => Expectation;
 	note?: string;
 }
@@ -143,7 +184,11 @@ function direct(options: TestSmtpOptions) {
 }
 
 /** smtp-server behind a TCP proxy that plays the network (cuts) or a man in the middle (rewrites). */
-function behindProxy(options: TestSmtpOptions, proxyOptions: Omit<TcpProxyOptions, 'target'>, keep?: (proxy: TcpProxy) => void) {
+function behindProxy(
+	options: TestSmtpOptions,
+	proxyOptions: Omit<TcpProxyOptions, 'target'>,
+	keep?: (proxy: TcpProxy) => void,
+) {
 	return async () => {
 		const server = await startSmtpServer(options);
 		const proxy = await startTcpProxy({ target: server, ...proxyOptions });
@@ -179,7 +224,11 @@ const REPLIES: Record<'421' | '451' | '452' | '550', [number, string]> = {
 	'550': [550, '5.1.1 Mailbox unavailable'],
 };
 
-const allSent = (server: TestSmtpServer): Expectation => ({ outcomes: ['sent', 'sent', 'sent'], serverReceives: 3, check: () => (server.received.length === 3 ? undefined : 'not every message arrived') });
+const allSent = (server: TestSmtpServer): Expectation => ({
+	outcomes: ['sent', 'sent', 'sent'],
+	serverReceives: 3,
+	check: () => (server.received.length === 3 ? undefined : 'not every message arrived'),
+});
 
 let wireForLoginCheck: TcpProxy | undefined;
 
@@ -188,7 +237,11 @@ function noLoginOnTheWire(server: TestSmtpServer): string | undefined {
 	const sent = wireForLoginCheck?.clientData().toString('latin1') ?? '';
 	if (!sent) return 'the wire was not recorded';
 	if (/^AUTH/im.test(sent)) return 'an AUTH command went out';
-	const forms = [PASSWORD, Buffer.from(PASSWORD).toString('base64'), Buffer.from(`\u0000${USER}\u0000${PASSWORD}`).toString('base64')];
+	const forms = [
+		PASSWORD,
+		Buffer.from(PASSWORD).toString('base64'),
+		Buffer.from(`\u0000${USER}\u0000${PASSWORD}`).toString('base64'),
+	];
 	if (forms.some((form) => sent.includes(form))) return 'the password went out';
 	if (server.authAttempts) return `the server saw ${server.authAttempts} login(s)`;
 	return undefined;
@@ -249,12 +302,19 @@ export const scenarios: FaultScenario[] = [
 	}),
 	scenario({
 		name: 'reset before the greeting (first connection)',
-		serve: behindProxy({}, { fromServer: (chunk, info) => (info.connection === 1 && info.before === 0 ? 'cut' : chunk) }),
+		serve: behindProxy(
+			{},
+			{ fromServer: (chunk, info) => (info.connection === 1 && info.before === 0 ? 'cut' : chunk) },
+		),
 		expect: allSent,
 	}),
 	scenario({
 		name: 'reset mid-DATA of the 2nd message (8 MB, its last bytes never left)',
-		items: leads(3, (index) => (index === 1 ? `${'Offer details, line after line. '.repeat(2)}\n`.repeat(8 * 1024 * 16) : 'Hello')),
+		items: leads(3, (index) =>
+			index === 1
+				? `${'Offer details, line after line. '.repeat(2)}\n`.repeat(8 * 1024 * 16)
+				: 'Hello',
+		),
 		serve: direct({ duringData: (count) => (count === 2 ? 'reset' : undefined) }),
 		expect: allSent,
 	}),
@@ -264,7 +324,10 @@ export const scenarios: FaultScenario[] = [
 		expect: (server) => ({
 			outcomes: ['sent', 'EUNKNOWN', 'sent'],
 			serverReceives: 3,
-			check: () => (server.attempts === 3 ? undefined : `${server.attempts} transactions: the unknown one was tried again`),
+			check: () =>
+				server.attempts === 3
+					? undefined
+					: `${server.attempts} transactions: the unknown one was tried again`,
 		}),
 		note: 'the server has the EUNKNOWN message once; it is not sent again',
 	}),
@@ -278,7 +341,11 @@ export const scenarios: FaultScenario[] = [
 	scenario({
 		name: '550 at MAIL FROM (2nd message)',
 		serve: direct({ onMail: onSecond('550') }),
-		expect: (server) => ({ outcomes: ['sent', 'EENVELOPE', 'sent'], serverReceives: 2, check: () => (server.attempts === 3 ? undefined : 'the refused sender was tried again') }),
+		expect: (server) => ({
+			outcomes: ['sent', 'EENVELOPE', 'sent'],
+			serverReceives: 2,
+			check: () => (server.attempts === 3 ? undefined : 'the refused sender was tried again'),
+		}),
 	}),
 	...(['421', '451', '452'] as const).map((code) =>
 		scenario({
@@ -289,7 +356,9 @@ export const scenarios: FaultScenario[] = [
 	),
 	scenario({
 		name: '550 at RCPT TO (2nd recipient)',
-		serve: direct({ rcpt: (address) => (address === 'lead1@example.org' ? REPLIES['550'] : undefined) }),
+		serve: direct({
+			rcpt: (address) => (address === 'lead1@example.org' ? REPLIES['550'] : undefined),
+		}),
 		expect: () => ({ outcomes: ['sent', 'EENVELOPE', 'sent'], serverReceives: 2 }),
 	}),
 	scenario({
@@ -299,7 +368,9 @@ export const scenarios: FaultScenario[] = [
 			{ email: 'lead1@example.org, lead1b@example.org', body: 'Hello' },
 			{ email: 'lead2@example.org', body: 'Hello' },
 		],
-		serve: direct({ rcpt: (address) => (address === 'lead1b@example.org' ? REPLIES['452'] : undefined) }),
+		serve: direct({
+			rcpt: (address) => (address === 'lead1b@example.org' ? REPLIES['452'] : undefined),
+		}),
 		expect: () => ({ outcomes: ['sent', 'partial', 'sent'], serverReceives: 3 }),
 		note: 'the refused recipient is listed as retryable on the partial item; the message is not sent again',
 	}),
@@ -313,10 +384,15 @@ export const scenarios: FaultScenario[] = [
 		scenario({
 			name: `${code} to the DATA command (2nd message${code === '554' ? '' : ', once'})`,
 			async serve() {
-				const server = await startScriptedSmtpServer({ dataCommand: (count) => (count === 2 ? [reply[0], reply[1]] : undefined) });
+				const server = await startScriptedSmtpServer({
+					dataCommand: (count) => (count === 2 ? [reply[0], reply[1]] : undefined),
+				});
 				return { server, target: server, stop: () => server.close() };
 			},
-			expect: () => (code === '554' ? { outcomes: ['sent', 'EENVELOPE', 'sent'], serverReceives: 2 } : { outcomes: ['sent', 'sent', 'sent'], serverReceives: 3 }),
+			expect: () =>
+				code === '554'
+					? { outcomes: ['sent', 'EENVELOPE', 'sent'], serverReceives: 2 }
+					: { outcomes: ['sent', 'sent', 'sent'], serverReceives: 3 },
 		}),
 	),
 	...(['421', '451', '452'] as const).map((code) =>
@@ -338,7 +414,8 @@ export const scenarios: FaultScenario[] = [
 		expect: (server) => ({
 			outcomes: ['EAUTH', 'ENOTSENT', 'ENOTSENT'],
 			serverReceives: 0,
-			check: () => (server.authAttempts === 1 ? undefined : `the login was tried ${server.authAttempts} times`),
+			check: () =>
+				server.authAttempts === 1 ? undefined : `the login was tried ${server.authAttempts} times`,
 		}),
 		note: 'tried once; the rest held back',
 	}),
@@ -346,13 +423,25 @@ export const scenarios: FaultScenario[] = [
 		name: 'STARTTLS missing under STARTTLS Required',
 		credentials: { security: 'starttls' },
 		serve: direct({ tls: 'off' }),
-		expect: (server) => ({ outcomes: ['ETLS', 'ENOTSENT', 'ENOTSENT'], serverReceives: 0, check: () => (server.attempts ? 'a transaction started' : undefined) }),
+		expect: (server) => ({
+			outcomes: ['ETLS', 'ENOTSENT', 'ENOTSENT'],
+			serverReceives: 0,
+			check: () => (server.attempts ? 'a transaction started' : undefined),
+		}),
 	}),
 	scenario({
 		name: 'STARTTLS missing under When Offered, with a login',
 		credentials: { security: 'starttlsWhenOffered', user: USER, password: PASSWORD },
-		serve: behindProxy({ auth: { user: USER, pass: PASSWORD }, tls: 'off' }, {}, (proxy) => (wireForLoginCheck = proxy)),
-		expect: (server) => ({ outcomes: ['ETLS', 'ENOTSENT', 'ENOTSENT'], serverReceives: 0, check: () => noLoginOnTheWire(server) }),
+		serve: behindProxy(
+			{ auth: { user: USER, pass: PASSWORD }, tls: 'off' },
+			{},
+			(proxy) => (wireForLoginCheck = proxy),
+		),
+		expect: (server) => ({
+			outcomes: ['ETLS', 'ENOTSENT', 'ENOTSENT'],
+			serverReceives: 0,
+			check: () => noLoginOnTheWire(server),
+		}),
 		note: 'no AUTH, no password on the wire',
 	}),
 	scenario({
@@ -368,7 +457,8 @@ export const scenarios: FaultScenario[] = [
 						return chunk;
 					},
 					fromServer: (chunk) => {
-						if (upgrading && !/^220 /.test(chunk.toString('latin1'))) return Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n');
+						if (upgrading && !/^220 /.test(chunk.toString('latin1')))
+							return Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n');
 						return chunk;
 					},
 				},
