@@ -1,4 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 
 import { channelCredentials, channelParameter } from '../shared/channelParameters';
 import { channelAndOperationFields } from './actions/descriptionParts';
@@ -12,8 +17,10 @@ export class DeliveryChannel implements INodeType {
 		icon: { light: 'file:deliveryChannel.svg', dark: 'file:deliveryChannel.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{ ($parameter["operation"] === "send" ? "Send via " : "Failed deliveries: ") + $parameter["channel"] }}',
-		description: 'Send email through a delivery channel (MSC servers, Gmail or your own SMTP) and list the deliveries that failed',
+		subtitle:
+			'={{ ($parameter["operation"] === "send" ? "Send via " : "Failed deliveries: ") + $parameter["channel"] }}',
+		description:
+			'Send email through a delivery channel (MSC servers, Gmail or your own SMTP) and list the deliveries that failed',
 		defaults: { name: 'Delivery Channel' },
 		usableAsTool: true,
 		inputs: ['main'],

@@ -5,7 +5,13 @@
  * the same for every item, so it is asked once per execution, and each item gets its own copy because
  * items run at once and may change what they were given.
  */
-import type { IDataObject, IExecuteFunctions, IGetNodeParameterOptions, INodeProperties, NodeParameterValueType } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IGetNodeParameterOptions,
+	INodeProperties,
+	NodeParameterValueType,
+} from 'n8n-workflow';
 
 import { DeliveryError, inputError } from '../../../core/errors';
 import { show } from '../../../core/message/show';
@@ -45,16 +51,28 @@ function runCache(context: IExecuteFunctions): RunCache {
 }
 
 /** What makes two reads of a setting the same; undefined for reads that always go to n8n as asked. */
-function settingKey(name: string, fallback: unknown, options: IGetNodeParameterOptions | undefined): string | undefined {
+function settingKey(
+	name: string,
+	fallback: unknown,
+	options: IGetNodeParameterOptions | undefined,
+): string | undefined {
 	if (options?.rawExpressions || options?.contextNode) return undefined;
 	const { extractValue = false, ensureType = null, skipValidation = false } = options ?? {};
 	return JSON.stringify([name, fallback ?? null, extractValue, ensureType, skipValidation]);
 }
 
-function holdsExpression(context: IExecuteFunctions, cache: RunCache, name: string, itemIndex: number, fallback: unknown): boolean {
+function holdsExpression(
+	context: IExecuteFunctions,
+	cache: RunCache,
+	name: string,
+	itemIndex: number,
+	fallback: unknown,
+): boolean {
 	let dynamic = cache.dynamic.get(name);
 	if (dynamic === undefined) {
-		dynamic = containsExpression(context.getNodeParameter(name, itemIndex, fallback as object, { rawExpressions: true }));
+		dynamic = containsExpression(
+			context.getNodeParameter(name, itemIndex, fallback as object, { rawExpressions: true }),
+		);
 		cache.dynamic.set(name, dynamic);
 	}
 	return dynamic;
@@ -72,7 +90,8 @@ export function itemParameter(
 	if (key === undefined) return context.getNodeParameter(name, itemIndex, fallback, options);
 	const cache = runCache(context);
 	if (!cache.settings.has(key)) {
-		if (holdsExpression(context, cache, name, itemIndex, fallback)) return context.getNodeParameter(name, itemIndex, fallback, options);
+		if (holdsExpression(context, cache, name, itemIndex, fallback))
+			return context.getNodeParameter(name, itemIndex, fallback, options);
 		cache.settings.set(key, context.getNodeParameter(name, itemIndex, fallback, options));
 	}
 	return structuredClone(cache.settings.get(key));
@@ -85,7 +104,8 @@ export function parameterLabels(properties: INodeProperties[]): Map<string, stri
 		labels.set(property.name, property.displayName);
 		if (property.type !== 'collection') continue;
 		for (const option of property.options ?? []) {
-			if ('displayName' in option && typeof option.displayName === 'string') labels.set(`${property.name}.${option.name}`, option.displayName);
+			if ('displayName' in option && typeof option.displayName === 'string')
+				labels.set(`${property.name}.${option.name}`, option.displayName);
 		}
 	}
 	return labels;
@@ -110,7 +130,9 @@ export function parameterError(
 	if (error instanceof DeliveryError) return error;
 	let field = name;
 	let failure = error;
-	let raw = expressionOf(context.getNodeParameter(name, itemIndex, undefined, { rawExpressions: true }));
+	let raw = expressionOf(
+		context.getNodeParameter(name, itemIndex, undefined, { rawExpressions: true }),
+	);
 	if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
 		for (const [key, value] of Object.entries(raw)) {
 			if (!containsExpression(value)) continue;
@@ -126,7 +148,8 @@ export function parameterError(
 	}
 	const cause = failure as { message?: string; description?: string };
 	const reason = cause.message ?? String(failure);
-	const hint = typeof cause.description === 'string' && cause.description ? cause.description : undefined;
+	const hint =
+		typeof cause.description === 'string' && cause.description ? cause.description : undefined;
 	return inputError(
 		field,
 		`The expression in ${labels.get(field) ?? field} could not be evaluated for this item (${reason}): ${show(raw)}`,

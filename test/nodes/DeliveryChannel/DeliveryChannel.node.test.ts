@@ -5,8 +5,20 @@
 import type { IDataObject, INode, INodeParameters } from 'n8n-workflow';
 
 import { DeliveryChannel } from '../../../nodes/DeliveryChannel/DeliveryChannel.node';
-import { chain, itemsNode, manualTrigger, node, runWorkflow, setBinaryDataNode, type BinaryFileSpec } from '../../helpers/n8n';
-import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from '../../helpers/smtp-server';
+import {
+	chain,
+	itemsNode,
+	manualTrigger,
+	node,
+	runWorkflow,
+	setBinaryDataNode,
+	type BinaryFileSpec,
+} from '../../helpers/n8n';
+import {
+	startSmtpServer,
+	type TestSmtpOptions,
+	type TestSmtpServer,
+} from '../../helpers/smtp-server';
 import { simpleParser } from '../../helpers/parse-mail';
 
 const TYPE = 'CUSTOM.deliveryChannel';
@@ -39,7 +51,10 @@ interface RunOptions {
 	files?: BinaryFileSpec[];
 }
 
-async function run(smtp: TestSmtpServer, { items, parameters, continueOnFail, credentials, files }: RunOptions) {
+async function run(
+	smtp: TestSmtpServer,
+	{ items, parameters, continueOnFail, credentials, files }: RunOptions,
+) {
 	const trigger = manualTrigger();
 	const source = itemsNode('Leads', items);
 	const nodes: INode[] = [trigger, source];
@@ -53,7 +68,15 @@ async function run(smtp: TestSmtpServer, { items, parameters, continueOnFail, cr
 		workflow: { nodes, connections: chain(...nodes) },
 		nodeTypes: { [TYPE]: new DeliveryChannel() },
 		credentials: {
-			deliveryChannelSmtpApi: { host: smtp.host, port: smtp.port, security: 'none', user: '', password: '', allowSelfSigned: false, ...credentials },
+			deliveryChannelSmtpApi: {
+				host: smtp.host,
+				port: smtp.port,
+				security: 'none',
+				user: '',
+				password: '',
+				allowSelfSigned: false,
+				...credentials,
+			},
 		},
 		binaryDataMode: 'filesystem',
 	});
@@ -64,7 +87,8 @@ async function serve(options: TestSmtpOptions = {}) {
 	return server;
 }
 
-const leads = (count: number) => Array.from({ length: count }, (_, i) => ({ email: `lead${i}@example.org`, name: `Lead ${i}` }));
+const leads = (count: number) =>
+	Array.from({ length: count }, (_, i) => ({ email: `lead${i}@example.org`, name: `Lead ${i}` }));
 
 describe('Send via Delivery Channel on Custom SMTP', () => {
 	it('sends one message per item, resolving expressions, and reports what happened', async () => {
@@ -85,7 +109,9 @@ describe('Send via Delivery Channel on Custom SMTP', () => {
 				subject: `Hello Lead ${index}`,
 			});
 			expect(item.json.response).toMatch(/^250 /);
-			const received = smtp.received.find((message) => message.headers['message-id'] === item.json.messageId);
+			const received = smtp.received.find(
+				(message) => message.headers['message-id'] === item.json.messageId,
+			);
 			expect(received).toBeDefined();
 			expect(received!.to).toEqual([`lead${index}@example.org`]);
 			expect(received!.from).toBe('jane@example.com');
@@ -120,7 +146,11 @@ describe('Send via Delivery Channel on Custom SMTP', () => {
 
 	it('reports a wrong password in plain words without trying every item', async () => {
 		const smtp = await serve({ auth: { user: 'rep', pass: 's3cret' } });
-		const result = await run(smtp, { items: leads(3), credentials: { user: 'rep', password: 'wrong' }, continueOnFail: true });
+		const result = await run(smtp, {
+			items: leads(3),
+			credentials: { user: 'rep', password: 'wrong' },
+			continueOnFail: true,
+		});
 		const output = result.output('Send');
 		expect(output[0].json).toMatchObject({ status: 'failed', code: 'EAUTH', retryable: false });
 		expect(String(output[0].json.error)).toContain('rejected the login');
@@ -131,7 +161,10 @@ describe('Send via Delivery Channel on Custom SMTP', () => {
 
 	it('keeps partially refused recipients visible and fails an item whose recipients are all refused', async () => {
 		const smtp = await serve({
-			rcpt: (address) => (address.startsWith('gone') ? [550, '5.1.1 <' + address + '>: Recipient address rejected: User unknown'] : undefined),
+			rcpt: (address) =>
+				address.startsWith('gone')
+					? [550, '5.1.1 <' + address + '>: Recipient address rejected: User unknown']
+					: undefined,
 		});
 		const result = await run(smtp, {
 			items: [
@@ -142,8 +175,16 @@ describe('Send via Delivery Channel on Custom SMTP', () => {
 		});
 		const [mixed, gone] = result.output('Send');
 		expect(mixed.json).toMatchObject({ status: 'partial', accepted: ['ok@example.org'] });
-		expect(mixed.json.rejected).toEqual([expect.objectContaining({ address: 'gone@example.org', code: 550, retryable: false })]);
-		expect(gone.json).toMatchObject({ status: 'failed', code: 'EENVELOPE', retryable: false, recipients: ['gone2@example.org'], responseCode: 550 });
+		expect(mixed.json.rejected).toEqual([
+			expect.objectContaining({ address: 'gone@example.org', code: 550, retryable: false }),
+		]);
+		expect(gone.json).toMatchObject({
+			status: 'failed',
+			code: 'EENVELOPE',
+			retryable: false,
+			recipients: ['gone2@example.org'],
+			responseCode: 550,
+		});
 		expect(gone.json.messageId).toMatch(/^<dc-/);
 		expect(smtp.received).toHaveLength(1);
 	});
@@ -161,18 +202,34 @@ describe('Send via Delivery Channel on Custom SMTP', () => {
 			continueOnFail: true,
 		});
 		const output = result.output('Send');
-		expect(output.map((item) => item.json.status)).toEqual(['sent', 'failed', 'failed', 'failed', 'sent']);
+		expect(output.map((item) => item.json.status)).toEqual([
+			'sent',
+			'failed',
+			'failed',
+			'failed',
+			'sent',
+		]);
 		expect(output[1].json).toMatchObject({ code: 'EINPUT', field: 'to' });
 		expect(String(output[1].json.error)).toContain('not-an-address');
 		expect(output[2].json).toMatchObject({ code: 'EINPUT', field: 'to' });
 		expect(output[3].json).toMatchObject({ code: 'EINPUT', field: 'subject' });
-		expect(output.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3, 4].map((item) => ({ item })));
-		expect(smtp.received.map((message) => message.to[0])).toEqual(['good1@example.org', 'good3@example.org']);
+		expect(output.map((item) => item.pairedItem)).toEqual(
+			[0, 1, 2, 3, 4].map((item) => ({ item })),
+		);
+		expect(smtp.received.map((message) => message.to[0])).toEqual([
+			'good1@example.org',
+			'good3@example.org',
+		]);
 	});
 
 	it('stops with an error naming the item when Continue On Fail is off', async () => {
 		const smtp = await serve();
-		const result = await run(smtp, { items: [{ email: 'a@example.org', name: 'A' }, { email: 'broken', name: 'B' }] });
+		const result = await run(smtp, {
+			items: [
+				{ email: 'a@example.org', name: 'A' },
+				{ email: 'broken', name: 'B' },
+			],
+		});
 		expect(result.error).toBeDefined();
 		expect(result.failedNode).toBe('Send');
 		expect(result.error!.message).toContain('"broken"');
@@ -182,8 +239,19 @@ describe('Send via Delivery Channel on Custom SMTP', () => {
 	it('attaches files from binary fields, inline when asked, and refuses unknown fields and oversize files', async () => {
 		const smtp = await serve();
 		const files: BinaryFileSpec[] = [
-			{ propertyName: 'offer', fileName: 'offer.txt', mimeType: 'text/plain', content: '={{ "Offer for " + $json.name }}' },
-			{ propertyName: 'logo', fileName: 'logo.png', mimeType: 'image/png', content: 'iVBORw0KGgo=', encoding: 'base64' },
+			{
+				propertyName: 'offer',
+				fileName: 'offer.txt',
+				mimeType: 'text/plain',
+				content: '={{ "Offer for " + $json.name }}',
+			},
+			{
+				propertyName: 'logo',
+				fileName: 'logo.png',
+				mimeType: 'image/png',
+				content: 'iVBORw0KGgo=',
+				encoding: 'base64',
+			},
 		];
 		const attachments = {
 			attachment: [
@@ -202,14 +270,20 @@ describe('Send via Delivery Channel on Custom SMTP', () => {
 		});
 		const [ok, missing] = result.output('Send');
 		expect(ok.json.status).toBe('sent');
-		expect(missing.json).toMatchObject({ status: 'failed', code: 'EINPUT', field: 'options.attachments' });
+		expect(missing.json).toMatchObject({
+			status: 'failed',
+			code: 'EINPUT',
+			field: 'options.attachments',
+		});
 		expect(String(missing.json.error)).toContain('"missing"');
 		expect(String(missing.json.hint)).toContain('offer, logo');
 		const parsed = await simpleParser(smtp.received[0].raw);
 		const offer = parsed.attachments.find((attachment) => attachment.filename === 'offer.txt');
 		expect(Buffer.from(offer!.content as ArrayBuffer).toString()).toBe('Offer for A');
 		expect(offer!.disposition).toBe('attachment');
-		expect(parsed.attachments.find((attachment) => attachment.filename === 'logo.png')?.disposition).toBe('inline');
+		expect(
+			parsed.attachments.find((attachment) => attachment.filename === 'logo.png')?.disposition,
+		).toBe('inline');
 
 		const oversize = await run(smtp, {
 			items: [{ email: 'c@example.org', name: 'C', logoField: 'logo' }],
@@ -217,7 +291,10 @@ describe('Send via Delivery Channel on Custom SMTP', () => {
 			files,
 			continueOnFail: true,
 		});
-		expect(oversize.output('Send')[0].json).toMatchObject({ status: 'failed', field: 'options.attachments' });
+		expect(oversize.output('Send')[0].json).toMatchObject({
+			status: 'failed',
+			field: 'options.attachments',
+		});
 		expect(String(oversize.output('Send')[0].json.error)).toMatch(/over the limit/);
 		expect(smtp.received).toHaveLength(1);
 	});
@@ -274,7 +351,10 @@ describe('Send via Delivery Channel on Custom SMTP', () => {
 	});
 
 	it('retries after a 421 at the envelope and after the data, without duplicates', async () => {
-		const smtp = await serve({ onMail: (count) => (count === 1 ? '421' : undefined), afterData: (count) => (count === 3 ? '421' : undefined) });
+		const smtp = await serve({
+			onMail: (count) => (count === 1 ? '421' : undefined),
+			afterData: (count) => (count === 3 ? '421' : undefined),
+		});
 		const result = await run(smtp, { items: leads(4) });
 		expect(result.error).toBeUndefined();
 		const ids = smtp.received.map((message) => message.headers['message-id']);
@@ -285,7 +365,12 @@ describe('Send via Delivery Channel on Custom SMTP', () => {
 	it('gives up on a lasting temporary failure and marks the item retryable', async () => {
 		const smtp = await serve({ afterData: () => '451' });
 		const result = await run(smtp, { items: leads(1), continueOnFail: true });
-		expect(result.output('Send')[0].json).toMatchObject({ status: 'failed', code: 'EMESSAGE', retryable: true, responseCode: 451 });
+		expect(result.output('Send')[0].json).toMatchObject({
+			status: 'failed',
+			code: 'EMESSAGE',
+			retryable: true,
+			responseCode: 451,
+		});
 		expect(smtp.attempts).toBe(3);
 		expect(smtp.received).toHaveLength(0);
 	}, 20_000);
@@ -296,7 +381,11 @@ describe('Send via Delivery Channel on Custom SMTP', () => {
 		await smtp.close();
 		server = undefined;
 		const result = await run({ ...smtp, port }, { items: leads(1), continueOnFail: true });
-		expect(result.output('Send')[0].json).toMatchObject({ status: 'failed', code: 'ECONNECTION', retryable: true });
+		expect(result.output('Send')[0].json).toMatchObject({
+			status: 'failed',
+			code: 'ECONNECTION',
+			retryable: true,
+		});
 		expect(String(result.output('Send')[0].json.error)).toContain('Connection refused');
 	}, 20_000);
 });
@@ -306,8 +395,13 @@ describe('n8n settings that would send twice', () => {
 		const smtp = await serve();
 		const trigger = manualTrigger();
 		const source = itemsNode('Leads', leads(2));
-		const send = node('Send', TYPE, sendParameters(), { credentials: ['deliveryChannelSmtpApi'], retryOnFail: true });
-		const credentials = { deliveryChannelSmtpApi: { host: smtp.host, port: smtp.port, security: 'none' } };
+		const send = node('Send', TYPE, sendParameters(), {
+			credentials: ['deliveryChannelSmtpApi'],
+			retryOnFail: true,
+		});
+		const credentials = {
+			deliveryChannelSmtpApi: { host: smtp.host, port: smtp.port, security: 'none' },
+		};
 		const refused = await runWorkflow({
 			workflow: { nodes: [trigger, source, send], connections: chain(trigger, source, send) },
 			nodeTypes: { [TYPE]: new DeliveryChannel() },
@@ -316,9 +410,16 @@ describe('n8n settings that would send twice', () => {
 		expect(refused.error?.message).toMatch(/Retry On Fail would send every email/);
 		expect(smtp.attempts).toBe(0);
 
-		const tolerant = node('Send', TYPE, sendParameters(), { credentials: ['deliveryChannelSmtpApi'], retryOnFail: true, onError: 'continueRegularOutput' });
+		const tolerant = node('Send', TYPE, sendParameters(), {
+			credentials: ['deliveryChannelSmtpApi'],
+			retryOnFail: true,
+			onError: 'continueRegularOutput',
+		});
 		const allowed = await runWorkflow({
-			workflow: { nodes: [trigger, source, tolerant], connections: chain(trigger, source, tolerant) },
+			workflow: {
+				nodes: [trigger, source, tolerant],
+				connections: chain(trigger, source, tolerant),
+			},
 			nodeTypes: { [TYPE]: new DeliveryChannel() },
 			credentials,
 		});
@@ -330,10 +431,16 @@ describe('n8n settings that would send twice', () => {
 describe('channel routing', () => {
 	it('routes by the Channel setting and fails clearly for a channel that cannot send yet', async () => {
 		const smtp = await serve();
-		const result = await run(smtp, { items: leads(2), parameters: { channel: 'gmail' }, continueOnFail: true });
+		const result = await run(smtp, {
+			items: leads(2),
+			parameters: { channel: 'gmail' },
+			continueOnFail: true,
+		});
 		const output = result.output('Send');
 		expect(output).toHaveLength(2);
-		expect(output.every((item) => item.json.status === 'failed' || item.json.status === 'not sent')).toBe(true);
+		expect(
+			output.every((item) => item.json.status === 'failed' || item.json.status === 'not sent'),
+		).toBe(true);
 		expect(smtp.received).toHaveLength(0);
 	});
 });

@@ -1,6 +1,11 @@
 /** The trigger's failure keys and state (nodes/DeliveryChannelTrigger/dedupe.ts). */
 import type { FailedDelivery } from '../../../nodes/DeliveryChannel/channels/types';
-import { failureKey, readState, STATE_LIMITS, takeNew } from '../../../nodes/DeliveryChannelTrigger/dedupe';
+import {
+	failureKey,
+	readState,
+	STATE_LIMITS,
+	takeNew,
+} from '../../../nodes/DeliveryChannelTrigger/dedupe';
 
 function failure(overrides: Partial<FailedDelivery> = {}): FailedDelivery {
 	return {
@@ -23,9 +28,22 @@ function failure(overrides: Partial<FailedDelivery> = {}): FailedDelivery {
 describe('failureKey', () => {
 	it('is the same for the same failure of the same message, whatever report or link it came through', () => {
 		const key = failureKey(failure());
-		expect(failureKey(failure({ recipient: 'BOB@example.net', details: { reportId: 'Junk/9' } }))).toBe(key);
+		expect(
+			failureKey(failure({ recipient: 'BOB@example.net', details: { reportId: 'Junk/9' } })),
+		).toBe(key);
 		// Linking found more (the Sent copy) in one poll than in another: the key does not change.
-		expect(failureKey(failure({ message: { envelopeId: 'dc-1', messageId: '<dc-1@example.test>', deliveryId: 'dc-1', sentFolder: 'Sent' } }))).toBe(key);
+		expect(
+			failureKey(
+				failure({
+					message: {
+						envelopeId: 'dc-1',
+						messageId: '<dc-1@example.test>',
+						deliveryId: 'dc-1',
+						sentFolder: 'Sent',
+					},
+				}),
+			),
+		).toBe(key);
 		expect(key).toHaveLength(22);
 	});
 
@@ -39,10 +57,18 @@ describe('failureKey', () => {
 
 	it('falls back to the Message-ID, then to the report, when the report names no envelope id', () => {
 		const byMessageId = failure({ message: { messageId: '<A@example.test>' } });
-		expect(failureKey(byMessageId)).toBe(failureKey(failure({ message: { messageId: 'a@example.test' }, details: { reportId: 'INBOX/5' } })));
+		expect(failureKey(byMessageId)).toBe(
+			failureKey(
+				failure({ message: { messageId: 'a@example.test' }, details: { reportId: 'INBOX/5' } }),
+			),
+		);
 		const anonymous = failure({ message: {}, details: { reportId: 'INBOX/7' } });
-		expect(failureKey(anonymous)).toBe(failureKey(failure({ message: {}, details: { reportId: 'INBOX/7' } })));
-		expect(failureKey(anonymous)).not.toBe(failureKey(failure({ message: {}, details: { reportId: 'INBOX/8' } })));
+		expect(failureKey(anonymous)).toBe(
+			failureKey(failure({ message: {}, details: { reportId: 'INBOX/7' } })),
+		);
+		expect(failureKey(anonymous)).not.toBe(
+			failureKey(failure({ message: {}, details: { reportId: 'INBOX/8' } })),
+		);
 	});
 });
 
@@ -61,6 +87,10 @@ describe('takeNew', () => {
 	it('ignores state it does not understand', () => {
 		expect(readState({})).toBeUndefined();
 		expect(readState({ failedDeliveries: { version: 2, lastPoll: 1, seen: {} } })).toBeUndefined();
-		expect(readState({ failedDeliveries: { version: 1, lastPoll: 1, seen: {} } })).toEqual({ version: 1, lastPoll: 1, seen: {} });
+		expect(readState({ failedDeliveries: { version: 1, lastPoll: 1, seen: {} } })).toEqual({
+			version: 1,
+			lastPoll: 1,
+			seen: {},
+		});
 	});
 });

@@ -6,7 +6,11 @@
 import type { IDataObject, INode, INodeParameters } from 'n8n-workflow';
 
 import { channels } from '../../../nodes/DeliveryChannel/channels/registry';
-import type { ChannelSession, FailedDelivery, FailedDeliveryQuery } from '../../../nodes/DeliveryChannel/channels/types';
+import type {
+	ChannelSession,
+	FailedDelivery,
+	FailedDeliveryQuery,
+} from '../../../nodes/DeliveryChannel/channels/types';
 import { matchesQuery } from '../../../core/failures';
 import { DeliveryChannelTrigger } from '../../../nodes/DeliveryChannelTrigger/DeliveryChannelTrigger.node';
 import { STATE_LIMITS } from '../../../nodes/DeliveryChannelTrigger/dedupe';
@@ -23,8 +27,17 @@ let mailbox: FailedDelivery[] = [];
 const queries: FailedDeliveryQuery[] = [];
 let closed = 0;
 
-function failure(recipient: string, kind: FailedDelivery['kind'], receivedAgoMs: number, extra: Partial<FailedDelivery> & { deliveryId?: string; reportId?: string } = {}): FailedDelivery {
-	const { deliveryId = `dc-${recipient}`, reportId = `INBOX/${mailbox.length + 1}`, ...rest } = extra;
+function failure(
+	recipient: string,
+	kind: FailedDelivery['kind'],
+	receivedAgoMs: number,
+	extra: Partial<FailedDelivery> & { deliveryId?: string; reportId?: string } = {},
+): FailedDelivery {
+	const {
+		deliveryId = `dc-${recipient}`,
+		reportId = `INBOX/${mailbox.length + 1}`,
+		...rest
+	} = extra;
 	const receivedAt = new Date(Date.now() - receivedAgoMs).toISOString();
 	return {
 		channel: 'smtp',
@@ -57,8 +70,15 @@ beforeEach(() => {
 			listFailedDeliveries: async (query) => {
 				queries.push(query);
 				const found = mailbox.filter((entry) => matchesQuery(entry, query));
-				found.sort((a, b) => Date.parse(String(b.details!.reportReceivedAt)) - Date.parse(String(a.details!.reportReceivedAt)));
-				return { failures: query.limit === undefined ? found : found.slice(0, query.limit), truncated: false };
+				found.sort(
+					(a, b) =>
+						Date.parse(String(b.details!.reportReceivedAt)) -
+						Date.parse(String(a.details!.reportReceivedAt)),
+				);
+				return {
+					failures: query.limit === undefined ? found : found.slice(0, query.limit),
+					truncated: false,
+				};
 			},
 			close: async () => {
 				closed += 1;
@@ -83,8 +103,16 @@ function triggerNode(filters: IDataObject = { includeDelays: true }): INode {
 }
 
 async function poll(staticData: IDataObject, filters?: IDataObject) {
-	const result = await pollOnce({ node: triggerNode(filters), nodeType, credentials: { deliveryChannelSmtpApi: { host: 'unused' } }, staticData });
-	return { ...result, emitted: result.items.map((item) => `${item.json.recipient} ${item.json.kind}`) };
+	const result = await pollOnce({
+		node: triggerNode(filters),
+		nodeType,
+		credentials: { deliveryChannelSmtpApi: { host: 'unused' } },
+		staticData,
+	});
+	return {
+		...result,
+		emitted: result.items.map((item) => `${item.json.recipient} ${item.json.kind}`),
+	};
 }
 
 describe('Delivery Channel Trigger polls', () => {
@@ -112,7 +140,11 @@ describe('Delivery Channel Trigger polls', () => {
 		const since = queries[1].receivedSince!.getTime();
 		expect(since).toBeLessThanOrEqual(before - STATE_LIMITS.overlapMs);
 		expect(since).toBeGreaterThan(before - STATE_LIMITS.overlapMs - 10_000);
-		expect(queries[1]).toMatchObject({ verdict: 'all', includeDelays: true, includeComplaints: false });
+		expect(queries[1]).toMatchObject({
+			verdict: 'all',
+			includeDelays: true,
+			includeComplaints: false,
+		});
 		expect(queries[1].limit).toBeUndefined();
 		expect(queries[1].since).toBeUndefined();
 	});
@@ -139,7 +171,11 @@ describe('Delivery Channel Trigger polls', () => {
 		const second = await poll(first.staticData);
 		expect(second.raw).toBeNull();
 		// The failure happened three days ago; its report only reaches the mailbox now.
-		mailbox.push(failure('late@example.net', 'failure', 0, { failedAt: new Date(Date.now() - 3 * 24 * 60 * MINUTE).toISOString() }));
+		mailbox.push(
+			failure('late@example.net', 'failure', 0, {
+				failedAt: new Date(Date.now() - 3 * 24 * 60 * MINUTE).toISOString(),
+			}),
+		);
 		const third = await poll(second.staticData);
 		expect(third.emitted).toEqual(['late@example.net failure']);
 		expect((await poll(third.staticData)).raw).toBeNull();
@@ -180,7 +216,11 @@ describe('Delivery Channel Trigger polls', () => {
 		const hardOnly = await poll(first.staticData, { verdict: 'hard' });
 		expect(hardOnly.emitted).toEqual(['dead@example.net failure']);
 		const all = await poll(first.staticData, { includeComplaints: true });
-		expect(all.emitted.sort()).toEqual(['angry@example.net complaint', 'dead@example.net failure', 'soft@example.net failure']);
+		expect(all.emitted.sort()).toEqual([
+			'angry@example.net complaint',
+			'dead@example.net failure',
+			'soft@example.net failure',
+		]);
 	});
 
 	it('does not move on when listing fails, so nothing is lost', async () => {
@@ -195,16 +235,20 @@ describe('Delivery Channel Trigger polls', () => {
 
 	it('keeps its state bounded', async () => {
 		const first = await poll({});
-		for (let i = 0; i < STATE_LIMITS.maxKeys + 50; i++) mailbox.push(failure(`r${i}@example.net`, 'failure', 0));
+		for (let i = 0; i < STATE_LIMITS.maxKeys + 50; i++)
+			mailbox.push(failure(`r${i}@example.net`, 'failure', 0));
 		const second = await poll(first.staticData);
 		expect(second.items).toHaveLength(STATE_LIMITS.maxKeys + 50);
-		const state = (second.staticData['node:Trigger'] as IDataObject).failedDeliveries as { seen: Record<string, number> };
+		const state = (second.staticData['node:Trigger'] as IDataObject).failedDeliveries as {
+			seen: Record<string, number>;
+		};
 		expect(Object.keys(state.seen)).toHaveLength(STATE_LIMITS.maxKeys);
 		expect(JSON.stringify(state).length).toBeLessThan(STATE_LIMITS.maxKeys * 40);
 	});
 
 	it('a manual run shows the most recent failures and leaves the state alone', async () => {
-		for (let i = 0; i < MANUAL_LIMIT + 5; i++) mailbox.push(failure(`m${i}@example.net`, 'failure', i * MINUTE));
+		for (let i = 0; i < MANUAL_LIMIT + 5; i++)
+			mailbox.push(failure(`m${i}@example.net`, 'failure', i * MINUTE));
 		const staticData: IDataObject = {};
 		const { output, error } = await runWorkflow({
 			workflow: { nodes: [triggerNode()], connections: {}, staticData },
@@ -226,7 +270,12 @@ describe('Delivery Channel Trigger polls', () => {
 			truncated: false,
 			checkpoint: { read: Number((query.checkpoint as IDataObject | undefined)?.read ?? 0) + 1 },
 		}));
-		jest.spyOn(channels.smtp, 'open').mockImplementation(async () => ({ concurrency: 1, send: jest.fn(), listFailedDeliveries: listed, close: async () => undefined }));
+		jest.spyOn(channels.smtp, 'open').mockImplementation(async () => ({
+			concurrency: 1,
+			send: jest.fn(),
+			listFailedDeliveries: listed,
+			close: async () => undefined,
+		}));
 		const first = await poll({});
 		expect(listed.mock.calls[0][0].checkpoint).toBeUndefined();
 		const second = await poll(first.staticData);
@@ -235,7 +284,8 @@ describe('Delivery Channel Trigger polls', () => {
 		expect(listed.mock.calls[2][0].checkpoint).toEqual({ read: 2 });
 
 		// A checkpoint belongs to its channel: switched to another one, it is not handed over.
-		const state = (second.staticData['node:Trigger'] as IDataObject).failedDeliveries as IDataObject;
+		const state = (second.staticData['node:Trigger'] as IDataObject)
+			.failedDeliveries as IDataObject;
 		state.checkpoint = { channel: 'gmail', value: { historyId: '9' } };
 		await poll(second.staticData);
 		expect(listed.mock.calls[3][0].checkpoint).toBeUndefined();
@@ -245,15 +295,25 @@ describe('Delivery Channel Trigger polls', () => {
 		let truncated = true;
 		const listed = jest.fn(async (query: FailedDeliveryQuery) => {
 			queries.push(query);
-			return { failures: mailbox.filter((entry) => matchesQuery(entry, query)).slice(0, 1), truncated, truncatedReason: 'cap of 1 report per poll' };
+			return {
+				failures: mailbox.filter((entry) => matchesQuery(entry, query)).slice(0, 1),
+				truncated,
+				truncatedReason: 'cap of 1 report per poll',
+			};
 		});
-		jest.spyOn(channels.smtp, 'open').mockImplementation(async () => ({ concurrency: 1, send: jest.fn(), listFailedDeliveries: listed, close: async () => undefined }));
+		jest.spyOn(channels.smtp, 'open').mockImplementation(async () => ({
+			concurrency: 1,
+			send: jest.fn(),
+			listFailedDeliveries: listed,
+			close: async () => undefined,
+		}));
 		const first = await poll({});
 		mailbox.push(failure('a@example.net', 'failure', 0), failure('b@example.net', 'failure', 0));
 		await new Promise((resolve) => setTimeout(resolve, 5)); // a later start than the first poll's
 		const second = await poll(first.staticData);
 		expect(second.emitted).toEqual(['a@example.net failure']);
-		const window = (staticData: IDataObject) => ((staticData['node:Trigger'] as IDataObject).failedDeliveries as IDataObject).lastPoll;
+		const window = (staticData: IDataObject) =>
+			((staticData['node:Trigger'] as IDataObject).failedDeliveries as IDataObject).lastPoll;
 		expect(window(second.staticData)).toBe(window(first.staticData));
 		truncated = false;
 		mailbox.shift();
@@ -267,17 +327,30 @@ describe('Delivery Channel Trigger polls', () => {
 		jest.spyOn(channels.smtp, 'open').mockImplementation(async () => ({
 			concurrency: 1,
 			send: jest.fn(),
-			listFailedDeliveries: async (query: FailedDeliveryQuery) => ({ failures: mailbox.filter((entry) => matchesQuery(entry, query)), truncated: false }),
+			listFailedDeliveries: async (query: FailedDeliveryQuery) => ({
+				failures: mailbox.filter((entry) => matchesQuery(entry, query)),
+				truncated: false,
+			}),
 			close: async () => undefined,
 		}));
 		const first = await poll({});
-		mailbox.push(failure('older@example.net', 'failure', 2 * MINUTE), failure('newest@example.net', 'failure', 0), failure('middle@example.net', 'failure', MINUTE));
+		mailbox.push(
+			failure('older@example.net', 'failure', 2 * MINUTE),
+			failure('newest@example.net', 'failure', 0),
+			failure('middle@example.net', 'failure', MINUTE),
+		);
 		const second = await poll(first.staticData);
-		expect(second.emitted).toEqual(['older@example.net failure', 'middle@example.net failure', 'newest@example.net failure']);
+		expect(second.emitted).toEqual([
+			'older@example.net failure',
+			'middle@example.net failure',
+			'newest@example.net failure',
+		]);
 	});
 
 	it('turns channel errors into node errors with the hint', async () => {
-		jest.spyOn(channels.smtp, 'open').mockResolvedValueOnce({ concurrency: 1, send: jest.fn(), close: async () => undefined });
+		jest
+			.spyOn(channels.smtp, 'open')
+			.mockResolvedValueOnce({ concurrency: 1, send: jest.fn(), close: async () => undefined });
 		await expect(poll({})).rejects.toThrow(/cannot list failed deliveries/);
 	});
 });

@@ -21,7 +21,11 @@ async function list(listing: FailedDeliveryList) {
 		close: async () => undefined,
 	}));
 	const trigger = manualTrigger();
-	const parameters: INodeParameters = { channel: 'smtp', operation: 'getFailedDeliveries', returnAll: true };
+	const parameters: INodeParameters = {
+		channel: 'smtp',
+		operation: 'getFailedDeliveries',
+		returnAll: true,
+	};
 	const failed = node('Failed', TYPE, parameters, { credentials: ['deliveryChannelSmtpApi'] });
 	return await runWorkflow({
 		workflow: { nodes: [trigger, failed], connections: chain(trigger, failed) },
@@ -45,10 +49,19 @@ const failure = {
 };
 
 test('a listing cut short by a cap says so in the output pane', async () => {
-	const result = await list({ failures: [failure], truncated: true, truncatedReason: '500 reports read; 120 more are waiting' });
+	const result = await list({
+		failures: [failure],
+		truncated: true,
+		truncatedReason: '500 reports read; 120 more are waiting',
+	});
 	expect(result.output('Failed')).toHaveLength(1);
 	const hints = result.taskData('Failed')?.hints ?? [];
-	expect(hints).toEqual([expect.objectContaining({ location: 'outputPane', message: expect.stringContaining('500 reports read; 120 more are waiting') })]);
+	expect(hints).toEqual([
+		expect.objectContaining({
+			location: 'outputPane',
+			message: expect.stringContaining('500 reports read; 120 more are waiting'),
+		}),
+	]);
 });
 
 test('a complete listing carries no hint', async () => {

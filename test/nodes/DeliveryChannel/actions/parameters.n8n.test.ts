@@ -34,7 +34,12 @@ const PARAMETERS: INodeParameters = {
 
 const ITEMS: IDataObject[] = ['a', 'b', 'c', 'd'].map((name) => ({ to: `${name}@client.example` }));
 
-const property = (name: string, type: INodeProperties['type']): INodeProperties => ({ displayName: name, name, type, default: '' });
+const property = (name: string, type: INodeProperties['type']): INodeProperties => ({
+	displayName: name,
+	name,
+	type,
+	default: '',
+});
 
 /** Reads every parameter both ways for every item, all items at once, and changes what it was given. */
 class ParameterProbe implements INodeType {
@@ -66,7 +71,10 @@ class ParameterProbe implements INodeType {
 			this.getInputData().map(async (_, itemIndex) => {
 				const json: IDataObject = {};
 				for (const name of Object.keys(PARAMETERS)) {
-					json[name] = { ours: itemParameter(this, name, itemIndex, ''), n8n: this.getNodeParameter(name, itemIndex, '') } as IDataObject;
+					json[name] = {
+						ours: itemParameter(this, name, itemIndex, ''),
+						n8n: this.getNodeParameter(name, itemIndex, ''),
+					} as IDataObject;
 				}
 				json.identityExtracted = {
 					ours: itemParameter(this, 'identity', itemIndex, '', { extractValue: true }),
@@ -125,7 +133,10 @@ describe('itemParameter inside n8n-core', () => {
 		for (const [index, row] of rows.entries()) {
 			expect(row.json.changed).toMatchObject({ cc: `item ${index}`, list: ['a', `item ${index}`] });
 			// what the other items did to their copies did not reach this item's first read either
-			expect((row.json.settings as IDataObject).ours).toMatchObject({ cc: 'cc@example.com', list: ['a'] });
+			expect((row.json.settings as IDataObject).ours).toMatchObject({
+				cc: 'cc@example.com',
+				list: ['a'],
+			});
 		}
 	});
 });

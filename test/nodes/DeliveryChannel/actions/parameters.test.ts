@@ -1,6 +1,11 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { containsExpression, itemParameter, parameterError, parameterLabels } from '../../../../nodes/DeliveryChannel/actions/parameters';
+import {
+	containsExpression,
+	itemParameter,
+	parameterError,
+	parameterLabels,
+} from '../../../../nodes/DeliveryChannel/actions/parameters';
 import { description } from '../../../../nodes/DeliveryChannel/actions/send.operation';
 import { DeliveryError } from '../../../../core/errors';
 
@@ -30,11 +35,18 @@ describe('itemParameter', () => {
 	function fakeContext(parameters: Record<string, unknown>) {
 		const evaluations: string[] = [];
 		const context = {
-			getNodeParameter(name: string, itemIndex: number, _fallback: unknown, options?: { rawExpressions?: boolean }) {
+			getNodeParameter(
+				name: string,
+				itemIndex: number,
+				_fallback: unknown,
+				options?: { rawExpressions?: boolean },
+			) {
 				const raw = parameters[name];
 				if (options?.rawExpressions) return raw;
 				evaluations.push(`${name}@${itemIndex}`);
-				return typeof raw === 'string' && raw.startsWith('=') ? `${raw.slice(1)}#${itemIndex}` : raw;
+				return typeof raw === 'string' && raw.startsWith('=')
+					? `${raw.slice(1)}#${itemIndex}`
+					: raw;
 			},
 		} as unknown as IExecuteFunctions;
 		return { context, evaluations };
@@ -52,7 +64,10 @@ describe('itemParameter', () => {
 	it('hands every item its own copy of a per-run setting', () => {
 		const options = { cc: 'a@example.com', headers: { header: [{ name: 'X-A' }] } };
 		const { context, evaluations } = fakeContext({ options });
-		const first = itemParameter(context, 'options', 0, {}) as { cc: string; headers: { header: unknown[] } };
+		const first = itemParameter(context, 'options', 0, {}) as {
+			cc: string;
+			headers: { header: unknown[] };
+		};
 		first.cc = 'changed by item 0';
 		first.headers.header.push({ name: 'X-B' });
 		expect(itemParameter(context, 'options', 1, {})).toEqual(options);
@@ -78,16 +93,34 @@ describe('parameterError', () => {
 	});
 
 	it('names the option whose expression failed and shows that expression', () => {
-		const options = { cc: '={{ $("Nope").item.json.cc }}', bcc: '={{ $json.bcc }}', replyTo: 'r@example.com' };
+		const options = {
+			cc: '={{ $("Nope").item.json.cc }}',
+			bcc: '={{ $json.bcc }}',
+			replyTo: 'r@example.com',
+		};
 		const raw: Record<string, unknown> = { options };
 		const context = {
-			getNodeParameter(name: string, _itemIndex: number, _fallback: unknown, options?: { rawExpressions?: boolean }) {
+			getNodeParameter(
+				name: string,
+				_itemIndex: number,
+				_fallback: unknown,
+				options?: { rawExpressions?: boolean },
+			) {
 				if (options?.rawExpressions) return raw[name];
-				if (name === 'options.cc') throw Object.assign(new Error("Referenced node doesn't exist"), { description: 'Check the node name.' });
+				if (name === 'options.cc')
+					throw Object.assign(new Error("Referenced node doesn't exist"), {
+						description: 'Check the node name.',
+					});
 				return 'fine';
 			},
 		} as unknown as IExecuteFunctions;
-		const error = parameterError(context, 'options', 3, new Error("Referenced node doesn't exist"), labels) as DeliveryError;
+		const error = parameterError(
+			context,
+			'options',
+			3,
+			new Error("Referenced node doesn't exist"),
+			labels,
+		) as DeliveryError;
 		expect(error).toBeInstanceOf(DeliveryError);
 		expect(error.field).toBe('options.cc');
 		expect(error.message).toBe(

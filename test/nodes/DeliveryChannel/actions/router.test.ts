@@ -7,7 +7,11 @@ import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8
 
 import { DeliveryChannel } from '../../../../nodes/DeliveryChannel/DeliveryChannel.node';
 import { chain, itemsNode, manualTrigger, node, runWorkflow } from '../../../helpers/n8n';
-import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from '../../../helpers/smtp-server';
+import {
+	startSmtpServer,
+	type TestSmtpOptions,
+	type TestSmtpServer,
+} from '../../../helpers/smtp-server';
 
 const TYPE = 'CUSTOM.deliveryChannel';
 
@@ -40,7 +44,10 @@ interface RunOptions {
 	cancelSignal?: AbortSignal;
 }
 
-async function run(smtp: TestSmtpServer, { items, onError, credentials, cancelSignal }: RunOptions) {
+async function run(
+	smtp: TestSmtpServer,
+	{ items, onError, credentials, cancelSignal }: RunOptions,
+) {
 	const trigger = manualTrigger();
 	const source = itemsNode('Leads', items);
 	const send = node('Send', TYPE, parameters, { credentials: ['deliveryChannelSmtpApi'], onError });
@@ -48,12 +55,22 @@ async function run(smtp: TestSmtpServer, { items, onError, credentials, cancelSi
 	return await runWorkflow({
 		workflow: { nodes, connections: chain(...nodes) },
 		nodeTypes: { [TYPE]: new DeliveryChannel() },
-		credentials: { deliveryChannelSmtpApi: { host: smtp.host, port: smtp.port, security: 'none', user: '', password: '', ...credentials } },
+		credentials: {
+			deliveryChannelSmtpApi: {
+				host: smtp.host,
+				port: smtp.port,
+				security: 'none',
+				user: '',
+				password: '',
+				...credentials,
+			},
+		},
 		cancelSignal,
 	});
 }
 
-const refused = (address: string): [number, string] | undefined => (address.startsWith('gone') ? [550, '5.1.1 No such user'] : undefined);
+const refused = (address: string): [number, string] | undefined =>
+	address.startsWith('gone') ? [550, '5.1.1 No such user'] : undefined;
 
 const leads: IDataObject[] = [
 	{ email: 'ann@example.org', name: 'Ann', crmId: 'L-1' },
@@ -84,7 +101,13 @@ describe('On Error = Continue (using error output)', () => {
 			email: 'gone@example.org',
 			name: 'Bob',
 			error: expect.stringContaining('refused every recipient'),
-			details: { status: 'failed', channel: 'smtp', code: 'EENVELOPE', retryable: false, recipients: ['gone@example.org'] },
+			details: {
+				status: 'failed',
+				channel: 'smtp',
+				code: 'EENVELOPE',
+				retryable: false,
+				recipients: ['gone@example.org'],
+			},
 		});
 		expect((byLead['L-2'].details as IDataObject).messageId).toMatch(/^<dc-/);
 		expect(byLead['L-3']).toMatchObject({
@@ -96,7 +119,10 @@ describe('On Error = Continue (using error output)', () => {
 
 	it('keeps a partially refused message on the success output', async () => {
 		const smtp = await serve({ rcpt: refused });
-		const result = await run(smtp, { items: [{ email: 'ann@example.org, gone@example.org', name: 'Ann' }], onError: 'continueErrorOutput' });
+		const result = await run(smtp, {
+			items: [{ email: 'ann@example.org, gone@example.org', name: 'Ann' }],
+			onError: 'continueErrorOutput',
+		});
 		expect(result.output('Send', 0).map((item) => item.json.status)).toEqual(['partial']);
 		expect(result.output('Send', 1)).toEqual([]);
 	});
@@ -108,7 +134,11 @@ describe('On Error = Continue (regular output)', () => {
 		const result = await run(smtp, { items: leads, onError: 'continueRegularOutput' });
 		const output = result.output('Send');
 		expect(output.map((item) => item.json.status)).toEqual(['sent', 'failed', 'failed', 'sent']);
-		expect(output[1].json).toMatchObject({ code: 'EENVELOPE', error: expect.any(String), retryable: false });
+		expect(output[1].json).toMatchObject({
+			code: 'EENVELOPE',
+			error: expect.any(String),
+			retryable: false,
+		});
 		expect(output[2].json).toMatchObject({ code: 'EINPUT', field: 'to' });
 		expect(output.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
 	});
@@ -117,7 +147,13 @@ describe('On Error = Continue (regular output)', () => {
 describe('On Error = Stop Workflow', () => {
 	it('checks every item before sending: one bad input stops the batch with nothing sent', async () => {
 		const smtp = await serve();
-		const items = [leads[0], leads[3], { email: 'x@@example.org', name: 'Bad' }, leads[0], { email: '', name: 'Empty' }];
+		const items = [
+			leads[0],
+			leads[3],
+			{ email: 'x@@example.org', name: 'Bad' },
+			leads[0],
+			{ email: '', name: 'Empty' },
+		];
 		const result = await run(smtp, { items });
 		expect(result.error?.message).toContain('[item 2]');
 		expect(result.error?.description).toContain('Nothing was sent');
@@ -144,7 +180,10 @@ describe('On Error = Stop Workflow', () => {
 
 	it('names the item whose outcome is unknown and does not count it as unsent', async () => {
 		const smtp = await serve({ afterData: (count) => (count === 2 ? 'drop' : undefined) });
-		const result = await run(smtp, { items: [leads[0], leads[3], { email: 'eve@example.org', name: 'Eve' }], credentials: { maxConnections: 1 } });
+		const result = await run(smtp, {
+			items: [leads[0], leads[3], { email: 'eve@example.org', name: 'Eve' }],
+			credentials: { maxConnections: 1 },
+		});
 		expect(result.error?.message).toContain('[item 1]');
 		const description = String(result.error?.description);
 		expect(description).toMatch(/May have been delivered.*item 1 \(Message-ID dc-/);
@@ -162,8 +201,16 @@ describe("n8n's cancel signal", () => {
 				return undefined;
 			},
 		});
-		const items = Array.from({ length: 8 }, (_, index) => ({ email: `lead${index}@example.org`, name: `Lead ${index}` }));
-		const result = await run(smtp, { items, onError: 'continueRegularOutput', credentials: { maxConnections: 1 }, cancelSignal: cancel.signal });
+		const items = Array.from({ length: 8 }, (_, index) => ({
+			email: `lead${index}@example.org`,
+			name: `Lead ${index}`,
+		}));
+		const result = await run(smtp, {
+			items,
+			onError: 'continueRegularOutput',
+			credentials: { maxConnections: 1 },
+			cancelSignal: cancel.signal,
+		});
 		await new Promise((resolve) => setTimeout(resolve, 300));
 		expect(smtp.received).toHaveLength(2);
 		expect(smtp.attempts).toBe(2);

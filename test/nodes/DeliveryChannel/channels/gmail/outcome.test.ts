@@ -7,25 +7,45 @@
  */
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { apiBaseUrl, DEFAULT_API_BASE_URL } from '../../../../../nodes/DeliveryChannel/channels/gmail/auth';
+import {
+	apiBaseUrl,
+	DEFAULT_API_BASE_URL,
+} from '../../../../../nodes/DeliveryChannel/channels/gmail/auth';
 import { startFakeGmail, type FakeGmail, type FakeGmailOptions } from '../../../../fakes/gmail';
 import { gmailCredential, NODE, runGmail, sendParameters } from './harness';
 
 let fake: FakeGmail;
 
 async function start(options: FakeGmailOptions = {}): Promise<void> {
-	fake = await startFakeGmail({ account: { email: 'jane@acme.example', displayName: 'Jane Doe' }, ...options });
+	fake = await startFakeGmail({
+		account: { email: 'jane@acme.example', displayName: 'Jane Doe' },
+		...options,
+	});
 }
 
 afterEach(async () => {
 	await fake?.close();
 });
 
-const mail = (subject = 'Hello') => ({ from: 'jane@acme.example', to: 'bob@example.net', subject, text: 'Hi Bob' });
+const mail = (subject = 'Hello') => ({
+	from: 'jane@acme.example',
+	to: 'bob@example.net',
+	subject,
+	text: 'Hi Bob',
+});
 
-async function sendOne(options: { readScope?: boolean; extra?: INodeParameters } = {}): Promise<IDataObject> {
-	const tokens = options.readScope === false ? fake.issueTokens([fake.SCOPE.send, fake.SCOPE.settingsBasic]) : fake.issueTokens();
-	const run = await runGmail({ items: [mail()], parameters: sendParameters(options.extra), credential: gmailCredential(fake, tokens) });
+async function sendOne(
+	options: { readScope?: boolean; extra?: INodeParameters } = {},
+): Promise<IDataObject> {
+	const tokens =
+		options.readScope === false
+			? fake.issueTokens([fake.SCOPE.send, fake.SCOPE.settingsBasic])
+			: fake.issueTokens();
+	const run = await runGmail({
+		items: [mail()],
+		parameters: sendParameters(options.extra),
+		credential: gmailCredential(fake, tokens),
+	});
 	return run.output(NODE)[0].json;
 }
 
@@ -34,11 +54,16 @@ function sendRequests() {
 }
 
 function sentLookUps() {
-	return fake.state.requests.filter((r) => r.method === 'list' && /rfc822msgid:/.test(r.query.q ?? ''));
+	return fake.state.requests.filter(
+		(r) => r.method === 'list' && /rfc822msgid:/.test(r.query.q ?? ''),
+	);
 }
 
 describe('a 5xx after Google stored the message', () => {
-	test.each([['500', 'backend500' as const], ['503', 'unavailable503' as const]])(
+	test.each([
+		['500', 'backend500' as const],
+		['503', 'unavailable503' as const],
+	])(
 		'%s with read access: found in Sent, reported sent, stored once',
 		async (_label, error) => {
 			await start();
@@ -56,7 +81,12 @@ describe('a 5xx after Google stored the message', () => {
 		await start();
 		fake.inject('send', 'unavailable503', { stored: true });
 		const item = await sendOne({ readScope: false });
-		expect(item).toMatchObject({ status: 'failed', code: 'EUNKNOWN', retryable: false, responseCode: 503 });
+		expect(item).toMatchObject({
+			status: 'failed',
+			code: 'EUNKNOWN',
+			retryable: false,
+			responseCode: 503,
+		});
 		expect(item.error).toMatch(/may have been sent.*may not read the mailbox/);
 		expect(item.hint).toMatch(/Sent folder/);
 		expect(fake.storedMessageIds()).toEqual([item.messageId]);
@@ -113,7 +143,9 @@ describe('no answer after storing', () => {
 		await start();
 		fake.inject('send', 'noAnswer', { stored: true });
 		const started = Date.now();
-		const item = await sendOne({ extra: { gmailOptions: { sendsPerMinute: 6000, timeoutSeconds: 1 } } });
+		const item = await sendOne({
+			extra: { gmailOptions: { sendsPerMinute: 6000, timeoutSeconds: 1 } },
+		});
 		expect(item).toMatchObject({ status: 'sent' });
 		expect(fake.storedMessageIds()).toEqual([item.messageId]);
 		expect(sendRequests()).toHaveLength(1);
@@ -138,8 +170,17 @@ describe('the resumable upload', () => {
 		fake.failUploadChunk('unavailable503', { chunk: 'last', stored: true });
 		const run = await runGmail({
 			items: [mail('Large')],
-			files: [{ propertyName: 'data', fileName: 'big.bin', mimeType: 'application/octet-stream', content: 'A'.repeat(4.5 * MiB) }],
-			parameters: sendParameters({ options: { attachments: { attachment: [{ binaryPropertyName: 'data' }] } } }),
+			files: [
+				{
+					propertyName: 'data',
+					fileName: 'big.bin',
+					mimeType: 'application/octet-stream',
+					content: 'A'.repeat(4.5 * MiB),
+				},
+			],
+			parameters: sendParameters({
+				options: { attachments: { attachment: [{ binaryPropertyName: 'data' }] } },
+			}),
 			credential: gmailCredential(fake),
 		});
 		const item = run.output(NODE)[0].json;
@@ -160,7 +201,9 @@ describe('Retry-After is never slept through when it is long', () => {
 		const item = await sendOne();
 		expect(Date.now() - started).toBeLessThan(15_000);
 		expect(item).toMatchObject({ status: 'failed', code: 'ECONNECTION', retryable: true });
-		expect(item.error).toMatch(/Google asked to wait 86400 s .*gave up rather than wait more than 60 s; the message was not sent/);
+		expect(item.error).toMatch(
+			/Google asked to wait 86400 s .*gave up rather than wait more than 60 s; the message was not sent/,
+		);
 		expect(fake.storedMessageIds()).toEqual([]);
 	}, 20_000);
 
@@ -169,7 +212,11 @@ describe('Retry-After is never slept through when it is long', () => {
 		fake.inject('send', 'rateLimit429', { retryAfterSec: 300 });
 		const tokens = fake.issueTokens();
 		const started = Date.now();
-		const run = await runGmail({ items: [mail('One'), mail('Two')], parameters: sendParameters({ gmailOptions: { sendsPerMinute: 60 } }), credential: gmailCredential(fake, tokens) });
+		const run = await runGmail({
+			items: [mail('One'), mail('Two')],
+			parameters: sendParameters({ gmailOptions: { sendsPerMinute: 60 } }),
+			credential: gmailCredential(fake, tokens),
+		});
 		const items = run.output(NODE).map((entry) => entry.json);
 		expect(Date.now() - started).toBeLessThan(5_000);
 		expect(items[0]).toMatchObject({ status: 'failed', code: 'ERATELIMIT', retryable: true });
@@ -185,10 +232,16 @@ describe('the API Base URL', () => {
 		const target = fake.apiBaseUrl.replace('127.0.0.1', 'localhost');
 		fake.redirectApi({ to: target });
 		const tokens = fake.issueTokens();
-		const run = await runGmail({ items: [mail('One'), mail('Two')], parameters: sendParameters(), credential: gmailCredential(fake, tokens) });
+		const run = await runGmail({
+			items: [mail('One'), mail('Two')],
+			parameters: sendParameters(),
+			credential: gmailCredential(fake, tokens),
+		});
 		const items = run.output(NODE).map((entry) => entry.json);
 		expect(items[0]).toMatchObject({ status: 'failed', code: 'EPROTOCOL', responseCode: 307 });
-		expect(items[0].error).toContain(`redirect (HTTP 307) to ${target}/gmail/v1/users/me/settings/sendAs`);
+		expect(items[0].error).toContain(
+			`redirect (HTTP 307) to ${target}/gmail/v1/users/me/settings/sendAs`,
+		);
 		expect(items[0].error).toMatch(/never redirected/);
 		expect(['failed', 'not sent']).toContain(items[1].status);
 		// What a follower would have sent there: the request (and the token on a same-origin hop).
@@ -200,15 +253,28 @@ describe('the API Base URL', () => {
 
 	test('http:// is refused unless the host is this machine; a custom URL is used only when its switch is on', () => {
 		const credential = (fields: IDataObject) => ({ useCustomApiBaseUrl: true, ...fields });
-		expect(() => apiBaseUrl(credential({ apiBaseUrl: 'http://gmail-proxy.example.com' }))).toThrow(/must start with https:\/\/, got "http:\/\/gmail-proxy\.example\.com"/);
-		expect(() => apiBaseUrl(credential({ apiBaseUrl: 'ftp://example.com' }))).toThrow(/must start with https:\/\//);
-		expect(() => apiBaseUrl(credential({ apiBaseUrl: 'https://user:pw@example.com' }))).toThrow(/user name or password/);
-		expect(() => apiBaseUrl(credential({ apiBaseUrl: 'not a url' }))).toThrow(/not a URL: "not a url"/);
-		expect(apiBaseUrl(credential({ apiBaseUrl: 'https://gmail-proxy.example.com/' }))).toBe('https://gmail-proxy.example.com');
-		for (const local of ['http://127.0.0.1:8080', 'http://localhost:9000', 'http://[::1]:9000']) expect(apiBaseUrl(credential({ apiBaseUrl: local }))).toBe(local);
+		expect(() => apiBaseUrl(credential({ apiBaseUrl: 'http://gmail-proxy.example.com' }))).toThrow(
+			/must start with https:\/\/, got "http:\/\/gmail-proxy\.example\.com"/,
+		);
+		expect(() => apiBaseUrl(credential({ apiBaseUrl: 'ftp://example.com' }))).toThrow(
+			/must start with https:\/\//,
+		);
+		expect(() => apiBaseUrl(credential({ apiBaseUrl: 'https://user:pw@example.com' }))).toThrow(
+			/user name or password/,
+		);
+		expect(() => apiBaseUrl(credential({ apiBaseUrl: 'not a url' }))).toThrow(
+			/not a URL: "not a url"/,
+		);
+		expect(apiBaseUrl(credential({ apiBaseUrl: 'https://gmail-proxy.example.com/' }))).toBe(
+			'https://gmail-proxy.example.com',
+		);
+		for (const local of ['http://127.0.0.1:8080', 'http://localhost:9000', 'http://[::1]:9000'])
+			expect(apiBaseUrl(credential({ apiBaseUrl: local }))).toBe(local);
 		// The field is hidden unless the switch is on; a value left in it is not used.
 		expect(apiBaseUrl({ apiBaseUrl: 'http://attacker.example' })).toBe(DEFAULT_API_BASE_URL);
-		expect(apiBaseUrl({ useCustomApiBaseUrl: false, apiBaseUrl: 'https://proxy.example' })).toBe(DEFAULT_API_BASE_URL);
+		expect(apiBaseUrl({ useCustomApiBaseUrl: false, apiBaseUrl: 'https://proxy.example' })).toBe(
+			DEFAULT_API_BASE_URL,
+		);
 		try {
 			apiBaseUrl(credential({ apiBaseUrl: 'http://gmail-proxy.example.com' }));
 		} catch (error) {

@@ -15,8 +15,16 @@ beforeEach(async () => {
 	fake = await startFakeGmail({
 		account: { email: 'jane@acme.example', displayName: 'Jane Doe' },
 		aliases: [
-			{ sendAsEmail: 'sales@acme.example', displayName: 'Acme Sales', verificationStatus: 'accepted' },
-			{ sendAsEmail: 'pending@acme.example', displayName: 'Pending', verificationStatus: 'pending' },
+			{
+				sendAsEmail: 'sales@acme.example',
+				displayName: 'Acme Sales',
+				verificationStatus: 'accepted',
+			},
+			{
+				sendAsEmail: 'pending@acme.example',
+				displayName: 'Pending',
+				verificationStatus: 'pending',
+			},
 		],
 	});
 });
@@ -25,7 +33,12 @@ afterEach(async () => {
 	await fake.close();
 });
 
-const mail = (from: string, to = 'bob@example.net', subject = 'Hello') => ({ from, to, subject, text: 'Hi Bob' });
+const mail = (from: string, to = 'bob@example.net', subject = 'Hello') => ({
+	from,
+	to,
+	subject,
+	text: 'Hi Bob',
+});
 
 function json(items: Array<{ json: IDataObject }>): IDataObject[] {
 	return items.map((item) => item.json);
@@ -43,9 +56,21 @@ describe('identity', () => {
 			credential: gmailCredential(fake),
 		});
 		const [first, second] = json(run.output(NODE));
-		expect(first).toMatchObject({ status: 'sent', channel: 'gmail', inSent: true, identityVerified: true, warnings: [] });
-		expect(first.identity).toEqual({ requested: 'jane@acme.example', used: 'Jane Doe <jane@acme.example>' });
-		expect(second.identity).toEqual({ requested: 'Sales Team <sales@acme.example>', used: 'Sales Team <sales@acme.example>' });
+		expect(first).toMatchObject({
+			status: 'sent',
+			channel: 'gmail',
+			inSent: true,
+			identityVerified: true,
+			warnings: [],
+		});
+		expect(first.identity).toEqual({
+			requested: 'jane@acme.example',
+			used: 'Jane Doe <jane@acme.example>',
+		});
+		expect(second.identity).toEqual({
+			requested: 'Sales Team <sales@acme.example>',
+			used: 'Sales Team <sales@acme.example>',
+		});
 		expect(fake.sent()).toHaveLength(2);
 		const byId = new Map(fake.sent().map((message) => [message.id, message]));
 		for (const item of [first, second]) {
@@ -60,7 +85,11 @@ describe('identity', () => {
 
 	test('an unverified alias fails the item with EIDENTITY by default, and nothing is sent', async () => {
 		const run = await runGmail({
-			items: [mail('pending@acme.example'), mail('someone@other.example'), mail('jane@acme.example')],
+			items: [
+				mail('pending@acme.example'),
+				mail('someone@other.example'),
+				mail('jane@acme.example'),
+			],
 			parameters: sendParameters(),
 			credential: gmailCredential(fake),
 		});
@@ -82,18 +111,32 @@ describe('identity', () => {
 			credential: gmailCredential(fake),
 		});
 		const [item] = json(run.output(NODE));
-		expect(item).toMatchObject({ status: 'sent', identityVerified: false, from: 'Jane Doe <jane@acme.example>' });
-		expect(item.identity).toEqual({ requested: 'Bob Seller <someone@other.example>', used: 'Jane Doe <jane@acme.example>' });
-		expect((item.warnings as string[])[0]).toMatch(/instead of Bob Seller <someone@other\.example>/);
+		expect(item).toMatchObject({
+			status: 'sent',
+			identityVerified: false,
+			from: 'Jane Doe <jane@acme.example>',
+		});
+		expect(item.identity).toEqual({
+			requested: 'Bob Seller <someone@other.example>',
+			used: 'Jane Doe <jane@acme.example>',
+		});
+		expect((item.warnings as string[])[0]).toMatch(
+			/instead of Bob Seller <someone@other\.example>/,
+		);
 		expect(sentFrom(0)).toBe('Jane Doe <jane@acme.example>');
 	});
 
 	test('the fake does rewrite a From that is not verified (what the node protects against)', async () => {
 		const tokens = fake.issueTokens();
-		const raw = Buffer.from('From: someone@other.example\r\nTo: bob@example.net\r\nSubject: x\r\n\r\nbody').toString('base64url');
+		const raw = Buffer.from(
+			'From: someone@other.example\r\nTo: bob@example.net\r\nSubject: x\r\n\r\nbody',
+		).toString('base64url');
 		const response = await fetch(`${fake.apiBaseUrl}/gmail/v1/users/me/messages/send`, {
 			method: 'POST',
-			headers: { Authorization: `Bearer ${tokens.access_token}`, 'Content-Type': 'application/json' },
+			headers: {
+				Authorization: `Bearer ${tokens.access_token}`,
+				'Content-Type': 'application/json',
+			},
 			body: JSON.stringify({ raw }),
 		});
 		expect(response.status).toBe(200);
@@ -110,7 +153,9 @@ describe('token', () => {
 			credential: gmailCredential(fake, expired),
 		});
 		expect(json(run.output(NODE)).map((item) => item.status)).toEqual(['sent', 'sent', 'sent']);
-		expect(fake.state.tokenRequests).toEqual([expect.objectContaining({ grantType: 'refresh_token' })]);
+		expect(fake.state.tokenRequests).toEqual([
+			expect.objectContaining({ grantType: 'refresh_token' }),
+		]);
 		const stored = run.credentials.deliveryChannelGmailOAuth2Api.oauthTokenData as IDataObject;
 		expect(stored.access_token).not.toBe(expired.access_token);
 		expect(stored.refresh_token).toBe(expired.refresh_token);
@@ -123,7 +168,10 @@ describe('token', () => {
 		const run = await runGmail({
 			items: [mail('jane@acme.example')],
 			parameters: sendParameters(),
-			credential: gmailCredential(fake, { ...tokens, n8n_expires_at: String(Date.now() + 3_000_000) }),
+			credential: gmailCredential(fake, {
+				...tokens,
+				n8n_expires_at: String(Date.now() + 3_000_000),
+			}),
 		});
 		expect(json(run.output(NODE))[0].status).toBe('sent');
 		expect(fake.state.tokenRequests).toHaveLength(1);
@@ -152,7 +200,12 @@ describe('token', () => {
 	test('without Continue On Fail a revoked grant fails the node with the reconnect message', async () => {
 		const tokens = fake.issueTokens();
 		fake.revokeRefreshTokens();
-		const run = await runGmail({ items: [mail('jane@acme.example')], parameters: sendParameters(), credential: gmailCredential(fake, tokens), continueOnFail: false });
+		const run = await runGmail({
+			items: [mail('jane@acme.example')],
+			parameters: sendParameters(),
+			credential: gmailCredential(fake, tokens),
+			continueOnFail: false,
+		});
 		expect(run.error?.message).toMatch(/Gmail credential needs to be reconnected/);
 	});
 });
@@ -163,23 +216,41 @@ describe('limits and retries', () => {
 		['403 userRateLimitExceeded', 'userRateLimit403' as const],
 		['403 rateLimitExceeded', 'rateLimit403' as const],
 	])('%s is retried and the message is sent exactly once', async (_label, error) => {
-		fake.inject('send', error, { times: 2, retryAfterSec: error.startsWith('rate') ? 1 : undefined });
-		const run = await runGmail({ items: [mail('jane@acme.example')], parameters: sendParameters(), credential: gmailCredential(fake) });
+		fake.inject('send', error, {
+			times: 2,
+			retryAfterSec: error.startsWith('rate') ? 1 : undefined,
+		});
+		const run = await runGmail({
+			items: [mail('jane@acme.example')],
+			parameters: sendParameters(),
+			credential: gmailCredential(fake),
+		});
 		const [item] = json(run.output(NODE));
 		expect(item).toMatchObject({ status: 'sent', attempts: 3 });
 		expect(fake.sent()).toHaveLength(1);
-		expect(fake.state.requests.filter((r) => r.method === 'send').map((r) => r.injected ?? r.outcome)).toEqual([error, error, 'sent']);
+		expect(
+			fake.state.requests.filter((r) => r.method === 'send').map((r) => r.injected ?? r.outcome),
+		).toEqual([error, error, 'sent']);
 	});
 
 	// 5xx and lost answers on a send (the message may be stored): outcome.test.ts.
 
-	test.each([['403', '403' as const], ['429', '429' as const]])(
+	test.each([
+		['403', '403' as const],
+		['429', '429' as const],
+	])(
 		'the daily sending limit (%s) stops the batch: later items are marked, none lost, none sent twice',
 		async (_label, style) => {
 			await fake.close();
 			fake = await startFakeGmail({ dailyLimit: 2, dailyLimitStyle: style });
-			const items = Array.from({ length: 12 }, (_, i) => mail('jane@acme.example', `r${i}@example.net`, `Item ${i}`));
-			const run = await runGmail({ items, parameters: sendParameters(), credential: gmailCredential(fake) });
+			const items = Array.from({ length: 12 }, (_, i) =>
+				mail('jane@acme.example', `r${i}@example.net`, `Item ${i}`),
+			);
+			const run = await runGmail({
+				items,
+				parameters: sendParameters(),
+				credential: gmailCredential(fake),
+			});
 			const out = json(run.output(NODE));
 			expect(out).toHaveLength(12);
 			const sent = out.filter((item) => item.status === 'sent');
@@ -200,9 +271,18 @@ describe('limits and retries', () => {
 
 	test('a rate limit that never ends gives up with ERATELIMIT (retryable) after a bounded number of tries', async () => {
 		fake.inject('send', 'rateLimit429', { times: 100, retryAfterSec: 0 });
-		const run = await runGmail({ items: [mail('jane@acme.example')], parameters: sendParameters(), credential: gmailCredential(fake) });
+		const run = await runGmail({
+			items: [mail('jane@acme.example')],
+			parameters: sendParameters(),
+			credential: gmailCredential(fake),
+		});
 		const [item] = json(run.output(NODE));
-		expect(item).toMatchObject({ status: 'failed', code: 'ERATELIMIT', retryable: true, responseCode: 429 });
+		expect(item).toMatchObject({
+			status: 'failed',
+			code: 'ERATELIMIT',
+			retryable: true,
+			responseCode: 429,
+		});
 		expect(fake.state.requests.filter((r) => r.method === 'send')).toHaveLength(8);
 		expect(fake.sent()).toHaveLength(0);
 	}, 20_000);

@@ -10,7 +10,12 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { DeliveryError } from '../../../../../core/errors';
 import { connectGmail } from '../../../../../nodes/DeliveryChannel/channels/gmail';
-import { receivedBytes, sendResumable, UPLOAD_CHUNK_BYTES, UPLOAD_GRANULE_BYTES } from '../../../../../nodes/DeliveryChannel/channels/gmail/upload';
+import {
+	receivedBytes,
+	sendResumable,
+	UPLOAD_CHUNK_BYTES,
+	UPLOAD_GRANULE_BYTES,
+} from '../../../../../nodes/DeliveryChannel/channels/gmail/upload';
 import { startFakeGmail, type FakeGmail } from '../../../../fakes/gmail';
 import { simpleParser } from '../../../../helpers/parse-mail';
 import { gmailCredential, NODE, runGmail, sendParameters } from './harness';
@@ -26,7 +31,12 @@ afterEach(async () => {
 });
 
 const MiB = 1024 * 1024;
-const mail = { from: 'jane@acme.example', to: 'bob@example.net', subject: 'The big file', text: 'Attached.' };
+const mail = {
+	from: 'jane@acme.example',
+	to: 'bob@example.net',
+	subject: 'The big file',
+	text: 'Attached.',
+};
 
 /** Random bytes, so a chunk stored twice, lost or out of order shows in the attachment. */
 const attachment = randomBytes(Math.round(8.75 * MiB));
@@ -34,8 +44,18 @@ const attachment = randomBytes(Math.round(8.75 * MiB));
 async function sendLarge(content: Buffer = attachment): Promise<IDataObject> {
 	const run = await runGmail({
 		items: [mail],
-		files: [{ propertyName: 'data', fileName: 'big.bin', mimeType: 'application/octet-stream', content: content.toString('base64'), encoding: 'base64' }],
-		parameters: sendParameters({ options: { attachments: { attachment: [{ binaryPropertyName: 'data' }] } } }),
+		files: [
+			{
+				propertyName: 'data',
+				fileName: 'big.bin',
+				mimeType: 'application/octet-stream',
+				content: content.toString('base64'),
+				encoding: 'base64',
+			},
+		],
+		parameters: sendParameters({
+			options: { attachments: { attachment: [{ binaryPropertyName: 'data' }] } },
+		}),
 		credential: gmailCredential(fake),
 	});
 	return run.output(NODE)[0].json;
@@ -67,11 +87,24 @@ function sendRequests() {
 describe('through the node', () => {
 	test('a 12 MB message goes through one resumable session in 8 MiB chunks and arrives complete', async () => {
 		const item = await sendLarge();
-		expect(item).toMatchObject({ status: 'sent', uploadType: 'resumable', uploadChunks: 2, uploadResumes: 0, attempts: 1 });
+		expect(item).toMatchObject({
+			status: 'sent',
+			uploadType: 'resumable',
+			uploadChunks: 2,
+			uploadResumes: 0,
+			attempts: 1,
+		});
 		const size = item.sizeBytes as number;
 		expect(size).toBeGreaterThan(12_000_000);
 		expect(size).toBeLessThan(2 * UPLOAD_CHUNK_BYTES);
-		expect(sendRequests()).toEqual([expect.objectContaining({ upload: true, query: { uploadType: 'resumable' }, outcome: 'sent', messageId: item.gmailMessageId })]);
+		expect(sendRequests()).toEqual([
+			expect.objectContaining({
+				upload: true,
+				query: { uploadType: 'resumable' },
+				outcome: 'sent',
+				messageId: item.gmailMessageId,
+			}),
+		]);
 		const session = fake.state.uploadSessions.get(sendRequests()[0].uploadId!)!;
 		expect(session.declared).toBe(size);
 		expect(puts()).toEqual([
@@ -86,7 +119,12 @@ describe('through the node', () => {
 		fake.failUploadChunk('disconnect', { afterBytes: 3 * MiB + 1000 });
 		fake.failUploadChunk('unavailable503');
 		const item = await sendLarge();
-		expect(item).toMatchObject({ status: 'sent', uploadType: 'resumable', uploadChunks: 4, uploadResumes: 2 });
+		expect(item).toMatchObject({
+			status: 'sent',
+			uploadType: 'resumable',
+			uploadChunks: 4,
+			uploadResumes: 2,
+		});
 		const size = item.sizeBytes as number;
 		expect(puts()).toEqual([
 			['chunk', `bytes 0-${8 * MiB - 1}/${size}`, null],
@@ -97,7 +135,14 @@ describe('through the node', () => {
 			['chunk', `bytes ${3 * MiB}-${11 * MiB - 1}/${size}`, 308],
 			['chunk', `bytes ${11 * MiB}-${size - 1}/${size}`, 200],
 		]);
-		expect(fake.state.uploadRequests.map((r) => r.fault)).toEqual(['disconnect', undefined, 'unavailable503', undefined, undefined, undefined]);
+		expect(fake.state.uploadRequests.map((r) => r.fault)).toEqual([
+			'disconnect',
+			undefined,
+			'unavailable503',
+			undefined,
+			undefined,
+			undefined,
+		]);
 		expect(sendRequests()).toHaveLength(1);
 		await expectSentOnceIntact(item);
 	}, 30_000);
@@ -121,10 +166,16 @@ describe('through the node', () => {
 		fake.inject('send', 'unauthenticated');
 		const item = await sendLarge();
 		expect(item).toMatchObject({ status: 'sent', uploadType: 'resumable', attempts: 3 });
-		expect(sendRequests().map((r) => r.injected ?? r.outcome)).toEqual(['rateLimit429', 'unauthenticated', 'sent']);
+		expect(sendRequests().map((r) => r.injected ?? r.outcome)).toEqual([
+			'rateLimit429',
+			'unauthenticated',
+			'sent',
+		]);
 		// Only the third POST started a session.
 		expect(sendRequests().map((r) => Boolean(r.uploadId))).toEqual([false, false, true]);
-		expect(fake.state.tokenRequests).toEqual([expect.objectContaining({ grantType: 'refresh_token' })]);
+		expect(fake.state.tokenRequests).toEqual([
+			expect.objectContaining({ grantType: 'refresh_token' }),
+		]);
 		await expectSentOnceIntact(item);
 	}, 30_000);
 
@@ -132,8 +183,20 @@ describe('through the node', () => {
 		const content = 'B'.repeat(27 * MiB); // 27 MB, about 36 MB once base64-encoded
 		const run = await runGmail({
 			items: [mail],
-			files: [{ propertyName: 'data', fileName: 'huge.bin', mimeType: 'application/octet-stream', content }],
-			parameters: sendParameters({ options: { maxAttachmentSizeMb: 100, attachments: { attachment: [{ binaryPropertyName: 'data' }] } } }),
+			files: [
+				{
+					propertyName: 'data',
+					fileName: 'huge.bin',
+					mimeType: 'application/octet-stream',
+					content,
+				},
+			],
+			parameters: sendParameters({
+				options: {
+					maxAttachmentSizeMb: 100,
+					attachments: { attachment: [{ binaryPropertyName: 'data' }] },
+				},
+			}),
 			credential: gmailCredential(fake),
 		});
 		const [item] = run.output(NODE).map((entry) => entry.json);
@@ -155,7 +218,10 @@ describe('the upload alone', () => {
 	const chunkBytes = UPLOAD_GRANULE_BYTES;
 
 	async function api() {
-		return await connectGmail({ getCredentials: async () => gmailCredential(fake), helpers: {} }, 600_000);
+		return await connectGmail(
+			{ getCredentials: async () => gmailCredential(fake), helpers: {} },
+			600_000,
+		);
 	}
 
 	test('Google forgetting the session mid-upload starts a new one; the message is sent once', async () => {
@@ -202,7 +268,11 @@ describe('the upload alone', () => {
 		});
 		expect(result).toMatchObject({ recovered: true, data: { id: fake.sent()[0].id } });
 		expect(lookedInSent).toBe(1);
-		expect(puts().slice(-2).map(([kind, , status]) => [kind, status])).toEqual([
+		expect(
+			puts()
+				.slice(-2)
+				.map(([kind, , status]) => [kind, status]),
+		).toEqual([
 			['chunk', null],
 			['status', 404],
 		]);
@@ -212,7 +282,11 @@ describe('the upload alone', () => {
 
 	test('the same without permission to read the mailbox fails with EUNKNOWN (may have been sent), not a second upload', async () => {
 		fake.failUploadChunk('loseResponse', { chunk: 'last' });
-		const error = await sendResumable(await api(), raw, { scopeHint: 'scope', chunkBytes, sleep: async () => fake.expireUploadSessions() }).catch((e) => e);
+		const error = await sendResumable(await api(), raw, {
+			scopeHint: 'scope',
+			chunkBytes,
+			sleep: async () => fake.expireUploadSessions(),
+		}).catch((e) => e);
 		expect(error).toBeInstanceOf(DeliveryError);
 		expect(error).toMatchObject({ code: 'EUNKNOWN', retryable: false });
 		expect(error.message).toMatch(/may have been sent/);
@@ -225,10 +299,18 @@ describe('the upload alone', () => {
 		for (let i = 0; i < 10; i++) fake.failUploadChunk('unavailable503');
 		const gmail = await api();
 		const sleeps: number[] = [];
-		const error = await sendResumable(gmail, raw, { scopeHint: 'scope', chunkBytes, attempts: 3, random: () => 1, sleep: async (ms) => void sleeps.push(ms) }).catch((e) => e);
+		const error = await sendResumable(gmail, raw, {
+			scopeHint: 'scope',
+			chunkBytes,
+			attempts: 3,
+			random: () => 1,
+			sleep: async (ms) => void sleeps.push(ms),
+		}).catch((e) => e);
 		expect(error).toBeInstanceOf(DeliveryError);
 		expect(error).toMatchObject({ code: 'ECONNECTION', retryable: true, responseCode: 503 });
-		expect(error.message).toMatch(/failed 3 times in a row during the upload of the message, at bytes 0-262143 of the \d+-byte message .*; nothing was sent$/);
+		expect(error.message).toMatch(
+			/failed 3 times in a row during the upload of the message, at bytes 0-262143 of the \d+-byte message .*; nothing was sent$/,
+		);
 		expect(sleeps).toEqual([1000, 2000]);
 		expect(puts().map(([kind, , status]) => [kind, status])).toEqual([
 			['chunk', 503],
@@ -238,7 +320,11 @@ describe('the upload alone', () => {
 			['chunk', 503],
 		]);
 		expect(fake.sent()).toHaveLength(0);
-		const text = JSON.stringify({ message: error.message, response: error.response, hint: error.hint });
+		const text = JSON.stringify({
+			message: error.message,
+			response: error.response,
+			hint: error.hint,
+		});
 		expect(text).not.toContain(gmail.auth.accessToken!);
 	});
 
@@ -247,31 +333,64 @@ describe('the upload alone', () => {
 		const start = (headers: Record<string, string>) =>
 			fetch(`${fake.apiBaseUrl}/upload/gmail/v1/users/me/messages/send?uploadType=resumable`, {
 				method: 'POST',
-				headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json; charset=UTF-8', ...headers },
+				headers: {
+					Authorization: `Bearer ${token}`,
+					'Content-Type': 'application/json; charset=UTF-8',
+					...headers,
+				},
 			});
-		const wrongType = await start({ 'X-Upload-Content-Type': 'text/plain', 'X-Upload-Content-Length': '10' });
+		const wrongType = await start({
+			'X-Upload-Content-Type': 'text/plain',
+			'X-Upload-Content-Length': '10',
+		});
 		expect(wrongType.status).toBe(400);
-		expect(((await wrongType.json()) as { error: { message: string } }).error.message).toMatch(/Valid media types: \[message\/\*\]/);
-		const tooLarge = await start({ 'X-Upload-Content-Type': 'message/rfc822', 'X-Upload-Content-Length': String(35 * MiB + 1) });
+		expect(((await wrongType.json()) as { error: { message: string } }).error.message).toMatch(
+			/Valid media types: \[message\/\*\]/,
+		);
+		const tooLarge = await start({
+			'X-Upload-Content-Type': 'message/rfc822',
+			'X-Upload-Content-Length': String(35 * MiB + 1),
+		});
 		expect(tooLarge.status).toBe(400);
-		expect(((await tooLarge.json()) as { error: { message: string } }).error.message).toMatch(/Max size is 35 MB/);
+		expect(((await tooLarge.json()) as { error: { message: string } }).error.message).toMatch(
+			/Max size is 35 MB/,
+		);
 
-		const started = await start({ 'X-Upload-Content-Type': 'message/rfc822', 'X-Upload-Content-Length': String(raw.length) });
+		const started = await start({
+			'X-Upload-Content-Type': 'message/rfc822',
+			'X-Upload-Content-Length': String(raw.length),
+		});
 		expect(started.status).toBe(200);
 		const session = started.headers.get('location')!;
-		expect(session).toMatch(/\/upload\/gmail\/v1\/users\/me\/messages\/send\?uploadType=resumable&upload_id=\S+/);
-		const put = (range: string, body?: Buffer) => fetch(session, { method: 'PUT', redirect: 'manual', headers: { 'Content-Range': range }, body: body ?? new Uint8Array(0) });
+		expect(session).toMatch(
+			/\/upload\/gmail\/v1\/users\/me\/messages\/send\?uploadType=resumable&upload_id=\S+/,
+		);
+		const put = (range: string, body?: Buffer) =>
+			fetch(session, {
+				method: 'PUT',
+				redirect: 'manual',
+				headers: { 'Content-Range': range },
+				body: body ?? new Uint8Array(0),
+			});
 
 		const before = await put(`bytes */${raw.length}`);
 		expect(before.status).toBe(308);
 		expect(before.headers.get('range')).toBeNull();
 		const odd = await put(`bytes 0-99999/${raw.length}`, raw.subarray(0, 100_000));
 		expect(odd.status).toBe(400);
-		expect(((await odd.json()) as { error: { message: string } }).error.message).toMatch(/multiple of 262144/);
-		const first = await put(`bytes 0-${UPLOAD_GRANULE_BYTES - 1}/${raw.length}`, raw.subarray(0, UPLOAD_GRANULE_BYTES));
+		expect(((await odd.json()) as { error: { message: string } }).error.message).toMatch(
+			/multiple of 262144/,
+		);
+		const first = await put(
+			`bytes 0-${UPLOAD_GRANULE_BYTES - 1}/${raw.length}`,
+			raw.subarray(0, UPLOAD_GRANULE_BYTES),
+		);
 		expect(first.status).toBe(308);
 		expect(receivedBytes(first.headers.get('range'))).toBe(UPLOAD_GRANULE_BYTES);
-		const rest = await put(`bytes ${UPLOAD_GRANULE_BYTES}-${raw.length - 1}/${raw.length}`, raw.subarray(UPLOAD_GRANULE_BYTES));
+		const rest = await put(
+			`bytes ${UPLOAD_GRANULE_BYTES}-${raw.length - 1}/${raw.length}`,
+			raw.subarray(UPLOAD_GRANULE_BYTES),
+		);
 		expect(rest.status).toBe(200);
 		const sent = (await rest.json()) as { id: string };
 		const after = await put(`bytes */${raw.length}`);
@@ -279,7 +398,10 @@ describe('the upload alone', () => {
 		expect(((await after.json()) as { id: string }).id).toBe(sent.id);
 		expect(fake.sent()).toHaveLength(1);
 
-		const unknown = await fetch(session.replace(/upload_id=[^&]+/, 'upload_id=nope'), { method: 'PUT', headers: { 'Content-Range': 'bytes */1' } });
+		const unknown = await fetch(session.replace(/upload_id=[^&]+/, 'upload_id=nope'), {
+			method: 'PUT',
+			headers: { 'Content-Range': 'bytes */1' },
+		});
 		expect(unknown.status).toBe(404);
 	});
 });

@@ -14,7 +14,13 @@ import { DeliveryChannelTrigger } from '../../../../../nodes/DeliveryChannelTrig
 import type { FailureRecord } from '../../../../../sandbox/msc/store';
 import { pollOnce } from '../../../../support/poll';
 import { startFaultProxy, type FaultProxy } from '../../../../sandbox/fault-proxy';
-import { api, startTestSandbox, UNKNOWN_USER, VERIFIED, type TestSandbox } from '../../../../sandbox/helpers';
+import {
+	api,
+	startTestSandbox,
+	UNKNOWN_USER,
+	VERIFIED,
+	type TestSandbox,
+} from '../../../../sandbox/helpers';
 
 jest.setTimeout(60_000);
 
@@ -41,7 +47,11 @@ const trigger: INode = {
 	credentials: { deliveryChannelMscApi: { id: '1', name: 'msc' } },
 };
 
-function record(index: number, receivedAtMs: number, extra: Partial<FailureRecord> = {}): FailureRecord {
+function record(
+	index: number,
+	receivedAtMs: number,
+	extra: Partial<FailureRecord> = {},
+): FailureRecord {
 	return {
 		id: `fd_${index}_${receivedAtMs}`,
 		recipient: `gone${index}@example.org`,
@@ -61,12 +71,16 @@ function record(index: number, receivedAtMs: number, extra: Partial<FailureRecor
 	};
 }
 
-async function setUp(history: number, historyAgeMs = 48 * HOUR): Promise<{ target: TestSandbox; accountId: string }> {
+async function setUp(
+	history: number,
+	historyAgeMs = 48 * HOUR,
+): Promise<{ target: TestSandbox; accountId: string }> {
 	env = await startTestSandbox();
 	const store = env.sandbox.store;
 	const accountId = store.accountByApiKey(env.apiKey)!.id;
 	store.db.exec('BEGIN');
-	for (let i = 0; i < history; i++) store.addFailure(accountId, undefined, undefined, record(i, Date.now() - historyAgeMs + i));
+	for (let i = 0; i < history; i++)
+		store.addFailure(accountId, undefined, undefined, record(i, Date.now() - historyAgeMs + i));
 	store.db.exec('COMMIT');
 	counter = await startFaultProxy(env.sandbox.apiUrl, () => undefined);
 	return { target: env, accountId };
@@ -93,7 +107,12 @@ async function poll(staticData: IDataObject) {
 }
 
 const sendToUnknownUser = (target: TestSandbox) =>
-	api(target.sandbox, target.apiKey, 'POST', '/v1/messages', { identity: VERIFIED, to: [UNKNOWN_USER], subject: 'Hello', text: 'Hello' });
+	api(target.sandbox, target.apiKey, 'POST', '/v1/messages', {
+		identity: VERIFIED,
+		to: [UNKNOWN_USER],
+		subject: 'Hello',
+		text: 'Hello',
+	});
 
 describe('Delivery Channel Trigger on MSC', () => {
 	it('reads only what is new: with 10,000 old failures a poll costs what it costs with 10', async () => {
@@ -110,7 +129,14 @@ describe('Delivery Channel Trigger on MSC', () => {
 			expect(second.paths[0]).toMatch(/cursor=/);
 			const third = await poll(second.staticData);
 			expect(third.emitted).toEqual([]);
-			costs[history] = [first.requests, first.bytes, second.requests, second.bytes, third.requests, third.bytes];
+			costs[history] = [
+				first.requests,
+				first.bytes,
+				second.requests,
+				second.bytes,
+				third.requests,
+				third.bytes,
+			];
 			await env!.close();
 			await counter!.close();
 			env = undefined;
@@ -118,8 +144,11 @@ describe('Delivery Channel Trigger on MSC', () => {
 		}
 		// One request per poll, and the same bytes whatever the history holds (but for the checkpoint's
 		// own digits: it names a row number, 10 or 10,001).
-		costs[10_000].forEach((cost, index) => expect(Math.abs(cost - costs[10][index])).toBeLessThanOrEqual(8));
-		const [firstRequests, firstBytes, secondRequests, secondBytes, thirdRequests, thirdBytes] = costs[10_000];
+		costs[10_000].forEach((cost, index) =>
+			expect(Math.abs(cost - costs[10][index])).toBeLessThanOrEqual(8),
+		);
+		const [firstRequests, firstBytes, secondRequests, secondBytes, thirdRequests, thirdBytes] =
+			costs[10_000];
 		expect([firstRequests, secondRequests, thirdRequests]).toEqual([1, 1, 1]);
 		expect(firstBytes).toBeLessThan(200);
 		expect(secondBytes).toBeLessThan(3_000);
@@ -129,7 +158,15 @@ describe('Delivery Channel Trigger on MSC', () => {
 	it('never emits an old refusal again once its key is forgotten: the time MSC recorded it keeps it out', async () => {
 		const { target, accountId } = await setUp(0);
 		// Recorded two hours ago while relaying, and already emitted back then.
-		target.sandbox.store.addFailure(accountId, undefined, undefined, record(1, Date.now() - 2 * HOUR, { source: 'relay', link: { method: 'relay-session', confidence: 'high' } }));
+		target.sandbox.store.addFailure(
+			accountId,
+			undefined,
+			undefined,
+			record(1, Date.now() - 2 * HOUR, {
+				source: 'relay',
+				link: { method: 'relay-session', confidence: 'high' },
+			}),
+		);
 		// The trigger's state was lost (new workflow version, keys pruned after 14 days or 5,000 keys).
 		const fresh = await poll({});
 		expect(fresh.emitted).toEqual([]);
@@ -139,14 +176,17 @@ describe('Delivery Channel Trigger on MSC', () => {
 		const { target, accountId } = await setUp(0);
 		const now = Date.now();
 		target.sandbox.store.db.exec('BEGIN');
-		for (let i = 0; i < 1_050; i++) target.sandbox.store.addFailure(accountId, undefined, undefined, record(i, now - 60_000 + i));
+		for (let i = 0; i < 1_050; i++)
+			target.sandbox.store.addFailure(accountId, undefined, undefined, record(i, now - 60_000 + i));
 		target.sandbox.store.db.exec('COMMIT');
 		const first = await poll({});
 		expect(first.emitted).toHaveLength(1_000);
 		expect(new Set(first.emitted).size).toBe(1_000);
 		expect(first.emitted[0]).toBe('gone0@example.org');
 		const second = await poll(first.staticData);
-		expect(second.emitted).toEqual(Array.from({ length: 50 }, (_, i) => `gone${1_000 + i}@example.org`));
+		expect(second.emitted).toEqual(
+			Array.from({ length: 50 }, (_, i) => `gone${1_000 + i}@example.org`),
+		);
 		const third = await poll(second.staticData);
 		expect(third.emitted).toEqual([]);
 	});
@@ -172,11 +212,23 @@ describe('MSC failures and time filters', () => {
 		const base = { verdict: 'all' as const, includeDelays: false, includeComplaints: false };
 		const since = new Date(Date.now() - HOUR);
 		expect(matchesQuery(failure({}), { ...base, receivedSince: since })).toBe(false);
-		expect(matchesQuery(failure({ reportReceivedAt: 'not a date' }), { ...base, receivedSince: since })).toBe(false);
-		expect(matchesQuery(failure({ reportReceivedAt: new Date().toISOString() }), { ...base, receivedSince: since })).toBe(true);
+		expect(
+			matchesQuery(failure({ reportReceivedAt: 'not a date' }), { ...base, receivedSince: since }),
+		).toBe(false);
+		expect(
+			matchesQuery(failure({ reportReceivedAt: new Date().toISOString() }), {
+				...base,
+				receivedSince: since,
+			}),
+		).toBe(true);
 		expect(matchesQuery(failure({}), { ...base, since })).toBe(false);
 		expect(matchesQuery(failure({}, 'garbage'), { ...base, until: new Date() })).toBe(false);
-		expect(matchesQuery(failure({ reportReceivedAt: new Date().toISOString() }, 'garbage'), { ...base, since })).toBe(true);
+		expect(
+			matchesQuery(failure({ reportReceivedAt: new Date().toISOString() }, 'garbage'), {
+				...base,
+				since,
+			}),
+		).toBe(true);
 		expect(matchesQuery(failure({}), base)).toBe(true);
 	});
 });

@@ -5,7 +5,13 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import type { IDataObject, IHttpRequestOptions, ILoadOptionsFunctions, INode, INodeParameters } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IHttpRequestOptions,
+	ILoadOptionsFunctions,
+	INode,
+	INodeParameters,
+} from 'n8n-workflow';
 
 import { DeliveryChannelMscApi } from '../../../../../credentials/DeliveryChannelMscApi.credentials';
 import { DeliveryChannel } from '../../../../../nodes/DeliveryChannel/DeliveryChannel.node';
@@ -13,7 +19,16 @@ import { mscChannel } from '../../../../../nodes/DeliveryChannel/channels/msc';
 import type { FailureRecord } from '../../../../../sandbox/msc/store';
 import { chain, itemsNode, manualTrigger, node, runWorkflow } from '../../../../helpers/n8n';
 import type { TestSmtpOptions } from '../../../../helpers/smtp-server';
-import { deliverReport, dsnReport, SANDBOX_DOMAIN, startTestSandbox, UNKNOWN_USER, UNVERIFIED, VERIFIED, type TestSandbox } from '../../../../sandbox/helpers';
+import {
+	deliverReport,
+	dsnReport,
+	SANDBOX_DOMAIN,
+	startTestSandbox,
+	UNKNOWN_USER,
+	UNVERIFIED,
+	VERIFIED,
+	type TestSandbox,
+} from '../../../../sandbox/helpers';
 import type { SandboxOptions } from '../../../../../sandbox/msc/config';
 
 const TYPE = 'CUSTOM.deliveryChannel';
@@ -28,12 +43,16 @@ afterEach(async () => {
 	proxy = undefined;
 });
 
-async function sandbox(options: SandboxOptions = {}, upstream: TestSmtpOptions = {}): Promise<TestSandbox> {
+async function sandbox(
+	options: SandboxOptions = {},
+	upstream: TestSmtpOptions = {},
+): Promise<TestSandbox> {
 	env = await startTestSandbox(options, upstream);
 	return env;
 }
 
-const leads = (count: number) => Array.from({ length: count }, (_, i) => ({ email: `lead${i}@example.org`, name: `Lead ${i}` }));
+const leads = (count: number) =>
+	Array.from({ length: count }, (_, i) => ({ email: `lead${i}@example.org`, name: `Lead ${i}` }));
 
 function sendParameters(overrides: INodeParameters = {}): INodeParameters {
 	return {
@@ -56,24 +75,43 @@ interface RunOptions {
 	apiKey?: string;
 }
 
-async function run(target: TestSandbox, { items = [{}], parameters, continueOnFail, baseUrl, apiKey }: RunOptions) {
+async function run(
+	target: TestSandbox,
+	{ items = [{}], parameters, continueOnFail, baseUrl, apiKey }: RunOptions,
+) {
 	const nodes: INode[] = [
 		manualTrigger(),
 		itemsNode('Leads', items),
-		node('MSC', TYPE, parameters, { credentials: ['deliveryChannelMscApi'], onError: continueOnFail ? 'continueRegularOutput' : undefined }),
+		node('MSC', TYPE, parameters, {
+			credentials: ['deliveryChannelMscApi'],
+			onError: continueOnFail ? 'continueRegularOutput' : undefined,
+		}),
 	];
 	return await runWorkflow({
 		workflow: { nodes, connections: chain(...nodes) },
 		nodeTypes: { [TYPE]: new DeliveryChannel() },
-		credentials: { deliveryChannelMscApi: { baseUrl: baseUrl ?? `${target.sandbox.apiUrl}/`, apiKey: apiKey ?? target.apiKey } },
+		credentials: {
+			deliveryChannelMscApi: {
+				baseUrl: baseUrl ?? `${target.sandbox.apiUrl}/`,
+				apiKey: apiKey ?? target.apiKey,
+			},
+		},
 		credentialTypes: { deliveryChannelMscApi: new DeliveryChannelMscApi() },
 	});
 }
 
-const failedDeliveries = (overrides: INodeParameters = {}): INodeParameters => ({ channel: 'msc', operation: 'getFailedDeliveries', returnAll: true, ...overrides });
+const failedDeliveries = (overrides: INodeParameters = {}): INodeParameters => ({
+	channel: 'msc',
+	operation: 'getFailedDeliveries',
+	returnAll: true,
+	...overrides,
+});
 
 /** An HTTP proxy in front of the sandbox that can swallow the answer to chosen requests (the request still reaches the API). */
-async function lossyProxy(target: string, dropAnswer: (method: string, path: string, count: number) => boolean): Promise<string> {
+async function lossyProxy(
+	target: string,
+	dropAnswer: (method: string, path: string, count: number) => boolean,
+): Promise<string> {
 	let count = 0;
 	proxy = createServer((incoming, outgoing) => {
 		const chunks: Buffer[] = [];
@@ -81,18 +119,22 @@ async function lossyProxy(target: string, dropAnswer: (method: string, path: str
 		incoming.on('end', () => {
 			count += 1;
 			const drop = dropAnswer(incoming.method ?? 'GET', incoming.url ?? '/', count);
-			const forward = httpRequest(`${target}${incoming.url}`, { method: incoming.method, headers: incoming.headers }, (answer) => {
-				const body: Buffer[] = [];
-				answer.on('data', (chunk: Buffer) => body.push(chunk));
-				answer.on('end', () => {
-					if (drop) {
-						incoming.socket.destroy();
-						return;
-					}
-					outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-					outgoing.end(Buffer.concat(body));
-				});
-			});
+			const forward = httpRequest(
+				`${target}${incoming.url}`,
+				{ method: incoming.method, headers: incoming.headers },
+				(answer) => {
+					const body: Buffer[] = [];
+					answer.on('data', (chunk: Buffer) => body.push(chunk));
+					answer.on('end', () => {
+						if (drop) {
+							incoming.socket.destroy();
+							return;
+						}
+						outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+						outgoing.end(Buffer.concat(body));
+					});
+				},
+			);
 			forward.end(Buffer.concat(chunks));
 		});
 	});
@@ -120,12 +162,19 @@ describe('Send via Delivery Channel on MSC', () => {
 				via: SANDBOX_DOMAIN,
 				mscMessageId: expect.stringMatching(/^msg_/),
 				mscIdentity: expect.objectContaining({ address: VERIFIED, verified: true }),
-				envelopeFrom: expect.stringMatching(new RegExp(`^bounce\\+msg_[0-9a-f]+@${SANDBOX_DOMAIN.replace(/\./g, '\\.')}$`)),
+				envelopeFrom: expect.stringMatching(
+					new RegExp(`^bounce\\+msg_[0-9a-f]+@${SANDBOX_DOMAIN.replace(/\./g, '\\.')}$`),
+				),
 				attempts: 1,
 			});
 			const warnings = item.json.warnings as string[];
-			expect(warnings).toEqual([expect.stringContaining(`"via ${SANDBOX_DOMAIN}"`), expect.stringMatching(/acme\.example's DMARC policy will not align/)]);
-			const relayed = target.upstream.received.find((message) => message.headers['message-id'] === item.json.messageId);
+			expect(warnings).toEqual([
+				expect.stringContaining(`"via ${SANDBOX_DOMAIN}"`),
+				expect.stringMatching(/acme\.example's DMARC policy will not align/),
+			]);
+			const relayed = target.upstream.received.find(
+				(message) => message.headers['message-id'] === item.json.messageId,
+			);
 			expect(relayed).toBeDefined();
 			expect(relayed!.from).toBe(item.json.envelopeFrom);
 			expect(relayed!.headers.sender).toContain(`@${SANDBOX_DOMAIN}>`);
@@ -135,17 +184,35 @@ describe('Send via Delivery Channel on MSC', () => {
 
 	it('uses an identity picked from the list, and the list shows the account identities', async () => {
 		const target = await sandbox();
-		const result = await run(target, { parameters: sendParameters({ to: 'jane@example.org', identity: { __rl: true, mode: 'list', value: `Acme Sales <${VERIFIED}>` } }) });
+		const result = await run(target, {
+			parameters: sendParameters({
+				to: 'jane@example.org',
+				identity: { __rl: true, mode: 'list', value: `Acme Sales <${VERIFIED}>` },
+			}),
+		});
 		expect(result.error).toBeUndefined();
-		expect(result.output('MSC')[0].json).toMatchObject({ status: 'sent', from: `Acme Sales <${VERIFIED}>` });
+		expect(result.output('MSC')[0].json).toMatchObject({
+			status: 'sent',
+			from: `Acme Sales <${VERIFIED}>`,
+		});
 
 		// The editor's list: listIdentities with n8n's authenticated request helper, here on fetch.
 		const context = {
 			getCredentials: async () => ({ baseUrl: target.sandbox.apiUrl, apiKey: target.apiKey }),
 			helpers: {
 				async httpRequestWithAuthentication(_type: string, options: IHttpRequestOptions) {
-					const response = await fetch(options.url, { method: options.method, headers: { ...(options.headers as Record<string, string>), Authorization: `Bearer ${target.apiKey}` } });
-					return { statusCode: response.status, headers: Object.fromEntries(response.headers), body: await response.json() };
+					const response = await fetch(options.url, {
+						method: options.method,
+						headers: {
+							...(options.headers as Record<string, string>),
+							Authorization: `Bearer ${target.apiKey}`,
+						},
+					});
+					return {
+						statusCode: response.status,
+						headers: Object.fromEntries(response.headers),
+						body: await response.json(),
+					};
 				},
 			},
 		} as unknown as ILoadOptionsFunctions;
@@ -159,7 +226,10 @@ describe('Send via Delivery Channel on MSC', () => {
 		const target = await sandbox();
 		const result = await run(target, {
 			items: [{ from: VERIFIED }, { from: UNVERIFIED }, { from: VERIFIED }],
-			parameters: sendParameters({ to: 'jane@example.org', identity: { __rl: true, mode: 'address', value: '={{ $json.from }}' } }),
+			parameters: sendParameters({
+				to: 'jane@example.org',
+				identity: { __rl: true, mode: 'address', value: '={{ $json.from }}' },
+			}),
 			continueOnFail: true,
 		});
 		expect(result.error).toBeUndefined();
@@ -175,22 +245,51 @@ describe('Send via Delivery Channel on MSC', () => {
 		expect(output[1].pairedItem).toEqual({ item: 1 });
 		expect(target.upstream.received).toHaveLength(2);
 
-		const stopped = await run(target, { parameters: sendParameters({ to: 'jane@example.org', identity: { __rl: true, mode: 'address', value: UNVERIFIED } }) });
+		const stopped = await run(target, {
+			parameters: sendParameters({
+				to: 'jane@example.org',
+				identity: { __rl: true, mode: 'address', value: UNVERIFIED },
+			}),
+		});
 		expect(stopped.error?.message).toContain('is not verified');
 	});
 
 	it('stops the batch on a wrong API key or an unreachable API, with a hint', async () => {
 		const target = await sandbox();
-		const wrongKey = await run(target, { items: leads(2), parameters: sendParameters(), apiKey: 'msc_sk_wrong', continueOnFail: true });
+		const wrongKey = await run(target, {
+			items: leads(2),
+			parameters: sendParameters(),
+			apiKey: 'msc_sk_wrong',
+			continueOnFail: true,
+		});
 		const items = wrongKey.output('MSC');
-		expect(items[0].json).toMatchObject({ status: 'failed', code: 'EAUTH', hint: expect.stringContaining('API Key') });
+		expect(items[0].json).toMatchObject({
+			status: 'failed',
+			code: 'EAUTH',
+			hint: expect.stringContaining('API Key'),
+		});
 		// Items already in flight fail the same way; any later one is held back.
 		expect(['EAUTH', 'ENOTSENT']).toContain(items[1].json.code);
-		const many = await run(target, { items: leads(12), parameters: sendParameters(), apiKey: 'msc_sk_wrong', continueOnFail: true });
-		expect(many.output('MSC').filter((item) => item.json.code === 'ENOTSENT').length).toBeGreaterThan(0);
+		const many = await run(target, {
+			items: leads(12),
+			parameters: sendParameters(),
+			apiKey: 'msc_sk_wrong',
+			continueOnFail: true,
+		});
+		expect(
+			many.output('MSC').filter((item) => item.json.code === 'ENOTSENT').length,
+		).toBeGreaterThan(0);
 
-		const down = await run(target, { items: leads(1), parameters: sendParameters(), baseUrl: 'http://127.0.0.1:1', continueOnFail: true });
-		expect(down.output('MSC')[0].json).toMatchObject({ code: 'ECONNECTION', hint: expect.stringContaining('npm run msc-sandbox') });
+		const down = await run(target, {
+			items: leads(1),
+			parameters: sendParameters(),
+			baseUrl: 'http://127.0.0.1:1',
+			continueOnFail: true,
+		});
+		expect(down.output('MSC')[0].json).toMatchObject({
+			code: 'ECONNECTION',
+			hint: expect.stringContaining('npm run msc-sandbox'),
+		});
 		expect(target.upstream.received).toHaveLength(0);
 	});
 
@@ -207,10 +306,20 @@ describe('Send via Delivery Channel on MSC', () => {
 
 	it('retries with the same idempotency key when the answer is lost, and the message goes out once', async () => {
 		const target = await sandbox();
-		const baseUrl = await lossyProxy(target.sandbox.apiUrl, (method, path, count) => method === 'POST' && path === '/v1/messages' && count === 1);
-		const result = await run(target, { parameters: sendParameters({ to: 'jane@example.org' }), baseUrl });
+		const baseUrl = await lossyProxy(
+			target.sandbox.apiUrl,
+			(method, path, count) => method === 'POST' && path === '/v1/messages' && count === 1,
+		);
+		const result = await run(target, {
+			parameters: sendParameters({ to: 'jane@example.org' }),
+			baseUrl,
+		});
 		expect(result.error).toBeUndefined();
-		expect(result.output('MSC')[0].json).toMatchObject({ status: 'sent', attempts: 2, idempotentReplay: true });
+		expect(result.output('MSC')[0].json).toMatchObject({
+			status: 'sent',
+			attempts: 2,
+			idempotentReplay: true,
+		});
 		expect(target.upstream.received).toHaveLength(1);
 	});
 
@@ -224,15 +333,30 @@ describe('Send via Delivery Channel on MSC', () => {
 
 	it('reports "result unknown" without sending again when the relay broke after the data', async () => {
 		const target = await sandbox({}, { afterData: () => 'drop' });
-		const result = await run(target, { parameters: sendParameters({ to: 'jane@example.org' }), continueOnFail: true });
-		expect(result.output('MSC')[0].json).toMatchObject({ status: 'failed', code: 'EUNKNOWN', retryable: false });
+		const result = await run(target, {
+			parameters: sendParameters({ to: 'jane@example.org' }),
+			continueOnFail: true,
+		});
+		expect(result.output('MSC')[0].json).toMatchObject({
+			status: 'failed',
+			code: 'EUNKNOWN',
+			retryable: false,
+		});
 		expect(target.upstream.received).toHaveLength(1);
 	});
 
 	it('fails an item whose every recipient was refused, and keeps the refusal for Failed Deliveries', async () => {
 		const target = await sandbox();
-		const result = await run(target, { parameters: sendParameters({ to: UNKNOWN_USER }), continueOnFail: true });
-		expect(result.output('MSC')[0].json).toMatchObject({ status: 'failed', code: 'EENVELOPE', recipients: [UNKNOWN_USER], responseCode: 550 });
+		const result = await run(target, {
+			parameters: sendParameters({ to: UNKNOWN_USER }),
+			continueOnFail: true,
+		});
+		expect(result.output('MSC')[0].json).toMatchObject({
+			status: 'failed',
+			code: 'EENVELOPE',
+			recipients: [UNKNOWN_USER],
+			responseCode: 550,
+		});
 	});
 });
 
@@ -240,19 +364,37 @@ describe('Failed Deliveries on MSC', () => {
 	it('lists a recipient refused at relay time and a bounce report, with the right reason and link', async () => {
 		const target = await sandbox();
 		const sent = await run(target, {
-			items: [{ email: `jane@example.org, ${UNKNOWN_USER}`, name: 'Jane' }, { email: 'full@example.org', name: 'Fiona' }],
+			items: [
+				{ email: `jane@example.org, ${UNKNOWN_USER}`, name: 'Jane' },
+				{ email: 'full@example.org', name: 'Fiona' },
+			],
 			parameters: sendParameters(),
 		});
 		expect(sent.error).toBeUndefined();
 		const [partial, full] = sent.output('MSC').map((item) => item.json);
-		expect(partial).toMatchObject({ status: 'partial', accepted: ['jane@example.org'], rejected: [expect.objectContaining({ address: UNKNOWN_USER, code: 550 })] });
-		expect(partial.warnings).toEqual(expect.arrayContaining([expect.stringContaining(`refused 1 of 2 recipients: ${UNKNOWN_USER}`)]));
+		expect(partial).toMatchObject({
+			status: 'partial',
+			accepted: ['jane@example.org'],
+			rejected: [expect.objectContaining({ address: UNKNOWN_USER, code: 550 })],
+		});
+		expect(partial.warnings).toEqual(
+			expect.arrayContaining([
+				expect.stringContaining(`refused 1 of 2 recipients: ${UNKNOWN_USER}`),
+			]),
+		);
 
 		// The receiving server of full@example.org accepted, then bounced to the message's bounce address.
 		await deliverReport(
 			target.sandbox,
 			String(full.envelopeFrom),
-			dsnReport({ to: String(full.envelopeFrom), recipient: 'full@example.org', status: '5.2.2', diagnostic: '552 5.2.2 Mailbox full', messageId: String(full.messageId), subject: 'Offer for Fiona' }),
+			dsnReport({
+				to: String(full.envelopeFrom),
+				recipient: 'full@example.org',
+				status: '5.2.2',
+				diagnostic: '552 5.2.2 Mailbox full',
+				messageId: String(full.messageId),
+				subject: 'Offer for Fiona',
+			}),
 		);
 
 		const listed = await run(target, { parameters: failedDeliveries() });
@@ -268,8 +410,16 @@ describe('Failed Deliveries on MSC', () => {
 				reason: 'mailboxfull',
 				status: '5.2.2',
 				link: { method: 'bounce-address', confidence: 'high' },
-				message: expect.objectContaining({ id: full.mscMessageId, messageId: full.messageId, subject: 'Offer for Fiona', identity: VERIFIED }),
-				details: expect.objectContaining({ source: 'bounce-report', reportId: expect.stringMatching(/^rpt_/) }),
+				message: expect.objectContaining({
+					id: full.mscMessageId,
+					messageId: full.messageId,
+					subject: 'Offer for Fiona',
+					identity: VERIFIED,
+				}),
+				details: expect.objectContaining({
+					source: 'bounce-report',
+					reportId: expect.stringMatching(/^rpt_/),
+				}),
 			}),
 			expect.objectContaining({
 				channel: 'msc',
@@ -279,16 +429,29 @@ describe('Failed Deliveries on MSC', () => {
 				status: '5.1.1',
 				replyCode: '550',
 				link: { method: 'relay-session', confidence: 'high' },
-				message: expect.objectContaining({ id: partial.mscMessageId, messageId: partial.messageId }),
+				message: expect.objectContaining({
+					id: partial.mscMessageId,
+					messageId: partial.messageId,
+				}),
 				details: expect.objectContaining({ source: 'relay' }),
 			}),
 		]);
 
-		const hardOnly = await run(target, { parameters: failedDeliveries({ filters: { verdict: 'hard' } }) });
+		const hardOnly = await run(target, {
+			parameters: failedDeliveries({ filters: { verdict: 'hard' } }),
+		});
 		expect(hardOnly.output('MSC').map((item) => item.json.recipient)).toEqual([UNKNOWN_USER]);
-		const oneRecipient = await run(target, { parameters: failedDeliveries({ filters: { recipient: 'FULL@example.org' } }) });
-		expect(oneRecipient.output('MSC').map((item) => item.json.recipient)).toEqual(['full@example.org']);
-		const later = await run(target, { parameters: failedDeliveries({ filters: { since: new Date(Date.now() + 3_600_000).toISOString() } }) });
+		const oneRecipient = await run(target, {
+			parameters: failedDeliveries({ filters: { recipient: 'FULL@example.org' } }),
+		});
+		expect(oneRecipient.output('MSC').map((item) => item.json.recipient)).toEqual([
+			'full@example.org',
+		]);
+		const later = await run(target, {
+			parameters: failedDeliveries({
+				filters: { since: new Date(Date.now() + 3_600_000).toISOString() },
+			}),
+		});
 		expect(later.output('MSC')).toEqual([]);
 	});
 
@@ -320,7 +483,9 @@ describe('Failed Deliveries on MSC', () => {
 		expect(new Set(recipients).size).toBe(230);
 		expect(recipients[0]).toBe('gone229@example.org');
 
-		const limited = await run(target, { parameters: failedDeliveries({ returnAll: false, limit: 120 }) });
+		const limited = await run(target, {
+			parameters: failedDeliveries({ returnAll: false, limit: 120 }),
+		});
 		expect(limited.output('MSC')).toHaveLength(120);
 		expect(limited.output('MSC')[119].json.recipient).toBe('gone110@example.org');
 	});

@@ -9,7 +9,11 @@ import type { IDataObject } from 'n8n-workflow';
 import { DeliveryChannel } from '../../../../../nodes/DeliveryChannel/DeliveryChannel.node';
 import { smtpSettings } from '../../../../../nodes/DeliveryChannel/channels/smtp/settings';
 import { chain, itemsNode, manualTrigger, node, runWorkflow } from '../../../../helpers/n8n';
-import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from '../../../../helpers/smtp-server';
+import {
+	startSmtpServer,
+	type TestSmtpOptions,
+	type TestSmtpServer,
+} from '../../../../helpers/smtp-server';
 import { startTcpProxy, type TcpProxy, type TcpProxyOptions } from '../../../../helpers/tcp-proxy';
 
 const TYPE = 'CUSTOM.deliveryChannel';
@@ -26,7 +30,10 @@ afterEach(async () => {
 	server = undefined;
 });
 
-async function serveThroughProxy(options: TestSmtpOptions, rewrite: Omit<TcpProxyOptions, 'target'> = {}) {
+async function serveThroughProxy(
+	options: TestSmtpOptions,
+	rewrite: Omit<TcpProxyOptions, 'target'> = {},
+) {
 	server = await startSmtpServer(options);
 	proxy = await startTcpProxy({ target: { host: server.host, port: server.port }, ...rewrite });
 	return { smtp: server, wire: proxy };
@@ -80,21 +87,45 @@ function expectNoLoginOnTheWire(wire: TcpProxy, smtp: TestSmtpServer) {
 
 /** Replaces the STARTTLS offer and command with same-length filler, as a downgrade attack does. */
 const stripStarttls: Omit<TcpProxyOptions, 'target'> = {
-	fromServer: (chunk) => Buffer.from(chunk.toString('latin1').replace(/STARTTLS/g, 'XSTARTLS'), 'latin1'),
-	fromClient: (chunk) => Buffer.from(chunk.toString('latin1').replace(/^STARTTLS/gm, 'XSTARTLS'), 'latin1'),
+	fromServer: (chunk) =>
+		Buffer.from(chunk.toString('latin1').replace(/STARTTLS/g, 'XSTARTLS'), 'latin1'),
+	fromClient: (chunk) =>
+		Buffer.from(chunk.toString('latin1').replace(/^STARTTLS/gm, 'XSTARTLS'), 'latin1'),
 };
 
 describe('Security setting and logins', () => {
 	it('a missing Security value means STARTTLS Required; only a session without a login may fall back to plain text', () => {
-		expect(smtpSettings({ host: 'h', port: 587 })).toMatchObject({ security: 'starttls', connection: { requireTLS: true } });
-		expect(smtpSettings({ host: 'h', port: 587, security: '' })).toMatchObject({ security: 'starttls' });
-		expect(smtpSettings({ host: 'h', port: 587, security: 'starttlsWhenOffered', user: 'u', password: 'p' }).connection).toMatchObject({ requireTLS: true, opportunisticTLS: false });
-		expect(smtpSettings({ host: 'h', port: 587, security: 'starttlsWhenOffered' }).connection).toMatchObject({ requireTLS: false, opportunisticTLS: true });
+		expect(smtpSettings({ host: 'h', port: 587 })).toMatchObject({
+			security: 'starttls',
+			connection: { requireTLS: true },
+		});
+		expect(smtpSettings({ host: 'h', port: 587, security: '' })).toMatchObject({
+			security: 'starttls',
+		});
+		expect(
+			smtpSettings({
+				host: 'h',
+				port: 587,
+				security: 'starttlsWhenOffered',
+				user: 'u',
+				password: 'p',
+			}).connection,
+		).toMatchObject({ requireTLS: true, opportunisticTLS: false });
+		expect(
+			smtpSettings({ host: 'h', port: 587, security: 'starttlsWhenOffered' }).connection,
+		).toMatchObject({ requireTLS: false, opportunisticTLS: true });
 	});
 
 	it('"STARTTLS When Offered" with a login and a server without STARTTLS: ETLS before AUTH, no password on the wire, nothing sent', async () => {
-		const { smtp, wire } = await serveThroughProxy({ auth: { user: USER, pass: PASSWORD }, tls: 'off' });
-		const items = await send(wire, { security: 'starttlsWhenOffered', user: USER, password: PASSWORD });
+		const { smtp, wire } = await serveThroughProxy({
+			auth: { user: USER, pass: PASSWORD },
+			tls: 'off',
+		});
+		const items = await send(wire, {
+			security: 'starttlsWhenOffered',
+			user: USER,
+			password: PASSWORD,
+		});
 		expect(items[0]).toMatchObject({ status: 'failed', code: 'ETLS', retryable: false });
 		expect(String(items[0].error)).toMatch(/does not offer STARTTLS/);
 		expect(String(items[0].hint)).toMatch(/refuses to send the password unencrypted/);
@@ -106,8 +137,16 @@ describe('Security setting and logins', () => {
 	});
 
 	it('the same when a man in the middle strips the STARTTLS offer of a server that has it', async () => {
-		const { smtp, wire } = await serveThroughProxy({ auth: { user: USER, pass: PASSWORD }, tls: 'offered' }, stripStarttls);
-		const items = await send(wire, { security: 'starttlsWhenOffered', user: USER, password: PASSWORD, allowSelfSigned: true });
+		const { smtp, wire } = await serveThroughProxy(
+			{ auth: { user: USER, pass: PASSWORD }, tls: 'offered' },
+			stripStarttls,
+		);
+		const items = await send(wire, {
+			security: 'starttlsWhenOffered',
+			user: USER,
+			password: PASSWORD,
+			allowSelfSigned: true,
+		});
 		expect(items.map((item) => item.code)).toEqual(['ETLS', 'ENOTSENT', 'ENOTSENT']);
 		// The server did offer it; the client never saw the offer.
 		expect(wire.serverData().toString('latin1')).toMatch(/^250[ -]STARTTLS/m);
@@ -116,8 +155,15 @@ describe('Security setting and logins', () => {
 	});
 
 	it('"STARTTLS When Offered" upgrades and logs in when the server offers STARTTLS', async () => {
-		const { smtp, wire } = await serveThroughProxy({ auth: { user: USER, pass: PASSWORD }, tls: 'offered' });
-		const items = await send(wire, { security: 'starttlsWhenOffered', user: USER, password: PASSWORD, allowSelfSigned: true }, 2);
+		const { smtp, wire } = await serveThroughProxy({
+			auth: { user: USER, pass: PASSWORD },
+			tls: 'offered',
+		});
+		const items = await send(
+			wire,
+			{ security: 'starttlsWhenOffered', user: USER, password: PASSWORD, allowSelfSigned: true },
+			2,
+		);
 		expect(items.map((item) => item.status)).toEqual(['sent', 'sent']);
 		expect(smtp.received.every((message) => message.secure && message.user === USER)).toBe(true);
 		// The login happened inside TLS: not one form of the password crossed the wire in clear.
@@ -146,14 +192,20 @@ describe('Security setting and logins', () => {
 	});
 
 	it('a credential without a Security value is held to STARTTLS Required', async () => {
-		const { smtp, wire } = await serveThroughProxy({ auth: { user: USER, pass: PASSWORD }, tls: 'off' });
+		const { smtp, wire } = await serveThroughProxy({
+			auth: { user: USER, pass: PASSWORD },
+			tls: 'off',
+		});
 		const items = await send(wire, { user: USER, password: PASSWORD }, 2);
 		expect(items.map((item) => item.code)).toEqual(['ETLS', 'ENOTSENT']);
 		expectNoLoginOnTheWire(wire, smtp);
 	});
 
 	it('"None (Unencrypted)" is the one explicit choice that sends the login in clear', async () => {
-		const { smtp, wire } = await serveThroughProxy({ auth: { user: USER, pass: PASSWORD }, tls: 'off' });
+		const { smtp, wire } = await serveThroughProxy({
+			auth: { user: USER, pass: PASSWORD },
+			tls: 'off',
+		});
 		const items = await send(wire, { security: 'none', user: USER, password: PASSWORD }, 1);
 		expect(items[0]).toMatchObject({ status: 'sent' });
 		expect(smtp.authAttempts).toBe(1);

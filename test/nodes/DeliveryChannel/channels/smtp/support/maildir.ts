@@ -32,7 +32,9 @@ export async function startDovecot(): Promise<Dovecot> {
 let counter = 0;
 
 function folderDir(dovecot: Pick<Dovecot, 'maildir'>, folder: string): string {
-	return folder.toUpperCase() === 'INBOX' ? dovecot.maildir : join(dovecot.maildir, `.${folder.replace(/\//g, '.')}`);
+	return folder.toUpperCase() === 'INBOX'
+		? dovecot.maildir
+		: join(dovecot.maildir, `.${folder.replace(/\//g, '.')}`);
 }
 
 /** Creates a folder (Maildir++ layout) owned by the mail user, if it is not there yet. */
@@ -50,13 +52,20 @@ export function ensureFolder(dovecot: Pick<Dovecot, 'maildir'>, folder: string):
 }
 
 /** Puts messages into a folder as delivered mail, each arriving at its own time. */
-export function writeMessages(dovecot: Pick<Dovecot, 'maildir'>, folder: string, messages: Array<{ raw: string | Buffer; receivedAt: Date }>): void {
+export function writeMessages(
+	dovecot: Pick<Dovecot, 'maildir'>,
+	folder: string,
+	messages: Array<{ raw: string | Buffer; receivedAt: Date }>,
+): void {
 	ensureFolder(dovecot, folder);
 	const owner = statSync(dovecot.maildir);
 	const cur = join(folderDir(dovecot, folder), 'cur');
 	for (const { raw, receivedAt } of messages) {
 		counter += 1;
-		const file = join(cur, `${Math.floor(receivedAt.getTime() / 1000)}.M${counter}P${process.pid}.fill:2,`);
+		const file = join(
+			cur,
+			`${Math.floor(receivedAt.getTime() / 1000)}.M${counter}P${process.pid}.fill:2,`,
+		);
 		writeFileSync(file, raw);
 		utimesSync(file, receivedAt, receivedAt);
 		chownSync(file, owner.uid, owner.gid);
