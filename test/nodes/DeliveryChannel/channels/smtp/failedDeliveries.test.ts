@@ -20,6 +20,7 @@ import {
 	type MailboxSettings,
 } from '../../../../../nodes/DeliveryChannel/channels/smtp/imap/settings';
 import { Mailbox } from '../../../../../nodes/DeliveryChannel/channels/smtp/failedDeliveries';
+import { bounceReport } from './support/maildir';
 import { ownDeliveryId } from '../../../../../nodes/DeliveryChannel/channels/smtp/imap/sent';
 import type { FailedDeliveryQuery } from '../../../../../nodes/DeliveryChannel/channels/types';
 import {
@@ -253,54 +254,6 @@ describe('toMailboxError', () => {
 /* Against the real Dovecot                                                                          */
 /* ------------------------------------------------------------------------------------------------ */
 
-function dsn(options: {
-	recipient: string;
-	status: string;
-	diagnostic: string;
-	action?: string;
-	envid?: string;
-	messageId: string;
-	subject: string;
-	from?: string;
-}): string {
-	const boundary = 'b-' + Math.random().toString(36).slice(2);
-	return [
-		`From: ${options.from ?? 'MAILER-DAEMON@mx.example.net (Mail Delivery System)'}`,
-		'To: sales@example.test',
-		`Subject: ${options.action === 'delayed' ? 'Delayed Mail (still being retried)' : 'Undelivered Mail Returned to Sender'}`,
-		`Message-ID: <${Math.random().toString(36).slice(2)}@mx.example.net>`,
-		'MIME-Version: 1.0',
-		`Content-Type: multipart/report; report-type=delivery-status; boundary="${boundary}"`,
-		'',
-		`--${boundary}`,
-		'Content-Type: text/plain',
-		'',
-		'I am sorry to have to inform you that your message could not be delivered.',
-		'',
-		`--${boundary}`,
-		'Content-Type: message/delivery-status',
-		'',
-		'Reporting-MTA: dns; mx.example.net',
-		...(options.envid ? [`Original-Envelope-Id: ${options.envid}`] : []),
-		'',
-		`Final-Recipient: rfc822; ${options.recipient}`,
-		`Action: ${options.action ?? 'failed'}`,
-		`Status: ${options.status}`,
-		`Diagnostic-Code: smtp; ${options.diagnostic}`,
-		'',
-		`--${boundary}`,
-		'Content-Type: text/rfc822-headers',
-		'',
-		'From: Sales <sales@example.test>',
-		`To: ${options.recipient}`,
-		`Subject: ${options.subject}`,
-		`Message-ID: ${options.messageId}`,
-		'',
-		`--${boundary}--`,
-		'',
-	].join('\r\n');
-}
-
 function sentCopy(messageId: string, to: string, subject: string, deliveryId?: string): string {
 	return [
 		'From: Sales <sales@example.test>',
@@ -342,7 +295,7 @@ describeWithMailSystem('Mailbox against Dovecot', () => {
 		);
 		await put(
 			'INBOX',
-			dsn({
+			bounceReport({
 				recipient: 'bob@example.net',
 				status: '5.1.1',
 				diagnostic: '550 5.1.1 <bob@example.net>: User unknown',
@@ -354,7 +307,7 @@ describeWithMailSystem('Mailbox against Dovecot', () => {
 		// Our own envelope id, no Sent copy: recognised by the id alone.
 		await put(
 			'INBOX',
-			dsn({
+			bounceReport({
 				recipient: 'carol@example.net',
 				status: '5.2.2',
 				diagnostic: '552 5.2.2 Mailbox full',
@@ -367,7 +320,7 @@ describeWithMailSystem('Mailbox against Dovecot', () => {
 		// A delay.
 		await put(
 			'INBOX',
-			dsn({
+			bounceReport({
 				recipient: 'dave@example.net',
 				action: 'delayed',
 				status: '4.4.1',
@@ -387,7 +340,7 @@ describeWithMailSystem('Mailbox against Dovecot', () => {
 		);
 		await put(
 			'INBOX',
-			dsn({
+			bounceReport({
 				recipient: 'old@example.net',
 				status: '5.1.1',
 				diagnostic: '550 5.1.1 unknown',
