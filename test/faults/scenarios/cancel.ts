@@ -2,14 +2,9 @@
  * Cancelling an execution mid-batch (n8n's Stop button, an execution timeout): nothing starts after
  * the cancel, what was in flight ends with a known outcome, nothing goes out twice.
  */
-import type { INodeExecutionData } from 'n8n-workflow';
-
-import { DeliveryChannel } from '../../../nodes/DeliveryChannel/DeliveryChannel.node';
-import { chain, itemsNode, manualTrigger, node, runWorkflow } from '../../helpers/n8n';
 import { startSmtpServer } from '../../helpers/smtp-server';
+import { runSend } from '../run-node';
 import { sendRow, type FaultScenario } from '../types';
-
-const TYPE = 'CUSTOM.deliveryChannel';
 
 const leads = (count: number) =>
 	Array.from({ length: count }, (_, index) => ({
@@ -26,41 +21,29 @@ async function cancelSmtp(connections: number): Promise<ReturnType<typeof sendRo
 		},
 	});
 	try {
-		const trigger = manualTrigger();
-		const source = itemsNode('Leads', leads(10));
-		const send = node(
-			'Send',
-			TYPE,
-			{
+		const { items, result } = await runSend({
+			parameters: {
 				channel: 'smtp',
-				operation: 'send',
 				identity: { __rl: true, mode: 'address', value: 'Jane Doe <jane@example.com>' },
 				to: '={{ $json.email }}',
 				subject: '={{ "Hello " + $json.name }}',
 				emailFormat: 'text',
 				text: 'Hi',
 			},
-			{ credentials: ['deliveryChannelSmtpApi'], onError: 'continueRegularOutput' },
-		);
-		const nodes = [trigger, source, send];
-		const result = await runWorkflow({
-			workflow: { nodes, connections: chain(...nodes) },
-			nodeTypes: { [TYPE]: new DeliveryChannel() },
+			leads: leads(10),
+			credentialType: 'deliveryChannelSmtpApi',
 			credentials: {
-				deliveryChannelSmtpApi: {
-					host: server.host,
-					port: server.port,
-					security: 'none',
-					user: '',
-					password: '',
-					maxConnections: connections,
-				},
+				host: server.host,
+				port: server.port,
+				security: 'none',
+				user: '',
+				password: '',
+				maxConnections: connections,
 			},
 			cancelSignal: cancel.signal,
 		});
 		// Whatever was still on its way would arrive now.
 		await new Promise((resolve) => setTimeout(resolve, 500));
-		const items = (result.taskData('Send')?.data?.main?.[0] ?? []) as INodeExecutionData[];
 		const problems: string[] = [];
 		if (result.run.status !== 'canceled')
 			problems.push(`the run ended ${result.run.status}, not canceled`);

@@ -8,8 +8,6 @@
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { DeliveryChannelMscApi } from '../../../credentials/DeliveryChannelMscApi.credentials';
-import { DeliveryChannel } from '../../../nodes/DeliveryChannel/DeliveryChannel.node';
-import { chain, itemsNode, manualTrigger, node, runWorkflow } from '../../helpers/n8n';
 import type { TestSmtpOptions } from '../../helpers/smtp-server';
 import {
 	startFaultProxy,
@@ -24,10 +22,10 @@ import {
 	type TestSandbox,
 	type TestSandboxExtras,
 } from '../../sandbox/helpers';
+import { runSend } from '../run-node';
 import { outcomeOf, sendRow, type FaultRow, type FaultScenario } from '../types';
 
 const AREA = 'msc';
-const TYPE = 'CUSTOM.deliveryChannel';
 const CREDENTIAL = 'deliveryChannelMscApi';
 
 const leads = (count: number) =>
@@ -41,30 +39,22 @@ async function sendBatch(
 	count: number,
 	cancelSignal?: AbortSignal,
 ): Promise<INodeExecutionData[]> {
-	const trigger = manualTrigger();
-	const source = itemsNode('Leads', leads(count));
-	const send = node(
-		'Send',
-		TYPE,
-		{
+	const { items } = await runSend({
+		parameters: {
 			channel: 'msc',
-			operation: 'send',
 			identity: { __rl: true, mode: 'address', value: VERIFIED },
 			to: '={{ $json.email }}',
 			subject: '={{ "Offer for " + $json.name }}',
 			emailFormat: 'text',
 			text: 'Hello, here is our offer.',
 		},
-		{ credentials: [CREDENTIAL], onError: 'continueRegularOutput' },
-	);
-	const result = await runWorkflow({
-		workflow: { nodes: [trigger, source, send], connections: chain(trigger, source, send) },
-		nodeTypes: { [TYPE]: new DeliveryChannel() },
-		credentials: { [CREDENTIAL]: credentials },
-		credentialTypes: { [CREDENTIAL]: new DeliveryChannelMscApi() },
+		leads: leads(count),
+		credentialType: CREDENTIAL,
+		credentials,
+		credentialClass: new DeliveryChannelMscApi(),
 		cancelSignal,
 	});
-	return (result.taskData('Send')?.data?.main ?? []).flatMap((output) => output ?? []);
+	return items;
 }
 
 /** Each item's outcome: 'sent' (with attempts when more than one), or its error code. */

@@ -10,8 +10,6 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { DeliveryChannelSmtpApi } from '../../../credentials/DeliveryChannelSmtpApi.credentials';
-import { DeliveryChannel } from '../../../nodes/DeliveryChannel/DeliveryChannel.node';
-import { chain, itemsNode, manualTrigger, node, runWorkflow } from '../../helpers/n8n';
 import {
 	startScriptedSmtpServer,
 	startSmtpServer,
@@ -20,10 +18,10 @@ import {
 	type TestSmtpServer,
 } from '../../helpers/smtp-server';
 import { startTcpProxy, type TcpProxy, type TcpProxyOptions } from '../../helpers/tcp-proxy';
+import { runSend } from '../run-node';
 import { outcomeOf, sendRow, type FaultRow, type FaultScenario } from '../types';
 
 const AREA = 'smtp';
-const TYPE = 'CUSTOM.deliveryChannel';
 const CREDENTIAL = 'deliveryChannelSmtpApi';
 const USER = 'rep@example.com';
 const PASSWORD = 'Fault-Matrix-Password-41c9';
@@ -49,39 +47,28 @@ async function sendBatch(
 	items: Lead[],
 	credentials: IDataObject = {},
 ): Promise<INodeExecutionData[]> {
-	const trigger = manualTrigger();
-	const source = itemsNode('Leads', items);
-	const send = node(
-		'Send',
-		TYPE,
-		{
+	const run = await runSend({
+		parameters: {
 			channel: 'smtp',
-			operation: 'send',
 			identity: { __rl: true, mode: 'address', value: `Sales <${USER}>` },
 			to: '={{ $json.email }}',
 			subject: 'Offer',
 			emailFormat: 'text',
 			text: '={{ $json.body }}',
 		},
-		{ credentials: [CREDENTIAL], onError: 'continueRegularOutput' },
-	);
-	const result = await runWorkflow({
-		workflow: { nodes: [trigger, source, send], connections: chain(trigger, source, send) },
-		nodeTypes: { [TYPE]: new DeliveryChannel() },
+		leads: items,
+		credentialType: CREDENTIAL,
 		credentials: {
-			[CREDENTIAL]: {
-				host: target.host,
-				port: target.port,
-				security: 'none',
-				user: '',
-				password: '',
-				...credentials,
-			},
+			host: target.host,
+			port: target.port,
+			security: 'none',
+			user: '',
+			password: '',
+			...credentials,
 		},
-		credentialTypes: { [CREDENTIAL]: new DeliveryChannelSmtpApi() },
+		credentialClass: new DeliveryChannelSmtpApi(),
 	});
-	const outputs = result.taskData('Send')?.data?.main ?? [];
-	return outputs.flatMap((output) => output ?? []);
+	return run.items;
 }
 
 function summary(items: INodeExecutionData[]): string {
