@@ -12,8 +12,19 @@ module.exports = {
 		sourceType: 'module',
 		extraFileExtensions: ['.json'],
 	},
-	ignorePatterns: ['.eslintrc.js', '**/*.js', '**/node_modules/**', '**/dist/**'],
+	ignorePatterns: ['/*.js', '**/node_modules/**', '**/dist/**', 'test/**/*.js'],
 	overrides: [
+		{
+			// Scripts, benchmarks and CI checks: plain JavaScript, type-checked by tsconfig.scripts.json
+			// (`npm run typecheck`) and linted here.
+			files: ['./scripts/**/*.js', './bench/**/*.js', './.ci/*.js'],
+			parserOptions: { project: ['./tsconfig.scripts.json'], sourceType: 'script' },
+			extends: ['eslint:recommended'],
+			rules: {
+				'no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrors: 'none' }],
+				'no-empty': ['error', { allowEmptyCatch: true }],
+			},
+		},
 		{
 			files: ['package.json'],
 			plugins: ['eslint-plugin-n8n-nodes-base'],
@@ -63,6 +74,16 @@ module.exports = {
 				'regexp/no-invalid-regexp': 'error',
 				'regexp/no-useless-backreference': 'error',
 				'regexp/no-potentially-useless-backreference': 'error',
+			},
+		},
+		{
+			// Size limits a reader can hold: no file over 350 lines, no line over 140 characters
+			// (tabs count as one). The generated API types are exempt.
+			files: ['./core/**', './nodes/**', './credentials/**', './sandbox/**', './scripts/**', './bench/**', './.ci/*.js'],
+			excludedFiles: ['./core/msc-api.ts'],
+			rules: {
+				'max-len': ['error', { code: 140, tabWidth: 1 }],
+				'max-lines': ['error', { max: 350, skipBlankLines: false, skipComments: false }],
 			},
 		},
 	],
