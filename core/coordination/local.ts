@@ -1,0 +1,173 @@
+/**
+ * Coordination without any setup: connection slots and the per-minute window live in this process
+ * (every execution of one n8n process shares them), the idempotency ledger and the daily counts in
+ * a SQLite file (node:sqlite) in the n8n user folder, so they survive a restart and are shared by
+ * every n8n process that uses the same folder.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+
+import { KEY_RETENTION_MS, keyDigest } from './keys';
+import { LocalSemaphores, SlidingWindows } from './memory';
+import type {
+	Coordinator,
+	LedgerEntry,
+	QuotaRefusal,
+	Reservation,
+	SendingLimits,
+	WaitOptions,
+} from './types';
+import { dailyRefusal, DAY_MS } from './daily';
+
+type Proposal = Omit<LedgerEntry, 'state' | 'token'>;
+
+export class LocalCoordinator implements Coordinator {
+	readonly kind = 'local' as const;
+	readonly where: string;
+	private db?: DatabaseSync;
+	private readonly semaphores = new LocalSemaphores();
+	private readonly windows = new SlidingWindows();
+
+	constructor(
+		private readonly file: string,
+		private readonly now: () => number = Date.now,
+	) {
+		this.where = `this n8n process and ${file}`;
+	}
+
+	private database(): DatabaseSync {
+		if (this.db) return this.db;
+		mkdirSync(dirname(this.file), { recursive: true });
+		// Loaded on first use: node:sqlite prints an experimental-feature warning when loaded.
+		const { DatabaseSync: Database } = require('node:sqlite') as typeof import('node:sqlite');
+		const db = new Database(this.file);
+		db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000;');
+		db.exec(
+			'CREATE TABLE IF NOT EXISTS ledger (scope TEXT NOT NULL, digest TEXT NOT NULL, entry TEXT NOT NULL, ' +
+				'expires INTEGER NOT NULL, PRIMARY KEY (scope, digest));' +
+				'CREATE TABLE IF NOT EXISTS daily (account TEXT PRIMARY KEY, started INTEGER NOT NULL, ' +
+				'messages INTEGER NOT NULL, recipients INTEGER NOT NULL);',
+		);
+		this.db = db;
+		return db;
+	}
+
+	/** Runs `work` in one write transaction, so other processes on the same file wait their turn. */
+	private transaction<T>(work: (db: DatabaseSync) => T): T {
+		const db = this.database();
+		db.exec('BEGIN IMMEDIATE');
+		try {
+			const result = work(db);
+			db.exec('COMMIT');
+			return result;
+		} catch (error) {
+			db.exec('ROLLBACK');
+			throw error;
+		}
+	}
+
+	private read(db: DatabaseSync, scope: string, digest: string): LedgerEntry | undefined {
+		const row = db
+			.prepare('SELECT entry, expires FROM ledger WHERE scope = ? AND digest = ?')
+			.get(scope, digest) as { entry: string; expires: number } | undefined;
+		if (!row) return undefined;
+		if (row.expires <= this.now()) {
+			db.prepare('DELETE FROM ledger WHERE scope = ? AND digest = ?').run(scope, digest);
+			return undefined;
+		}
+		return JSON.parse(row.entry) as LedgerEntry;
+	}
+
+	private write(db: DatabaseSync, scope: string, digest: string, entry: LedgerEntry): void {
+		db.prepare(
+			'INSERT OR REPLACE INTO ledger (scope, digest, entry, expires) VALUES (?, ?, ?, ?)',
+		).run(scope, digest, JSON.stringify(entry), this.now() + KEY_RETENTION_MS);
+	}
+
+	async reserve(scope: string, key: string, proposal: Proposal): Promise<Reservation> {
+		const digest = keyDigest(scope, key);
+		return this.transaction((db) => {
+			const entry = this.read(db, scope, digest);
+			if (entry)
+				return entry.state === 'sent' ? { kind: 'sent', entry } : { kind: 'pending', entry };
+			const token = randomUUID();
+			this.write(db, scope, digest, { ...proposal, state: 'reserved', token });
+			return { kind: 'reserved', token };
+		});
+	}
+
+	async confirm(
+		scope: string,
+		key: string,
+		token: string,
+		sent: Pick<LedgerEntry, 'messageId' | 'sentAt' | 'details'>,
+	) {
+		const digest = keyDigest(scope, key);
+		this.transaction((db) => {
+			const entry = this.read(db, scope, digest);
+			if (!entry || entry.token !== token) return;
+			this.write(db, scope, digest, { ...entry, ...sent, state: 'sent' });
+		});
+	}
+
+	async release(scope: string, key: string, token: string): Promise<void> {
+		const digest = keyDigest(scope, key);
+		this.transaction((db) => {
+			const entry = this.read(db, scope, digest);
+			if (entry?.state === 'reserved' && entry.token === token)
+				db.prepare('DELETE FROM ledger WHERE scope = ? AND digest = ?').run(scope, digest);
+		});
+	}
+
+	async takeOver(
+		scope: string,
+		key: string,
+		staleToken: string,
+		proposal: Proposal,
+	): Promise<string | false> {
+		const digest = keyDigest(scope, key);
+		return this.transaction((db) => {
+			const entry = this.read(db, scope, digest);
+			if (entry && (entry.state !== 'reserved' || entry.token !== staleToken)) return false;
+			const token = randomUUID();
+			this.write(db, scope, digest, { ...proposal, state: 'reserved', token });
+			return token;
+		});
+	}
+
+	connectionSlot(account: string, max: number, wait: WaitOptions): Promise<() => Promise<void>> {
+		return this.semaphores.acquire(account, max, wait);
+	}
+
+	messageSlot(account: string, perMinute: number, wait: WaitOptions): Promise<void> {
+		return this.windows.take(account, perMinute, wait);
+	}
+
+	async countDaily(
+		account: string,
+		recipients: number,
+		limits: SendingLimits,
+	): Promise<QuotaRefusal | undefined> {
+		if (!limits.messagesPerDay && !limits.recipientsPerDay) return undefined;
+		return this.transaction((db) => {
+			const now = this.now();
+			let row = db
+				.prepare('SELECT started, messages, recipients FROM daily WHERE account = ?')
+				.get(account) as { started: number; messages: number; recipients: number } | undefined;
+			if (!row || row.started + DAY_MS <= now) row = { started: now, messages: 0, recipients: 0 };
+			const refusal = dailyRefusal(row, recipients, limits);
+			if (refusal) return refusal;
+			db.prepare(
+				'INSERT OR REPLACE INTO daily (account, started, messages, recipients) VALUES (?, ?, ?, ?)',
+			).run(account, row.started, row.messages + 1, row.recipients + recipients);
+			return undefined;
+		});
+	}
+
+	async close(): Promise<void> {
+		this.db?.close();
+		this.db = undefined;
+	}
+}

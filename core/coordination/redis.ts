@@ -1,0 +1,301 @@
+/**
+ * Coordination in Redis, the broker n8n queue mode already runs: every worker and the main process
+ * share the idempotency ledger and the limits. Connection slots are redis-semaphore semaphores (a
+ * crashed worker's slot expires with its lock), daily caps rate-limiter-flexible counters, and the
+ * per-minute limit a sliding window kept in a sorted set (fixed windows, which the rate-limit
+ * libraries keep, let 2N messages through across a window's edge, so "N in any 60 seconds" is checked
+ * here in one script run by Redis, on Redis's clock).
+ */
+import { randomUUID } from 'node:crypto';
+
+import Redis, { type RedisOptions } from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { Semaphore } from 'redis-semaphore';
+
+import { DeliveryError } from '../errors';
+import { sleep } from '../retry';
+import { DAY_MS } from './daily';
+import { KEY_RETENTION_MS, keyDigest } from './keys';
+import { cancelledWhileWaiting, MINUTE_MS, waitTooLong } from './memory';
+import type {
+	Coordinator,
+	LedgerEntry,
+	QuotaRefusal,
+	Reservation,
+	SendingLimits,
+	WaitOptions,
+} from './types';
+import { LEDGER_SCRIPTS, WINDOW_SCRIPT } from './redisScripts';
+
+type Proposal = Omit<LedgerEntry, 'state' | 'token'>;
+
+export interface RedisSettings {
+	host: string;
+	port: number;
+	db?: number;
+	username?: string;
+	password?: string;
+	tls?: boolean;
+	/** Prefix of every key we write (default `delivery-channel:`). */
+	prefix?: string;
+}
+
+/** How long a connection slot lives without its holder renewing it (a crashed worker's slot). */
+const SLOT_LOCK_MS = 30_000;
+
+export class RedisCoordinator implements Coordinator {
+	readonly kind = 'redis' as const;
+	readonly where: string;
+	private readonly client: Redis;
+	private readonly prefix: string;
+	private ready?: Promise<void>;
+	private readonly daily = new Map<string, RateLimiterRedis>();
+
+	constructor(settings: RedisSettings) {
+		this.where = `Redis at ${settings.host}:${settings.port}`;
+		this.prefix = settings.prefix ?? 'delivery-channel:';
+		const options: RedisOptions = {
+			host: settings.host,
+			port: settings.port,
+			db: settings.db ?? 0,
+			username: settings.username || undefined,
+			password: settings.password || undefined,
+			tls: settings.tls ? {} : undefined,
+			lazyConnect: true,
+			connectTimeout: 5_000,
+			maxRetriesPerRequest: 2,
+			enableOfflineQueue: true,
+		};
+		this.client = new Redis(options);
+		// Without a listener an 'error' event would end the process; failures reach the callers.
+		this.client.on('error', () => undefined);
+		this.client.defineCommand('dcWindow', { numberOfKeys: 1, lua: WINDOW_SCRIPT });
+		for (const [name, lua] of Object.entries(LEDGER_SCRIPTS))
+			this.client.defineCommand(name, { numberOfKeys: 1, lua });
+	}
+
+	/** Connects once; an unreachable Redis fails every call that needs it, naming where it looked. */
+	private async connected(): Promise<Redis> {
+		this.ready ??= this.client.connect().catch((error: Error) => {
+			this.ready = undefined;
+			throw error;
+		});
+		try {
+			await this.ready;
+		} catch (error) {
+			throw this.unreachable(error);
+		}
+		return this.client;
+	}
+
+	private unreachable(error: unknown): DeliveryError {
+		return new DeliveryError(
+			`Not sent: the coordination store (${this.where}) cannot be reached: ${(error as Error)?.message ?? error}`,
+			{
+				code: 'ENOTSENT',
+				retryable: true,
+				cause: error,
+				hint: 'Idempotency keys and shared sending limits need it, so nothing is sent without it. Check that Redis is running.',
+			},
+		);
+	}
+
+	private async call<T>(work: (client: Redis) => Promise<T>): Promise<T> {
+		const client = await this.connected();
+		try {
+			return await work(client);
+		} catch (error) {
+			if (error instanceof DeliveryError) throw error;
+			throw this.unreachable(error);
+		}
+	}
+
+	private ledgerKey(scope: string, key: string): string {
+		return `${this.prefix}key:${keyDigest(scope, key)}`;
+	}
+
+	async reserve(scope: string, key: string, proposal: Proposal): Promise<Reservation> {
+		const token = randomUUID();
+		const entry: LedgerEntry = { ...proposal, state: 'reserved', token };
+		const answer = await this.call((client) =>
+			(client as unknown as LedgerCommands).dcReserve(
+				this.ledgerKey(scope, key),
+				JSON.stringify(entry),
+				KEY_RETENTION_MS,
+			),
+		);
+		if (answer === null) return { kind: 'reserved', token };
+		const existing = JSON.parse(answer) as LedgerEntry;
+		return existing.state === 'sent'
+			? { kind: 'sent', entry: existing }
+			: { kind: 'pending', entry: existing };
+	}
+
+	async confirm(
+		scope: string,
+		key: string,
+		token: string,
+		sent: Pick<LedgerEntry, 'messageId' | 'sentAt' | 'details'>,
+	) {
+		await this.call((client) =>
+			(client as unknown as LedgerCommands).dcConfirm(
+				this.ledgerKey(scope, key),
+				token,
+				JSON.stringify(sent),
+				KEY_RETENTION_MS,
+			),
+		);
+	}
+
+	async release(scope: string, key: string, token: string): Promise<void> {
+		await this.call((client) =>
+			(client as unknown as LedgerCommands).dcRelease(this.ledgerKey(scope, key), token),
+		);
+	}
+
+	async takeOver(
+		scope: string,
+		key: string,
+		staleToken: string,
+		proposal: Proposal,
+	): Promise<string | false> {
+		const token = randomUUID();
+		const entry: LedgerEntry = { ...proposal, state: 'reserved', token };
+		const done = await this.call((client) =>
+			(client as unknown as LedgerCommands).dcTakeOver(
+				this.ledgerKey(scope, key),
+				staleToken,
+				JSON.stringify(entry),
+				KEY_RETENTION_MS,
+			),
+		);
+		return done === 1 ? token : false;
+	}
+
+	async connectionSlot(
+		account: string,
+		max: number,
+		wait: WaitOptions,
+	): Promise<() => Promise<void>> {
+		const client = await this.connected();
+		const semaphore = new Semaphore(client, `${this.prefix}connections:${account}`, max, {
+			lockTimeout: SLOT_LOCK_MS,
+			refreshInterval: SLOT_LOCK_MS / 3,
+			acquireTimeout: wait.maxWaitMs,
+			retryInterval: 50,
+		});
+		try {
+			await semaphore.acquire(wait.signal);
+		} catch (error) {
+			if (wait.signal?.aborted) throw cancelledWhileWaiting();
+			if (
+				(error as Error)?.name === 'TimeoutError' ||
+				/timeout/i.test(String((error as Error)?.message))
+			)
+				throw waitTooLong(`one of ${max} connections`, wait.maxWaitMs, wait.maxWaitMs);
+			throw this.unreachable(error);
+		}
+		return async () => {
+			await semaphore.release().catch(() => undefined);
+		};
+	}
+
+	async messageSlot(account: string, perMinute: number, wait: WaitOptions): Promise<void> {
+		const key = `${this.prefix}minute:${account}`;
+		const started = Date.now();
+		for (;;) {
+			if (wait.signal?.aborted) throw cancelledWhileWaiting();
+			const waitMs = Number(
+				await this.call((client) =>
+					(client as unknown as WindowCommand).dcWindow(key, perMinute, MINUTE_MS, randomUUID()),
+				),
+			);
+			if (waitMs <= 0) return;
+			const left = started + wait.maxWaitMs - Date.now();
+			if (waitMs > left)
+				throw waitTooLong(
+					`a free place among ${perMinute} messages per minute`,
+					waitMs,
+					wait.maxWaitMs,
+				);
+			try {
+				await sleep(waitMs, wait.signal);
+			} catch {
+				throw cancelledWhileWaiting();
+			}
+		}
+	}
+
+	private dailyLimiter(kind: 'messages' | 'recipients', cap: number): RateLimiterRedis {
+		const name = `${kind}:${cap}`;
+		let limiter = this.daily.get(name);
+		if (!limiter) {
+			limiter = new RateLimiterRedis({
+				storeClient: this.client,
+				keyPrefix: `${this.prefix}day-${kind}`,
+				points: cap,
+				duration: DAY_MS / 1000,
+			});
+			this.daily.set(name, limiter);
+		}
+		return limiter;
+	}
+
+	async countDaily(
+		account: string,
+		recipients: number,
+		limits: SendingLimits,
+	): Promise<QuotaRefusal | undefined> {
+		const counts: Array<[QuotaRefusal['limit'], RateLimiterRedis, number, number]> = [];
+		if (limits.messagesPerDay)
+			counts.push([
+				'messagesPerDay',
+				this.dailyLimiter('messages', limits.messagesPerDay),
+				1,
+				limits.messagesPerDay,
+			]);
+		if (limits.recipientsPerDay)
+			counts.push([
+				'recipientsPerDay',
+				this.dailyLimiter('recipients', limits.recipientsPerDay),
+				recipients,
+				limits.recipientsPerDay,
+			]);
+		if (!counts.length) return undefined;
+		await this.connected();
+		const counted: Array<[RateLimiterRedis, number]> = [];
+		for (const [limit, limiter, points, cap] of counts) {
+			try {
+				await limiter.consume(account, points);
+				counted.push([limiter, points]);
+			} catch (answer) {
+				if (!(answer instanceof RateLimiterRes)) throw this.unreachable(answer);
+				// Refused: give back what this message counted, so a refusal costs nothing.
+				for (const [done, n] of [...counted, [limiter, points] as [RateLimiterRedis, number]])
+					await done.reward(account, n).catch(() => undefined);
+				return {
+					limit,
+					cap,
+					used: Math.max(0, answer.consumedPoints - points),
+					resetsAt: new Date(Date.now() + answer.msBeforeNext),
+				};
+			}
+		}
+		return undefined;
+	}
+
+	async close(): Promise<void> {
+		this.client.disconnect();
+	}
+}
+
+interface LedgerCommands {
+	dcReserve(key: string, entry: string, ttlMs: number): Promise<string | null>;
+	dcConfirm(key: string, token: string, sent: string, ttlMs: number): Promise<number>;
+	dcRelease(key: string, token: string): Promise<number>;
+	dcTakeOver(key: string, staleToken: string, entry: string, ttlMs: number): Promise<number>;
+}
+
+interface WindowCommand {
+	dcWindow(key: string, limit: number, windowMs: number, member: string): Promise<number>;
+}

@@ -1,0 +1,108 @@
+/**
+ * What sends share beyond one execution: the idempotency ledger (a key never sends twice) and the
+ * sending limits of an account (connections, messages per minute, recipients and messages per day).
+ * One contract, two places it can live: this n8n process plus a SQLite file in the n8n user folder
+ * (`local`), or Redis, the broker n8n queue mode already runs (`redis`), shared by every worker.
+ */
+
+/** A ledger entry: the state of one idempotency key. */
+export interface LedgerEntry {
+	/** `reserved`: a send started and has not confirmed; `sent`: the key's email went out. */
+	state: 'reserved' | 'sent';
+	/** The Message-ID the key's email has (or had when reserved), without angle brackets. */
+	messageId: string;
+	deliveryId: string;
+	/** When the send was reserved (ISO 8601). */
+	reservedAt: string;
+	/** When the send was confirmed (ISO 8601), for `sent`. */
+	sentAt?: string;
+	/** Who holds a reservation: a random token of the attempt that made it. */
+	token: string;
+	/** Facts of the confirmed send worth repeating on a duplicate (accepted recipients, channel id). */
+	details?: Record<string, unknown>;
+}
+
+/** The answer to a reservation. */
+export type Reservation =
+	/** The key is ours: send, then `confirm` or `release`. */
+	| { kind: 'reserved'; token: string }
+	/** The key's email was sent before: do not send. */
+	| { kind: 'sent'; entry: LedgerEntry }
+	/** Another attempt reserved the key and never confirmed (running now, or it crashed). */
+	| { kind: 'pending'; entry: LedgerEntry };
+
+export interface Ledger {
+	/** Claims `key` in `scope` for one send, unless it is claimed or used already. */
+	reserve(
+		scope: string,
+		key: string,
+		proposal: Omit<LedgerEntry, 'state' | 'token'>,
+	): Promise<Reservation>;
+	/** The reservation's email went out (or may have: confirmed with `sent` all the same). */
+	confirm(
+		scope: string,
+		key: string,
+		token: string,
+		sent: Pick<LedgerEntry, 'messageId' | 'sentAt' | 'details'>,
+	): Promise<void>;
+	/** Nothing left for the reservation: the key is free again. Only its holder can release it. */
+	release(scope: string, key: string, token: string): Promise<void>;
+	/**
+	 * Takes over another attempt's unconfirmed reservation after a look-up proved its email absent.
+	 * Fails (false) when the entry changed meanwhile.
+	 */
+	takeOver(
+		scope: string,
+		key: string,
+		staleToken: string,
+		proposal: Omit<LedgerEntry, 'state' | 'token'>,
+	): Promise<string | false>;
+}
+
+/** An account's limits; a missing or 0 value is no limit. */
+export interface SendingLimits {
+	maxConnections?: number;
+	messagesPerMinute?: number;
+	messagesPerDay?: number;
+	recipientsPerDay?: number;
+}
+
+/** A daily count that would pass its cap: not sent, and when the count starts again. */
+export interface QuotaRefusal {
+	limit: 'messagesPerDay' | 'recipientsPerDay';
+	cap: number;
+	used: number;
+	resetsAt: Date;
+}
+
+export interface Limiter {
+	/**
+	 * Waits for one of `max` connection slots of `account`; resolves with the way to give it back.
+	 * Gives up with ERATELIMIT after `maxWaitMs`; a cancel ends the wait at once.
+	 */
+	connectionSlot(account: string, max: number, wait: WaitOptions): Promise<() => Promise<void>>;
+	/** Waits until one more message keeps `account` within `perMinute` in any 60 seconds. */
+	messageSlot(account: string, perMinute: number, wait: WaitOptions): Promise<void>;
+	/**
+	 * Counts one message to `recipients` against the daily caps, or refuses without counting. Days
+	 * are 24-hour windows that start with the first message counted.
+	 */
+	countDaily(
+		account: string,
+		recipients: number,
+		limits: SendingLimits,
+	): Promise<QuotaRefusal | undefined>;
+}
+
+export interface WaitOptions {
+	signal?: AbortSignal;
+	/** The longest wait before giving up. */
+	maxWaitMs: number;
+}
+
+export interface Coordinator extends Ledger, Limiter {
+	/** Where the state lives, for messages: `this n8n process and <file>`, `Redis at host:port`. */
+	readonly where: string;
+	readonly kind: 'local' | 'redis';
+	close(): Promise<void>;
+}
