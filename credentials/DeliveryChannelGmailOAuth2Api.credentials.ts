@@ -39,7 +39,11 @@ export class DeliveryChannelGmailOAuth2Api implements ICredentialType {
 		},
 		{
 			displayName:
-				"Scopes: gmail.send sends the email. gmail.settings.basic reads the send-as aliases, so a From Gmail would replace is caught before sending. gmail.readonly reads the mailbox for bounce reports (Failed Deliveries) and also covers the aliases. Google classes gmail.send as sensitive and the other two as restricted: an app used outside your own Workspace organisation needs Google's verification for them.",
+				'Scopes: gmail.send sends the email. gmail.settings.basic reads the send-as aliases, ' +
+				'so a From Gmail would replace is caught before sending. gmail.readonly reads the mailbox ' +
+				'for bounce reports (Failed Deliveries) and also covers the aliases. Google classes gmail.send ' +
+				'as sensitive and the other two as restricted: an app used outside your own Workspace ' +
+				"organisation needs Google's verification for them.",
 			name: 'scopesNotice',
 			type: 'notice',
 			default: '',
@@ -50,7 +54,9 @@ export class DeliveryChannelGmailOAuth2Api implements ICredentialType {
 			type: 'boolean',
 			default: true,
 			description:
-				'Whether to ask for read access to the mailbox (gmail.readonly) so Failed Deliveries can find bounce reports. When off, the credential asks for gmail.send and gmail.settings.basic only. Reconnect after changing it.',
+				'Whether to ask for read access to the mailbox (gmail.readonly) so Failed Deliveries can find ' +
+				'bounce reports. When off, the credential asks for gmail.send and gmail.settings.basic only. ' +
+				'Reconnect after changing it.',
 		},
 		{
 			displayName: 'Scope',
@@ -73,7 +79,9 @@ export class DeliveryChannelGmailOAuth2Api implements ICredentialType {
 			type: 'boolean',
 			default: false,
 			description:
-				'Whether to send Gmail API requests somewhere other than Google (https://gmail.googleapis.com), such as a proxy in front of the Gmail API or a local test server. The access token goes there with every request.',
+				'Whether to send Gmail API requests somewhere other than Google (https://gmail.googleapis.com), ' +
+				'such as a proxy in front of the Gmail API or a local test server. ' +
+				'The access token goes there with every request.',
 		},
 		{
 			displayName: 'API Base URL',
@@ -82,7 +90,9 @@ export class DeliveryChannelGmailOAuth2Api implements ICredentialType {
 			default: 'https://gmail.googleapis.com',
 			placeholder: 'https://gmail-proxy.example.com',
 			description:
-				'Where Gmail API requests and the access token go. Must start with https:// (http:// only for a server on this machine: localhost, 127.0.0.1, [::1]). A redirect from it is reported as an error and never followed with the token.',
+				'Where Gmail API requests and the access token go. Must start with https:// ' +
+				'(http:// only for a server on this machine: localhost, 127.0.0.1, [::1]). ' +
+				'A redirect from it is reported as an error and never followed with the token.',
 			displayOptions: { show: { useCustomApiBaseUrl: [true] } },
 		},
 	];

@@ -22,6 +22,11 @@ export const READ_SCOPES = [
 	'https://mail.google.com/',
 ];
 
+/** How to get read access to the mailbox, for a 403 on any call that reads it. */
+export const READ_SCOPE_HINT =
+	'Turn on "Read Mailbox for Failed Deliveries" in the Gmail credential and reconnect it, ' +
+	'so it may read the mailbox (gmail.readonly).';
+
 /** The part of an n8n context this module needs (execute, poll, load-options and test contexts all fit). */
 export interface GmailHost {
 	getCredentials(type: string, itemIndex?: number): Promise<ICredentialDataDecryptedObject>;
@@ -36,7 +41,8 @@ export interface TokenState {
 }
 
 const RECONNECT_HINT =
-	'Open the Gmail credential in n8n and click "Sign in with Google" again (Reconnect). Someone may have removed access in the Google account, changed the password, or the grant expired.';
+	'Open the Gmail credential in n8n and click "Sign in with Google" again (Reconnect). ' +
+	'Someone may have removed access in the Google account, changed the password, or the grant expired.';
 
 function epochMs(value: unknown): number | undefined {
 	if (value === undefined || value === null || value === '') return undefined;

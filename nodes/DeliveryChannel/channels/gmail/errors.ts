@@ -195,12 +195,16 @@ export function redirectError(
 	cause?: unknown,
 ): DeliveryError {
 	return new DeliveryError(
-		`The Gmail API at ${baseUrl} answered with a redirect (HTTP ${failure.httpStatus}) to ${failure.location ?? 'an address it did not name'}; requests carrying the access token are never redirected, so nothing was sent there`,
+		`The Gmail API at ${baseUrl} answered with a redirect (HTTP ${failure.httpStatus}) ` +
+			`to ${failure.location ?? 'an address it did not name'}; ` +
+			'requests carrying the access token are never redirected, so nothing was sent there',
 		{
 			code: 'EPROTOCOL',
 			responseCode: failure.httpStatus,
 			response: describeFailure(failure),
-			hint: 'Set the API Base URL of the Gmail credential to the address that answers itself (https://gmail.googleapis.com for Google), or turn off Use Custom API Base URL.',
+			hint:
+				'Set the API Base URL of the Gmail credential to the address that answers itself ' +
+				'(https://gmail.googleapis.com for Google), or turn off Use Custom API Base URL.',
 			stopsBatch: true,
 			cause,
 		},

@@ -13,40 +13,28 @@
  * passes a report that was not read. Without one (the Failed Deliveries operation) newest first, up
  * to the limit. Either way `truncated` says when a cap left matching reports unread.
  */
-import type { gmail_v1 } from '@googleapis/gmail';
 import type { IDataObject } from 'n8n-workflow';
 
-import { parseBounce } from '../../../../core/bounce';
-import { findAddresses } from '../../../../core/bounce/util';
-import {
-	failuresFromReport,
-	matchesQuery,
-	type SentMessageResolver,
-} from '../../../../core/failures';
-import { DeliveryError } from '../../../../core/errors';
+import type { SentMessageResolver } from '../../../../core/failures';
 import { mapBounded } from '../../../../core/retry';
 import type { FailedDelivery, FailedDeliveryList, FailedDeliveryQuery } from '../types';
 import { nextCheckpoint, readCheckpoint, type GmailCheckpoint } from './checkpoint';
-import { reportSearch, sentSearch } from './search';
-import { UNITS, type GmailApi } from './transport';
+import {
+	listReportIds,
+	listReportPage,
+	readCandidate,
+	readReport,
+	type Candidate,
+} from './reports';
+import { reportSearch } from './search';
+import { sentResolver } from './sentResolver';
+import type { GmailApi } from './transport';
+
+// index.ts reads the hint here.
+export { READ_SCOPE_HINT } from './auth';
 
 const PAGE_SIZE = 100;
 const FETCH_CONCURRENCY = 5;
-
-export const READ_SCOPE_HINT =
-	'Turn on "Read Mailbox for Failed Deliveries" in the Gmail credential and reconnect it, so it may read the mailbox (gmail.readonly).';
-
-function headerValue(message: gmail_v1.Schema$Message, name: string): string | undefined {
-	return (
-		message.payload?.headers?.find((header) => header.name?.toLowerCase() === name.toLowerCase())
-			?.value ?? undefined
-	);
-}
-
-function isoFromInternalDate(value: string | null | undefined): string | undefined {
-	const ms = Number(value);
-	return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : undefined;
-}
 
 /** A report over this size is not downloaded: format=raw is the whole message, attachments and all. */
 export const MAX_REPORT_BYTES = 1024 * 1024;
@@ -59,13 +47,6 @@ export const MAX_BYTES_PER_LISTING = 32 * 1024 * 1024;
  * window (Gmail lists newest first), so a backlog is halved in time until it fits.
  */
 const MAX_LISTED_IDS = 5_000;
-const LIST_PAGE = 500;
-
-interface Candidate {
-	id: string;
-	internalDate: number;
-	size: number;
-}
 
 /** What one listing did; turned into the FailedDeliveryList at the end. */
 interface Progress {
@@ -89,18 +70,13 @@ function formatMb(bytes: number): string {
 	return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
 }
 
-function yieldToEventLoop(): Promise<void> {
-	return new Promise((resolve) => setImmediate(resolve));
-}
-
-function isGone(error: unknown): boolean {
-	return error instanceof DeliveryError && error.responseCode === 404;
-}
-
 export class GmailFailureFinder {
-	private readonly sentCache = new Map<string, Promise<IDataObject | undefined>>();
+	/** Finds the sent message of a failure; one search per distinct link per listing. */
+	readonly resolver: SentMessageResolver;
 
-	constructor(private readonly api: GmailApi) {}
+	constructor(private readonly api: GmailApi) {
+		this.resolver = sentResolver(api);
+	}
 
 	async list(asked: FailedDeliveryQuery): Promise<FailedDeliveryList> {
 		const oldestFirst = asked.checkpoint !== undefined;
@@ -141,7 +117,7 @@ export class GmailFailureFinder {
 		let end = upper;
 		let ids: string[] = [];
 		for (let narrowed = 0; ; narrowed++) {
-			const listing = await this.listIds(query, lower, end, MAX_LISTED_IDS);
+			const listing = await listReportIds(this.api, query, lower, end, MAX_LISTED_IDS);
 			ids = listing.ids;
 			if (listing.complete) break;
 			progress.unlisted = true;
@@ -168,7 +144,7 @@ export class GmailFailureFinder {
 		const q = reportSearch(query, lower, upper);
 		let pageToken: string | undefined;
 		do {
-			const page = await this.listPage(q, PAGE_SIZE, pageToken);
+			const page = await listReportPage(this.api, q, PAGE_SIZE, pageToken);
 			pageToken = page.nextPageToken;
 			await this.readInOrder(page.ids, query, lower, progress, Boolean(pageToken));
 			if (progress.stoppedBy) return;
@@ -187,7 +163,7 @@ export class GmailFailureFinder {
 			const candidates = await mapBounded(
 				ids.slice(start, start + FETCH_CONCURRENCY),
 				FETCH_CONCURRENCY,
-				(id) => this.candidate(id),
+				(id) => readCandidate(this.api, id),
 			);
 			const batch: Candidate[] = [];
 			const decided: Candidate[] = [];
@@ -214,7 +190,7 @@ export class GmailFailureFinder {
 				decided.push(candidate);
 			}
 			const reports = await mapBounded(batch, FETCH_CONCURRENCY, (candidate) =>
-				this.report(candidate, query),
+				readReport(this.api, candidate, query, this.resolver),
 			);
 			progress.reportsRead += batch.length;
 			progress.bytesRead += batch.reduce((sum, entry) => sum + entry.size, 0);
@@ -263,7 +239,8 @@ export class GmailFailureFinder {
 				.map((entry) => entry.id)
 				.join(', ');
 			reasons.push(
-				`${progress.oversized.length} report(s) over ${formatMb(MAX_REPORT_BYTES)} were not read (Gmail message id ${ids}${progress.oversized.length > 10 ? ', ...' : ''}): open them in Gmail`,
+				`${progress.oversized.length} report(s) over ${formatMb(MAX_REPORT_BYTES)} were not read ` +
+					`(Gmail message id ${ids}${progress.oversized.length > 10 ? ', ...' : ''}): open them in Gmail`,
 			);
 		}
 		const complete = !progress.stoppedBy && !progress.unlisted;
@@ -279,148 +256,5 @@ export class GmailFailureFinder {
 			truncated: reasons.length > 0,
 			...(reasons.length ? { truncatedReason: reasons.join('; ') } : {}),
 		};
-	}
-
-	/** The report's internal date and size (format=minimal: a few hundred bytes), before its raw bytes are fetched. */
-	private async candidate(id: string): Promise<Candidate | undefined> {
-		try {
-			const { data } = await this.api.call(
-				{ units: UNITS.get, what: 'read the size of a bounce report', scopeHint: READ_SCOPE_HINT },
-				(options) =>
-					this.api.gmail.users.messages.get({ userId: 'me', id, format: 'minimal' }, options),
-			);
-			return {
-				id,
-				internalDate: Number(data.internalDate) || 0,
-				size: Number(data.sizeEstimate) || 0,
-			};
-		} catch (error) {
-			if (isGone(error)) return undefined;
-			throw error;
-		}
-	}
-
-	/** Ids of the reports in [lower, upper), newest first; `complete` false when more exist than `max`. */
-	private async listIds(
-		query: FailedDeliveryQuery,
-		lower: number | undefined,
-		upper: number | undefined,
-		max: number,
-	): Promise<{ ids: string[]; complete: boolean }> {
-		const q = reportSearch(query, lower, upper);
-		const ids: string[] = [];
-		let pageToken: string | undefined;
-		do {
-			const page = await this.listPage(q, LIST_PAGE, pageToken);
-			ids.push(...page.ids);
-			pageToken = page.nextPageToken;
-			if (pageToken && ids.length >= max) return { ids, complete: false };
-		} while (pageToken);
-		return { ids, complete: true };
-	}
-
-	private async listPage(
-		q: string,
-		maxResults: number,
-		pageToken: string | undefined,
-	): Promise<{ ids: string[]; nextPageToken?: string }> {
-		const page = await this.api.call(
-			{
-				units: UNITS.list,
-				what: 'search the mailbox for bounce reports',
-				scopeHint: READ_SCOPE_HINT,
-			},
-			(options) =>
-				this.api.gmail.users.messages.list({ userId: 'me', q, maxResults, pageToken }, options),
-		);
-		const ids = (page.data.messages ?? [])
-			.map((message) => message.id)
-			.filter((id): id is string => Boolean(id));
-		return { ids, nextPageToken: page.data.nextPageToken ?? undefined };
-	}
-
-	/** Downloads, parses and filters one report; only what passes the filters is linked to Sent. */
-	private async report(
-		candidate: Candidate,
-		query: FailedDeliveryQuery,
-	): Promise<FailedDelivery[]> {
-		let data: gmail_v1.Schema$Message;
-		try {
-			({ data } = await this.api.call(
-				{ units: UNITS.get, what: 'read a bounce report', scopeHint: READ_SCOPE_HINT },
-				(options) =>
-					this.api.gmail.users.messages.get(
-						{ userId: 'me', id: candidate.id, format: 'raw' },
-						options,
-					),
-			));
-		} catch (error) {
-			if (isGone(error)) return [];
-			throw error;
-		}
-		if (!data.raw) return [];
-		await yieldToEventLoop();
-		const report = await parseBounce(Buffer.from(data.raw, 'base64url'));
-		const source = {
-			receivedAt: isoFromInternalDate(data.internalDate),
-			reportId: candidate.id,
-			details: { gmailReportThreadId: data.threadId ?? undefined },
-		};
-		const unlinked = (await failuresFromReport(report, 'gmail', source)).filter((failure) =>
-			matchesQuery(failure, query),
-		);
-		if (!unlinked.length) return [];
-		const linked = await failuresFromReport(report, 'gmail', source, this.resolver);
-		return linked.filter((failure) => matchesQuery(failure, query));
-	}
-
-	/** Finds the sent message in Sent; one search per distinct link per execution. */
-	readonly resolver: SentMessageResolver = (link) => {
-		const q = sentSearch(link);
-		if (!q) return Promise.resolve(undefined);
-		let pending = this.sentCache.get(q);
-		if (!pending) {
-			pending = this.findSent(q);
-			this.sentCache.set(q, pending);
-		}
-		return pending;
-	};
-
-	private async findSent(q: string): Promise<IDataObject | undefined> {
-		const { data } = await this.api.call(
-			{
-				units: UNITS.list,
-				what: 'search Sent for the original message',
-				scopeHint: READ_SCOPE_HINT,
-			},
-			(options) => this.api.gmail.users.messages.list({ userId: 'me', q, maxResults: 1 }, options),
-		);
-		const id = data.messages?.[0]?.id;
-		if (!id) return undefined;
-		const { data: message } = await this.api.call(
-			{ units: UNITS.get, what: 'read the original message', scopeHint: READ_SCOPE_HINT },
-			(options) =>
-				this.api.gmail.users.messages.get(
-					{
-						userId: 'me',
-						id,
-						format: 'metadata',
-						metadataHeaders: ['Subject', 'Message-ID', 'From', 'To', 'Date'],
-					},
-					options,
-				),
-		);
-		const sentTo = findAddresses(headerValue(message, 'To') ?? '');
-		const found: IDataObject = {
-			messageId: headerValue(message, 'Message-ID'),
-			subject: headerValue(message, 'Subject'),
-			from: headerValue(message, 'From'),
-			to: sentTo.length ? sentTo : undefined,
-			sentAt: isoFromInternalDate(message.internalDate),
-			gmailMessageId: message.id ?? id,
-			gmailThreadId: message.threadId ?? undefined,
-		};
-		for (const key of Object.keys(found)) if (found[key] === undefined) delete found[key];
-		return found;
 	}
 }

@@ -58,19 +58,22 @@ export function decideIdentity(
 	}
 	const primary = identities.find((identity) => identity.primary);
 	const why = match
-		? `${requested.address} is a send-as alias of this Gmail account that is not verified yet (status: ${match.verificationStatus ?? 'unknown'})`
+		? `${requested.address} is a send-as alias of this Gmail account that is not verified yet ` +
+			`(status: ${match.verificationStatus ?? 'unknown'})`
 		: `${requested.address} is not the address of this Gmail account nor one of its verified send-as aliases`;
 	if (policy === 'fail' || !primary) {
+		const aliases =
+			identities
+				.filter((i) => i.usable && !i.primary)
+				.map((i) => i.address)
+				.join(', ') || 'none yet';
 		throw new DeliveryError(`Gmail would replace the identity: ${why}`, {
 			code: 'EIDENTITY',
 			field: 'identity',
 			hint: primary
-				? `Pick ${primary.address} or a verified alias (${
-						identities
-							.filter((i) => i.usable && !i.primary)
-							.map((i) => i.address)
-							.join(', ') || 'none yet'
-					}), add and verify the address in Gmail under Settings > Accounts > "Send mail as", or set "If the Identity Is Not Verified" to send as the account.`
+				? `Pick ${primary.address} or a verified alias (${aliases}), ` +
+					'add and verify the address in Gmail under Settings > Accounts > "Send mail as", ' +
+					'or set "If the Identity Is Not Verified" to send as the account.'
 				: 'Gmail listed no primary address for this account; reconnect the credential.',
 		});
 	}

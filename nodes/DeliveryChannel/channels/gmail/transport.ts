@@ -3,25 +3,32 @@
  * shared token bucket, renews the token once on 401, sits out rate limits (Retry-After, else
  * exponential backoff, never longer than MAX_WAIT_MS a wait) while the bucket slows the other
  * requests down, retries 5xx on reads, stops everything on the daily sending limit, a dead grant or
- * a redirect, and stops when the execution is cancelled.
+ * a redirect, and stops when the execution is cancelled. How a call ends when trying again cannot
+ * help is in callErrors.ts.
  *
  * Sends follow the at-most-once rule of the channel contract: after an answer that leaves the
  * outcome open (a 5xx, a timeout, a broken connection) the message is sent again only when a
- * look-up in Sent positively shows it is absent (see `settle`); otherwise the call fails EUNKNOWN.
+ * look-up in Sent positively shows it is absent (sendInDoubt.ts); otherwise the call fails EUNKNOWN.
  */
 import { gmail, type gmail_v1 } from '@googleapis/gmail';
 
-import { DeliveryError, type DeliveryErrorCode } from '../../../../core/errors';
+import { DeliveryError } from '../../../../core/errors';
 import { reconnectError, type N8nTokenAuth } from './auth';
 import {
-	describeFailure,
-	formatWait,
-	readGoogleFailure,
-	redirectError,
-	type GoogleFailure,
-} from './errors';
+	cancelledError,
+	dailyLimitError,
+	executionCancelled,
+	notAttempted,
+	rateLimitGaveUp,
+	refusedError,
+	scopeError,
+	serverGaveUp,
+	waitTooLongError,
+} from './callErrors';
+import { describeFailure, readGoogleFailure, redirectError, type GoogleFailure } from './errors';
 import { backoffMs, MAX_WAIT_MS, sleep as realSleep, type Sleep } from '../../../../core/retry';
 import type { TokenBucket } from './pacing';
+import { settleSend, type LookUp } from './sendInDoubt';
 
 /** Quota units per method (Gmail API usage limits). */
 export const UNITS = { send: 100, list: 5, get: 5, sendAs: 1, profile: 1 } as const;
@@ -32,19 +39,6 @@ export const SERVER_BACKOFF = { baseMs: 1_000, capMs: 16_000 };
 
 /** How long to wait for one answer unless the node's Timeout option says otherwise. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
-
-/**
- * When a send's answer was lost, Sent is searched this long after it, then again after the second
- * wait. Gmail fills its search index asynchronously, so a search right after a 5xx can miss a message
- * Google did store moments before failing. The message counts as absent only when both searches
- * worked and found nothing, the second about 5 s after the failed answer: a wrong "absent" then
- * needs Google to store a message, answer 5xx anyway, and keep it out of search for seconds, all at
- * once. A look-up that fails, or no permission to look, leaves the outcome unknown (EUNKNOWN).
- */
-export const SENT_LOOKUP_WAITS_MS = [1_500, 3_500] as const;
-
-/** Finds the message a send in doubt may have stored: its Gmail resource, or undefined when absent. */
-export type LookUp<T> = () => Promise<T | undefined>;
 
 export interface CallSpec<T> {
 	units: number;
@@ -197,50 +191,15 @@ export class GmailApi {
 						}
 						continue;
 					case 'scope':
-						throw this.remember(
-							new DeliveryError(
-								`The Gmail credential may not ${spec.what}: Google says it lacks the scope for it (${failure.message})`,
-								{
-									code: 'EAUTH',
-									responseCode: failure.httpStatus,
-									response: describeFailure(failure),
-									hint: spec.scopeHint,
-									stopsBatch: !spec.lookUp,
-									cause: error,
-								},
-							),
-						);
+						throw this.remember(scopeError(spec, failure, error));
 					case 'daily':
-						throw this.remember(
-							new DeliveryError(
-								`Gmail's daily sending limit for this account is reached (${failure.message})`,
-								{
-									code: 'EQUOTA',
-									retryable: true,
-									responseCode: failure.httpStatus,
-									response: describeFailure(failure),
-									hint: 'Gmail allows about 2,000 messages a day per Google Workspace user (500 for a free account), counted over a rolling 24 hours. The items after this one were not sent; run them again later.',
-									stopsBatch: true,
-									cause: error,
-								},
-							),
-						);
+						throw this.remember(dailyLimitError(failure, error));
 					case 'redirect':
 						throw this.remember(redirectError(this.baseUrl, failure, error));
 					case 'rate': {
 						rateFailures++;
-						if (rateFailures >= rateAttempts) {
-							throw this.fail(
-								'ERATELIMIT',
-								`Gmail kept answering "rate limit exceeded" ${rateFailures} times while trying to ${spec.what}`,
-								failure,
-								error,
-								{
-									retryable: true,
-									hint: 'Lower Sends per Minute in the Gmail options, or run fewer workflows with this account at the same time.',
-								},
-							);
-						}
+						if (rateFailures >= rateAttempts)
+							throw rateLimitGaveUp(spec, failure, error, rateFailures);
 						// This request waits as Google asked; the others go on at a lower pace, so one
 						// refusal does not stall the batch and repeated ones slow everything down.
 						this.options.bucket.slowDown(spec.units);
@@ -258,13 +217,13 @@ export class GmailApi {
 						let waited = 0;
 						if (spec.send) {
 							const started = Date.now();
-							const found = await this.settle(spec.send.lookUp, failure, error);
+							const found = await settleSend(this, spec.send.lookUp, failure, error);
 							if (found !== undefined) return { data: found, attempts, recovered: true };
 							waited = Date.now() - started;
 						}
 						serverFailures++;
 						if (serverFailures >= serverAttempts)
-							throw this.serverGaveUp(spec, failure, error, serverFailures);
+							throw serverGaveUp(spec, this.baseUrl, failure, error, serverFailures);
 						// For a send, the look-ups' waits were the backoff already.
 						const wait =
 							failure.retryAfterMs ??
@@ -278,7 +237,7 @@ export class GmailApi {
 						// Nothing reached Google, so even a send may simply be tried again.
 						serverFailures++;
 						if (serverFailures >= serverAttempts)
-							throw this.serverGaveUp(spec, failure, error, serverFailures);
+							throw serverGaveUp(spec, this.baseUrl, failure, error, serverFailures);
 						await this.wait(
 							spec,
 							failure,
@@ -288,62 +247,10 @@ export class GmailApi {
 						continue;
 					}
 					default:
-						throw this.fail(
-							spec.send ? 'EMESSAGE' : 'EPROTOCOL',
-							`Gmail refused to ${spec.what}: ${failure.message}`,
-							failure,
-							error,
-						);
+						throw refusedError(spec, failure, error);
 				}
 			}
 		}
-	}
-
-	/**
-	 * Decides a send whose answer left its outcome open: returns the message when Sent has it,
-	 * undefined when two look-ups (SENT_LOOKUP_WAITS_MS apart) positively found it absent, and
-	 * throws EUNKNOWN otherwise.
-	 */
-	async settle<T>(
-		lookUp: LookUp<T> | undefined,
-		failure: GoogleFailure,
-		cause: unknown,
-	): Promise<T | undefined> {
-		const spec = { what: 'send the message', send: {} };
-		const what =
-			failure.kind === 'interrupted'
-				? `The connection to Gmail broke or timed out while sending (${failure.message})`
-				: `Gmail answered ${describeFailure(failure)} while sending`;
-		const doubt = (why: string) =>
-			this.fail(
-				'EUNKNOWN',
-				`${what}; the message may have been sent, and ${why}, so it is not sent again`,
-				failure,
-				cause,
-				{
-					hint: "Look for the message in the account's Sent folder (search rfc822msgid:<its Message-ID>) before sending this item again.",
-				},
-			);
-		if (!lookUp)
-			throw doubt(
-				'the credential may not read the mailbox to check Sent (turn on "Read Mailbox for Failed Deliveries")',
-			);
-		for (const waitMs of SENT_LOOKUP_WAITS_MS) {
-			try {
-				await this.pause(waitMs);
-			} catch {
-				throw this.cancelled(spec, true);
-			}
-			let found: T | undefined;
-			try {
-				found = await lookUp();
-			} catch (error) {
-				if (this.options.signal?.aborted) throw this.cancelled(spec, true);
-				throw doubt(`looking for it in Sent failed too (${(error as Error).message})`);
-			}
-			if (found !== undefined) return found;
-		}
-		return undefined;
 	}
 
 	/**
@@ -358,22 +265,8 @@ export class GmailApi {
 		ms: number,
 	): Promise<void> {
 		const asked = failure.retryAfterMs;
-		if (asked !== undefined && asked > MAX_WAIT_MS) {
-			const seconds = Math.ceil(asked / 1000);
-			throw this.remember(
-				this.fail(
-					failure.kind === 'rate' ? 'ERATELIMIT' : 'ECONNECTION',
-					`Google asked to wait ${seconds} s before trying to ${spec.what} again (${describeFailure(failure)}); gave up rather than wait more than ${MAX_WAIT_MS / 1000} s${spec.send ? '; the message was not sent' : ''}`,
-					failure,
-					cause,
-					{
-						retryable: true,
-						stopsBatch: true,
-						hint: `Run the items that were not sent again after ${formatWait(seconds)}.`,
-					},
-				),
-			);
-		}
+		if (asked !== undefined && asked > MAX_WAIT_MS)
+			throw this.remember(waitTooLongError(spec, failure, cause, asked));
 		try {
 			await this.pause(ms);
 		} catch {
@@ -381,72 +274,11 @@ export class GmailApi {
 		}
 	}
 
-	private serverGaveUp<T>(
-		spec: CallSpec<T>,
-		failure: GoogleFailure,
-		cause: unknown,
-		times: number,
-	): DeliveryError {
-		const unreachable = failure.kind === 'unreachable';
-		return this.fail(
-			'ECONNECTION',
-			unreachable
-				? `Could not reach the Gmail API at ${this.baseUrl} (${failure.message})`
-				: `Gmail failed ${times} times while trying to ${spec.what} (${describeFailure(failure)})${spec.send ? '; Sent was checked after each failure: the message was not sent' : ''}`,
-			failure,
-			cause,
-			{
-				retryable: true,
-				hint: unreachable
-					? 'Check the network, and the API Base URL of the Gmail credential.'
-					: "Google's servers had trouble; try again in a few minutes.",
-			},
-		);
-	}
-
 	/** The execution was cancelled: a send already on its way may have gone out, anything else did not. */
 	cancelled<T>(spec: Pick<CallSpec<T>, 'what' | 'send'>, onItsWay: boolean): DeliveryError {
-		const error =
-			spec.send && onItsWay
-				? new DeliveryError(
-						'The execution was cancelled while the message was on its way to Gmail; it may have been sent, so it is not sent again',
-						{
-							code: 'EUNKNOWN',
-							retryable: false,
-							stopsBatch: true,
-							hint: "Look for the message in the account's Sent folder before sending this item again.",
-						},
-					)
-				: new DeliveryError(
-						`The execution was cancelled before Gmail was asked to ${spec.what}; nothing was sent`,
-						{
-							code: 'ENOTSENT',
-							retryable: true,
-							stopsBatch: true,
-						},
-					);
-		this.stopped ??= new DeliveryError('the execution was cancelled', {
-			code: 'ENOTSENT',
-			retryable: true,
-			stopsBatch: true,
-		});
+		const error = cancelledError(spec, onItsWay);
+		this.stopped ??= executionCancelled();
 		return error;
-	}
-
-	private fail(
-		code: DeliveryErrorCode,
-		message: string,
-		failure: GoogleFailure,
-		cause: unknown,
-		extra: { retryable?: boolean; hint?: string; stopsBatch?: boolean } = {},
-	): DeliveryError {
-		return new DeliveryError(message, {
-			code,
-			responseCode: failure.httpStatus,
-			response: describeFailure(failure),
-			cause,
-			...extra,
-		});
 	}
 
 	private remember(error: DeliveryError): DeliveryError {
@@ -457,11 +289,6 @@ export class GmailApi {
 	private throwIfStopped<T>(spec: CallSpec<T>): void {
 		if (this.options.signal?.aborted) throw this.cancelled(spec, false);
 		if (!this.stopped) return;
-		throw new DeliveryError(`Not attempted: ${this.stopped.message}`, {
-			code: 'ENOTSENT',
-			retryable: true,
-			hint: this.stopped.hint,
-			stopsBatch: true,
-		});
+		throw notAttempted(this.stopped);
 	}
 }

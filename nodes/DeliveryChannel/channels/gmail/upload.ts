@@ -17,17 +17,22 @@
  * sends twice: after a failed last chunk (a 5xx, a broken connection, a timeout) the status query
  * asks the session itself, which answers with the message when it was sent. The one open case is a
  * session forgotten after the last byte went out without an answer: the message is uploaded again
- * only when Sent positively does not have it (GmailApi.settle), otherwise the send ends EUNKNOWN.
+ * only when Sent positively does not have it (settleSend), otherwise the send ends EUNKNOWN.
  * A cancelled execution cuts the PUT in flight: before the last chunk that sent nothing (ENOTSENT),
  * during or after it the message may be out (EUNKNOWN).
+ *
+ * This file runs the chunk loop; the session's requests and the reading of their answers are in
+ * uploadSession.ts.
  */
 import type { gmail_v1 } from '@googleapis/gmail';
 
 import { DeliveryError, type DeliveryErrorCode } from '../../../../core/errors';
-import { SERVER_BACKOFF, UNITS, type GmailApi } from './transport';
+import { SERVER_BACKOFF, type GmailApi } from './transport';
 import { reconnectError } from './auth';
 import { describeFailure, readGoogleFailure, redirectError, type GoogleFailure } from './errors';
 import { backoffMs, MAX_WAIT_MS, sleep as realSleep, type Sleep } from '../../../../core/retry';
+import { settleSend } from './sendInDoubt';
+import { httpError, parseMessage, putChunk, receivedBytes, startSession } from './uploadSession';
 
 /** Chunks other than the last must be multiples of this (Google's upload granularity). */
 export const UPLOAD_GRANULE_BYTES = 256 * 1024;
@@ -63,62 +68,8 @@ export interface ResumableSendResult {
 	recovered?: boolean;
 }
 
-interface Answer {
-	status: number;
-	headers: Headers;
-	body: string;
-}
-
-type Outcome = { answer: Answer } | { broken: GoogleFailure; cause: unknown };
-
 /** Google forgot the session (404/410) while the message could not have gone out yet. */
 class SessionGone extends Error {}
-
-const UPLOAD_PATH = 'upload/gmail/v1/users/me/messages/send?uploadType=resumable';
-
-/** A fetch answer in the shape gaxios errors have, so `readGoogleFailure` and `GmailApi.call` read it. */
-function httpError(answer: Answer): Error {
-	return Object.assign(new Error(`HTTP ${answer.status}`), {
-		response: { status: answer.status, data: answer.body, headers: answer.headers },
-	});
-}
-
-/** The request's own time limit, cut short by the session's signal (a cancelled execution). */
-function withTimeout(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
-	const timeout = AbortSignal.timeout(timeoutMs);
-	return signal ? AbortSignal.any([signal, timeout]) : timeout;
-}
-
-/** "bytes=0-1048575" -> 1048576 bytes held; no Range header means none. */
-export function receivedBytes(range: string | null): number | undefined {
-	if (!range) return 0;
-	const match = /^bytes=0-(\d+)$/.exec(range.trim());
-	return match ? Number(match[1]) + 1 : undefined;
-}
-
-function parseMessage(answer: Answer): gmail_v1.Schema$Message {
-	let data: unknown;
-	try {
-		data = JSON.parse(answer.body);
-	} catch {
-		data = undefined;
-	}
-	if (
-		!data ||
-		typeof data !== 'object' ||
-		typeof (data as gmail_v1.Schema$Message).id !== 'string'
-	) {
-		throw new DeliveryError(
-			`Gmail finished the upload with HTTP ${answer.status} but its answer is not a message: ${answer.body.slice(0, 200)}`,
-			{
-				code: 'EUNKNOWN',
-				responseCode: answer.status,
-				hint: "The message was probably sent: check the account's Sent folder before sending this item again.",
-			},
-		);
-	}
-	return data as gmail_v1.Schema$Message;
-}
 
 /** Sends `raw` with users.messages.send through a resumable upload session. */
 export async function sendResumable(
@@ -179,58 +130,7 @@ class ResumableSend {
 
 	/** Starts a session; returns its URI. Nothing is sent by this request, so it is retried freely. */
 	private async start(): Promise<string> {
-		const result = await this.api.call<string>(
-			{
-				units: UNITS.send,
-				what: 'start the upload of the message',
-				scopeHint: this.options.scopeHint,
-			},
-			async (request) => {
-				const url = `${request.rootUrl}${UPLOAD_PATH}`;
-				const response = await request.fetchImplementation(url, {
-					method: 'POST',
-					redirect: 'manual',
-					headers: {
-						Authorization: `Bearer ${this.api.auth.accessToken ?? ''}`,
-						'X-Upload-Content-Type': 'message/rfc822',
-						'X-Upload-Content-Length': String(this.raw.length),
-						'Content-Type': 'application/json; charset=UTF-8',
-					},
-					signal: withTimeout(request.signal, request.timeout),
-				});
-				const answer: Answer = {
-					status: response.status,
-					headers: response.headers,
-					body: await response.text(),
-				};
-				if (answer.status !== 200 && answer.status !== 201) {
-					const failure = readGoogleFailure(httpError(answer));
-					if (failure.kind === 'client') {
-						// The request itself is wrong (too large, wrong type): trying again cannot help.
-						throw new DeliveryError(
-							`Gmail refused to start the upload of the message: ${failure.message}`,
-							{
-								code: 'EMESSAGE',
-								responseCode: answer.status,
-								response: describeFailure(failure),
-							},
-						);
-					}
-					throw httpError(answer);
-				}
-				const location = answer.headers.get('location');
-				if (!location) {
-					throw new DeliveryError(
-						`Gmail answered HTTP ${answer.status} to the start of the upload but gave no session URI (no Location header)`,
-						{
-							code: 'EPROTOCOL',
-							responseCode: answer.status,
-						},
-					);
-				}
-				return { data: new URL(location, url).toString() };
-			},
-		);
+		const result = await startSession(this.api, this.raw.length, this.options.scopeHint);
 		this.attempts += result.attempts;
 		return result.data;
 	}
@@ -253,8 +153,16 @@ class ResumableSend {
 			const final = !askStatus && end === total;
 			const tokenUsed = this.api.auth.accessToken;
 			const outcome = askStatus
-				? await this.put(session, withToken, `bytes */${total}`, undefined, this.api.timeoutMs)
-				: await this.put(
+				? await putChunk(
+						this.api,
+						session,
+						withToken,
+						`bytes */${total}`,
+						undefined,
+						this.api.timeoutMs,
+					)
+				: await putChunk(
+						this.api,
 						session,
 						withToken,
 						`bytes ${offset}-${end - 1}/${total}`,
@@ -335,7 +243,8 @@ class ResumableSend {
 			if (answer.status === 404 || answer.status === 410) {
 				if (!lastByteSent) throw new SessionGone(`HTTP ${answer.status} for ${what}`);
 				// The last byte went out, its answer was lost, and now the session is gone: only Sent can tell.
-				const found = await this.api.settle(
+				const found = await settleSend(
+					this.api,
 					this.options.findSent,
 					{
 						...read,
@@ -371,7 +280,8 @@ class ResumableSend {
 				}
 				if (read.retryAfterMs !== undefined && read.retryAfterMs > MAX_WAIT_MS) {
 					throw this.giveUp(
-						`Google asked to wait ${Math.ceil(read.retryAfterMs / 1000)} s during the upload of the message, at ${what} (${describeFailure(read)}); gave up rather than wait more than ${MAX_WAIT_MS / 1000} s`,
+						`Google asked to wait ${Math.ceil(read.retryAfterMs / 1000)} s during the upload of the message, ` +
+							`at ${what} (${describeFailure(read)}); gave up rather than wait more than ${MAX_WAIT_MS / 1000} s`,
 						lastByteSent,
 						read,
 					);
@@ -398,33 +308,6 @@ class ResumableSend {
 					hint: read.kind === 'scope' ? this.options.scopeHint : undefined,
 				},
 			);
-		}
-	}
-
-	private async put(
-		session: string,
-		withToken: boolean,
-		contentRange: string,
-		body: Buffer | undefined,
-		timeoutMs: number,
-	): Promise<Outcome> {
-		const headers: Record<string, string> = { 'Content-Range': contentRange };
-		if (withToken && this.api.auth.accessToken)
-			headers.Authorization = `Bearer ${this.api.auth.accessToken}`;
-		try {
-			const response = await fetch(session, {
-				method: 'PUT',
-				redirect: 'manual',
-				headers,
-				// A status query has an empty body (Content-Length: 0).
-				body: body ?? new Uint8Array(0),
-				signal: withTimeout(this.api.signal, timeoutMs),
-			});
-			return {
-				answer: { status: response.status, headers: response.headers, body: await response.text() },
-			};
-		} catch (error) {
-			return { broken: readGoogleFailure(error), cause: error };
 		}
 	}
 

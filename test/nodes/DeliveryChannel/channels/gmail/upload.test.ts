@@ -11,11 +11,11 @@ import type { IDataObject } from 'n8n-workflow';
 import { DeliveryError } from '../../../../../core/errors';
 import { connectGmail } from '../../../../../nodes/DeliveryChannel/channels/gmail';
 import {
-	receivedBytes,
 	sendResumable,
 	UPLOAD_CHUNK_BYTES,
 	UPLOAD_GRANULE_BYTES,
 } from '../../../../../nodes/DeliveryChannel/channels/gmail/upload';
+import { receivedBytes } from '../../../../../nodes/DeliveryChannel/channels/gmail/uploadSession';
 import { startFakeGmail, type FakeGmail } from '../../../../fakes/gmail';
 import { simpleParser } from '../../../../helpers/parse-mail';
 import { gmailCredential, NODE, runGmail, sendParameters } from './harness';
