@@ -21,7 +21,9 @@ export class DeliveryChannelMscApi implements ICredentialType {
 			type: 'string',
 			default: 'http://127.0.0.1:8025',
 			description:
-				'Address of the MSC API, without /v1. It must start with https://; plain http:// is accepted only for this computer (localhost, 127.0.0.1, ::1), such as the local sandbox (npm run msc-sandbox) on http://127.0.0.1:8025. Redirects are never followed.',
+				'Address of the MSC API, without /v1. It must start with https://; plain http:// is accepted ' +
+				'only for this computer (localhost, 127.0.0.1, ::1), such as the local sandbox (npm run msc-sandbox) ' +
+				'on http://127.0.0.1:8025. Redirects are never followed.',
 		},
 		{
 			displayName: 'API Key',
@@ -39,7 +41,8 @@ export class DeliveryChannelMscApi implements ICredentialType {
 			typeOptions: { minValue: 1, maxValue: 600 },
 			default: 60,
 			description:
-				'Seconds to wait for the answer to one API request. A send whose answer does not come in time is asked about again with the same idempotency key, so it is never sent twice.',
+				'Seconds to wait for the answer to one API request. A send whose answer does not come in time ' +
+				'is asked about again with the same idempotency key, so it is never sent twice.',
 		},
 	];
 

@@ -45,7 +45,9 @@ export class DeliveryChannelSmtpApi implements ICredentialType {
 					name: 'STARTTLS When Offered',
 					value: 'starttlsWhenOffered',
 					description:
-						'Upgrade to TLS when the server offers it. When it does not, or someone on the network removes the offer, the mail goes unencrypted: anyone on the way can read and change it. The password is never sent unencrypted: with a User set, sending fails instead.',
+						'Upgrade to TLS when the server offers it. When it does not, or someone on the network removes ' +
+						'the offer, the mail goes unencrypted: anyone on the way can read and change it. The password ' +
+						'is never sent unencrypted: with a User set, sending fails instead.',
 				},
 				{
 					name: 'None (Unencrypted)',
@@ -93,7 +95,8 @@ export class DeliveryChannelSmtpApi implements ICredentialType {
 			type: 'boolean',
 			default: false,
 			description:
-				'Whether to accept a certificate that is self-signed or does not match the host. Only for a server you control: it lets anyone in between read the mail and the password.',
+				'Whether to accept a certificate that is self-signed or does not match the host. Only for a ' +
+				'server you control: it lets anyone in between read the mail and the password.',
 		},
 		{
 			displayName: 'IMAP Host (for Failed Deliveries)',
@@ -102,7 +105,8 @@ export class DeliveryChannelSmtpApi implements ICredentialType {
 			default: '',
 			placeholder: 'imap.example.com',
 			description:
-				"The sender's mailbox, where bounce reports arrive; Failed Deliveries and the trigger read it over IMAP. Leave empty if you only send. For Microsoft 365 use outlook.office365.com.",
+				"The sender's mailbox, where bounce reports arrive; Failed Deliveries and the trigger read " +
+				'it over IMAP. Leave empty if you only send. For Microsoft 365 use outlook.office365.com.',
 		},
 		{
 			displayName: 'IMAP Port',
@@ -159,7 +163,8 @@ export class DeliveryChannelSmtpApi implements ICredentialType {
 			type: 'string',
 			default: 'INBOX, Junk',
 			description:
-				'Folders to search for bounce reports, separated by commas. "Junk" also finds the junk folder under another name (Spam, Junk E-mail) when the server marks it.',
+				'Folders to search for bounce reports, separated by commas. "Junk" also finds the junk folder ' +
+				'under another name (Spam, Junk E-mail) when the server marks it.',
 			displayOptions: { hide: { imapHost: [''] } },
 		},
 		{
@@ -169,7 +174,8 @@ export class DeliveryChannelSmtpApi implements ICredentialType {
 			default: '',
 			placeholder: 'Sent Items',
 			description:
-				'Where the mailbox keeps sent messages, to link each failure to the message that was sent. Leave empty to use the folder the server marks as Sent.',
+				'Where the mailbox keeps sent messages, to link each failure to the message that was sent. ' +
+				'Leave empty to use the folder the server marks as Sent.',
 			displayOptions: { hide: { imapHost: [''] } },
 		},
 	];

@@ -62,7 +62,9 @@ export async function testMscCredential(
 			(error as { cause?: { code?: unknown } }).cause?.code;
 		return {
 			status: 'Error',
-			message: `Could not reach the MSC API at ${baseUrl}${typeof code === 'string' ? ` (${code})` : ''}. Check the Base URL; for the local sandbox, start it with "npm run msc-sandbox".`,
+			message:
+				`Could not reach the MSC API at ${baseUrl}${typeof code === 'string' ? ` (${code})` : ''}. ` +
+				'Check the Base URL; for the local sandbox, start it with "npm run msc-sandbox".',
 		};
 	}
 	const status = response.statusCode;

@@ -33,7 +33,8 @@ export function redirectError(
 	from: string,
 ): DeliveryError {
 	return new DeliveryError(
-		`The MSC API at ${baseUrl} answered with a redirect (HTTP ${status}) to ${redirectTarget(location, from)}. Redirects are not followed, so neither the API key nor the request went there`,
+		`The MSC API at ${baseUrl} answered with a redirect (HTTP ${status}) to ${redirectTarget(location, from)}. ` +
+			'Redirects are not followed, so neither the API key nor the request went there',
 		{
 			code: 'EPROTOCOL',
 			responseCode: status,
@@ -49,7 +50,8 @@ export function lowerFirst(text: string): string {
 
 export function tooLongWait(failure: DeliveryError, askedMs: number, maxMs: number): DeliveryError {
 	return new DeliveryError(
-		`${failure.message}. The API asks to wait ${Math.ceil(askedMs / 1000)} s before trying again (Retry-After); the node waits at most ${Math.round(maxMs / 1000)} s, so it stopped here`,
+		`${failure.message}. The API asks to wait ${Math.ceil(askedMs / 1000)} s before trying again ` +
+			`(Retry-After); the node waits at most ${Math.round(maxMs / 1000)} s, so it stopped here`,
 		{
 			code: failure.code,
 			retryable: true,
@@ -59,6 +61,63 @@ export function tooLongWait(failure: DeliveryError, askedMs: number, maxMs: numb
 			hint: 'Run the workflow again later, or send fewer messages at once.',
 		},
 	);
+}
+
+const LOOK_IT_UP = 'Look the message up in MSC before sending this item again.';
+
+/** The API was still working on the idempotency key when the node stopped asking about it. */
+export function stillInProgress(waitedSeconds: number, problem: MscProblem): DeliveryError {
+	return new DeliveryError(
+		`MSC was still working on this message after ${waitedSeconds} s of asking again with the same idempotency key: ` +
+			'it may or may not have been sent, so it is not sent again',
+		{
+			code: 'EUNKNOWN',
+			responseCode: 409,
+			response: problem.code,
+			hint: LOOK_IT_UP,
+		},
+	);
+}
+
+/** A call's final failure after an earlier attempt may have been carried out: the outcome is unknown. */
+export function outcomeUnknown(failure: DeliveryError): DeliveryError {
+	return new DeliveryError(
+		"MSC may or may not have sent this message: an earlier attempt's answer was lost, and then " +
+			lowerFirst(failure.message),
+		{
+			code: 'EUNKNOWN',
+			responseCode: failure.responseCode,
+			response: failure.response,
+			stopsBatch: failure.stopsBatch,
+			hint: LOOK_IT_UP,
+			cause: failure,
+		},
+	);
+}
+
+/**
+ * The execution was cancelled during a call. `changes`: the call sends something; `mayHaveGone`:
+ * the request was on its way or an earlier attempt may have been carried out.
+ */
+export function callCancelled(changes: boolean, mayHaveGone: boolean): DeliveryError {
+	if (changes && mayHaveGone) {
+		return new DeliveryError(
+			'The execution was cancelled while this message was on its way to MSC: ' +
+				'it may or may not have been sent, so it is not sent again',
+			{ code: 'EUNKNOWN', stopsBatch: true, hint: LOOK_IT_UP },
+		);
+	}
+	if (changes) {
+		return new DeliveryError('Not sent: the execution was cancelled before this message went out', {
+			code: 'ENOTSENT',
+			retryable: true,
+			stopsBatch: true,
+		});
+	}
+	return new DeliveryError('The execution was cancelled before the MSC API answered', {
+		code: 'ECONNECTION',
+		stopsBatch: true,
+	});
 }
 
 export function readProblem(body: unknown, status: number): MscProblem {

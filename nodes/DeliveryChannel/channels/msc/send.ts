@@ -24,13 +24,18 @@ export function sendWarnings(result: ApiSendResult): string[] {
 	const identityDomain = domainOf(result.identity.address);
 	if (showsVia(identityDomain, result.sendingDomain)) {
 		warnings.push(
-			`Recipients may see "via ${result.sendingDomain}" next to ${result.identity.address}: MSC sends on its behalf (Sender: ${result.sender}).`,
-			`${identityDomain}'s DMARC policy will not align with this message: it is authenticated for ${result.sendingDomain}, not ${identityDomain}. With p=quarantine or p=reject it may go to spam or be refused; use a channel that sends from ${identityDomain} itself if that matters.`,
+			`Recipients may see "via ${result.sendingDomain}" next to ${result.identity.address}: MSC sends ` +
+				`on its behalf (Sender: ${result.sender}).`,
+			`${identityDomain}'s DMARC policy will not align with this message: it is authenticated for ` +
+				`${result.sendingDomain}, not ${identityDomain}. With p=quarantine or p=reject it may go to ` +
+				`spam or be refused; use a channel that sends from ${identityDomain} itself if that matters.`,
 		);
 	}
 	if (result.rejected.length) {
 		warnings.push(
-			`The receiving server refused ${result.rejected.length} of ${result.accepted.length + result.rejected.length} recipients: ${result.rejected.map((entry) => entry.address).join(', ')}. They are listed in Failed Deliveries.`,
+			`The receiving server refused ${result.rejected.length} of ${result.accepted.length + result.rejected.length} ` +
+				`recipients: ${result.rejected.map((entry) => entry.address).join(', ')}. They are listed in ` +
+				'Failed Deliveries.',
 		);
 	}
 	return warnings;

@@ -65,8 +65,10 @@ export function baseUrlOf(credentials: IDataObject): string {
 	}
 	if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
 		throw invalid(
-			`The MSC credential's Base URL must use https:// for ${url.hostname}, got ${shown(raw)}: over http:// the API key and every message would cross the network unencrypted`,
-			'Use the https:// address of the MSC API. Plain http:// is accepted only for this computer (localhost, 127.0.0.1, ::1), such as the local sandbox.',
+			`The MSC credential's Base URL must use https:// for ${url.hostname}, got ${shown(raw)}: over ` +
+				'http:// the API key and every message would cross the network unencrypted',
+			'Use the https:// address of the MSC API. Plain http:// is accepted only for this computer ' +
+				'(localhost, 127.0.0.1, ::1), such as the local sandbox.',
 		);
 	}
 	if (url.protocol !== 'http:' && url.protocol !== 'https:') {

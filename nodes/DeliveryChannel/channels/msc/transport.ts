@@ -18,14 +18,17 @@ import {
 	type RequestHelperFunctions,
 } from 'n8n-workflow';
 
-import { DeliveryError } from '../../../../core/errors';
+import type { DeliveryError } from '../../../../core/errors';
 import { backoffMs, retryAfterMs, sleep } from '../../../../core/retry';
+import { Cancelled, untilCancelled, withCancelSignal } from './cancel';
 import {
-	lowerFirst,
+	callCancelled,
 	networkFailure,
+	outcomeUnknown,
 	problemError,
 	readProblem,
 	redirectError,
+	stillInProgress,
 	tooLongWait,
 	type MscProblem,
 } from './errors';
@@ -65,41 +68,6 @@ const NOT_CONNECTED = new Set([
 
 /** How often a request in progress is asked about, whatever Retry-After says. */
 const IN_PROGRESS_POLL = { minMs: 250, maxMs: 10_000 };
-
-class Cancelled extends Error {}
-
-/** The promise, or a Cancelled rejection as soon as the signal aborts (whichever comes first). */
-function untilCancelled<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-	if (!signal) return promise;
-	return new Promise<T>((resolve, reject) => {
-		const onAbort = () => reject(new Cancelled());
-		if (signal.aborted) onAbort();
-		signal.addEventListener('abort', onAbort, { once: true });
-		promise.then(
-			(value) => {
-				signal.removeEventListener('abort', onAbort);
-				resolve(value);
-			},
-			(error: unknown) => {
-				signal.removeEventListener('abort', onAbort);
-				reject(error);
-			},
-		);
-	});
-}
-
-/**
- * n8n-core sets every authenticated request's abort signal to the context's execution cancel signal,
- * replacing one the request carries: the session's signal is offered through that same method, so
- * cancelling the session aborts the request on the wire too.
- */
-function withCancelSignal(context: MscHttpContext, signal: AbortSignal): MscHttpContext {
-	const own = context.getExecutionCancelSignal?.();
-	const combined = own && own !== signal ? AbortSignal.any([own, signal]) : signal;
-	return Object.create(context, {
-		getExecutionCancelSignal: { value: () => combined },
-	}) as MscHttpContext;
-}
 
 function header(headers: FullResponse['headers'], name: string): string | undefined {
 	const value = headers[name] ?? headers[name.toLowerCase()];
@@ -304,15 +272,7 @@ export class MscApi {
 		}
 		if (now >= state.inProgressUntil) {
 			const waited = Math.round((now - (state.inProgressSince ?? now)) / 1000);
-			throw new DeliveryError(
-				`MSC was still working on this message after ${waited} s of asking again with the same idempotency key: it may or may not have been sent, so it is not sent again`,
-				{
-					code: 'EUNKNOWN',
-					responseCode: 409,
-					response: problem.code,
-					hint: 'Look the message up in MSC before sending this item again.',
-				},
-			);
+			throw stillInProgress(waited, problem);
 		}
 		const pause = Math.min(
 			Math.max(asked ?? 1000, IN_PROGRESS_POLL.minMs),
@@ -337,40 +297,11 @@ export class MscApi {
 	 */
 	private giveUp(failure: DeliveryError, state: CallState): DeliveryError {
 		if (!state.uncertain || failure.code === 'EUNKNOWN') return failure;
-		return new DeliveryError(
-			`MSC may or may not have sent this message: an earlier attempt's answer was lost, and then ${lowerFirst(failure.message)}`,
-			{
-				code: 'EUNKNOWN',
-				responseCode: failure.responseCode,
-				response: failure.response,
-				stopsBatch: failure.stopsBatch,
-				hint: 'Look the message up in MSC before sending this item again.',
-				cause: failure,
-			},
-		);
+		return outcomeUnknown(failure);
 	}
 
 	private cancelledError(state: CallState, inFlight: boolean): DeliveryError {
-		if (state.changes && (inFlight || state.uncertain)) {
-			return new DeliveryError(
-				'The execution was cancelled while this message was on its way to MSC: it may or may not have been sent, so it is not sent again',
-				{
-					code: 'EUNKNOWN',
-					stopsBatch: true,
-					hint: 'Look the message up in MSC before sending this item again.',
-				},
-			);
-		}
-		if (state.changes) {
-			return new DeliveryError(
-				'Not sent: the execution was cancelled before this message went out',
-				{ code: 'ENOTSENT', retryable: true, stopsBatch: true },
-			);
-		}
-		return new DeliveryError('The execution was cancelled before the MSC API answered', {
-			code: 'ECONNECTION',
-			stopsBatch: true,
-		});
+		return callCancelled(state.changes, inFlight || state.uncertain);
 	}
 
 	private backoff(attempt: number): number {

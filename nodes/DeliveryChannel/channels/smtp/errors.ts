@@ -47,7 +47,11 @@ function noStarttlsHint(target: SmtpTarget): string {
 		target.security === 'starttlsWhenOffered'
 			? 'The credential has a login, so "STARTTLS When Offered" refuses to send the password unencrypted; nothing was sent.'
 			: 'Security is "STARTTLS Required", so nothing was sent.';
-	return `${why} Use SSL/TLS (usually port 465) if the server offers it, or have STARTTLS turned on at the server. Choose "None (Unencrypted)" only for a server on a network you trust: anyone on the way can read the mail and the password.`;
+	return (
+		`${why} Use SSL/TLS (usually port 465) if the server offers it, or have STARTTLS turned on ` +
+		'at the server. Choose "None (Unencrypted)" only for a server on a network you trust: anyone ' +
+		'on the way can read the mail and the password.'
+	);
 }
 
 /** The connection is not encrypted, and the credential has a login that must not travel in clear. */
@@ -160,7 +164,8 @@ export function toDeliveryError(
 				: `Could not set up a secure connection to ${where}: ${error.message}`,
 			{
 				hint: certificate
-					? 'Use the server name its certificate was issued for, or turn on "Allow Self-Signed Certificates" in the credential if you trust this server.'
+					? 'Use the server name its certificate was issued for, or turn on "Allow Self-Signed Certificates" ' +
+						'in the credential if you trust this server.'
 					: 'Check the Security setting: port 465 usually needs SSL/TLS, port 587 STARTTLS.',
 				stopsBatch: true,
 			},

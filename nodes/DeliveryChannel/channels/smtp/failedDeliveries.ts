@@ -10,9 +10,7 @@
  */
 import type { ImapFlow, ImapFlowOptions } from 'imapflow';
 
-import { parseBounce } from '../../../../core/bounce';
-import type { BounceReport } from '../../../../core/bounce/types';
-import { failuresFromReport, matchesQuery, type ReportSource } from '../../../../core/failures';
+import { failuresFromReport, matchesQuery } from '../../../../core/failures';
 import type { FailedDelivery, FailedDeliveryList, FailedDeliveryQuery } from '../types';
 import {
 	dateBounds,
@@ -35,16 +33,12 @@ import {
 	type ResolvedFolders,
 } from './imap/folders';
 import { ImapConnection } from './imap/connection';
+import { downloadReports, readReport, wantedFailures, type ParsedReport } from './imap/reports';
 import { MAILBOX_LIMITS, type MailboxSettings } from './imap/settings';
 import { sentResolver } from './imap/sent';
 
 /** Reports downloaded in one FETCH. */
 const BATCH = 25;
-
-interface ParsedReport {
-	report: BounceReport;
-	source: ReportSource;
-}
 
 /** One folder's likely reports in the order they are read, and how far reading got. */
 interface FolderQueue {
@@ -162,7 +156,8 @@ export class Mailbox {
 			);
 			if (selection.renumbered) {
 				this.notices.warn?.(
-					`The mail server renumbered the folder "${folder}" (its UIDVALIDITY changed), so it was read again by date${query.receivedSince ? ` from ${query.receivedSince.toISOString()}` : ''}`,
+					`The mail server renumbered the folder "${folder}" (its UIDVALIDITY changed), so it was read again by date` +
+						(query.receivedSince ? ` from ${query.receivedSince.toISOString()}` : ''),
 				);
 			}
 			selections.push(selection);
@@ -209,12 +204,15 @@ export class Mailbox {
 			if (parsed >= MAILBOX_LIMITS.parsed) return { reports, stoppedBy: 'cap' };
 			const batch = takeNext(queues, resuming, Math.min(BATCH, MAILBOX_LIMITS.parsed - parsed));
 			if (!batch.length) return { reports };
-			const sources = await this.download(batch.map(({ candidate }) => candidate));
+			const sources = await downloadReports(
+				this.imap,
+				batch.map(({ candidate }) => candidate),
+			);
 			for (const { queue, candidate } of batch) {
 				if (query.limit !== undefined && matching >= query.limit) break;
 				parsed += 1;
 				queue.read += 1;
-				const report = await readReport(candidate, sources.get(key(candidate)));
+				const report = await readReport(candidate, sources);
 				if (report) {
 					const wanted = await wantedFailures(report, query);
 					if (wanted) {
@@ -228,31 +226,6 @@ export class Mailbox {
 			// Candidates handed out but not read (the limit came first) are still to be read.
 			for (const queue of queues) queue.taken = queue.read;
 		}
-	}
-
-	/** The raw reports (at most MAILBOX_LIMITS.reportBytes each), by folder and UID. */
-	private async download(candidates: Candidate[]): Promise<Map<string, Buffer>> {
-		const byFolder = new Map<string, number[]>();
-		for (const candidate of candidates)
-			byFolder.set(candidate.folder, [...(byFolder.get(candidate.folder) ?? []), candidate.uid]);
-		const sources = new Map<string, Buffer>();
-		for (const [folder, uids] of byFolder) {
-			await this.imap.call(async (client) => {
-				const lock = await client.getMailboxLock(folder, { readOnly: true });
-				try {
-					const fetched = client.fetch(
-						uids.join(','),
-						{ uid: true, source: { maxLength: MAILBOX_LIMITS.reportBytes } },
-						{ uid: true },
-					);
-					for await (const message of fetched)
-						if (message.source) sources.set(`${folder}\n${message.uid}`, message.source);
-				} finally {
-					lock.release();
-				}
-			});
-		}
-		return sources;
 	}
 
 	/** Links the wanted reports to the sent messages and keeps the failures that match the query. */
@@ -308,16 +281,13 @@ export class Mailbox {
 		const why =
 			stoppedBy === 'limit'
 				? `The limit of ${plural(limit ?? 0, 'failure')} was reached`
-				: `There was more mail than one listing reads (up to ${plural(MAILBOX_LIMITS.parsed, 'report')} read and ${plural(MAILBOX_LIMITS.scanned, 'message')} looked at)`;
+				: `There was more mail than one listing reads (up to ${plural(MAILBOX_LIMITS.parsed, 'report')} ` +
+					`read and ${plural(MAILBOX_LIMITS.scanned, 'message')} looked at)`;
 		const next = resuming
 			? 'the next poll goes on from there'
 			: 'narrow the time range (Since, Until) to see the rest';
 		return `${why}: ${left} in the mailbox; ${next}`;
 	}
-}
-
-function key(candidate: Candidate): string {
-	return `${candidate.folder}\n${candidate.uid}`;
 }
 
 function receivedTime(failure: FailedDelivery): number {
@@ -351,44 +321,4 @@ function takeNext(
 		best.taken += 1;
 	}
 	return batch;
-}
-
-/** Parses one downloaded report; one that is gone, unreadable or holds no failure is dismissed. */
-async function readReport(
-	candidate: Candidate,
-	raw: Buffer | undefined,
-): Promise<ParsedReport | undefined> {
-	if (!raw) return undefined;
-	let report: BounceReport;
-	try {
-		report = await parseBounce(raw);
-	} catch {
-		// One malformed mail must not stop the reading of the others (nor hold the checkpoint back forever).
-		return undefined;
-	}
-	if (!report.failures.length) return undefined;
-	const source: ReportSource = {
-		receivedAt: candidate.receivedAt.toISOString(),
-		reportId: `${candidate.folder}/${candidate.uid}`,
-		details: { folder: candidate.folder, uid: candidate.uid },
-	};
-	return { report, source };
-}
-
-/**
- * How many of a report's failures the query wants, judged before linking (linking only adds facts
- * about the sent message). A failure whose recipient only the Sent copy can tell is given the
- * benefit of the doubt on the recipient filter.
- */
-async function wantedFailures(
-	{ report, source }: ParsedReport,
-	query: FailedDeliveryQuery,
-): Promise<number> {
-	const unlinked = await failuresFromReport(report, 'smtp', source);
-	return unlinked.filter((failure) =>
-		matchesQuery(
-			failure.recipient || !query.recipient ? failure : { ...failure, recipient: query.recipient },
-			query,
-		),
-	).length;
 }

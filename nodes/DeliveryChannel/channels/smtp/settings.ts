@@ -31,10 +31,16 @@ export function portSecurityMismatch(
 	const implicitPorts = [465, 993];
 	const plainPorts = [25, 587, 143];
 	if (!implicitTls && implicitPorts.includes(port)) {
-		return `${labels.port} ${port} is for SSL/TLS (implicit) connections, but ${labels.security} is not SSL/TLS. Choose SSL/TLS, or the STARTTLS port (${port === 993 ? 143 : 587}).`;
+		return (
+			`${labels.port} ${port} is for SSL/TLS (implicit) connections, but ${labels.security} is not ` +
+			`SSL/TLS. Choose SSL/TLS, or the STARTTLS port (${port === 993 ? 143 : 587}).`
+		);
 	}
 	if (implicitTls && plainPorts.includes(port)) {
-		return `${labels.port} ${port} is for plain connections upgraded with STARTTLS, but ${labels.security} is SSL/TLS (implicit). Choose STARTTLS, or the SSL/TLS port (${port === 143 ? 993 : 465}).`;
+		return (
+			`${labels.port} ${port} is for plain connections upgraded with STARTTLS, but ${labels.security} ` +
+			`is SSL/TLS (implicit). Choose STARTTLS, or the SSL/TLS port (${port === 143 ? 993 : 465}).`
+		);
 	}
 	return undefined;
 }

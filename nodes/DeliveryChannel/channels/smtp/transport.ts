@@ -4,19 +4,18 @@
  * already took it, which can deliver it twice. Here every message is tried once per call, and the
  * caller learns exactly how far it got.
  */
-import type { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 
-import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 
 import { DeliveryError } from '../../../../core/errors';
 import type { RecipientRejection } from '../types';
+import { offersDsn, openConnection, socketOf, type PooledConnection } from './connection';
 import {
 	cancelledAfterSending,
 	cancelledBeforeSending,
 	notAttempted,
 	toDeliveryError,
-	unencryptedLogin,
 	type SmtpLibraryError,
 } from './errors';
 import type { SmtpSettings } from './settings';
@@ -36,12 +35,6 @@ export interface SmtpDelivery {
 	dsnOffered: boolean;
 }
 
-interface PooledConnection {
-	connection: SMTPConnection;
-	sent: number;
-	broken: boolean;
-}
-
 type Waiter = { resolve: (entry: PooledConnection) => void; reject: (error: unknown) => void };
 
 /**
@@ -55,11 +48,6 @@ type SendStage = 'envelope' | 'writing' | 'flushing' | 'data-sent';
 /** Whether the server can have the complete message: then it must never be sent again. */
 function mayBeComplete(stage: SendStage): boolean {
 	return stage === 'flushing' || stage === 'data-sent';
-}
-
-/** nodemailer keeps the socket it writes to (the TLS one after STARTTLS) on the connection. */
-function socketOf(connection: SMTPConnection): Socket | undefined {
-	return (connection as unknown as { _socket?: Socket })._socket;
 }
 
 export class SmtpPool {
@@ -142,7 +130,7 @@ export class SmtpPool {
 					};
 				}),
 				response: String(info.response ?? ''),
-				dsnOffered: this.offersDsn(entry),
+				dsnOffered: offersDsn(entry.connection),
 			};
 		} catch (error) {
 			this.discard(entry);
@@ -211,12 +199,6 @@ export class SmtpPool {
 			this.open -= 1;
 			entry.connection.quit();
 		}
-	}
-
-	private offersDsn(entry: PooledConnection): boolean {
-		const extensions = (entry.connection as unknown as { _supportedExtensions?: string[] })
-			._supportedExtensions;
-		return Array.isArray(extensions) && extensions.includes('DSN');
 	}
 
 	private async acquire(): Promise<PooledConnection> {
@@ -302,53 +284,12 @@ export class SmtpPool {
 	}
 
 	private connect(): Promise<PooledConnection> {
-		return new Promise<PooledConnection>((resolve, reject) => {
-			const connection = new SMTPConnection(this.settings.connection);
-			const entry: PooledConnection = { connection, sent: 0, broken: false };
-			this.live.add(connection);
-			connection.once('end', () => this.live.delete(connection));
-			let settled = false;
-			const fail = (error: SmtpLibraryError) => {
-				if (settled) return;
-				settled = true;
-				connection.close();
-				reject(toDeliveryError(error, this.settings, 'connect'));
-			};
-			// Without a listener an 'error' event would crash the process; errors during a send reach
-			// the send callback as well, and an idle connection that fails is simply dropped.
-			connection.on('error', (error: SmtpLibraryError) => {
-				if (!settled) fail(error);
-				else this.dropIdle(entry);
-			});
-			connection.on('end', () => {
-				if (!settled)
-					fail(
-						Object.assign(new Error('Connection closed before the greeting'), {
-							code: 'ECONNECTION',
-						}),
-					);
-				else this.dropIdle(entry);
-			});
-			connection.connect(() => {
-				if (!this.settings.auth) {
-					settled = true;
-					resolve(entry);
-					return;
-				}
-				// The login goes out encrypted or not at all, unless the user chose None (Unencrypted).
-				if (!connection.secure && this.settings.security !== 'none') {
-					fail(unencryptedLogin(this.settings));
-					return;
-				}
-				connection.login(this.settings.auth, (error) => {
-					if (error) {
-						fail(error as SmtpLibraryError);
-						return;
-					}
-					settled = true;
-					resolve(entry);
-				});
-			});
+		return openConnection(this.settings, {
+			created: (connection) => {
+				this.live.add(connection);
+				connection.once('end', () => this.live.delete(connection));
+			},
+			lost: (entry) => this.dropIdle(entry),
 		});
 	}
 

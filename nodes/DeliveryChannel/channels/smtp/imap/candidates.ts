@@ -13,12 +13,66 @@ import type { FolderMark } from './checkpoint';
  * a report that is skipped is a failure nobody sees. (93 % of reports come from mailer-daemon@ or
  * postmaster@; only about half carry a multipart/report.)
  */
-const REPORT_SENDER =
-	/^(?:mailer-daemon|mailerdaemon|mail-daemon|postmaster|mdaemon|bounces?|mail-?delivery(?:-?system)?|nobody|double-bounce|microsoftexchange[0-9a-f]*)$/i;
-const REPORT_SENDER_NAME =
-	/mail delivery|mailer[- ]daemon|postmaster|delivery (?:status|subsystem|system)|microsoft outlook|mail administrator/i;
-const REPORT_SUBJECT =
-	/undeliver|undelivered|delivery (?:status|failure|failed|notification|problem|incomplete|has failed|delayed|report)|returned (?:mail|to sender)|mail delivery|failure notice|could not be delivered|couldn't be delivered|not (?:be )?delivered|delayed mail|delivery delay|non[- ]?remis|unzustellbar|nicht zustellbar|niet bezorgd|no entregado|no se puede entregar|non recapitabile|rejected|bounced?|abuse report|complaint|feedback report|warning: message|mail system error|returned message|message not delivered/i;
+const REPORT_SENDER = new RegExp(
+	'^(?:' +
+		[
+			'mailer-daemon',
+			'mailerdaemon',
+			'mail-daemon',
+			'postmaster',
+			'mdaemon',
+			'bounces?',
+			'mail-?delivery(?:-?system)?',
+			'nobody',
+			'double-bounce',
+			'microsoftexchange[0-9a-f]*',
+		].join('|') +
+		')$',
+	'i',
+);
+const REPORT_SENDER_NAME = new RegExp(
+	[
+		'mail delivery',
+		'mailer[- ]daemon',
+		'postmaster',
+		'delivery (?:status|subsystem|system)',
+		'microsoft outlook',
+		'mail administrator',
+	].join('|'),
+	'i',
+);
+const REPORT_SUBJECT = new RegExp(
+	[
+		'undeliver',
+		'undelivered',
+		'delivery (?:status|failure|failed|notification|problem|incomplete|has failed|delayed|report)',
+		'returned (?:mail|to sender)',
+		'mail delivery',
+		'failure notice',
+		'could not be delivered',
+		"couldn't be delivered",
+		'not (?:be )?delivered',
+		'delayed mail',
+		'delivery delay',
+		'non[- ]?remis',
+		'unzustellbar',
+		'nicht zustellbar',
+		'niet bezorgd',
+		'no entregado',
+		'no se puede entregar',
+		'non recapitabile',
+		'rejected',
+		'bounced?',
+		'abuse report',
+		'complaint',
+		'feedback report',
+		'warning: message',
+		'mail system error',
+		'returned message',
+		'message not delivered',
+	].join('|'),
+	'i',
+);
 const REPORT_PART =
 	/^(?:message\/(?:delivery-status|global-delivery-status|feedback-report|rfc822|global)|text\/rfc822-headers)$/i;
 

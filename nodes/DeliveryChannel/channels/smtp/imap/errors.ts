@@ -29,7 +29,9 @@ export function toMailboxError(
 			'EAUTH',
 			`The mailbox server ${where} rejected the login${text ? `: ${text}` : ''}`,
 			{
-				hint: 'Check IMAP User and IMAP Password of the Custom SMTP credential (empty means the SMTP User and Password are used). Microsoft 365 and Gmail may need an app password or IMAP enabled for the mailbox.',
+				hint:
+					'Check IMAP User and IMAP Password of the Custom SMTP credential (empty means the SMTP User ' +
+					'and Password are used). Microsoft 365 and Gmail may need an app password or IMAP enabled for the mailbox.',
 			},
 		);
 	}

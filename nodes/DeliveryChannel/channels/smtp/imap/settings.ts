@@ -105,7 +105,10 @@ export function mailboxNotConfigured(): DeliveryError {
 			code: 'EINPUT',
 			field: 'imapHost',
 			stopsBatch: true,
-			hint: "Open the Custom SMTP credential and fill in IMAP Host (plus IMAP Port and IMAP Security if they differ from 993 / SSL/TLS). The sender's mailbox is read over IMAP; IMAP User and Password default to the SMTP ones.",
+			hint:
+				'Open the Custom SMTP credential and fill in IMAP Host (plus IMAP Port and IMAP Security if ' +
+				"they differ from 993 / SSL/TLS). The sender's mailbox is read over IMAP; IMAP User and Password " +
+				'default to the SMTP ones.',
 		},
 	);
 }

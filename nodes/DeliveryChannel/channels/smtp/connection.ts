@@ -1,0 +1,90 @@
+/**
+ * One SMTP connection of the pool: opened, greeted and logged in (encrypted, unless the user chose
+ * None), with what the pool needs to know about it afterwards (its socket, whether it offers DSN).
+ */
+import type { Socket } from 'node:net';
+
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+
+import { toDeliveryError, unencryptedLogin, type SmtpLibraryError } from './errors';
+import type { SmtpSettings } from './settings';
+
+export interface PooledConnection {
+	connection: SMTPConnection;
+	sent: number;
+	broken: boolean;
+}
+
+/** What the pool hears about a connection it asked for. */
+export interface ConnectionEvents {
+	/** The connection exists (before it connects): a cancel may have to cut it from now on. */
+	created(connection: SMTPConnection): void;
+	/** A connection that was handed out failed or the server closed it (an idle timeout, say). */
+	lost(entry: PooledConnection): void;
+}
+
+/** nodemailer keeps the socket it writes to (the TLS one after STARTTLS) on the connection. */
+export function socketOf(connection: SMTPConnection): Socket | undefined {
+	return (connection as unknown as { _socket?: Socket })._socket;
+}
+
+/** Whether the server advertised DSN (RFC 3461) on this connection. */
+export function offersDsn(connection: SMTPConnection): boolean {
+	const extensions = (connection as unknown as { _supportedExtensions?: string[] })
+		._supportedExtensions;
+	return Array.isArray(extensions) && extensions.includes('DSN');
+}
+
+/** Opens a connection and logs in; a failure is a DeliveryError of the 'connect' stage. */
+export function openConnection(
+	settings: SmtpSettings,
+	events: ConnectionEvents,
+): Promise<PooledConnection> {
+	return new Promise<PooledConnection>((resolve, reject) => {
+		const connection = new SMTPConnection(settings.connection);
+		const entry: PooledConnection = { connection, sent: 0, broken: false };
+		events.created(connection);
+		let settled = false;
+		const fail = (error: SmtpLibraryError) => {
+			if (settled) return;
+			settled = true;
+			connection.close();
+			reject(toDeliveryError(error, settings, 'connect'));
+		};
+		// Without a listener an 'error' event would crash the process; errors during a send reach
+		// the send callback as well, and an idle connection that fails is simply dropped.
+		connection.on('error', (error: SmtpLibraryError) => {
+			if (!settled) fail(error);
+			else events.lost(entry);
+		});
+		connection.on('end', () => {
+			if (!settled)
+				fail(
+					Object.assign(new Error('Connection closed before the greeting'), {
+						code: 'ECONNECTION',
+					}),
+				);
+			else events.lost(entry);
+		});
+		connection.connect(() => {
+			if (!settings.auth) {
+				settled = true;
+				resolve(entry);
+				return;
+			}
+			// The login goes out encrypted or not at all, unless the user chose None (Unencrypted).
+			if (!connection.secure && settings.security !== 'none') {
+				fail(unencryptedLogin(settings));
+				return;
+			}
+			connection.login(settings.auth, (error) => {
+				if (error) {
+					fail(error as SmtpLibraryError);
+					return;
+				}
+				settled = true;
+				resolve(entry);
+			});
+		});
+	});
+}
