@@ -42,8 +42,10 @@ function checkAnchors() {
 		const source = fs.readFileSync(path.join(dir, file), 'utf8');
 		const url = /documentationUrl\s*=\s*'([^']*)'/.exec(source);
 		if (!url) problems.push(`${file}: no documentationUrl`);
-		else if (!url[1].includes('#')) problems.push(`${file}: documentationUrl ${url[1]} has no anchor`);
-		else if (!anchors.has(url[1].split('#')[1])) problems.push(`${file}: README has no heading for ${url[1]}`);
+		else if (!url[1].includes('#'))
+			problems.push(`${file}: documentationUrl ${url[1]} has no anchor`);
+		else if (!anchors.has(url[1].split('#')[1]))
+			problems.push(`${file}: README has no heading for ${url[1]}`);
 	}
 	return problems;
 }
@@ -54,7 +56,8 @@ function missingRequires(entry, files, read) {
 	for (const match of read(entry).matchAll(/require\("(\.{1,2}\/[^"]+)"\)/g)) {
 		const target = path.posix.join(path.posix.dirname(entry), match[1]);
 		const candidates = [target, `${target}.js`, `${target}.json`, `${target}/index.js`];
-		if (!candidates.some((candidate) => files.has(candidate))) missing.push(`${entry} requires ${match[1]}, not in the tarball`);
+		if (!candidates.some((candidate) => files.has(candidate)))
+			missing.push(`${entry} requires ${match[1]}, not in the tarball`);
 	}
 	return missing;
 }
@@ -63,21 +66,30 @@ function checkTarball(tarball) {
 	if (!tarball || !fs.existsSync(tarball)) return [`no tarball at ${tarball}`];
 	const list = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
 	const files = new Set(list.map((name) => name.replace(/^package\//, '')));
-	const read = (name) => execFileSync('tar', ['-xzOf', tarball, `package/${name}`], { encoding: 'utf8' });
+	const read = (name) =>
+		execFileSync('tar', ['-xzOf', tarball, `package/${name}`], { encoding: 'utf8' });
 	const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 	const needed = [...pkg.n8n.nodes, ...pkg.n8n.credentials, 'package.json', 'README.md', 'LICENSE'];
 	const problems = needed.filter((name) => !files.has(name)).map((name) => `missing ${name}`);
-	if (![...files].some((name) => name.startsWith('dist/core/') && name.endsWith('.js'))) problems.push('no dist/core/**/*.js');
+	if (![...files].some((name) => name.startsWith('dist/core/') && name.endsWith('.js')))
+		problems.push('no dist/core/**/*.js');
 	for (const name of files) {
-		if (/\.ts$/.test(name) && !name.endsWith('.d.ts')) problems.push(`TypeScript source packed: ${name}`);
-		if (name.startsWith('dist/') && name.endsWith('.js')) problems.push(...missingRequires(name, files, read));
+		if (/\.ts$/.test(name) && !name.endsWith('.d.ts'))
+			problems.push(`TypeScript source packed: ${name}`);
+		if (name.startsWith('dist/') && name.endsWith('.js'))
+			problems.push(...missingRequires(name, files, read));
 	}
-	console.log(`${path.basename(tarball)}: ${files.size} files, ${[...files].filter((name) => name.startsWith('dist/')).length} under dist/`);
+	console.log(
+		`${path.basename(tarball)}: ${files.size} files, ${[...files].filter((name) => name.startsWith('dist/')).length} under dist/`,
+	);
 	return problems;
 }
 
 const [command, argument] = process.argv.slice(2);
-const problems = command === 'anchors' ? checkAnchors() : command === 'tarball' ? checkTarball(argument) : [`usage: ${path.basename(__filename)} anchors | tarball FILE`];
+const checks = { anchors: () => checkAnchors(), tarball: () => checkTarball(argument) };
+const problems = Object.hasOwn(checks, command)
+	? checks[command]()
+	: [`usage: ${path.basename(__filename)} anchors | tarball FILE`];
 if (problems.length) {
 	console.error(problems.join('\n'));
 	process.exit(1);

@@ -15,7 +15,10 @@ const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
 const enginePath = process.env.BOUNCE_ENGINE || path.join(root, 'dist/core/bounce/index.js');
 const corpusIdx = args.indexOf('--corpus');
-const corpus = corpusIdx >= 0 ? path.resolve(args[corpusIdx + 1]) : path.join(root, 'test/fixtures/bounce-corpus');
+const corpus =
+	corpusIdx >= 0
+		? path.resolve(args[corpusIdx + 1])
+		: path.join(root, 'test/fixtures/bounce-corpus');
 const verbose = args.includes('--verbose');
 const onlyIdx = args.indexOf('--only');
 const only = onlyIdx >= 0 ? args[onlyIdx + 1] : '';
@@ -35,9 +38,25 @@ function placeholder(status) {
 
 async function corpusTable() {
 	const expected = JSON.parse(fs.readFileSync(path.join(corpus, 'expected.json'), 'utf8'));
-	const files = fs.readdirSync(path.join(corpus, 'eml')).filter((f) => f.endsWith('.eml')).sort();
+	const files = fs
+		.readdirSync(path.join(corpus, 'eml'))
+		.filter((f) => f.endsWith('.eml'))
+		.sort();
+	/** @type {Array<[string, Buffer]>} */
 	const mails = files.map((f) => [f, fs.readFileSync(path.join(corpus, 'eml', f))]);
-	const c = { files: 0, detected: 0, count: 0, recips: 0, reason: 0, hard: 0, statusN: 0, status: 0, neg: 0, negOk: 0, fp: 0 };
+	const c = {
+		files: 0,
+		detected: 0,
+		count: 0,
+		recips: 0,
+		reason: 0,
+		hard: 0,
+		statusN: 0,
+		status: 0,
+		neg: 0,
+		negOk: 0,
+		fp: 0,
+	};
 	const diffs = [];
 	for (const [f, buf] of mails) {
 		const exp = expected[f];
@@ -55,7 +74,10 @@ async function corpusTable() {
 		if (r.failures.length > 0) c.detected++;
 		else diffs.push(`${f}: not detected (${r.kind}) ${(r.problems || []).join('; ')}`);
 		if (r.failures.length === exp.length) c.count++;
-		else if (r.failures.length) diffs.push(`${f}: ${r.failures.length} recipients, expected ${exp.length}: ${r.failures.map((x) => x.recipient).join(' ')}`);
+		else if (r.failures.length) {
+			const got = r.failures.map((x) => x.recipient).join(' ');
+			diffs.push(`${f}: ${r.failures.length} recipients, expected ${exp.length}: ${got}`);
+		}
 		for (let i = 0; i < exp.length; i++) {
 			const e = exp[i];
 			const g = r.failures[i];
@@ -63,7 +85,10 @@ async function corpusTable() {
 			if (!placeholder(e.status)) c.statusN++;
 			if (!g) continue;
 			if (g.reason === e.reason) c.reason++;
-			else diffs.push(`${f}#${i + 1}: reason ${g.reason}, expected ${e.reason} [${g.status} ${g.replyCode}] ${g.diagnostic.slice(0, 150)}`);
+			else {
+				const why = `[${g.status} ${g.replyCode}] ${g.diagnostic.slice(0, 150)}`;
+				diffs.push(`${f}#${i + 1}: reason ${g.reason}, expected ${e.reason} ${why}`);
+			}
 			if (g.hard === e.hard) c.hard++;
 			if (!placeholder(e.status)) {
 				if (g.status === e.status) c.status++;
@@ -72,6 +97,7 @@ async function corpusTable() {
 		}
 	}
 	const pct = (a, b) => (b ? ((100 * a) / b).toFixed(1) + ' %' : 'n/a');
+	/** @type {Array<[string, number, number]>} */
 	const rows = [
 		['report detected', c.detected, c.files],
 		['recipient count', c.count, c.files],
@@ -81,7 +107,10 @@ async function corpusTable() {
 		['negatives without failures', c.negOk, c.neg],
 	];
 	console.log('metric                        agree / total   rate');
-	for (const [name, a, b] of rows) console.log(`${name.padEnd(30)}${String(a).padStart(5)} / ${String(b).padEnd(7)}${pct(a, b).padStart(8)}`);
+	for (const [name, a, b] of rows)
+		console.log(
+			`${name.padEnd(30)}${String(a).padStart(5)} / ${String(b).padEnd(7)}${pct(a, b).padStart(8)}`,
+		);
 	console.log(`false positives (negatives)   ${c.fp}`);
 	// Throughput: parse every mail repeatedly for about two seconds. Wall time is the headline;
 	// the CPU time this process used is shown too, since other load on a shared machine slows
@@ -97,8 +126,13 @@ async function corpusTable() {
 	}
 	const cpu = process.cpuUsage(cpu0);
 	const cpuMs = (cpu.user + cpu.system) / 1000;
-	console.log(`throughput                    ${Math.round((n * 1000) / elapsed)} mails/s (${n} mails in ${elapsed.toFixed(0)} ms, one core)`);
-	console.log(`  per CPU time                ${Math.round((n * 1000) / cpuMs)} mails/s (${cpuMs.toFixed(0)} ms CPU incl. GC threads)`);
+	console.log(
+		`throughput                    ${Math.round((n * 1000) / elapsed)} mails/s (${n} mails in ${elapsed.toFixed(0)} ms, one core)`,
+	);
+	const perCpu = Math.round((n * 1000) / cpuMs);
+	console.log(
+		`  per CPU time                ${perCpu} mails/s (${cpuMs.toFixed(0)} ms CPU incl. GC threads)`,
+	);
 	if (verbose) for (const d of diffs) console.log('  ' + d);
 }
 
@@ -108,6 +142,8 @@ async function corpusTable() {
  */
 function loadHostileMails() {
 	const ts = require('typescript');
+	// Module's _nodeModulePaths and _compile are Node internals, not in its types.
+	/** @type {any} */
 	const Module = require('module');
 	const file = path.join(root, 'test/core/bounce/adversarial.ts');
 	const js = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
@@ -144,9 +180,13 @@ async function hostileTable() {
 	};
 	const num = (v, w = 8) => (v >= 100 ? v.toFixed(0) : v.toFixed(2)).padStart(w);
 	console.log('');
-	console.log('hostile mails: CPU ms per mail, growth, longest event-loop block at 480 KB (least of 3 runs)');
 	console.log(
-		`${'step'.padEnd(8)}${'input'.padEnd(42)}${'30 KB'.padStart(8)}${'120 KB'.padStart(8)}${'480 KB'.padStart(8)}  ${'x120/30'.padStart(7)} ${'x480/120'.padStart(8)} ${'x60/15'.padStart(7)}  ${'block ms'.padStart(8)} ${'(CPU)'.padStart(6)}`,
+		'hostile mails: CPU ms per mail, growth, longest event-loop block at 480 KB (least of 3 runs)',
+	);
+	const sizes = `${'30 KB'.padStart(8)}${'120 KB'.padStart(8)}${'480 KB'.padStart(8)}`;
+	const growth = `${'x120/30'.padStart(7)} ${'x480/120'.padStart(8)} ${'x60/15'.padStart(7)}`;
+	console.log(
+		`${'step'.padEnd(8)}${'input'.padEnd(42)}${sizes}  ${growth}  ${'block ms'.padStart(8)} ${'(CPU)'.padStart(6)}`,
 	);
 	const worst = { mail: 0, mailName: '', mailbox: 0, block: 0, blockName: '' };
 	for (const input of ADVERSARIAL) {
@@ -161,16 +201,24 @@ async function hostileTable() {
 			const b = await longestBlock(() => parseBounce(largest));
 			if (b.wallMs < block.wallMs) block = b;
 		}
-		if (block.wallMs > worst.block) Object.assign(worst, { block: block.wallMs, blockName: input.name });
+		if (block.wallMs > worst.block)
+			Object.assign(worst, { block: block.wallMs, blockName: input.name });
 		if (input.step === 'mbox') worst.mailbox = Math.max(worst.mailbox, ms[2]);
 		else if (ms[2] > worst.mail) Object.assign(worst, { mail: ms[2], mailName: input.name });
+		const name = `${input.step.padEnd(8)}${input.name.slice(0, 41).padEnd(42)}`;
+		const growth = `${num(ms[1] / ms[0], 7)} ${num(ms[2] / ms[1], 8)} ${num(below[1] / below[0], 7)}`;
 		console.log(
-			`${input.step.padEnd(8)}${input.name.slice(0, 41).padEnd(42)}${num(ms[0])}${num(ms[1])}${num(ms[2])}  ${num(ms[1] / ms[0], 7)} ${num(ms[2] / ms[1], 8)} ${num(below[1] / below[0], 7)}  ${num(block.wallMs)} ${num(block.cpuMs, 6)}`,
+			`${name}${num(ms[0])}${num(ms[1])}${num(ms[2])}  ${growth}  ${num(block.wallMs)} ${num(block.cpuMs, 6)}`,
 		);
 	}
-	console.log('Linear work grows about 4x for 4x the input (less where a cap stops the reading: 256 KB per mail, 128 KB of body, 64 K characters of text); x60/15 is measured below every cap.');
 	console.log(
-		`worst at 480 KB: ${worst.mail.toFixed(1)} ms CPU for one mail (${worst.mailName}), ${worst.mailbox.toFixed(1)} ms for a mailbox file (read in turns); longest event-loop block ${worst.block.toFixed(1)} ms (${worst.blockName})`,
+		'Linear work grows about 4x for 4x the input (less where a cap stops the reading: 256 KB per mail, ' +
+			'128 KB of body, 64 K characters of text); x60/15 is measured below every cap.',
+	);
+	console.log(
+		`worst at 480 KB: ${worst.mail.toFixed(1)} ms CPU for one mail (${worst.mailName}), ` +
+			`${worst.mailbox.toFixed(1)} ms for a mailbox file (read in turns); ` +
+			`longest event-loop block ${worst.block.toFixed(1)} ms (${worst.blockName})`,
 	);
 }
 

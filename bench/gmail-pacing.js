@@ -19,7 +19,11 @@ require.extensions['.ts'] = (module, filename) => {
 	const source = fs.readFileSync(filename, 'utf8');
 	const { outputText } = ts.transpileModule(source, {
 		fileName: filename,
-		compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+		compilerOptions: {
+			module: ts.ModuleKind.CommonJS,
+			target: ts.ScriptTarget.ES2022,
+			esModuleInterop: true,
+		},
 	});
 	module._compile(outputText, filename);
 };
@@ -36,22 +40,41 @@ const LATENCY = arg('latency', 50);
 
 process.env.N8N_LOG_LEVEL = process.env.N8N_LOG_LEVEL || 'silent';
 const { startFakeGmail } = require(path.join(root, 'test/fakes/gmail'));
-const { runWorkflow, manualTrigger, itemsNode, node, chain } = require(path.join(root, 'test/helpers/n8n.ts'));
-const { DeliveryChannel } = require(path.join(root, 'nodes/DeliveryChannel/DeliveryChannel.node.ts'));
+const { runWorkflow, manualTrigger, itemsNode, node, chain } = require(
+	path.join(root, 'test/helpers/n8n.ts'),
+);
+const { DeliveryChannel } = require(
+	path.join(root, 'nodes/DeliveryChannel/DeliveryChannel.node.ts'),
+);
 
 const SCENARIOS = [
 	{ name: 'no injected errors', inject: null },
-	{ name: '3% 429 rateLimitExceeded, Retry-After 1 s', inject: ['send', 'rateLimit429', 0.03, { retryAfterSec: 1 }] },
-	{ name: '5% 429 rateLimitExceeded, Retry-After 1 s', inject: ['send', 'rateLimit429', 0.05, { retryAfterSec: 1 }] },
-	{ name: '3% 403 userRateLimitExceeded (no Retry-After)', inject: ['send', 'userRateLimit403', 0.03, {}] },
+	{
+		name: '3% 429 rateLimitExceeded, Retry-After 1 s',
+		inject: ['send', 'rateLimit429', 0.03, { retryAfterSec: 1 }],
+	},
+	{
+		name: '5% 429 rateLimitExceeded, Retry-After 1 s',
+		inject: ['send', 'rateLimit429', 0.05, { retryAfterSec: 1 }],
+	},
+	{
+		name: '3% 403 userRateLimitExceeded (no Retry-After)',
+		inject: ['send', 'userRateLimit403', 0.03, {}],
+	},
 	{ name: '2% 503 backendError', inject: ['send', 'unavailable503', 0.02, {}] },
 ];
 
 async function scenario({ name, inject }) {
-	const fake = await startFakeGmail({ latencyMs: LATENCY, quota: { units: RATE * 100, windowMs: 1000 } });
+	const fake = await startFakeGmail({
+		latencyMs: LATENCY,
+		quota: { units: RATE * 100, windowMs: 1000 },
+	});
 	try {
 		if (inject) fake.injectRandom(...inject);
-		const items = Array.from({ length: SENDS }, (_, i) => ({ to: `r${i}@example.net`, subject: `Bench ${i}` }));
+		const items = Array.from({ length: SENDS }, (_, i) => ({
+			to: `r${i}@example.net`,
+			subject: `Bench ${i}`,
+		}));
 		const trigger = manualTrigger();
 		const input = itemsNode('Items', items);
 		const send = node(
@@ -97,7 +120,9 @@ async function scenario({ name, inject }) {
 		// Sustained rate: sends accepted per second from the end of the first second (the node's and the
 		// fake's 1 s bursts) until the last item sent at its first attempt (while fresh items kept the
 		// pipeline full). The retried items' tail after that is in the wall-clock column.
-		const times = out.filter((item) => item.status === 'sent').map((item) => ({ at: Date.parse(item.sentAt), first: item.attempts === 1 }));
+		const times = out
+			.filter((item) => item.status === 'sent')
+			.map((item) => ({ at: Date.parse(item.sentAt), first: item.attempts === 1 }));
 		const t0 = Math.min(...times.map((t) => t.at)) + 1000;
 		const t1 = Math.max(...times.filter((t) => t.first).map((t) => t.at));
 		const inWindow = times.filter((t) => t.at > t0 && t.at <= t1).length;
@@ -107,7 +132,8 @@ async function scenario({ name, inject }) {
 		return {
 			name,
 			sent: accepted.length,
-			duplicates: accepted.length - new Set(fake.sent().map((m) => fake.header(m.headers, 'subject'))).size,
+			duplicates:
+				accepted.length - new Set(fake.sent().map((m) => fake.header(m.headers, 'subject'))).size,
 			failed,
 			injected,
 			quota429,
@@ -123,20 +149,45 @@ async function scenario({ name, inject }) {
 }
 
 async function main() {
-	console.log(`Gmail pacing: ${SENDS} sends per scenario, quota ${RATE} sends/s (${RATE * 100} units/s), latency ${LATENCY} ms, node at ${RATE * 60} sends/min`);
+	console.log(
+		`Gmail pacing: ${SENDS} sends per scenario, quota ${RATE} sends/s (${RATE * 100} units/s), ` +
+			`latency ${LATENCY} ms, node at ${RATE * 60} sends/min`,
+	);
 	const rows = [];
 	for (const s of SCENARIOS) rows.push(await scenario(s));
 	console.log('');
-	console.log('| scenario | sent | failed items | duplicates | injected errors | quota 429s | wall s | overall sends/s | sustained sends/s | sustained / quota | ideal wall / wall |');
-	console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+	const head = [
+		'scenario',
+		'sent',
+		'failed items',
+		'duplicates',
+		'injected errors',
+		'quota 429s',
+		'wall s',
+	];
+	head.push('overall sends/s', 'sustained sends/s', 'sustained / quota', 'ideal wall / wall');
+	const line = (cells) => `| ${cells.join(' | ')} |`;
+	console.log(line(head));
+	console.log(`|${head.map(() => '---').join('|')}|`);
 	for (const r of rows) {
+		const counts = [r.name, r.sent, r.failed, r.duplicates, r.injected, r.quota429];
+		const rates = [r.wall.toFixed(1), r.overall.toFixed(1), r.sustained.toFixed(2)];
 		console.log(
-			`| ${r.name} | ${r.sent} | ${r.failed} | ${r.duplicates} | ${r.injected} | ${r.quota429} | ${r.wall.toFixed(1)} | ${r.overall.toFixed(1)} | ${r.sustained.toFixed(2)} | ${(r.share * 100).toFixed(1)} % | ${(r.wallShare * 100).toFixed(1)} % |`,
+			line([
+				...counts,
+				...rates,
+				`${(r.share * 100).toFixed(1)} %`,
+				`${(r.wallShare * 100).toFixed(1)} %`,
+			]),
 		);
 	}
-	const ok = rows.every((r) => r.failed === 0 && r.duplicates === 0 && r.sent === SENDS && r.share >= 0.95);
+	const ok = rows.every(
+		(r) => r.failed === 0 && r.duplicates === 0 && r.sent === SENDS && r.share >= 0.95,
+	);
 	console.log('');
-	console.log(ok ? 'PASS: every scenario kept >= 95 % of the quota-limited rate with no failed or duplicate item' : 'FAIL: see the table');
+	const pass =
+		'PASS: every scenario kept >= 95 % of the quota-limited rate with no failed or duplicate item';
+	console.log(ok ? pass : 'FAIL: see the table');
 	process.exitCode = ok ? 0 : 1;
 }
 

@@ -19,7 +19,9 @@ async function main() {
 		process.exit(2);
 	}
 	if (!fs.existsSync(enginePath)) {
-		console.error(`The compiled bounce engine is missing (${enginePath}). Run \`npm run build\` first.`);
+		console.error(
+			`The compiled bounce engine is missing (${enginePath}). Run \`npm run build\` first.`,
+		);
 		process.exit(2);
 	}
 	const { parseBounce } = require(enginePath);

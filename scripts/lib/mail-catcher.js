@@ -1,10 +1,12 @@
 'use strict';
 // An in-process SMTP server (the `smtp-server` package) that records every message it receives.
-// Used by the e2e test (random port) and by `npm run dev` (127.0.0.1:1025).
+// Used by the e2e test (random port) and by `npm run dev` (127.0.0.1:1025), which also serves the
+// caught messages as a small web page (startMailPage).
 // Listens on 127.0.0.1 only. No STARTTLS (plain SMTP on loopback); AUTH PLAIN/LOGIN is accepted
 // without TLS when credentials are configured. Addresses in `refuse` are refused at RCPT TO with
 // 550 5.1.1, as a server without that mailbox does.
 
+const http = require('node:http');
 const { SMTPServer } = require('smtp-server');
 const PostalMime = require('postal-mime').default;
 
@@ -15,6 +17,7 @@ const PostalMime = require('postal-mime').default;
  * @param {(msg: object) => void} [options.onMessage]
  * @param {number} [options.maxMessages=10000]  older messages are dropped beyond this
  * @param {string[]} [options.refuse]  recipients refused at RCPT TO (550 5.1.1)
+ * @param {boolean} [options.keepRaw=true]  false: do not keep each message's source (`raw`)
  */
 async function startMailCatcher(options = {}) {
 	const messages = [];
@@ -55,7 +58,10 @@ async function startMailCatcher(options = {}) {
 		},
 		onRcptTo(address, session, callback) {
 			if (refused.has(address.address.toLowerCase())) {
-				return callback(Object.assign(new Error(`5.1.1 <${address.address}>: Recipient address rejected: User unknown`), { responseCode: 550 }));
+				const refusal = new Error(
+					`5.1.1 <${address.address}>: Recipient address rejected: User unknown`,
+				);
+				return callback(Object.assign(refusal, { responseCode: 550 }));
 			}
 			return callback();
 		},
@@ -121,7 +127,7 @@ async function startMailCatcher(options = {}) {
 			resolve();
 		});
 	});
-	const port = server.server.address().port;
+	const { port } = /** @type {import('node:net').AddressInfo} */ (server.server.address());
 
 	return {
 		host: '127.0.0.1',
@@ -139,7 +145,9 @@ async function startMailCatcher(options = {}) {
 				const w = { count, resolve };
 				w.timer = setTimeout(() => {
 					waiters.splice(waiters.indexOf(w), 1);
-					reject(new Error(`expected ${count} messages, got ${messages.length} within ${timeoutMs} ms`));
+					reject(
+						new Error(`expected ${count} messages, got ${messages.length} within ${timeoutMs} ms`),
+					);
 				}, timeoutMs);
 				waiters.push(w);
 			});
@@ -158,4 +166,80 @@ function formatAddress(a) {
 	return a.name ? `${a.name} <${a.address}>` : a.address;
 }
 
-module.exports = { startMailCatcher, formatAddress };
+function escapeHtml(s) {
+	const entities = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+	return String(s ?? '').replace(/[&<>"']/g, (c) => entities[c]);
+}
+
+const PAGE_STYLE = [
+	'body{font-family:sans-serif;margin:2em}',
+	'table{border-collapse:collapse}',
+	'td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}',
+	'pre{margin:0;color:#555;white-space:pre-wrap}',
+].join('');
+
+/** Two table rows per message: its envelope and headers, then the start of its text. */
+function messageRows(m) {
+	const cells = [
+		m.seq,
+		escapeHtml(m.receivedAt.slice(11, 19)),
+		escapeHtml(formatAddress(m.from)),
+		escapeHtml(m.envelope.to.join(', ')),
+		escapeHtml(m.subject),
+		`<code>${escapeHtml(m.messageId)}</code>`,
+		`<a href="/messages/${m.seq}.eml">raw</a>`,
+	];
+	return (
+		`<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>` +
+		`<tr><td></td><td colspan="6"><pre>${escapeHtml((m.text || '').slice(0, 2000))}</pre></td></tr>`
+	);
+}
+
+/** The list of caught messages, newest first; it reloads itself every 5 s. */
+function messagesPage(catcher) {
+	const rows = catcher.messages.slice().reverse().map(messageRows).join('\n');
+	const head = ['#', 'time', 'From', 'envelope To', 'Subject', 'Message-ID', '']
+		.map((h) => `<th>${h}</th>`)
+		.join('');
+	return [
+		'<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>Mail catcher</title>',
+		`<style>${PAGE_STYLE}</style>`,
+		`<h1>Mail catcher</h1><p>SMTP 127.0.0.1:${catcher.port} &middot; ${catcher.messages.length} message(s) &middot; ` +
+			'<a href="/messages.json">JSON</a> &middot; refreshes every 5 s</p>',
+		`<table><tr>${head}</tr>${rows || '<tr><td colspan="7">No messages yet.</td></tr>'}</table>`,
+	].join('\n');
+}
+
+/**
+ * Serves the catcher's messages on http://127.0.0.1:port: `/` the list, `/messages.json` every
+ * message without its source, `/messages/N.eml` the source of message N. Resolves with the server.
+ * @param {Awaited<ReturnType<typeof startMailCatcher>>} catcher
+ * @param {number} port
+ * @returns {Promise<http.Server>}
+ */
+function startMailPage(catcher, port) {
+	const server = http.createServer((req, res) => {
+		const url = new URL(req.url, 'http://127.0.0.1');
+		const send = (status, type, body) => {
+			res.writeHead(status, type ? { 'content-type': type } : {});
+			res.end(body);
+		};
+		if (url.pathname === '/messages.json') {
+			const list = catcher.messages.map(({ raw: _raw, ...m }) => m);
+			return send(200, 'application/json', JSON.stringify(list, null, 2));
+		}
+		const raw = url.pathname.match(/^\/messages\/(\d+)\.eml$/);
+		if (raw) {
+			const m = catcher.messages.find((x) => x.seq === Number(raw[1]));
+			return m ? send(200, 'text/plain; charset=utf-8', m.raw) : send(404, null, 'not found');
+		}
+		if (url.pathname !== '/') return send(404, null, 'not found');
+		return send(200, 'text/html; charset=utf-8', messagesPage(catcher));
+	});
+	return new Promise((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port, '127.0.0.1', () => resolve(server));
+	});
+}
+
+module.exports = { startMailCatcher, startMailPage, formatAddress };

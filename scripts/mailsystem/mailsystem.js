@@ -20,7 +20,8 @@ const path = require('node:path');
 
 const START = path.join(__dirname, 'start.sh');
 const STOP = path.join(__dirname, 'stop.sh');
-const INSTALL_COMMAND = 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postfix dovecot-imapd openssl';
+const INSTALL_COMMAND =
+	'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postfix dovecot-imapd openssl';
 
 function freePort() {
 	return new Promise((resolve, reject) => {
@@ -28,7 +29,7 @@ function freePort() {
 		server.unref();
 		server.on('error', reject);
 		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address();
+			const { port } = /** @type {net.AddressInfo} */ (server.address());
 			server.close(() => resolve(port));
 		});
 	});
@@ -36,14 +37,24 @@ function freePort() {
 
 function runScript(file, args, { env, timeoutMs }) {
 	return new Promise((resolve, reject) => {
-		execFile('bash', [file, ...args], { env, timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
-			if (error) {
-				const why = error.killed ? `timed out after ${timeoutMs} ms` : `exit ${error.code}`;
-				reject(new Error(`${path.relative(process.cwd(), file) || file} failed (${why}):\n${String(stderr).trim().split('\n').slice(-25).join('\n')}`));
-				return;
-			}
-			resolve(String(stdout));
-		});
+		execFile(
+			'bash',
+			[file, ...args],
+			{ env, timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 },
+			(error, stdout, stderr) => {
+				if (error) {
+					const why = error.killed ? `timed out after ${timeoutMs} ms` : `exit ${error.code}`;
+					const lastLines = String(stderr).trim().split('\n').slice(-25).join('\n');
+					reject(
+						new Error(
+							`${path.relative(process.cwd(), file) || file} failed (${why}):\n${lastLines}`,
+						),
+					);
+					return;
+				}
+				resolve(String(stdout));
+			},
+		);
 	});
 }
 
@@ -73,12 +84,20 @@ function isExecutable(file) {
  * count as available when installed or when start.sh can install them with apt-get.
  */
 function unavailableReason() {
-	if (process.platform !== 'linux') return `Postfix + Dovecot run from a temporary folder on Linux only, this is ${process.platform}`;
+	if (process.platform !== 'linux') {
+		return `Postfix + Dovecot run from a temporary folder on Linux only, this is ${process.platform}`;
+	}
 	if (process.getuid() !== 0) return 'not root, and Postfix only starts as root';
-	const installed = onPath('postfix') && isExecutable('/usr/sbin/dovecot') && isExecutable('/usr/lib/dovecot/imap') && onPath('openssl');
+	const installed =
+		onPath('postfix') &&
+		isExecutable('/usr/sbin/dovecot') &&
+		isExecutable('/usr/lib/dovecot/imap') &&
+		onPath('openssl');
 	if (installed) return '';
-	if (process.env.MAILSYSTEM_NO_INSTALL === '1') return 'postfix, dovecot-imapd or openssl not installed (and MAILSYSTEM_NO_INSTALL=1)';
-	if (!onPath('apt-get')) return 'postfix, dovecot-imapd or openssl not installed, and no apt-get to install them';
+	if (process.env.MAILSYSTEM_NO_INSTALL === '1')
+		return 'postfix, dovecot-imapd or openssl not installed (and MAILSYSTEM_NO_INSTALL=1)';
+	if (!onPath('apt-get'))
+		return 'postfix, dovecot-imapd or openssl not installed, and no apt-get to install them';
 	return '';
 }
 
@@ -90,22 +109,40 @@ function unavailableReason() {
 async function startMailSystem(options = {}) {
 	const unavailable = unavailableReason();
 	if (unavailable) {
-		throw new Error(`The real mail system cannot start here: ${unavailable}. Run the tests as root on Linux with Postfix and Dovecot (${INSTALL_COMMAND}).`);
+		throw new Error(
+			`The real mail system cannot start here: ${unavailable}. ` +
+				`Run the tests as root on Linux with Postfix and Dovecot (${INSTALL_COMMAND}).`,
+		);
 	}
 	const dir = options.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'delivery-channel-mail-'));
 	const password = crypto.randomBytes(12).toString('hex');
-	const [smtpPort, imapPort, smtpsPort, imapsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+	const [smtpPort, imapPort, smtpsPort, imapsPort] = [
+		await freePort(),
+		await freePort(),
+		await freePort(),
+		await freePort(),
+	];
 	let info;
 	try {
-		const ports = ['--smtp-port', String(smtpPort), '--imap-port', String(imapPort), '--smtps-port', String(smtpsPort), '--imaps-port', String(imapsPort)];
-		const out = await runScript(START, [dir, ...ports, ...(options.imapOnly ? ['--imap-only'] : [])], {
-			env: { ...process.env, MAILSYSTEM_PASSWORD: password },
-			timeoutMs: options.timeoutMs || 180_000,
-		});
+		const ports = [
+			...['--smtp-port', String(smtpPort), '--imap-port', String(imapPort)],
+			...['--smtps-port', String(smtpsPort), '--imaps-port', String(imapsPort)],
+		];
+		const out = await runScript(
+			START,
+			[dir, ...ports, ...(options.imapOnly ? ['--imap-only'] : [])],
+			{
+				env: { ...process.env, MAILSYSTEM_PASSWORD: password },
+				timeoutMs: options.timeoutMs || 180_000,
+			},
+		);
 		info = JSON.parse(out.trim().split('\n').pop());
 	} catch (error) {
 		await runScript(STOP, [dir], { env: process.env, timeoutMs: 30_000 }).catch(() => undefined);
-		throw new Error(`Could not start the local Postfix + Dovecot mail system. ${error.message}\nIf the packages are missing, install them with: ${INSTALL_COMMAND}`);
+		throw new Error(
+			`Could not start the local Postfix + Dovecot mail system. ${error.message}\n` +
+				`If the packages are missing, install them with: ${INSTALL_COMMAND}`,
+		);
 	}
 
 	let stopped = false;
@@ -113,7 +150,10 @@ async function startMailSystem(options = {}) {
 	const onExit = () => {
 		if (stopped) return;
 		try {
-			execFileSync('bash', [STOP, dir, ...(options.keep ? ['--keep'] : [])], { stdio: 'ignore', timeout: 20_000 });
+			execFileSync('bash', [STOP, dir, ...(options.keep ? ['--keep'] : [])], {
+				stdio: 'ignore',
+				timeout: 20_000,
+			});
 		} catch {
 			// best effort
 		}
@@ -161,9 +201,20 @@ async function startMailSystem(options = {}) {
 				...extra,
 			};
 		},
-		/** imapflow options for the sender's mailbox (for checks from the test side). */
+		/**
+		 * imapflow options for the sender's mailbox (for checks from the test side).
+		 * @returns {import('imapflow').ImapFlowOptions}
+		 */
 		imapOptions() {
-			return { host: info.host, port: info.imapPort, secure: false, doSTARTTLS: false, auth: { user: sender.address, pass: password }, logger: false };
+			const auth = { user: sender.address, pass: password };
+			return {
+				host: info.host,
+				port: info.imapPort,
+				secure: false,
+				doSTARTTLS: false,
+				auth,
+				logger: false,
+			};
 		},
 		/**
 		 * Waits until `folder` holds at least `count` messages (optionally only those `match` accepts:
@@ -183,8 +234,16 @@ async function startMailSystem(options = {}) {
 						seen = [];
 						const status = client.mailbox && client.mailbox.exists;
 						if (status) {
-							for await (const message of client.fetch('1:*', { uid: true, envelope: true, internalDate: true })) {
-								seen.push({ uid: message.uid, internalDate: message.internalDate, ...message.envelope });
+							for await (const message of client.fetch('1:*', {
+								uid: true,
+								envelope: true,
+								internalDate: true,
+							})) {
+								seen.push({
+									uid: message.uid,
+									internalDate: message.internalDate,
+									...message.envelope,
+								});
 							}
 						}
 					} finally {
@@ -198,13 +257,22 @@ async function startMailSystem(options = {}) {
 				if (matching.length >= count) return matching;
 				await new Promise((resolve) => setTimeout(resolve, 200));
 			}
-			throw new Error(`${folder} of ${sender.address} holds ${seen.filter(match).length} matching messages after ${timeoutMs} ms, expected ${count}: ${seen.map((m) => JSON.stringify(m.subject)).join(', ') || 'none'}`);
+			const subjects = seen.map((m) => JSON.stringify(m.subject)).join(', ') || 'none';
+			throw new Error(
+				`${folder} of ${sender.address} holds ${seen.filter(match).length} matching messages after ${timeoutMs} ms, ` +
+					`expected ${count}: ${subjects}`,
+			);
 		},
 		/** The last lines of the Postfix and Dovecot logs, for failure messages. */
 		logs(lines = 40) {
 			const read = (file) => {
 				try {
-					return fs.readFileSync(path.join(info.dir, 'log', file), 'utf8').trim().split('\n').slice(-lines).join('\n');
+					return fs
+						.readFileSync(path.join(info.dir, 'log', file), 'utf8')
+						.trim()
+						.split('\n')
+						.slice(-lines)
+						.join('\n');
 				} catch {
 					return '';
 				}
@@ -215,7 +283,10 @@ async function startMailSystem(options = {}) {
 			if (stopped) return;
 			stopped = true;
 			process.removeListener('exit', onExit);
-			await runScript(STOP, [dir, ...(options.keep ? ['--keep'] : [])], { env: process.env, timeoutMs: 30_000 });
+			await runScript(STOP, [dir, ...(options.keep ? ['--keep'] : [])], {
+				env: process.env,
+				timeoutMs: 30_000,
+			});
 		},
 	};
 	return system;
