@@ -138,7 +138,9 @@ export function coordinatorContract(
 			setTimeout(() => controller.abort(), 100);
 			await expect(cancelled).rejects.toMatchObject({ code: 'ENOTSENT' });
 			await r2();
-			await (await a.connectionSlot(account, 1, { maxWaitMs: 1_000 }))();
+			await (
+				await a.connectionSlot(account, 1, { maxWaitMs: 1_000 })
+			)();
 		},
 	);
 
