@@ -204,6 +204,18 @@ export interface components {
 			field?: string;
 			/** @description With unknown-identity / identity-not-verified, the addresses that can send */
 			verifiedIdentities?: string[];
+			/** @description With idempotency-key-reused, the message the key was first used for */
+			original?: {
+				/** @description The MSC message id */
+				id: string;
+				/** @description Its Message-ID */
+				messageId: string;
+				/**
+				 * Format: date-time
+				 * @description When it was sent
+				 */
+				createdAt: string;
+			};
 		};
 		Account: {
 			/** @example acc_13f660d64e2881a6332c */

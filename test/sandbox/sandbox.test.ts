@@ -145,6 +145,11 @@ describe('MSC sandbox API', () => {
 		);
 		expect(different.status).toBe(422);
 		expect(different.body.code).toBe('idempotency-key-reused');
+		expect(different.body.original).toEqual({
+			id: again.body.id,
+			messageId: again.body.messageId,
+			createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+		});
 		expect(env.upstream.received).toHaveLength(1);
 	});
 

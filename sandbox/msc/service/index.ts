@@ -260,8 +260,8 @@ export class MscService {
 				422,
 				'idempotency-key-reused',
 				'Idempotency-Key reused',
-				`The Idempotency-Key was already used for a different request (message ${existing.id}).`,
-				{ messageId: existing.id },
+				`The Idempotency-Key was already used for a different request (message ${existing.id}, sent ${existing.createdAt}).`,
+				{ original: { id: existing.id, messageId: existing.messageId, createdAt: existing.createdAt } },
 			);
 		}
 		if (state === 'in-progress' || !existing.response) {
