@@ -1,11 +1,21 @@
 'use strict';
 // Child-process helpers shared by the e2e test, the benchmark and the dev script.
 // Every child gets a timeout, runs in its own process group, and is killed when this process exits.
+// With PROC_CHILD_REGISTRY set to a folder, every running child is also listed there (one empty
+// file named by its pid): a process that cannot see this one's exit (jest runs test files in
+// sandboxes whose `process` events never fire) kills what is left with killRegistered().
 
+const fs = require('node:fs');
+const path = require('node:path');
 const { spawn } = require('node:child_process');
 
+/** @type {Set<import('node:child_process').ChildProcess>} */
 const live = new Set();
 
+/**
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {NodeJS.Signals} signal
+ */
 function killGroup(child, signal) {
 	if (!child || child.exitCode !== null || child.signalCode !== null) return;
 	try {
@@ -19,13 +29,45 @@ function killGroup(child, signal) {
 	}
 }
 
+/** @param {NodeJS.Signals} [signal] */
 function killAll(signal = 'SIGKILL') {
 	for (const child of live) killGroup(child, signal);
 }
 
+/**
+ * Signals the process group of every child listed in a PROC_CHILD_REGISTRY folder (children that
+ * are still running: each one's file goes when it ends). Returns how many were signalled.
+ * @param {string} registry
+ * @param {NodeJS.Signals} [signal]
+ */
+function killRegistered(registry, signal = 'SIGKILL') {
+	let count = 0;
+	let names = [];
+	try {
+		names = fs.readdirSync(registry);
+	} catch {
+		return 0;
+	}
+	for (const name of names) {
+		const pid = Number(name);
+		if (!Number.isInteger(pid) || pid <= 1) continue;
+		try {
+			process.kill(-pid, signal);
+			count += 1;
+		} catch {
+			fs.rmSync(path.join(registry, name), { force: true }); // already gone
+		}
+	}
+	return count;
+}
+
 let handlersInstalled = false;
+/** @type {Array<() => void>} */
 const exitHooks = [];
-/** Registers a synchronous function to run when the process exits (after children are killed). */
+/**
+ * Registers a synchronous function to run when the process exits (after children are killed).
+ * @param {() => void} fn
+ */
 function onExit(fn) {
 	exitHooks.push(fn);
 	installHandlers();
@@ -61,11 +103,33 @@ function installHandlers() {
 }
 
 /**
+ * @typedef {object} StartOptions
+ * @property {string} [cwd]
+ * @property {NodeJS.ProcessEnv} [env]
+ * @property {number} [timeoutMs]  default 10 min
+ * @property {string} [input]  written to stdin
+ * @property {boolean} [echo]  copy output to our stderr as it arrives
+ * @property {(line: string, stream: 'stdout' | 'stderr') => void} [onLine]
+ * @property {boolean} [keep]  false: do not buffer output, for long-running servers
+ */
+/**
+ * @typedef {object} RunResult
+ * @property {number | null} code
+ * @property {NodeJS.Signals | null} signal
+ * @property {string} stdout
+ * @property {string} stderr
+ * @property {boolean} timedOut
+ * @property {number} ms
+ * @typedef {{ child: import('node:child_process').ChildProcess, done: Promise<RunResult> }} Started
+ */
+
+/**
  * Starts a command. Returns { child, done } where done resolves to
  * { code, signal, stdout, stderr, timedOut, ms } (it never rejects for a non-zero exit).
- * options: cwd, env, timeoutMs (required, default 10 min), input (string for stdin),
- * echo (true: copy output to our stderr as it arrives), onLine(line, stream),
- * keep (false: do not buffer output, for long-running servers).
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {StartOptions} [options]
+ * @returns {Started}
  */
 function start(cmd, args, options = {}) {
 	installHandlers();
@@ -78,12 +142,16 @@ function start(cmd, args, options = {}) {
 		detached: true, // own process group, so the whole tree can be killed
 	});
 	live.add(child);
+	const registry = process.env.PROC_CHILD_REGISTRY;
+	const listed = registry && child.pid ? path.join(registry, String(child.pid)) : '';
+	if (listed) fs.writeFileSync(listed, '');
 	let stdout = '';
 	let stderr = '';
 	let timedOut = false;
 	const keep = options.keep !== false;
 	const lineBuf = { stdout: '', stderr: '' };
-	const handle = (name) => (chunk) => {
+	/** @param {'stdout' | 'stderr'} name */
+	const handle = (name) => (/** @type {Buffer} */ chunk) => {
 		const s = chunk.toString('utf8');
 		if (keep) {
 			if (name === 'stdout') stdout += s;
@@ -120,7 +188,7 @@ function start(cmd, args, options = {}) {
 		child.on('close', (code, signal) => {
 			clearTimeout(timer);
 			// A last line without a newline still reaches the listener.
-			for (const name of ['stdout', 'stderr']) {
+			for (const name of /** @type {const} */ (['stdout', 'stderr'])) {
 				if (!options.onLine || !lineBuf[name]) continue;
 				try {
 					options.onLine(lineBuf[name], name);
@@ -130,18 +198,27 @@ function start(cmd, args, options = {}) {
 				lineBuf[name] = '';
 			}
 			live.delete(child);
+			if (listed) fs.rmSync(listed, { force: true });
 			resolve({ code, signal, stdout, stderr, timedOut, ms: Date.now() - t0 });
 		});
 	});
 	return { child, done };
 }
 
-/** Runs a command to completion (see start). */
+/**
+ * Runs a command to completion (see start).
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {StartOptions} [options]
+ */
 function run(cmd, args, options = {}) {
 	return start(cmd, args, options).done;
 }
 
-/** Stops a started child: SIGTERM to its group, then SIGKILL after graceMs. */
+/**
+ * Stops a started child: SIGTERM to its group, then SIGKILL after graceMs.
+ * @param {Started} handle
+ */
 async function stop(handle, graceMs = 5000) {
 	const { child, done } = handle;
 	if (child.exitCode !== null || child.signalCode !== null) return done;
@@ -152,8 +229,15 @@ async function stop(handle, graceMs = 5000) {
 	return r;
 }
 
+/**
+ * The last lines of a text.
+ * @param {string} text
+ */
 function tail(text, lines = 40) {
-	return String(text || '').split('\n').slice(-lines).join('\n');
+	return String(text || '')
+		.split('\n')
+		.slice(-lines)
+		.join('\n');
 }
 
-module.exports = { start, run, stop, killAll, onExit, tail };
+module.exports = { start, run, stop, killAll, killRegistered, onExit, tail };

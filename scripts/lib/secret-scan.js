@@ -27,7 +27,18 @@ const path = require('node:path');
 const CONTEXT_CHARS = 20;
 const MIN_HEAD = 16;
 
-/** The parts of `secret`'s base64 encoding that do not depend on the bytes around it, for each of the 3 alignments. */
+/**
+ * @typedef {{ label: string, value: string, decoy: boolean }} Secret
+ * @typedef {{ secret: Secret, form: string, text: string, bytes: Buffer }} Needle
+ * @typedef {{ where: string, label: string, decoy: boolean, form: string, offset: number, context: string }} Hit
+ * @typedef {{ hits: Hit[], files: number, bytes: number, sqlite: string[] }} TreeScan
+ */
+
+/**
+ * The parts of `secret`'s base64 encoding that do not depend on the bytes around it, for each of the
+ * 3 alignments.
+ * @param {string} secret
+ */
 function base64Cores(secret) {
 	const cores = [];
 	const bytes = Buffer.from(secret, 'utf8');
@@ -43,23 +54,28 @@ function base64Cores(secret) {
 
 class SecretSet {
 	constructor() {
-		/** { label, value, decoy } */
+		/** @type {Secret[]} */
 		this.secrets = [];
+		/** @type {Needle[]} */
 		this.needles = [];
-		/** Texts a suite hands over for the final scan (what its servers received): { where, text }. */
+		/** @type {Array<{ where: string, text: string }>} Texts a part hands over for the final scan (what its servers received). */
 		this.texts = [];
-		/** Scans a suite ran itself before its folders went away: { what, files, bytes, hits }. */
-		this.scans = [];
 	}
 
-	/** A new marker, unique to this run, registered under `label`. */
+	/**
+	 * A new marker, unique to this run, registered under `label`.
+	 * @param {string} label
+	 */
 	marker(label, prefix = '') {
 		const value = `${prefix}SEED-${crypto.randomBytes(12).toString('hex')}`;
 		this.add(label, value);
 		return value;
 	}
 
-	/** A marker the test itself puts into workflow data, to prove the scan reaches where that data goes. */
+	/**
+	 * A marker the test itself puts into workflow data, to prove the scan reaches where that data goes.
+	 * @param {string} label
+	 */
 	decoy(label) {
 		const value = `SEED-decoy-${crypto.randomBytes(12).toString('hex')}`;
 		this.add(label, value, { decoy: true });
@@ -69,23 +85,27 @@ class SecretSet {
 	/**
 	 * Registers a secret. A decoy is a marker the test puts where it must be found (the scanner's
 	 * self-check); its hits prove the scan reaches that place and never fail the check.
+	 * @param {string} label
+	 * @param {unknown} value
+	 * @param {{ decoy?: boolean }} [options]
 	 */
 	add(label, value, { decoy = false } = {}) {
-		value = String(value);
-		if (value.length < MIN_HEAD) throw new Error(`internal: the secret "${label}" is too short to be a marker`);
-		if (this.secrets.some((s) => s.value === value)) return;
-		const secret = { label, value, decoy };
+		const text = String(value);
+		if (text.length < MIN_HEAD)
+			throw new Error(`internal: the secret "${label}" is too short to be a marker`);
+		if (this.secrets.some((s) => s.value === text)) return;
+		const secret = { label, value: text, decoy };
 		this.secrets.push(secret);
 		// The head finds the whole secret too, and a secret cut short after its head.
-		const head = value.slice(0, Math.max(MIN_HEAD, Math.ceil(value.length * 0.6)));
+		const head = text.slice(0, Math.max(MIN_HEAD, Math.ceil(text.length * 0.6)));
 		const forms = new Map([
 			['plain', head],
 			['URL-encoded', encodeURIComponent(head)],
 		]);
-		for (const [i, core] of base64Cores(value).entries()) forms.set(`base64 (alignment ${i})`, core);
-		for (const [form, text] of forms) {
-			if (this.needles.some((n) => n.secret === secret && n.text === text)) continue;
-			this.needles.push({ secret, form, text, bytes: Buffer.from(text, 'utf8') });
+		for (const [i, core] of base64Cores(text).entries()) forms.set(`base64 (alignment ${i})`, core);
+		for (const [form, needle] of forms) {
+			if (this.needles.some((n) => n.secret === secret && n.text === needle)) continue;
+			this.needles.push({ secret, form, text: needle, bytes: Buffer.from(needle, 'utf8') });
 		}
 	}
 
@@ -93,34 +113,61 @@ class SecretSet {
 		return this.secrets.map((s) => s.label);
 	}
 
-	/** The hits of every secret in `buffer`; `where` names the place. */
+	/**
+	 * The hits of every secret in `buffer`; `where` names the place.
+	 * @param {string} where
+	 * @param {Buffer} buffer
+	 * @returns {Hit[]}
+	 */
 	scanBuffer(where, buffer) {
 		const hits = [];
 		for (const needle of this.needles) {
 			let at = buffer.indexOf(needle.bytes);
 			while (at !== -1) {
-				hits.push({ where, label: needle.secret.label, decoy: needle.secret.decoy, form: needle.form, offset: at, context: this.context(buffer, at, needle.bytes.length) });
+				const { label, decoy } = needle.secret;
+				const context = this.context(buffer, at, needle.bytes.length);
+				hits.push({ where, label, decoy, form: needle.form, offset: at, context });
 				at = buffer.indexOf(needle.bytes, at + needle.bytes.length);
 			}
 		}
 		return hits;
 	}
 
+	/**
+	 * @param {string} where
+	 * @param {unknown} text
+	 */
 	scanText(where, text) {
 		return this.scanBuffer(where, Buffer.from(String(text ?? ''), 'utf8'));
 	}
 
-	/** At most CONTEXT_CHARS characters on each side, printable, with every piece of a secret masked. */
+	/**
+	 * At most CONTEXT_CHARS characters on each side, printable, with every piece of a secret masked.
+	 * @param {Buffer} buffer
+	 * @param {number} at
+	 * @param {number} length
+	 */
 	context(buffer, at, length) {
-		const before = this.mask(buffer.subarray(Math.max(0, at - CONTEXT_CHARS * 3), at).toString('latin1'));
-		const after = this.mask(buffer.subarray(at + length, at + length + CONTEXT_CHARS * 3).toString('latin1'));
-		const clean = (text) => text.replace(/[^\x20-\x7e]/g, '.');
+		const before = this.mask(
+			buffer.subarray(Math.max(0, at - CONTEXT_CHARS * 3), at).toString('latin1'),
+		);
+		const after = this.mask(
+			buffer.subarray(at + length, at + length + CONTEXT_CHARS * 3).toString('latin1'),
+		);
+		const clean = (/** @type {string} */ text) => text.replace(/[^\x20-\x7e]/g, '.');
 		return `${clean(before).slice(-CONTEXT_CHARS)}[secret]${clean(after.replace(/^\[secret\]/, '')).slice(0, CONTEXT_CHARS)}`;
 	}
 
-	/** Replaces every run of 5+ characters that is part of a secret (in any form) by [secret]. */
+	/**
+	 * Replaces every run of 5+ characters that is part of a secret (in any form) by [secret].
+	 * @param {string} text
+	 */
 	mask(text) {
-		const forms = this.secrets.flatMap((s) => [s.value, encodeURIComponent(s.value), ...base64Cores(s.value)]);
+		const forms = this.secrets.flatMap((s) => [
+			s.value,
+			encodeURIComponent(s.value),
+			...base64Cores(s.value),
+		]);
 		let out = '';
 		let i = 0;
 		while (i < text.length) {
@@ -143,10 +190,14 @@ class SecretSet {
 	/**
 	 * Scans every file under `root` (symbolic links are not followed). `skip(file)` leaves a file out;
 	 * `since` (ms) keeps only files modified after it; `skipDirs` are folder names not entered.
+	 * @param {string} root
+	 * @param {{ skip?: (file: string) => boolean, since?: number, skipDirs?: string[] }} [options]
+	 * @returns {TreeScan}
 	 */
 	scanTree(root, { skip = () => false, since, skipDirs = [] } = {}) {
+		/** @type {TreeScan} */
 		const result = { hits: [], files: 0, bytes: 0, sqlite: [] };
-		const walk = (dir) => {
+		const walk = (/** @type {string} */ dir) => {
 			let entries;
 			try {
 				entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -170,20 +221,26 @@ class SecretSet {
 				result.files += 1;
 				result.bytes += buffer.length;
 				result.hits.push(...this.scanBuffer(full, buffer));
-				if (buffer.subarray(0, 16).toString('latin1') === 'SQLite format 3\u0000') result.sqlite.push(full);
+				if (buffer.subarray(0, 16).toString('latin1') === 'SQLite format 3\u0000')
+					result.sqlite.push(full);
 			}
 		};
 		walk(root);
 		return result;
 	}
 
-	/** Every value of every row of every table of an SQLite file, read through SQL. */
+	/**
+	 * Every value of every row of every table of an SQLite file, read through SQL.
+	 * @param {string} file
+	 */
 	scanSqlite(file) {
 		const { DatabaseSync } = require('node:sqlite');
+		/** @type {{ hits: Hit[], tables: number, rows: number }} */
 		const result = { hits: [], tables: 0, rows: 0 };
 		const db = new DatabaseSync(file, { readOnly: true });
 		try {
-			const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((row) => row.name);
+			const tableRows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all();
+			const tables = tableRows.map((row) => String(row.name));
 			for (const table of tables) {
 				result.tables += 1;
 				const quoted = `"${table.replace(/"/g, '""')}"`;
@@ -191,8 +248,11 @@ class SecretSet {
 					result.rows += 1;
 					for (const [column, value] of Object.entries(row)) {
 						if (value === null || typeof value === 'number' || typeof value === 'bigint') continue;
-						const buffer = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
-						for (const hit of this.scanBuffer(`${file} [table ${table}, column ${column}]`, buffer)) result.hits.push(hit);
+						const buffer =
+							typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
+						result.hits.push(
+							...this.scanBuffer(`${file} [table ${table}, column ${column}]`, buffer),
+						);
 					}
 				}
 			}
@@ -203,9 +263,14 @@ class SecretSet {
 	}
 }
 
-/** One line per place: where, which secret, in which form, and the masked surroundings. */
+/**
+ * One line per place: where, which secret, in which form, and the masked surroundings.
+ * @param {Hit[]} hits
+ */
 function formatHits(hits, limit = 40) {
-	const lines = hits.slice(0, limit).map((hit) => `${hit.where} @${hit.offset}: ${hit.label} (${hit.form}): ...${hit.context}...`);
+	const lines = hits
+		.slice(0, limit)
+		.map((hit) => `${hit.where} @${hit.offset}: ${hit.label} (${hit.form}): ...${hit.context}...`);
 	if (hits.length > limit) lines.push(`and ${hits.length - limit} more`);
 	return lines;
 }
