@@ -71,3 +71,50 @@ function failures(rows) {
 }
 
 module.exports = { describeLimits, table, failures };
+
+/**
+ * The guarantees the issue asks of our node, checked on its rows (--check): pass 1 delivers every lead
+ * exactly once with no failed execution; a later pass sends nothing new and answers every call with
+ * `duplicateStatus`; the server's limits hold (peak open connections, messages in any 60 s).
+ * Returns the failures, one line each.
+ */
+function check(rows, { duplicateStatus = 'duplicate', node = 'ours' } = {}) {
+	const problems = [];
+	for (const row of rows.filter((r) => r.node === node)) {
+		const s = row.smtp;
+		const tag = `${row.label}, ${describeLimits(s.limits)}, pass ${row.pass}`;
+		const failed =
+			(row.executions.error || 0) + (row.executions.crashed || 0) + (row.executions.canceled || 0);
+		if (failed) problems.push(`${tag}: ${failed} failed executions`);
+		if (s.duplicateMessageIds || s.duplicateLeads) {
+			problems.push(
+				`${tag}: duplicates (${s.duplicateMessageIds} by Message-ID, ${s.duplicateLeads} by lead)`,
+			);
+		}
+		if (row.pass === 1 && s.messages !== row.count)
+			problems.push(`${tag}: ${s.messages} of ${row.count} messages delivered`);
+		if (row.pass > 1 && s.messages)
+			problems.push(`${tag}: ${s.messages} new messages (expected none)`);
+		const answered = row.calls.itemStatus[duplicateStatus] || 0;
+		if (row.pass > 1 && answered !== row.count)
+			problems.push(`${tag}: ${answered} of ${row.count} calls answered "${duplicateStatus}"`);
+		if (s.limits.maxConnections && s.peakOpen > s.limits.maxConnections) {
+			problems.push(
+				`${tag}: ${s.peakOpen} connections open at once (limit ${s.limits.maxConnections})`,
+			);
+		}
+		// refusals the server had to make mean the limit was not respected by the sender
+		if (s.connectionsRefused)
+			problems.push(
+				`${tag}: the server refused ${s.connectionsRefused} connections (over the limit)`,
+			);
+		if (s.mailFromRefused)
+			problems.push(`${tag}: the server refused ${s.mailFromRefused} messages (over the rate)`);
+		if (s.limits.perMinute && s.maxAny60s > s.limits.perMinute) {
+			problems.push(`${tag}: ${s.maxAny60s} messages in 60 s (limit ${s.limits.perMinute})`);
+		}
+	}
+	return problems;
+}
+
+module.exports.check = check;

@@ -5,16 +5,7 @@
 // that enforces a provider's limits (scripts/lib/limited-smtp.js). For each node (ours, the built-in
 // Send Email) × server limits it prints what the server received and how n8n's executions ended.
 //
-// Usage: node scripts/queue/run.js [options]     (Node 24: scripts/node24.sh; root for apt-get/postgres)
-//   --scenarios=unlimited,conn3,conn3-delay,rate60   any of these, or `remote` (3 conns + 60/min + 150 ms)
-//   --nodes=ours,builtin     --count=300     --concurrency=30 (calls at a time)
-//   --max-connections=3      --delay=150 (ms per reply)      --per-minute=60    the scenarios' limits
-//   --workers=2              --worker-concurrency=10         --passes=1 (2: the same calls again)
-//   --idempotency-key[=EXPR] ours: set Send option idempotencyKey (default ={{ $json.body.leadId }}-intro)
-//   --credential-max-connections=N   our credential's Max Connections (default: the credential's default)
-//   --package=FILE.tgz (else the checkout is compiled and packed)  --from-head (pack the last commit)
-//   --env=KEY=VALUE (repeatable; {redisPort} {redisPassword} are replaced) for every n8n process
-//   --timeout=900 (s per webhook call)   --json=FILE (all numbers)   --log-level=info
+// Usage and options: scripts/queue/options.js.
 // KEEP_TMP=1 keeps the temporary folder (logs of every process, the database).
 
 const fs = require('node:fs');
@@ -28,67 +19,9 @@ const { installN8n, startCluster } = require('./cluster');
 const fixtures = require('./fixtures');
 const load = require('./load');
 const report = require('./report');
+const { parseArgs, SCENARIOS } = require('./options');
 
 const log = (msg) => process.stderr.write(`${msg}\n`);
-const SCENARIOS = {
-	unlimited: () => ({}),
-	conn3: (a) => ({ maxConnections: a.maxConnections }),
-	'conn3-delay': (a) => ({ maxConnections: a.maxConnections, delayMs: a.delay }),
-	rate60: (a) => ({ perMinute: a.perMinute }),
-	remote: (a) => ({ maxConnections: a.maxConnections, delayMs: a.delay, perMinute: a.perMinute }),
-};
-
-function parseArgs(argv) {
-	const a = {
-		scenarios: ['unlimited', 'conn3', 'conn3-delay', 'rate60'],
-		nodes: ['ours', 'builtin'],
-		count: 300,
-		concurrency: 30,
-		maxConnections: 3,
-		delay: 150,
-		perMinute: 60,
-		workers: 2,
-		workerConcurrency: 10,
-		passes: 1,
-		idempotencyKey: '',
-		credentialMaxConnections: 0,
-		package: '',
-		fromHead: false,
-		env: {},
-		timeout: 900,
-		json: '',
-		logLevel: 'info',
-	};
-	const camel = (s) => s.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-	for (const arg of argv) {
-		const m = /^--([a-z0-9-]+)(?:=(.*))?$/s.exec(arg);
-		if (!m) throw new Error(`unknown argument ${arg} (see the head of scripts/queue/run.js)`);
-		const key = camel(m[1]);
-		const value = m[2];
-		if (key === 'scenarios' || key === 'nodes') a[key] = value.split(',').filter(Boolean);
-		else if (key === 'idempotencyKey') a.idempotencyKey = value || fixtures.DEFAULT_IDEMPOTENCY_KEY;
-		else if (key === 'fromHead') a.fromHead = true;
-		else if (key === 'env') {
-			const eq = value.indexOf('=');
-			if (eq < 1) throw new Error(`--env needs KEY=VALUE, got ${value}`);
-			a.env[value.slice(0, eq)] = value.slice(eq + 1);
-		} else if (!(key in a)) throw new Error(`unknown option --${m[1]}`);
-		else if (typeof a[key] === 'number') {
-			a[key] = Number(value);
-			if (!Number.isFinite(a[key]) || a[key] < 0) throw new Error(`--${m[1]} needs a number`);
-		} else a[key] = value;
-	}
-	for (const s of a.scenarios)
-		if (!SCENARIOS[s])
-			throw new Error(`unknown scenario ${s}: ${Object.keys(SCENARIOS).join(', ')}`);
-	for (const n of a.nodes)
-		if (!fixtures.NODES[n])
-			throw new Error(`unknown node ${n}: ${Object.keys(fixtures.NODES).join(', ')}`);
-	if (!a.count || !a.concurrency || !a.passes)
-		throw new Error('--count, --concurrency and --passes must be at least 1');
-	return a;
-}
-
 /** The limited SMTP server as a child process; resolves { smtpPort, httpPort, handle } once it listens. */
 async function startSmtp(dir, auth) {
 	let ready;
@@ -182,6 +115,31 @@ async function publish(db, paths, wfs, cli) {
 	for (const w of wfs) await cli(['publish:workflow', `--id=${w.id}`]);
 }
 
+/** A few calls per workflow against the unlimited server, so no row pays for loading the nodes. */
+async function warmUp({ a, cluster, smtp, wfs }) {
+	await smtp.reset({});
+	for (const wf of wfs) {
+		const leads = Array.from({ length: a.warmup }, (_, i) => ({
+			leadId: `warmup-${wf.key}-${i + 1}`,
+			email: `warmup-${i + 1}@leads.example.net`,
+		}));
+		const r = await load.runLoad({
+			url: `${cluster.url}/webhook/${wf.webhookPath}`,
+			leads,
+			concurrency: a.warmup,
+			timeoutMs: 120_000,
+		});
+		const ok = r.calls.filter((c) => c.status === 200).length;
+		log(
+			`warm-up ${wf.label}: ${ok}/${a.warmup} calls answered 200 in ${(r.ms / 1000).toFixed(1)} s`,
+		);
+		if (!ok)
+			throw new Error(
+				`the warm-up of ${wf.label} failed: ${r.calls[0].status} ${r.calls[0].body.slice(0, 300)}`,
+			);
+	}
+}
+
 async function main() {
 	const a = parseArgs(process.argv.slice(2));
 	const t0 = Date.now();
@@ -264,6 +222,7 @@ async function main() {
 	const rows = [];
 	const tLoad = Date.now();
 	try {
+		if (a.warmup) await warmUp({ a, cluster, smtp, wfs });
 		for (const scenario of a.scenarios) {
 			for (const wf of wfs) {
 				for (let pass = 1; pass <= a.passes; pass++)
@@ -296,6 +255,12 @@ async function main() {
 	console.log(`Times: ${secs.join(', ')}; total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 	if (a.json)
 		fs.writeFileSync(path.resolve(a.json), JSON.stringify({ settings: a, timings, rows }, null, 2));
+	if (a.check) {
+		const problems = report.check(rows, { duplicateStatus: a.duplicateStatus });
+		const lines = problems.map((p) => `  - ${p}`).join('\n');
+		console.log(problems.length ? `CHECK FAILED:\n${lines}` : 'CHECK PASSED');
+		if (problems.length) process.exitCode = 1;
+	}
 	if (proc.live.size)
 		log(
 			`warning: ${proc.live.size} child process(es) still running at the end; they are killed now`,
@@ -303,7 +268,7 @@ async function main() {
 }
 
 main().then(
-	() => process.exit(0),
+	() => process.exit(process.exitCode || 0),
 	(error) => {
 		log(`\nqueue run failed: ${error.stack || error.message}`);
 		proc.stopAll().finally(() => process.exit(1));

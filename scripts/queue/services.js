@@ -240,13 +240,16 @@ async function startRedis(dir, redisServer, { logDir = dir } = {}) {
 /** A pg client (the `pg` package of the n8n install) for reading what n8n stored. */
 function pgClient(n8nNodeModules, db) {
 	const { Client } = require(require.resolve('pg', { paths: [n8nNodeModules] }));
-	return new Client({
+	const client = new Client({
 		host: '127.0.0.1',
 		port: db.port,
 		user: db.user,
 		password: db.password,
 		database: db.database,
 	});
+	// the server going away (a stop, Ctrl-C) is an error event; the next query reports it
+	client.on('error', () => undefined);
+	return client;
 }
 
 module.exports = { freePort, waitForPort, ensurePackages, startPostgres, startRedis, pgClient };
