@@ -2,6 +2,7 @@
  * The delivery model every part of the package shares: what a message is, what became of it, and
  * what a failed delivery looks like. No n8n types here: the core is n8n-free.
  */
+import type { FailedDelivery as ApiFailedDelivery } from './msc-api';
 
 /** A JSON-like object (the same shape as n8n's IDataObject, which items carry). */
 export interface DataObject {
@@ -69,23 +70,31 @@ export interface SendResult {
 	details?: DataObject;
 }
 
+/**
+ * The verdict on one recipient, field for field as the MSC API documents it (docs/msc-api.openapi.yaml:
+ * "the same fields the bounce engine produces"): recipient, kind, hard (the address itself is dead),
+ * reason, status, replyCode, diagnostic, remoteMta, reportingMta, feedbackType.
+ */
+type FailureVerdict = Pick<
+	ApiFailedDelivery,
+	| 'recipient'
+	| 'kind'
+	| 'hard'
+	| 'reason'
+	| 'status'
+	| 'replyCode'
+	| 'diagnostic'
+	| 'remoteMta'
+	| 'reportingMta'
+	| 'feedbackType'
+>;
+
 /** What a failed delivery looks like on every channel's output item. */
-export interface FailedDelivery {
+export interface FailedDelivery extends FailureVerdict {
 	channel: ChannelKey;
-	recipient: string;
 	/** This message's fate: 'failed' is permanent for this message, 'delayed' may still arrive. */
 	action: string;
-	kind: 'failure' | 'delay' | 'complaint';
-	/** Whether the address itself is dead (do not mail it again). */
-	hard: boolean;
-	reason: string;
-	status: string;
-	replyCode: string;
-	diagnostic: string;
 	failedAt?: string;
-	remoteMta?: string;
-	reportingMta?: string;
-	feedbackType?: string;
 	message: DataObject;
 	link: { method: string; confidence: 'high' | 'medium' | 'low' | 'none' };
 	details?: DataObject;

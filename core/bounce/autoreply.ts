@@ -5,13 +5,61 @@
  */
 import type { MailView } from './mime';
 
-const AUTOREPLY_SUBJECT =
-	/^(?:auto(?:matic)?[ -]?(?:reply|response|antwort|risposta|respuesta|réponse)|auto:|out of (?:the )?office|vacation|away from (?:the )?office|abwesenheit|absence|fuera de la oficina|réponse automatique|risposta automatica|自動(?:応答|返信)|i am (?:out|away)|i'm (?:out|away)|on (?:vacation|holiday|leave))/i;
+/** How auto-replies start their subject, in English and the languages of common clients. */
+const AUTOREPLY_PHRASES = [
+	'auto(?:matic)?[ -]?(?:reply|response|antwort|risposta|respuesta|réponse)',
+	'auto:',
+	'out of (?:the )?office',
+	'vacation',
+	'away from (?:the )?office',
+	'abwesenheit',
+	'absence',
+	'fuera de la oficina',
+	'réponse automatique',
+	'risposta automatica',
+	'自動(?:応答|返信)',
+	'i am (?:out|away)',
+	"i'm (?:out|away)",
+	'on (?:vacation|holiday|leave)',
+].join('|');
+const AUTOREPLY_SUBJECT = new RegExp(`^(?:${AUTOREPLY_PHRASES})`, 'i');
 const BOUNCE_SENDER =
 	/^(?:mailer-daemon|post_?master|microsoftexchange[0-9a-f]{32}|mail-daemon|maildaemon|mail delivery|bounce)/i;
 /** English and the localised subjects of common servers (Exchange, Exim, Postfix templates). */
-const BOUNCE_SUBJECT =
-	/undeliver|undelivered|delivery (?:status|failure|failed|notification|problem|report)|returned mail|mail delivery|failure notice|non[- ]?delivery|could not be delivered|bounce|delivery has failed|nondeliverable|rejected|warning: (?:could not|message)|unzustellbar|nicht zustellbar|zustellung fehlgeschlagen|non remis|[ée]chec de (?:la )?remise|non distribu|no se puede entregar|no entregado|non recapitabile|onbestelbaar|kan inte levereras|n[ãa]o (?:foi )?entregue|non recapitato|недоставленн|не доставлено|(?:配送|配信)(?:不能|失敗|エラー)/i;
+const BOUNCE_SUBJECT = new RegExp(
+	[
+		'undeliver',
+		'undelivered',
+		'delivery (?:status|failure|failed|notification|problem|report)',
+		'returned mail',
+		'mail delivery',
+		'failure notice',
+		'non[- ]?delivery',
+		'could not be delivered',
+		'bounce',
+		'delivery has failed',
+		'nondeliverable',
+		'rejected',
+		'warning: (?:could not|message)',
+		'unzustellbar',
+		'nicht zustellbar',
+		'zustellung fehlgeschlagen',
+		'non remis',
+		'[ée]chec de (?:la )?remise',
+		'non distribu',
+		'no se puede entregar',
+		'no entregado',
+		'non recapitabile',
+		'onbestelbaar',
+		'kan inte levereras',
+		'n[ãa]o (?:foi )?entregue',
+		'non recapitato',
+		'недоставленн',
+		'не доставлено',
+		'(?:配送|配信)(?:不能|失敗|エラー)',
+	].join('|'),
+	'i',
+);
 
 /** Header values of a message that is itself a bounce (used for one attached to a forward). */
 export function hasBounceHeaders(fromHeader: string, subject: string): boolean {

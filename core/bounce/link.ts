@@ -15,8 +15,35 @@ import {
 	splitLines,
 } from './util';
 
-const KNOWN_HEADER =
-	/^(?:message-id|subject|from|to|cc|date|return-path|received|mime-version|content-type|reply-to|x-[a-z0-9-]{1,60}|dkim-signature|delivered-to|sender|references|in-reply-to|list-[a-z-]{1,30}|authentication-results|arc-[a-z-]{1,30}|user-agent|content-transfer-encoding|thread-[a-z]{1,10}|importance|precedence)\s{0,3}:/i;
+/** Names of the header fields an original message commonly carries. */
+const HEADER_NAMES = [
+	'message-id',
+	'subject',
+	'from',
+	'to',
+	'cc',
+	'date',
+	'return-path',
+	'received',
+	'mime-version',
+	'content-type',
+	'reply-to',
+	'x-[a-z0-9-]{1,60}',
+	'dkim-signature',
+	'delivered-to',
+	'sender',
+	'references',
+	'in-reply-to',
+	'list-[a-z-]{1,30}',
+	'authentication-results',
+	'arc-[a-z-]{1,30}',
+	'user-agent',
+	'content-transfer-encoding',
+	'thread-[a-z]{1,10}',
+	'importance',
+	'precedence',
+].join('|');
+const KNOWN_HEADER = new RegExp(`^(?:${HEADER_NAMES})\\s{0,3}:`, 'i');
 
 /** Header block found somewhere in a text that holds a quoted original message. */
 export function quotedHeaders(text: string): HeaderBlock | undefined {

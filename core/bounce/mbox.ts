@@ -9,8 +9,10 @@
  * ("From MAILER-DAEMON  Thu Jul  2 12:05:05 2020"). The full date makes it safe to take such a
  * line as a separator even when the writer left out the empty line before it.
  */
-const FROM_LINE =
-	/^From \S{1,320} {1,4}(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d(?::\d\d)?(?: [A-Z]{1,5}| [+-]\d{4}){0,2} \d{4}(?: [+-]\d{4})?\r?$/;
+const FROM_LINE = new RegExp(
+	'^From \\S{1,320} {1,4}(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ' +
+		'[ \\d]\\d \\d\\d:\\d\\d(?::\\d\\d)?(?: [A-Z]{1,5}| [+-]\\d{4}){0,2} \\d{4}(?: [+-]\\d{4})?\\r?$',
+);
 
 /** At most this many messages are read from one mailbox file. */
 export const MAX_MBOX_MESSAGES = 1000;

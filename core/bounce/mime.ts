@@ -118,15 +118,26 @@ function paramOf(contentType: string, name: string): string {
 function fallbackView(text: string, problems: string[], truncated: boolean): MailView {
 	const lines = splitLines(text);
 	const { block, end } = parseFields(lines);
-	const ct = block.get('content-type') ?? 'text/plain';
-	const contentType = ct.split(';')[0].trim().toLowerCase();
+	const view = headerView(block, block.get('subject') ?? '', problems, truncated);
 	let body = lines.slice(end + 1).join('\n');
-	if (contentType === 'text/html') body = htmlToText(body);
-	const view: MailView = {
-		headers: block,
-		contentType,
+	if (view.contentType === 'text/html') body = htmlToText(body);
+	view.text = capped(view, body, 'body text');
+	return view;
+}
+
+/** A view of the mail's header block, with nothing of its body read yet. */
+function headerView(
+	headers: HeaderBlock,
+	subject: string,
+	problems: string[],
+	truncated: boolean,
+): MailView {
+	const ct = headers.get('content-type') ?? 'text/plain';
+	return {
+		headers,
+		contentType: ct.split(';')[0].trim().toLowerCase(),
 		reportType: paramOf(ct, 'report-type'),
-		subject: block.get('subject') ?? '',
+		subject,
 		text: '',
 		deliveryStatus: [],
 		feedbackReports: [],
@@ -135,8 +146,6 @@ function fallbackView(text: string, problems: string[], truncated: boolean): Mai
 		problems,
 		truncated,
 	};
-	view.text = capped(view, body, 'body text');
-	return view;
 }
 
 /** `text` cut to `max` characters; a cut is noted on the view. */
@@ -283,20 +292,7 @@ export async function readMail(raw: Buffer | Uint8Array | string): Promise<MailV
 		problems.push(`MIME parser failed: ${(error as Error).message ?? String(error)}`.slice(0, 200));
 		return fallbackView(Buffer.from(bytes).toString('utf8'), problems, truncated || cut);
 	}
-	const ct = headers.get('content-type') ?? 'text/plain';
-	const view: MailView = {
-		headers,
-		contentType: ct.split(';')[0].trim().toLowerCase(),
-		reportType: paramOf(ct, 'report-type'),
-		subject: email.subject ?? '',
-		text: '',
-		deliveryStatus: [],
-		feedbackReports: [],
-		originals: [],
-		otherText: [],
-		problems,
-		truncated: truncated || cut,
-	};
+	const view = headerView(headers, email.subject ?? '', problems, truncated || cut);
 	let text = email.text ?? '';
 	if (!text.trim() && email.html) text = htmlToText(email.html);
 	for (const att of (email.attachments ?? []).slice(0, 50)) {

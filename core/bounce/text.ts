@@ -4,31 +4,58 @@
  * structure they share: a line naming a recipient address, followed by the lines that explain
  * what happened to it (usually an SMTP reply), until the next recipient or the returned message.
  */
+import { ADDR, MAX_LINES, findBlocks, type TextRecipientBlock } from './textAnchors';
 import type { RawRecipient, RecipientAction } from './types';
-import {
-	MAX_LINE,
-	cleanAddress,
-	findAddresses,
-	findReplyCode,
-	findStatus,
-	splitLines,
-	squash,
-} from './util';
+import { findAddresses, findReplyCode, findStatus, splitLines, squash } from './util';
 
-const MAX_LINES = 1500;
-const MAX_BLOCK_LINES = 40;
-const MAX_BLOCKS = 60;
+/** Phrases that open the returned original, after a line's leading dashes or stars. */
+const ORIGINAL_PHRASES = [
+	'original message',
+	'original mail',
+	'returned message',
+	'unsent message',
+	'undelivered message',
+	'message headers follow',
+	'headers of the original',
+	'the original message (?:headers )?(?:is |was |are )?(?:follows|attached|below|included|enclosed)',
+	'a copy of the original message',
+	'below (?:this line )?is (?:a copy|the original)',
+	'this is a copy of (?:the|your) message',
+	'enclosed is a copy',
+	'copy of (?:the )?(?:original )?message follows',
+	'original message follows',
+	'your message reads',
+	'message follows',
+	'forwarded message',
+	'rfc822 message',
+	'header of the original message',
+	'partial message',
+].join('|');
+
+/** "The original message" in the languages servers are set up in. */
+const ORIGINAL_WORDS = [
+	'ursprüngliche',
+	"message d'origine",
+	'message original',
+	'mensaje original',
+	'mensagem original',
+	'messaggio originale',
+	'oorspronkelijke bericht',
+	'исходного сообщения',
+	'исходное сообщение',
+	'元のメ',
+].join('|');
 
 /** Lines that start the returned original message (the notification ends there). */
 const ORIGINAL_MARKERS = [
-	/^[\s\-=*_#]{0,20}(?:original message|original mail|returned message|unsent message|undelivered message|message headers follow|headers of the original|the original message (?:headers )?(?:is |was |are )?(?:follows|attached|below|included|enclosed)|a copy of the original message|below (?:this line )?is (?:a copy|the original)|this is a copy of (?:the|your) message|enclosed is a copy|copy of (?:the )?(?:original )?message follows|original message follows|your message reads|message follows|forwarded message|rfc822 message|header of the original message|partial message)/i,
+	new RegExp(`^[\\s\\-=*_#]{0,20}(?:${ORIGINAL_PHRASES})`, 'i'),
 	/^[\s\-=*_#]{0,20}(?:the following is|here is) (?:a copy|the original|the header)/i,
 	/^\s{0,4}-{2,}\s?(?:original|returned|unsent|undelivered) /i,
 	/^content-type:\s*(?:message\/rfc822|text\/rfc822-headers)/i,
 	/^message headers follow/i,
 	// A separator line naming the original in the languages servers are set up in ("------
 	// Kopfzeilen der ursprünglichen Nachricht ------", "------ Message d'origine ------").
-	/^\s{0,4}[-=*_#]{2,20}\s{0,4}[^\n]{0,40}?(?:ursprüngliche|message d'origine|message original|mensaje original|mensagem original|messaggio originale|oorspronkelijke bericht|исходного сообщения|исходное сообщение|元のメ)/i,
+	new RegExp(`^\\s{0,4}[-=*_#]{2,20}\\s{0,4}[^\\n]{0,40}?(?:${ORIGINAL_WORDS})`, 'i'),
 ];
 
 export function isOriginalMarker(line: string): boolean {
@@ -61,123 +88,35 @@ export function unquote(text: string): string {
 	return lines.map((l) => l.replace(/^\s?> ?/, '')).join('\n');
 }
 
-// The domain may hold an underscore: not a valid host name, but reports name such addresses
-// ("Illegal host/domain name found"). Internationalised addresses (RFC 6531) may hold Latin
-// letters beyond ASCII ("jörg@bücher.example"); other scripts are left out so that words written
-// next to an address in Japanese or Russian text never become part of it.
-const ADDR =
-	"[A-Za-z0-9\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F_.!#$%&'*+/=?^`{|}~-]{1,64}@[A-Za-z0-9\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F][A-Za-z0-9\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F_.-]{0,252}";
+/** Words that say the server is still trying. */
+const DELAY_WORDS = [
+	'delayed',
+	'deferred',
+	'will (?:be )?(?:retr(?:y|ied)|try again|continue (?:to try|trying|attempting))',
+	'still (?:trying|attempting)',
+	'not yet been delivered',
+	'has not been delivered yet',
+	'warning: message',
+	'delivery status notification \\(delay\\)',
+	'temporar(?:y|ily) (?:failure|error|problem|unavailable|suspended)',
+].join('|');
+const DELAY_RE = new RegExp(`\\b(?:${DELAY_WORDS})\\b`, 'i');
 
-const ERROR_LABEL =
-	'(?:unknown|invalid|failed|failure|rejected|undeliverable|undelivered|error|bad|not found|non-?existent|unreachable|exceeds?|exceeded|full|over ?quota|denied|refused|disabled|too (?:large|big))';
-
-const ANCHORS: RegExp[] = [
-	// Address alone (maybe bulleted, in <>, with a trailing colon or a short parenthesised note).
-	new RegExp(
-		`^\\s{0,20}(?:[*\\-•]\\s{1,4})?(?:\\d{3}[ -])?["<]?(${ADDR})[">]?\\s{0,4}(?:\\([^)]{0,200}\\))?\\s{0,4}:?\\s{0,4}$`,
-	),
-	// Postfix style: <addr> (expanded from <x>): text ; OpenSMTPD: addr: 550 ...
-	new RegExp(
-		`^\\s{0,20}<?(${ADDR})>?\\s{0,4}(?:\\(expanded from[^)]{0,200}\\))?\\s{0,4}:\\s{0,4}\\S`,
-	),
-	// Exchange 2003: addr on <date>
-	new RegExp(`^\\s{0,20}<?(${ADDR})>?\\s{1,4}on\\s{1,4}\\S`),
-	// Sendmail transcript: [550 ]<addr>... text
-	new RegExp(`^\\s{0,20}(?:[245]\\d\\d[ -](?:[245]\\.\\d{1,3}\\.\\d{1,3}\\s)?)?<(${ADDR})>\\.{3}`),
-	// Phrases naming the recipient of the failed delivery.
-	new RegExp(
-		`(?:delivered|deliver|delivering|delivery|sent|send|sending|reach|addressed|forward(?:ed)?)\\b[^<>@]{0,60}?\\bto:?\\s{0,4}<(${ADDR})>`,
-		'i',
-	),
-	new RegExp(
-		`(?:undeliverable|not (?:be )?delivered|failed|could not deliver|unable to deliver)\\b[^<>@]{0,30}?\\bto:?\\s{0,4}<?(${ADDR})`,
-		'i',
-	),
-	// Google, Microsoft 365 and ESP wording, address without brackets: "Your message wasn't
-	// delivered to a@b because ...", "a problem delivering your message to a@b.", "unable to
-	// deliver your message to the following recipient: a@b".
-	new RegExp(
-		`(?:wasn'?t|was not|couldn'?t be|could not be|cannot be|can't be|problem|error|unable to|failed to) deliver(?:ed|ing)? (?:(?:your|the|this) (?:message|e-?mail) )?to(?: the following (?:recipients?|address(?:es)?))?:?\\s{0,4}<?(${ADDR})`,
-		'i',
-	),
-	// "Your message to a@b couldn't be delivered." / "... has been blocked."
-	new RegExp(
-		`^\\s{0,20}your (?:message|e-?mail) to <?(${ADDR})>? (?:(?:couldn'?t|could not|can ?not|can't|wasn'?t|was not) be delivered|(?:has been|was) (?:blocked|rejected|returned|refused|not delivered))`,
-		'i',
-	),
-	new RegExp(
-		`(?:could not be delivered to|not delivered to|failed to deliver to|delivery to|recipient address|recipient|rcpt to|original-recipient|final-recipient|destinataire|empfänger|destinatario|destinatário|ontvanger|адресат|получатель|宛先)\\s{0,4}:?\\s{0,4}<?(?:rfc822;\\s{0,4})?<?(${ADDR})>?(?:[\\s:,.)]|$)`,
-		'i',
-	),
-	// A label naming the problem: "Unknown user: addr"
-	new RegExp(
-		`^\\s{0,20}[^:@]{0,40}\\b${ERROR_LABEL}\\b[^:@]{0,40}:\\s{0,4}<?(${ADDR})>?\\s{0,4}$`,
-		'i',
-	),
-	// A line that starts with the address, followed by the explanation.
-	new RegExp(`^\\s{0,20}<?(${ADDR})>?[\\s,]{1,4}[\\[(<A-Za-z0-9]`),
-];
-
-/** Recipient-like addresses that are never the failed recipient. */
-const SYSTEM_LOCAL =
-	/^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|bounce|bounces|noreply|no-reply|root|daemon)$/i;
-
-export interface TextRecipientBlock {
-	recipient: string;
-	lines: string[];
-	line: number;
-	weak?: boolean;
-}
-
-function anchorOf(line: string): string {
-	if (!line.includes('@')) return '';
-	const l = line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line;
-	for (const re of ANCHORS) {
-		const m = re.exec(l);
-		if (m) {
-			const a = cleanAddress(m[1]);
-			if (a) return a;
-		}
-	}
-	return '';
-}
-
-/** Find recipient blocks in a notification text. */
-export function findBlocks(notice: string, exclude: Set<string>): TextRecipientBlock[] {
-	const lines = splitLines(notice, MAX_LINES);
-	const blocks: TextRecipientBlock[] = [];
-	let current: TextRecipientBlock | null = null;
-	for (let i = 0; i < lines.length; i++) {
-		const line = lines[i];
-		const a = anchorOf(line);
-		if (a) {
-			const existing = blocks.find((b) => b.recipient.toLowerCase() === a.toLowerCase());
-			if (existing) {
-				current = existing;
-				if (current.lines.length < MAX_BLOCK_LINES) current.lines.push(line);
-				continue;
-			}
-			current = {
-				recipient: a,
-				lines: [line],
-				line: i,
-				weak: exclude.has(a.toLowerCase()) || SYSTEM_LOCAL.test(a.slice(0, a.indexOf('@'))),
-			};
-			blocks.push(current);
-			if (blocks.length >= MAX_BLOCKS) break;
-			continue;
-		}
-		if (current && current.lines.length < MAX_BLOCK_LINES) current.lines.push(line);
-	}
-	// The report's own sender / recipient and system mailboxes count only when nothing else does.
-	const strong = blocks.filter((b) => !b.weak);
-	return strong.length ? strong : blocks;
-}
-
-const DELAY_RE =
-	/\b(?:delayed|deferred|will (?:be )?(?:retr(?:y|ied)|try again|continue (?:to try|trying|attempting))|still (?:trying|attempting)|not yet been delivered|has not been delivered yet|warning: message|delivery status notification \(delay\)|temporar(?:y|ily) (?:failure|error|problem|unavailable|suspended))\b/i;
-const PERMANENT_RE =
-	/\b(?:permanent(?:ly)?|fatal|given up|giving up|gave up|failed permanently|could not be delivered|undeliverable|not delivered|returning message|rejected)\b/i;
+/** Words that say the server has given up. */
+const PERMANENT_WORDS = [
+	'permanent(?:ly)?',
+	'fatal',
+	'given up',
+	'giving up',
+	'gave up',
+	'failed permanently',
+	'could not be delivered',
+	'undeliverable',
+	'not delivered',
+	'returning message',
+	'rejected',
+].join('|');
+const PERMANENT_RE = new RegExp(`\\b(?:${PERMANENT_WORDS})\\b`, 'i');
 
 export function guessAction(text: string): RecipientAction {
 	if (PERMANENT_RE.test(text)) return 'failed';

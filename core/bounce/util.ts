@@ -153,8 +153,27 @@ export function findStatus(text: string): string {
 const REPLY_BEFORE_STATUS =
 	/(?<![\d.:\-/])([245][0-5]\d)(?:[ -]|: ?|-#)\(?#?[245]\.\d{1,3}\.\d{1,3}(?!\d)/;
 const REPLY_LINE_START = /^[\s>*#:]{0,12}(?:<<<\s{0,4})?([245][0-5]\d)(?=[\s:\-]|$)/m;
-const REPLY_AFTER_WORD =
-	/(?:said|says|reply|replied|response|responded|error|returned|answer|message|code|status|host [^\s:]{1,200}(?: \[[0-9a-f.:]{3,60}\])?|\])\s{0,3}[:=(]?\s{0,3}\(?(?<![A-Za-z0-9.-])([245][0-5]\d)(?=[\s:\-.,)]|$)/i;
+/** What a reply code follows: "said: 550", "host mx.example [192.0.2.1]: 550", "]: 550". */
+const REPLY_WORDS = [
+	'said',
+	'says',
+	'reply',
+	'replied',
+	'response',
+	'responded',
+	'error',
+	'returned',
+	'answer',
+	'message',
+	'code',
+	'status',
+	'host [^\\s:]{1,200}(?: \\[[0-9a-f.:]{3,60}\\])?',
+	'\\]',
+].join('|');
+const REPLY_AFTER_WORD = new RegExp(
+	`(?:${REPLY_WORDS})\\s{0,3}[:=(]?\\s{0,3}\\(?(?<![A-Za-z0-9.-])([245][0-5]\\d)(?=[\\s:\\-.,)]|$)`,
+	'i',
+);
 
 const REPLY_AFTER_COLON = /:\s{1,3}([245][0-5]\d)\s{1,3}(?:-\s{1,3})?[A-Za-z]/;
 

@@ -112,7 +112,9 @@ export async function execute(
 	if (truncated) {
 		// The items are right but not all there are: say so where the user looks at them.
 		this.addExecutionHints({
-			message: `Not every failed delivery is listed: ${truncatedReason ?? 'a limit of the channel cut the listing short'}. Narrow Since / Until to see the rest.`,
+			message:
+				`Not every failed delivery is listed: ${truncatedReason ?? 'a limit of the channel cut the listing short'}. ` +
+				'Narrow Since / Until to see the rest.',
 			location: 'outputPane',
 		});
 	}

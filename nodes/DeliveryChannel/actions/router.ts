@@ -52,7 +52,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			'Retry On Fail would send every email of this node again after any failure',
 			{
 				description:
-					'Turn off Retry On Fail in the node settings: the node already retries temporary failures for each email. To keep the workflow going when an email fails, set On Error to Continue instead.',
+					'Turn off Retry On Fail in the node settings: the node already retries temporary failures for each email. ' +
+					'To keep the workflow going when an email fails, set On Error to Continue instead.',
 			},
 		);
 	}
@@ -235,7 +236,8 @@ function inputErrorsToNodeError(
 		hint,
 		`Nothing was sent: the input of every item is checked before the first email goes out.`,
 		failures.length > 1
-			? `Items with bad input (${failures.length}): ${listed(failures, (failure) => `item ${failure.itemIndex}: ${describeError(failure.error)}`)}.`
+			? `Items with bad input (${failures.length}): ` +
+				`${listed(failures, (failure) => `item ${failure.itemIndex}: ${describeError(failure.error)}`)}.`
 			: undefined,
 	].filter(Boolean);
 	return new NodeOperationError(context.getNode(), message, {
@@ -286,9 +288,9 @@ function sendingStoppedError(
 		);
 	}
 	if (sent.length) {
-		lines.push(
-			`Already sent, do not send again: ${listed(sent, (entry) => `item ${entry.itemIndex}${entry.messageId ? ` (Message-ID ${plainId(entry.messageId)})` : ''}`)}.`,
-		);
+		const sentItem = (entry: (typeof sent)[number]) =>
+			`item ${entry.itemIndex}${entry.messageId ? ` (Message-ID ${plainId(entry.messageId)})` : ''}`;
+		lines.push(`Already sent, do not send again: ${listed(sent, sentItem)}.`);
 		lines.push(
 			'Before running again, remove the items already sent (or set On Error to Continue and route by status).',
 		);

@@ -21,6 +21,23 @@ export const sendsEmail = true;
 
 const DEFAULT_MAX_ATTACHMENT_MB = 25;
 
+/** The body of one format (Text or HTML), shown when Email Format includes it. */
+function bodyField(
+	name: 'text' | 'html',
+	displayName: string,
+	description: string,
+): INodeProperties {
+	return {
+		displayName,
+		name,
+		type: 'string',
+		typeOptions: { rows: 5 },
+		default: '',
+		description,
+		displayOptions: { show: { emailFormat: [name, 'both'] } },
+	};
+}
+
 export const description: INodeProperties[] = [
 	{
 		displayName: 'Identity',
@@ -77,24 +94,8 @@ export const description: INodeProperties[] = [
 		],
 		default: 'html',
 	},
-	{
-		displayName: 'Text',
-		name: 'text',
-		type: 'string',
-		typeOptions: { rows: 5 },
-		default: '',
-		description: 'Plain text message of the email',
-		displayOptions: { show: { emailFormat: ['text', 'both'] } },
-	},
-	{
-		displayName: 'HTML',
-		name: 'html',
-		type: 'string',
-		typeOptions: { rows: 5 },
-		default: '',
-		description: 'HTML message of the email',
-		displayOptions: { show: { emailFormat: ['html', 'both'] } },
-	},
+	bodyField('text', 'Text', 'Plain text message of the email'),
+	bodyField('html', 'HTML', 'HTML message of the email'),
 	{
 		displayName: 'Options',
 		name: 'options',

@@ -1,4 +1,5 @@
-import { findBlocks, parseText, splitNotification, unquote } from '../../../core/bounce/text';
+import { parseText, splitNotification, unquote } from '../../../core/bounce/text';
+import { findBlocks } from '../../../core/bounce/textAnchors';
 import { findReplyCode, findStatus } from '../../../core/bounce/util';
 
 const EXIM = `This message was created automatically by mail delivery software.

@@ -1,18 +1,14 @@
 /** Gmail: the company's Google account sends through the Gmail API (users.messages.send). */
-import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
-import { formatAddress } from '../../../../core/message/addresses';
 import { DeliveryError } from '../../../../core/errors';
+import { defineChannel } from '../define';
 import type {
 	Channel,
-	ChannelContext,
 	ChannelOptions,
 	ChannelSession,
-	FailedDeliveryList,
 	FailedDeliveryQuery,
-	OpenOptions,
 	OutgoingMessage,
-	SendResult,
 } from '../types';
 import { apiBaseUrl, GMAIL_CREDENTIAL, N8nTokenAuth, type GmailHost } from './auth';
 import { GmailFailureFinder, READ_SCOPE_HINT } from './failedDeliveries';
@@ -75,13 +71,13 @@ export class GmailSession implements ChannelSession {
 		this.concurrency = Math.min(8, Math.max(2, Math.ceil(sendsPerMinute / 60)));
 	}
 
-	async send(message: OutgoingMessage, options?: ChannelOptions): Promise<SendResult> {
+	async send(message: OutgoingMessage, options?: ChannelOptions) {
 		const { unverifiedIdentity } = gmailOptions(options);
 		this.identities ??= loadIdentities(this.api);
 		return await sendMessage(this.api, await this.identities, message, { unverifiedIdentity });
 	}
 
-	async listFailedDeliveries(query: FailedDeliveryQuery): Promise<FailedDeliveryList> {
+	async listFailedDeliveries(query: FailedDeliveryQuery) {
 		const granted = this.api.auth.grantedScopes;
 		if (granted && !canReadMailbox(this.api)) {
 			throw new DeliveryError(
@@ -103,7 +99,7 @@ export class GmailSession implements ChannelSession {
 	}
 }
 
-export const gmailChannel: Channel = {
+export const gmailChannel: Channel = defineChannel({
 	key: 'gmail',
 	displayName: 'Gmail',
 	description: "Sends from the company's Google account, no 'via'",
@@ -111,7 +107,7 @@ export const gmailChannel: Channel = {
 	properties: gmailProperties,
 	readOptions: readGmailOptions,
 
-	async open(context: ChannelContext, options: OpenOptions = {}): Promise<ChannelSession> {
+	async open(context, options) {
 		const { sendsPerMinute, timeoutMs } = gmailOptions(options.options);
 		const lifetime = new AbortController();
 		const signal = options.signal
@@ -121,15 +117,16 @@ export const gmailChannel: Channel = {
 		return new GmailSession(api, sendsPerMinute, lifetime);
 	},
 
-	async listIdentities(this: ILoadOptionsFunctions): Promise<INodeListSearchItems[]> {
-		const api = await connectGmail(this, DEFAULT_SENDS_PER_MINUTE * UNITS.send);
+	async listIdentities(context) {
+		const api = await connectGmail(context, DEFAULT_SENDS_PER_MINUTE * UNITS.send);
 		const identities = await loadIdentities(api);
 		return identities
 			.filter((identity) => identity.usable)
 			.sort((a, b) => Number(b.primary) - Number(a.primary) || a.address.localeCompare(b.address))
-			.map((identity) => {
-				const value = formatAddress({ name: identity.displayName, address: identity.address });
-				return { name: identity.primary ? `${value} (account)` : value, value };
-			});
+			.map((identity) => ({
+				address: identity.address,
+				name: identity.displayName,
+				note: identity.primary ? 'account' : undefined,
+			}));
 	},
-};
+});

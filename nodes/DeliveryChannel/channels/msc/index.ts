@@ -3,25 +3,8 @@
  * Email Identities, relays through its own servers (so recipients may see "via <sending domain>"),
  * and receives every bounce, so it can list every failed delivery.
  */
-import type {
-	ICredentialDataDecryptedObject,
-	ICredentialTestFunctions,
-	ILoadOptionsFunctions,
-	INodeCredentialTestResult,
-	INodeListSearchItems,
-} from 'n8n-workflow';
-
-import { formatAddress } from '../../../../core/message/addresses';
-import type {
-	Channel,
-	ChannelContext,
-	ChannelSession,
-	FailedDeliveryList,
-	FailedDeliveryQuery,
-	OpenOptions,
-	OutgoingMessage,
-	SendResult,
-} from '../types';
+import { defineChannel } from '../define';
+import type { Channel, ChannelSession, FailedDeliveryQuery, OutgoingMessage } from '../types';
 import { testMscCredential } from './credentialTest';
 import { listFailedDeliveries } from './failedDeliveries';
 import { sendMessage, type ApiIdentity } from './send';
@@ -36,11 +19,11 @@ class MscSession implements ChannelSession {
 
 	constructor(private readonly api: MscApi) {}
 
-	async send(message: OutgoingMessage): Promise<SendResult> {
+	async send(message: OutgoingMessage) {
 		return await sendMessage(this.api, message);
 	}
 
-	async listFailedDeliveries(query: FailedDeliveryQuery): Promise<FailedDeliveryList> {
+	async listFailedDeliveries(query: FailedDeliveryQuery) {
 		return await listFailedDeliveries(this.api, query);
 	}
 
@@ -49,34 +32,32 @@ class MscSession implements ChannelSession {
 
 /** The MSC channel with a given retry timing (the registry uses DEFAULT_RETRY). */
 export function mscChannelWithPolicy(policy: RetryPolicy): Channel {
-	return {
+	return defineChannel({
 		key: 'msc',
 		displayName: 'MSC Servers',
 		description: 'The managed sending service; knows every failed delivery',
 		credentialType: MSC_CREDENTIAL,
 
-		async open(context: ChannelContext, options: OpenOptions = {}): Promise<ChannelSession> {
+		async open(context, { signal }) {
 			return new MscSession(
-				await MscApi.fromContext(context as unknown as MscHttpContext, policy, options.signal),
+				await MscApi.fromContext(context as unknown as MscHttpContext, policy, signal),
 			);
 		},
 
-		async testCredential(
-			this: ICredentialTestFunctions,
-			credentials: ICredentialDataDecryptedObject,
-		): Promise<INodeCredentialTestResult> {
-			return await testMscCredential(this, credentials, policy);
+		async testCredential(credentials, context) {
+			return await testMscCredential(context, credentials, policy);
 		},
 
-		async listIdentities(this: ILoadOptionsFunctions): Promise<INodeListSearchItems[]> {
-			const api = await MscApi.fromContext(this as unknown as MscHttpContext, policy);
+		async listIdentities(context) {
+			const api = await MscApi.fromContext(context as unknown as MscHttpContext, policy);
 			const response = await api.request<{ data: ApiIdentity[] }>('GET', '/v1/identities');
-			return (response.body?.data ?? []).map((identity) => {
-				const address = formatAddress({ name: identity.name, address: identity.address });
-				return { name: identity.verified ? address : `${address} (not verified)`, value: address };
-			});
+			return (response.body?.data ?? []).map((identity) => ({
+				address: identity.address,
+				name: identity.name,
+				note: identity.verified ? undefined : 'not verified',
+			}));
 		},
-	};
+	});
 }
 
 export const mscChannel: Channel = mscChannelWithPolicy(DEFAULT_RETRY);

@@ -1,22 +1,9 @@
 /** Custom SMTP: the company's own server or Microsoft Exchange / 365, over nodemailer's SMTP client. */
-import type {
-	ICredentialDataDecryptedObject,
-	ICredentialTestFunctions,
-	ILoadOptionsFunctions,
-	INodeCredentialTestResult,
-} from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import { isValidAddress } from '../../../../core/message/addresses';
-import type {
-	Channel,
-	ChannelContext,
-	ChannelSession,
-	FailedDeliveryList,
-	FailedDeliveryQuery,
-	OpenOptions,
-	OutgoingMessage,
-	SendResult,
-} from '../types';
+import { defineChannel } from '../define';
+import type { Channel, ChannelSession, FailedDeliveryQuery, OutgoingMessage } from '../types';
 import { testSmtpCredential } from './credentialTest';
 import { Mailbox, type MailboxNotices } from './failedDeliveries';
 import { mailboxNotConfigured, mailboxSettings } from './imap/settings';
@@ -59,11 +46,11 @@ class SmtpSession implements ChannelSession {
 		else signal?.addEventListener('abort', this.onAbort, { once: true });
 	}
 
-	async send(message: OutgoingMessage): Promise<SendResult> {
+	async send(message: OutgoingMessage) {
 		return await sendMessage(this.pool, message, this.signal);
 	}
 
-	async listFailedDeliveries(query: FailedDeliveryQuery): Promise<FailedDeliveryList> {
+	async listFailedDeliveries(query: FailedDeliveryQuery) {
 		if (!this.mailbox) {
 			const settings = mailboxSettings(this.credentials);
 			if (!settings) throw mailboxNotConfigured();
@@ -79,13 +66,13 @@ class SmtpSession implements ChannelSession {
 	}
 }
 
-export const smtpChannel: Channel = {
+export const smtpChannel: Channel = defineChannel({
 	key: 'smtp',
 	displayName: 'Custom SMTP',
 	description: 'Your own mail server or Microsoft Exchange / 365',
 	credentialType: SMTP_CREDENTIAL,
 
-	async open(context: ChannelContext, options: OpenOptions = {}): Promise<ChannelSession> {
+	async open(context, { signal }) {
 		const credentials = await context.getCredentials(SMTP_CREDENTIAL);
 		const settings = smtpSettings(credentials);
 		const logger = (context as { logger?: { warn(message: string): void } }).logger;
@@ -95,21 +82,18 @@ export const smtpChannel: Channel = {
 		return new SmtpSession(
 			new SmtpPool(settings, maxConnections(settings, credentials)),
 			credentials,
-			options.signal,
+			signal,
 			notices,
 		);
 	},
 
-	async testCredential(
-		this: ICredentialTestFunctions,
-		credentials: ICredentialDataDecryptedObject,
-	): Promise<INodeCredentialTestResult> {
+	async testCredential(credentials) {
 		return await testSmtpCredential(credentials);
 	},
 
-	async listIdentities(this: ILoadOptionsFunctions) {
-		const credentials = await this.getCredentials(SMTP_CREDENTIAL);
+	async listIdentities(context) {
+		const credentials = await context.getCredentials(SMTP_CREDENTIAL);
 		const user = String(credentials.user ?? '').trim();
-		return isValidAddress(user) ? [{ name: user, value: user }] : [];
+		return isValidAddress(user) ? [{ address: user }] : [];
 	},
-};
+});
