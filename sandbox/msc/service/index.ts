@@ -261,7 +261,13 @@ export class MscService {
 				'idempotency-key-reused',
 				'Idempotency-Key reused',
 				`The Idempotency-Key was already used for a different request (message ${existing.id}, sent ${existing.createdAt}).`,
-				{ original: { id: existing.id, messageId: existing.messageId, createdAt: existing.createdAt } },
+				{
+					original: {
+						id: existing.id,
+						messageId: existing.messageId,
+						createdAt: existing.createdAt,
+					},
+				},
 			);
 		}
 		if (state === 'in-progress' || !existing.response) {
