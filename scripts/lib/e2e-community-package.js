@@ -5,10 +5,14 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const crypto = require('node:crypto');
-const { run: runCommand, tail } = require('./proc');
-const { N8n, NODE_TYPE_PACKAGE, PACKAGE_NAME, nodeItems, runError } = require('./n8n');
-const { EMAIL_NODE, readFixture, secs, settle } = require('./e2e-common');
+const {
+	NODE_TYPE_PACKAGE,
+	PACKAGE_NAME,
+	installCommunityPackage,
+	nodeItems,
+	runError,
+} = require('./n8n');
+const { EMAIL_NODE, createN8n, readFixture, secs, settle } = require('./e2e-common');
 const { IDENTITY, credentialsFor, checkSentItem, checkReceived } = require('./e2e-smtp');
 
 /**
@@ -31,28 +35,8 @@ async function runCommunityPackage({ run, smtp }) {
 			: `packed ${path.basename(tarball.file)}: ${tarball.entryCount} files, ${(tarball.size / 1024).toFixed(0)} KiB`,
 	];
 	const userFolder = path.join(run.work, 'community-package');
-	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
-	fs.mkdirSync(nodesDir, { recursive: true });
-	const manifest = { name: 'installed-nodes', private: true, dependencies: {} };
-	fs.writeFileSync(path.join(nodesDir, 'package.json'), JSON.stringify(manifest, null, 2));
 	const t = Date.now();
-	const options = [
-		'--ignore-scripts',
-		'--omit=peer',
-		'--omit=dev',
-		'--prefer-offline',
-		'--no-audit',
-		'--no-fund',
-	];
-	const inst = await runCommand(
-		'npm',
-		['install', tarball.file, ...options, '--no-package-lock', '--loglevel=error'],
-		{
-			cwd: nodesDir,
-			timeoutMs: 5 * 60 * 1000,
-		},
-	);
-	if (inst.code !== 0) throw new Error(`npm install of the tarball failed:\n${tail(inst.stderr)}`);
+	const { nodesDir } = await installCommunityPackage(userFolder, tarball.file);
 	details.push(`npm install <tgz> into .n8n/nodes took ${secs(t)} s`);
 	const nm = path.join(nodesDir, 'node_modules');
 	for (const forbidden of ['n8n-workflow', 'n8n-core']) {
@@ -70,8 +54,7 @@ async function runCommunityPackage({ run, smtp }) {
 		f.push('the installed package lacks dist/nodes/DeliveryChannel/DeliveryChannel.node.js');
 	}
 
-	const encryptionKey = crypto.randomBytes(24).toString('hex');
-	const n8n = await N8n.create(run.n8n, { userFolder, encryptionKey, logLevel: run.logLevel });
+	const n8n = await createN8n(run, 'community-package', { customExtensions: false });
 	if ('N8N_CUSTOM_EXTENSIONS' in n8n.env)
 		throw new Error('internal: N8N_CUSTOM_EXTENSIONS must not be set for the package test');
 	const wf = readFixture('package.workflow.json');

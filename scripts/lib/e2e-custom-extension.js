@@ -7,12 +7,10 @@
 //     items on the one output, the other two items are still sent.
 // Its setup (setupCustomExtension) is the n8n the On Error part (scripts/lib/e2e-onerror.js) runs on too.
 
-const fs = require('node:fs');
-const path = require('node:path');
-const crypto = require('node:crypto');
-const { N8n, NODE_TYPE_CUSTOM, nodeItems, nodeRuns, runError } = require('./n8n');
+const { NODE_TYPE_CUSTOM, nodeItems, nodeRuns, runError } = require('./n8n');
 const {
 	EMAIL_NODE,
+	createN8n,
 	readFixture,
 	withNodeType,
 	pairedIndex,
@@ -33,14 +31,7 @@ const { IDENTITY, credentialsFor, checkSentItem, checkReceived } = require('./e2
  * @param {{ run: E2eRun, smtp: Smtp }} options
  */
 async function setupCustomExtension({ run, smtp }) {
-	const userFolder = path.join(run.work, 'custom-extensions');
-	fs.mkdirSync(userFolder, { recursive: true });
-	const n8n = await N8n.create(run.n8n, {
-		userFolder,
-		encryptionKey: crypto.randomBytes(24).toString('hex'),
-		customExtensions: run.dist,
-		logLevel: run.logLevel,
-	});
+	const n8n = await createN8n(run, 'custom-extensions');
 	const sendWf = withNodeType(readFixture('send.workflow.json'), NODE_TYPE_CUSTOM);
 	const contWf = withNodeType(readFixture('continue-on-fail.workflow.json'), NODE_TYPE_CUSTOM);
 	const t = Date.now();

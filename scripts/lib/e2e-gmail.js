@@ -8,12 +8,10 @@
 // fake issued during the run becomes one when the part ends (teardownGmail).
 // setupGmail starts the fake and an n8n, imports, and runs the workflow once (checks 1 and 2 read it).
 
-const fs = require('node:fs');
-const path = require('node:path');
-const crypto = require('node:crypto');
 const { startFakeGmail } = require('../../test/fakes/gmail');
-const { N8n, nodeItems, runError } = require('./n8n');
-const { readFixture } = require('./e2e-common');
+const { nodeItems, runError } = require('./n8n');
+const { createN8n, readFixture } = require('./e2e-common');
+const { fakeGmailCredential } = require('./fake-gmail-credential');
 
 const CREDENTIAL_ID = 'dcE2eGmailCred01';
 const REVOKED_CREDENTIAL = { id: 'dcE2eGmailCred02', name: 'E2E fake Gmail, revoked' };
@@ -37,16 +35,7 @@ const tokens = (fake) => /** @type {any} */ (fake.state);
  * @param {FakeGmail} fake
  */
 function credentialData(fake) {
-	return {
-		clientId: fake.client.id,
-		clientSecret: fake.client.secret,
-		authUrl: fake.authUrl,
-		accessTokenUrl: fake.tokenUrl,
-		useCustomApiBaseUrl: true,
-		apiBaseUrl: fake.apiBaseUrl,
-		readMailbox: true,
-		oauthTokenData: fake.expiredTokenData(),
-	};
+	return fakeGmailCredential(fake, fake.expiredTokenData());
 }
 
 /**
@@ -59,15 +48,7 @@ async function setupGmail({ run, secrets }) {
 		clientSecret: secrets.marker('Gmail OAuth client secret'),
 	});
 	try {
-		const userFolder = path.join(run.work, 'gmail');
-		fs.mkdirSync(userFolder, { recursive: true });
-		const encryptionKey = crypto.randomBytes(24).toString('hex');
-		const n8n = await N8n.create(run.n8n, {
-			userFolder,
-			encryptionKey,
-			customExtensions: run.dist,
-			logLevel: run.logLevel,
-		});
+		const n8n = await createN8n(run, 'gmail');
 		const workflow = readFixture('gmail.workflow.json');
 		const credential = {
 			id: CREDENTIAL_ID,

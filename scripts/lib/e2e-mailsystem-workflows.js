@@ -26,18 +26,76 @@ const IDS = {
 const credentialRef = (credential = CREDENTIAL) => ({
 	deliveryChannelSmtpApi: { id: credential.id, name: credential.name },
 });
-/** @param {number} x */
-const at = (x) => [x * 220, 0];
-const uuid = () => crypto.randomUUID();
 
-/** @param {string[]} names */
-function connections(...names) {
+/**
+ * A node of a workflow, at column x.
+ * @param {string} name
+ * @param {string} type
+ * @param {number} x
+ * @param {Record<string, unknown>} parameters
+ * @param {Record<string, unknown>} [more]  typeVersion (1 when not given), credentials, onError
+ */
+const node = (name, type, x, parameters, more = {}) => ({
+	id: crypto.randomUUID(),
+	name,
+	type,
+	typeVersion: 1,
+	position: [x * 220, 0],
+	parameters,
+	...more,
+});
+
+/**
+ * A Delivery Channel node (Custom SMTP) at column x.
+ * @param {string} name
+ * @param {number} x
+ * @param {Record<string, unknown>} parameters
+ * @param {Record<string, unknown>} [more]  onError; credentials (the mail system's login when not given)
+ */
+const deliveryChannel = (name, x, parameters, more = {}) =>
+	node(
+		name,
+		NODE_TYPE_CUSTOM,
+		x,
+		{ channel: 'smtp', ...parameters },
+		{
+			credentials: credentialRef(),
+			...more,
+		},
+	);
+
+/**
+ * An inactive workflow whose nodes run one after the other, in the order given.
+ * @param {string} id
+ * @param {string} name
+ * @param {Array<{ name: string }>} nodes
+ */
+function workflow(id, name, nodes) {
 	/** @type {Record<string, unknown>} */
-	const result = {};
-	for (let i = 0; i < names.length - 1; i++)
-		result[names[i]] = { main: [[{ node: names[i + 1], type: 'main', index: 0 }]] };
-	return result;
+	const connections = {};
+	for (let i = 0; i < nodes.length - 1; i++) {
+		const next = [[{ node: nodes[i + 1].name, type: 'main', index: 0 }]];
+		connections[nodes[i].name] = { main: next };
+	}
+	return { id, name, active: false, settings: { executionOrder: 'v1' }, nodes, connections };
 }
+
+const manual = () => node('Start', 'n8n-nodes-base.manualTrigger', 0, {});
+
+/** @param {{ id: string, name: string }} credential */
+const trigger = (credential) =>
+	node(
+		'On Failed Delivery',
+		TRIGGER_TYPE,
+		0,
+		{
+			channel: 'smtp',
+			event: 'failedDelivery',
+			filters: { includeDelays: true },
+			pollTimes: { item: [{ mode: 'everyMinute' }] },
+		},
+		{ credentials: credentialRef(credential) },
+	);
 
 /**
  * The part's workflows, built for this mail system.
@@ -45,161 +103,66 @@ function connections(...names) {
  * @param {string[]} recipients
  */
 function workflows(mail, recipients) {
-	const manual = {
-		id: uuid(),
-		name: 'Start',
-		type: 'n8n-nodes-base.manualTrigger',
-		typeVersion: 1,
-		position: at(0),
-		parameters: {},
-	};
-	const send = {
-		id: IDS.send,
-		name: 'E2E mail system: send',
-		active: false,
-		settings: { executionOrder: 'v1' },
-		nodes: [
-			manual,
+	const items = recipients.map((to) => ({ json: { to } }));
+	const send = workflow(IDS.send, 'E2E mail system: send', [
+		manual(),
+		node(
+			'Recipients',
+			'n8n-nodes-base.code',
+			1,
+			{ jsCode: `return ${JSON.stringify(items)};` },
 			{
-				id: uuid(),
-				name: 'Recipients',
-				type: 'n8n-nodes-base.code',
 				typeVersion: 2,
-				position: at(1),
-				parameters: {
-					jsCode: `return ${JSON.stringify(recipients.map((to) => ({ json: { to } })))};`,
-				},
 			},
-			{
-				id: uuid(),
-				name: 'Send',
-				type: NODE_TYPE_CUSTOM,
-				typeVersion: 1,
-				position: at(2),
-				parameters: {
-					channel: 'smtp',
-					operation: 'send',
-					identity: { __rl: true, mode: 'address', value: `Sales Team <${mail.sender.address}>` },
-					to: '={{ $json.to }}',
-					subject: '={{ "E2E offer for " + $json.to }}',
-					emailFormat: 'text',
-					text: 'Hello, here is our offer.',
-				},
-				credentials: credentialRef(),
-			},
-		],
-		connections: connections('Start', 'Recipients', 'Send'),
-	};
-	const list = {
-		id: IDS.list,
-		name: 'E2E mail system: failed deliveries',
-		active: false,
-		settings: { executionOrder: 'v1' },
-		nodes: [
-			{ ...manual, id: uuid() },
-			{
-				id: uuid(),
-				name: 'Failed Deliveries',
-				type: NODE_TYPE_CUSTOM,
-				typeVersion: 1,
-				position: at(1),
-				parameters: {
-					channel: 'smtp',
-					operation: 'getFailedDeliveries',
-					returnAll: true,
-					filters: { includeDelays: true },
-				},
-				credentials: credentialRef(),
-			},
-		],
-		connections: connections('Start', 'Failed Deliveries'),
-	};
-	const watch = {
-		id: IDS.watch,
-		name: 'E2E mail system: trigger',
-		active: false,
-		settings: { executionOrder: 'v1' },
-		nodes: [
-			{
-				id: uuid(),
-				name: 'On Failed Delivery',
-				type: TRIGGER_TYPE,
-				typeVersion: 1,
-				position: at(0),
-				parameters: {
-					channel: 'smtp',
-					event: 'failedDelivery',
-					filters: { includeDelays: true },
-					pollTimes: { item: [{ mode: 'everyMinute' }] },
-				},
-				credentials: credentialRef(),
-			},
-			{
-				id: uuid(),
-				name: 'Alert',
-				type: NODE_TYPE_CUSTOM,
-				typeVersion: 1,
-				position: at(1),
-				parameters: {
-					channel: 'smtp',
-					operation: 'send',
-					identity: { __rl: true, mode: 'address', value: mail.sender.address },
-					to: mail.sender.address,
-					subject:
-						'={{ "E2E alert " + $json.kind + " " + $json.recipient + " " + $json.message.deliveryId + " " + ' +
-						'$json.reason + " " + ($json.hard ? "hard" : "soft") }}',
-					emailFormat: 'text',
-					text: '={{ JSON.stringify($json) }}',
-				},
-				credentials: credentialRef(),
-			},
-		],
-		connections: connections('On Failed Delivery', 'Alert'),
-	};
-	const failedDeliveries = (name, onError, x) => ({
-		id: uuid(),
-		name,
-		type: NODE_TYPE_CUSTOM,
-		typeVersion: 1,
-		position: at(x),
-		onError,
-		parameters: { channel: 'smtp', operation: 'getFailedDeliveries', returnAll: true, filters: {} },
-		credentials: credentialRef(WRONG_IMAP_CREDENTIAL),
-	});
-	const wrongImap = {
-		id: IDS.wrongImap,
-		name: 'E2E mail system: wrong IMAP password',
-		active: false,
-		settings: { executionOrder: 'v1' },
-		nodes: [
-			{ ...manual, id: uuid() },
-			failedDeliveries('Wrong IMAP Password (Continue)', 'continueRegularOutput', 1),
-			failedDeliveries('Wrong IMAP Password (Stop)', 'stopWorkflow', 2),
-		],
-		connections: connections(
-			'Start',
-			'Wrong IMAP Password (Continue)',
-			'Wrong IMAP Password (Stop)',
 		),
-	};
-	const watchWrongImap = {
-		id: IDS.watchWrongImap,
-		name: 'E2E mail system: trigger with a wrong IMAP password',
-		active: false,
-		settings: { executionOrder: 'v1' },
-		nodes: [
-			{ ...watch.nodes[0], id: uuid(), credentials: credentialRef(WRONG_IMAP_CREDENTIAL) },
-			{
-				id: uuid(),
-				name: 'Nothing',
-				type: 'n8n-nodes-base.noOp',
-				typeVersion: 1,
-				position: at(1),
-				parameters: {},
-			},
-		],
-		connections: connections('On Failed Delivery', 'Nothing'),
-	};
+		deliveryChannel('Send', 2, {
+			operation: 'send',
+			identity: { __rl: true, mode: 'address', value: `Sales Team <${mail.sender.address}>` },
+			to: '={{ $json.to }}',
+			subject: '={{ "E2E offer for " + $json.to }}',
+			emailFormat: 'text',
+			text: 'Hello, here is our offer.',
+		}),
+	]);
+	const list = workflow(IDS.list, 'E2E mail system: failed deliveries', [
+		manual(),
+		deliveryChannel('Failed Deliveries', 1, {
+			operation: 'getFailedDeliveries',
+			returnAll: true,
+			filters: { includeDelays: true },
+		}),
+	]);
+	const watch = workflow(IDS.watch, 'E2E mail system: trigger', [
+		trigger(CREDENTIAL),
+		deliveryChannel('Alert', 1, {
+			operation: 'send',
+			identity: { __rl: true, mode: 'address', value: mail.sender.address },
+			to: mail.sender.address,
+			subject:
+				'={{ "E2E alert " + $json.kind + " " + $json.recipient + " " + $json.message.deliveryId + " " + ' +
+				'$json.reason + " " + ($json.hard ? "hard" : "soft") }}',
+			emailFormat: 'text',
+			text: '={{ JSON.stringify($json) }}',
+		}),
+	]);
+	/** @param {string} name @param {string} onError @param {number} x */
+	const wrongPassword = (name, onError, x) =>
+		deliveryChannel(
+			name,
+			x,
+			{ operation: 'getFailedDeliveries', returnAll: true, filters: {} },
+			{ onError, credentials: credentialRef(WRONG_IMAP_CREDENTIAL) },
+		);
+	const wrongImap = workflow(IDS.wrongImap, 'E2E mail system: wrong IMAP password', [
+		manual(),
+		wrongPassword('Wrong IMAP Password (Continue)', 'continueRegularOutput', 1),
+		wrongPassword('Wrong IMAP Password (Stop)', 'stopWorkflow', 2),
+	]);
+	const watchWrongImap = workflow(
+		IDS.watchWrongImap,
+		'E2E mail system: trigger with a wrong IMAP password',
+		[trigger(WRONG_IMAP_CREDENTIAL), node('Nothing', 'n8n-nodes-base.noOp', 1, {})],
+	);
 	return { send, list, watch, wrongImap, watchWrongImap };
 }
 

@@ -19,12 +19,10 @@
 // setupMailSystem does every `n8n execute` (one n8n process at a time per user folder), then starts
 // `n8n start`; the checks (./e2e-mailsystem-checks.js) read and wait; teardownMailSystem stops it all.
 
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { N8n } = require('./n8n');
 const { stop } = require('./proc');
-const { secs } = require('./e2e-common');
+const { createN8n, secs } = require('./e2e-common');
 const { startMailSystem } = require('../mailsystem/mailsystem');
 const { CREDENTIAL, WRONG_IMAP_CREDENTIAL, IDS, workflows } = require('./e2e-mailsystem-workflows');
 
@@ -41,7 +39,7 @@ const { CREDENTIAL, WRONG_IMAP_CREDENTIAL, IDS, workflows } = require('./e2e-mai
  */
 async function setupMailSystem({ run, secrets }) {
 	const mail = await startMailSystem();
-	/** @type {{ mail: MailSystem, run: typeof run, server?: Awaited<ReturnType<N8n['startServer']>> }} */
+	/** @type {{ mail: MailSystem, run: typeof run, server?: Awaited<ReturnType<import('./n8n').N8n['startServer']>> }} */
 	const ctx = { mail, run };
 	try {
 		const wrongImapPassword = secrets.marker('IMAP password that Dovecot refuses');
@@ -69,15 +67,7 @@ async function setupMailSystem({ run, secrets }) {
 			{ recipient: mail.deferring, kind: 'delay', action: 'delayed', hard: false },
 			{ recipient: mail.deferring, kind: 'failure', action: 'failed', hard: false },
 		];
-		const userFolder = path.join(run.work, 'mailsystem-n8n');
-		fs.mkdirSync(userFolder, { recursive: true });
-		const encryptionKey = crypto.randomBytes(24).toString('hex');
-		const n8n = await N8n.create(run.n8n, {
-			userFolder,
-			encryptionKey,
-			customExtensions: run.dist,
-			logLevel: run.logLevel,
-		});
+		const n8n = await createN8n(run, 'mailsystem-n8n');
 		const wfs = workflows(mail, recipients);
 		const ownLogin = { imapUser: mail.sender.address, imapPassword: mail.sender.password };
 		const type = 'deliveryChannelSmtpApi';

@@ -16,11 +16,10 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const crypto = require('node:crypto');
 const { SMTPServer } = require('smtp-server');
 const nodemailer = require('nodemailer');
-const { N8n, NODE_TYPE_CUSTOM, nodeItems } = require('./n8n');
-const { EMAIL_NODE, readFixture, withNodeType, secs } = require('./e2e-common');
+const { NODE_TYPE_CUSTOM, nodeItems } = require('./n8n');
+const { EMAIL_NODE, createN8n, readFixture, withNodeType, secs } = require('./e2e-common');
 
 const CREDENTIAL_ID = 'dcE2eMscCred0001';
 const REJECTED_KEY_CREDENTIAL = { id: 'dcE2eMscCred0002', name: 'E2E MSC sandbox, rejected key' };
@@ -167,13 +166,7 @@ async function setupMsc({ run, secrets }) {
 			demo: { apiKey },
 		});
 		ctx.sandbox = sandbox;
-		const encryptionKey = crypto.randomBytes(24).toString('hex');
-		const n8n = await N8n.create(run.n8n, {
-			userFolder: folder,
-			encryptionKey,
-			customExtensions: run.dist,
-			logLevel: run.logLevel,
-		});
+		const n8n = await createN8n(run, 'msc');
 		const sendWf = withNodeType(readFixture('msc-send.workflow.json'), NODE_TYPE_CUSTOM);
 		const failWf = withNodeType(
 			readFixture('msc-failed-deliveries.workflow.json'),

@@ -15,6 +15,7 @@
 
 const http = require('node:http');
 const { SMTPServer } = require('smtp-server');
+const { answerAuth } = require('./smtp-auth');
 
 const WINDOW_MS = 60_000;
 
@@ -148,16 +149,7 @@ async function startLimitedSmtp(options = {}) {
 		},
 		onAuth(auth, _session, callback) {
 			// (the AUTH command and its continuation lines are delayed by the connection wrapper)
-			if (
-				options.auth &&
-				auth.username === options.auth.user &&
-				auth.password === options.auth.pass
-			) {
-				callback(null, { user: auth.username });
-				return;
-			}
-			counters.authFailures += 1;
-			callback(refusal(535, '5.7.8 Authentication credentials invalid'));
+			if (!answerAuth(options.auth, auth, callback)) counters.authFailures += 1;
 		},
 		onMailFrom(_address, session, callback) {
 			// the delay of this command is added by the connection wrapper (see connect below)

@@ -4,9 +4,9 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const net = require('node:net');
 const http = require('node:http');
 const { run, start, tail } = require('./proc');
+const { freePort } = require('./ports');
 const { parseRunOutput } = require('./n8n-run-data');
 
 /**
@@ -32,22 +32,6 @@ const { parseRunOutput } = require('./n8n-run-data');
 const transcript = [];
 /** @type {N8n[]} Every n8n instance (user folder) this process configured. */
 const instances = [];
-
-/**
- * Asks the OS for a free TCP port on 127.0.0.1.
- * @returns {Promise<number>}
- */
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const srv = net.createServer();
-		srv.unref();
-		srv.on('error', reject);
-		srv.listen(0, '127.0.0.1', () => {
-			const { port } = /** @type {net.AddressInfo} */ (srv.address());
-			srv.close(() => resolve(port));
-		});
-	});
-}
 
 const INHERITED_N8N_VARS =
 	/^(N8N_|DB_|EXECUTIONS_|QUEUE_|GENERIC_TIMEZONE|WEBHOOK_URL|NODE_FUNCTION_ALLOW|NODE_OPTIONS)/;

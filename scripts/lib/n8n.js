@@ -1,6 +1,6 @@
 'use strict';
 // Helpers for driving a real, headless n8n (the pinned install made by scripts/install-n8n.sh):
-// install, build, pack, temporary folders. The n8n instance (environment, import, execute, start)
+// install, build, pack, install as a community package, temporary folders. The n8n instance (environment, import, execute, start)
 // is in ./n8n-instance.js and reading its run data in ./n8n-run-data.js; both are exported here too.
 
 const fs = require('node:fs');
@@ -190,6 +190,39 @@ async function packPackage(root, dest) {
 }
 
 /**
+ * `npm install <tarball>` into <userFolder>/.n8n/nodes, as n8n installs a community package.
+ * Returns the folder and how long npm took.
+ * @param {string} userFolder
+ * @param {string} tarball
+ * @returns {Promise<{ nodesDir: string, ms: number }>}
+ */
+async function installCommunityPackage(userFolder, tarball) {
+	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
+	fs.mkdirSync(nodesDir, { recursive: true });
+	const manifest = { name: 'installed-nodes', private: true, dependencies: {} };
+	fs.writeFileSync(path.join(nodesDir, 'package.json'), JSON.stringify(manifest, null, 2));
+	const options = [
+		'--ignore-scripts',
+		'--omit=peer',
+		'--omit=dev',
+		'--prefer-offline',
+		'--no-audit',
+		'--no-fund',
+		'--no-package-lock',
+		'--loglevel=error',
+	];
+	const r = await run('npm', ['install', tarball, ...options], {
+		cwd: nodesDir,
+		timeoutMs: 5 * 60 * 1000,
+	});
+	if (r.code !== 0) {
+		const what = `npm install ${path.basename(tarball)} into ${nodesDir}`;
+		throw new Error(`${what} failed:\n${tail(r.stderr)}`);
+	}
+	return { nodesDir, ms: r.ms };
+}
+
+/**
  * A fresh temporary folder, removed when the process exits (unless KEEP_TMP=1).
  * @param {string} prefix
  */
@@ -221,6 +254,7 @@ module.exports = {
 	buildPackage,
 	buildSnapshot,
 	packPackage,
+	installCommunityPackage,
 	makeTempDir,
 	bcryptFromN8n,
 	log,

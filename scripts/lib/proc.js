@@ -64,12 +64,24 @@ function killRegistered(registry, signal = 'SIGKILL') {
 let handlersInstalled = false;
 /** @type {Array<() => void>} */
 const exitHooks = [];
+/** @type {(() => Promise<unknown>) | null} */
+let signalStop = null;
 /**
  * Registers a synchronous function to run when the process exits (after children are killed).
  * @param {() => void} fn
  */
 function onExit(fn) {
 	exitHooks.push(fn);
+	installHandlers();
+}
+
+/**
+ * Makes `fn` what a SIGINT, SIGTERM or SIGHUP does before the process exits with 130, in place of
+ * SIGTERM to every child at once (e.g. to stop them in an order); the exit then kills what is left.
+ * @param {() => Promise<unknown>} fn
+ */
+function onSignal(fn) {
+	signalStop = fn;
 	installHandlers();
 }
 
@@ -89,6 +101,10 @@ function installHandlers() {
 	for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 		process.on(sig, () => {
 			process.stderr.write(`\nReceived ${sig}, stopping child processes...\n`);
+			if (signalStop) {
+				signalStop().finally(() => process.exit(130));
+				return;
+			}
 			killAll('SIGTERM');
 			// give children (n8n shuts down gracefully on SIGTERM) up to 10 s, then SIGKILL on exit
 			const t0 = Date.now();
@@ -106,11 +122,14 @@ function installHandlers() {
  * @typedef {object} StartOptions
  * @property {string} [cwd]
  * @property {NodeJS.ProcessEnv} [env]
- * @property {number} [timeoutMs]  default 10 min
+ * @property {number} [uid]
+ * @property {number} [gid]
+ * @property {number} [timeoutMs]  default 10 min; Infinity: none
  * @property {string} [input]  written to stdin
  * @property {boolean} [echo]  copy output to our stderr as it arrives
  * @property {(line: string, stream: 'stdout' | 'stderr') => void} [onLine]
  * @property {boolean} [keep]  false: do not buffer output, for long-running servers
+ * @property {string} [log]  a file every chunk of output (stdout and stderr) is appended to
  */
 /**
  * @typedef {object} RunResult
@@ -135,9 +154,12 @@ function start(cmd, args, options = {}) {
 	installHandlers();
 	const timeoutMs = options.timeoutMs ?? 10 * 60 * 1000;
 	const t0 = Date.now();
+	const logFd = options.log ? fs.openSync(options.log, 'a') : undefined;
 	const child = spawn(cmd, args, {
 		cwd: options.cwd,
 		env: options.env ?? process.env,
+		uid: options.uid,
+		gid: options.gid,
 		stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
 		detached: true, // own process group, so the whole tree can be killed
 	});
@@ -152,6 +174,7 @@ function start(cmd, args, options = {}) {
 	const lineBuf = { stdout: '', stderr: '' };
 	/** @param {'stdout' | 'stderr'} name */
 	const handle = (name) => (/** @type {Buffer} */ chunk) => {
+		if (logFd !== undefined) fs.writeSync(logFd, chunk);
 		const s = chunk.toString('utf8');
 		if (keep) {
 			if (name === 'stdout') stdout += s;
@@ -175,12 +198,14 @@ function start(cmd, args, options = {}) {
 	child.stdout.on('data', handle('stdout'));
 	child.stderr.on('data', handle('stderr'));
 	if (options.input !== undefined) child.stdin.end(options.input);
-	const timer = setTimeout(() => {
-		timedOut = true;
-		killGroup(child, 'SIGTERM');
-		setTimeout(() => killGroup(child, 'SIGKILL'), 5000).unref();
-	}, timeoutMs);
-	timer.unref();
+	const timer = Number.isFinite(timeoutMs)
+		? setTimeout(() => {
+				timedOut = true;
+				killGroup(child, 'SIGTERM');
+				setTimeout(() => killGroup(child, 'SIGKILL'), 5000).unref();
+			}, timeoutMs)
+		: undefined;
+	timer?.unref();
 	const done = new Promise((resolve) => {
 		child.on('error', (err) => {
 			stderr += `\n${err.message}`;
@@ -198,6 +223,7 @@ function start(cmd, args, options = {}) {
 				lineBuf[name] = '';
 			}
 			live.delete(child);
+			if (logFd !== undefined) fs.closeSync(logFd);
 			if (listed) fs.rmSync(listed, { force: true });
 			resolve({ code, signal, stdout, stderr, timedOut, ms: Date.now() - t0 });
 		});
@@ -216,18 +242,22 @@ function run(cmd, args, options = {}) {
 }
 
 /**
- * Stops a started child: SIGTERM to its group, then SIGKILL after graceMs.
+ * Stops a started child: `signal` to its group, then SIGKILL after graceMs.
  * @param {Started} handle
+ * @param {NodeJS.Signals} [signal]
  */
-async function stop(handle, graceMs = 5000) {
+async function stop(handle, graceMs = 5000, signal = 'SIGTERM') {
 	const { child, done } = handle;
 	if (child.exitCode !== null || child.signalCode !== null) return done;
-	killGroup(child, 'SIGTERM');
+	killGroup(child, signal);
 	const t = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
 	const r = await done;
 	clearTimeout(t);
 	return r;
 }
+
+/** How many children are still running. */
+const running = () => live.size;
 
 /**
  * The last lines of a text.
@@ -240,4 +270,4 @@ function tail(text, lines = 40) {
 		.join('\n');
 }
 
-module.exports = { start, run, stop, killAll, killRegistered, onExit, tail };
+module.exports = { start, run, stop, killAll, killRegistered, onExit, onSignal, running, tail };

@@ -14,26 +14,14 @@
 const { execFile, execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { freePort } = require('../lib/ports');
 
 const START = path.join(__dirname, 'start.sh');
 const STOP = path.join(__dirname, 'stop.sh');
 const INSTALL_COMMAND =
 	'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postfix dovecot-imapd openssl';
-
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.unref();
-		server.on('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = /** @type {net.AddressInfo} */ (server.address());
-			server.close(() => resolve(port));
-		});
-	});
-}
 
 function runScript(file, args, { env, timeoutMs }) {
 	return new Promise((resolve, reject) => {

@@ -8,34 +8,11 @@ const fs = require('node:fs');
 const path = require('node:path');
 const http = require('node:http');
 const crypto = require('node:crypto');
-const { startChild, runCommand, stopChild, tail } = require('./proc');
-const { freePort } = require('./services');
-const { REPO_ROOT } = require('./package');
+const { run: runCommand, tail } = require('../lib/proc');
+const { freePort } = require('../lib/ports');
+const { startChild, stopChild } = require('./proc');
 
 const log = (msg) => process.stderr.write(`${msg}\n`);
-
-/** Runs scripts/install-n8n.sh (cached after the first run); returns { dir, node, n8nBin, nodeModules, version }. */
-async function installN8n() {
-	const r = await runCommand('bash', [path.join(REPO_ROOT, 'scripts', 'install-n8n.sh')], {
-		cwd: REPO_ROOT,
-		timeoutMs: 30 * 60 * 1000,
-	});
-	if (r.code !== 0)
-		throw new Error(`scripts/install-n8n.sh failed (exit ${r.code}):\n${tail(r.stderr)}`);
-	const dir = r.stdout.trim().split('\n').pop().trim();
-	const nodeModules = path.join(dir, 'node_modules');
-	const paths = {
-		dir,
-		node: path.join(nodeModules, '.bin', 'node'),
-		n8nBin: path.join(nodeModules, 'n8n', 'bin', 'n8n'),
-		nodeModules,
-		version: JSON.parse(fs.readFileSync(path.join(nodeModules, 'n8n', 'package.json'), 'utf8'))
-			.version,
-	};
-	for (const f of [paths.node, paths.n8nBin])
-		if (!fs.existsSync(f)) throw new Error(`the n8n install at ${dir} lacks ${f}`);
-	return paths;
-}
 
 /** The caller's own n8n settings must not leak into the cluster. */
 const INHERITED =
@@ -213,4 +190,4 @@ async function startCluster(o) {
 	};
 }
 
-module.exports = { installN8n, startCluster };
+module.exports = { startCluster };

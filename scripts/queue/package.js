@@ -5,10 +5,9 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { runCommand, tail } = require('./proc');
+const { run: runCommand, tail } = require('../lib/proc');
+const { REPO_ROOT, PACKAGE_NAME, packPackage, installCommunityPackage } = require('../lib/n8n');
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const PACKAGE = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
 const log = (msg) => process.stderr.write(`${msg}\n`);
 
 /** Copies the icons (png/svg) of `from` into `to`, keeping the folder layout (what gulp build:icons does). */
@@ -67,54 +66,27 @@ async function buildAndPack(dir, { fromHead = false } = {}) {
 		(f) => !fs.existsSync(path.join(root, f)),
 	);
 	if (missing.length) throw new Error(`the build lacks ${missing.join(', ')}`);
-	// --ignore-scripts: prepack would build again, into the checkout's dist/
-	const pack = await runCommand(
-		'npm',
-		['pack', '--json', '--ignore-scripts', `--pack-destination=${dir}`],
-		{ cwd: root },
-	);
-	if (pack.code !== 0) throw new Error(`npm pack failed:\n${tail(pack.stderr)}`);
-	const info = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('[')))[0];
+	const info = await packPackage(root, dir);
 	const size = `${info.entryCount} files, ${(info.size / 1024).toFixed(0)} KiB`;
-	log(`Built and packed ${info.filename} (${size}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-	return path.join(dir, info.filename);
+	const took = `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+	log(`Built and packed ${path.basename(info.file)} (${size}) in ${took}`);
+	return info.file;
 }
 
 /** npm install <tgz> into <userFolder>/.n8n/nodes, as n8n's community-package install does. */
 async function installInto(userFolder, tgz) {
-	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
-	fs.mkdirSync(nodesDir, { recursive: true });
-	const manifest = { name: 'installed-nodes', private: true, dependencies: {} };
-	fs.writeFileSync(path.join(nodesDir, 'package.json'), JSON.stringify(manifest, null, 2));
-	const args = [
-		'install',
-		tgz,
-		'--ignore-scripts',
-		'--omit=peer',
-		'--omit=dev',
-		'--prefer-offline',
-		'--no-audit',
-		'--no-fund',
-	];
-	const r = await runCommand('npm', [...args, '--no-package-lock', '--loglevel=error'], {
-		cwd: nodesDir,
-		timeoutMs: 5 * 60 * 1000,
-	});
-	if (r.code !== 0)
-		throw new Error(
-			`npm install ${path.basename(tgz)} into ${nodesDir} failed:\n${tail(r.stderr)}`,
-		);
+	const { nodesDir, ms } = await installCommunityPackage(userFolder, tgz);
 	const node = path.join(
 		nodesDir,
 		'node_modules',
-		PACKAGE.name,
+		PACKAGE_NAME,
 		'dist',
 		'nodes',
 		'DeliveryChannel',
 		'DeliveryChannel.node.js',
 	);
 	if (!fs.existsSync(node)) throw new Error(`after npm install, ${node} is missing`);
-	return r.ms;
+	return ms;
 }
 
-module.exports = { REPO_ROOT, PACKAGE_NAME: PACKAGE.name, buildAndPack, installInto };
+module.exports = { REPO_ROOT, buildAndPack, installInto };

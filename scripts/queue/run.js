@@ -12,10 +12,12 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const crypto = require('node:crypto');
+const { onExit, running } = require('../lib/proc');
+const { installN8n } = require('../lib/n8n');
 const proc = require('./proc');
 const services = require('./services');
 const { buildAndPack, installInto } = require('./package');
-const { installN8n, startCluster } = require('./cluster');
+const { startCluster } = require('./cluster');
 const fixtures = require('./fixtures');
 const load = require('./load');
 const report = require('./report');
@@ -145,7 +147,7 @@ async function main() {
 	const t0 = Date.now();
 	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dc-queue-'));
 	fs.chmodSync(tmp, 0o711); // the postgres user must reach its folder inside
-	proc.onExit(() => {
+	onExit(() => {
 		if (process.env.KEEP_TMP)
 			process.stderr.write(`Kept ${tmp} (KEEP_TMP=1): logs of every process, the database.\n`);
 		else fs.rmSync(tmp, { recursive: true, force: true });
@@ -159,7 +161,7 @@ async function main() {
 	};
 
 	const { redisServer, pgBin } = await step('packages', () => services.ensurePackages());
-	const paths = await step('n8n install', () => installN8n());
+	const paths = await step('n8n install', () => installN8n({ timeoutMs: 30 * 60 * 1000 }));
 	log(`n8n ${paths.version} from ${paths.dir}; PostgreSQL from ${pgBin}; ${redisServer}`);
 	const tgz = a.package
 		? path.resolve(a.package)
@@ -261,10 +263,8 @@ async function main() {
 		console.log(problems.length ? `CHECK FAILED:\n${lines}` : 'CHECK PASSED');
 		if (problems.length) process.exitCode = 1;
 	}
-	if (proc.live.size)
-		log(
-			`warning: ${proc.live.size} child process(es) still running at the end; they are killed now`,
-		);
+	if (running())
+		log(`warning: ${running()} child process(es) still running at the end; they are killed now`);
 }
 
 main().then(

@@ -4,51 +4,14 @@
 // redis-server, each on a free port of 127.0.0.1, each a child process of this run.
 
 const fs = require('node:fs');
-const net = require('node:net');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { execFileSync } = require('node:child_process');
-const { startChild, runCommand, stopChild, tail } = require('./proc');
+const { run: runCommand, tail } = require('../lib/proc');
+const { freePort, waitForPort } = require('../lib/ports');
+const { startChild, stopChild } = require('./proc');
 
 const log = (msg) => process.stderr.write(`${msg}\n`);
-
-/** A free TCP port on 127.0.0.1. */
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const srv = net.createServer();
-		srv.unref();
-		srv.on('error', reject);
-		srv.listen(0, '127.0.0.1', () => {
-			const { port } = /** @type {net.AddressInfo} */ (srv.address());
-			srv.close(() => resolve(port));
-		});
-	});
-}
-
-/**
- * Resolves once host:port accepts a TCP connection; rejects after timeoutMs or when `exited()`.
- * @param {number} port
- * @param {{ timeoutMs?: number, exited?: () => boolean, what?: string }} [options]
- */
-async function waitForPort(
-	port,
-	{ timeoutMs = 60_000, exited = () => false, what = `port ${port}` } = {},
-) {
-	const deadline = Date.now() + timeoutMs;
-	while (Date.now() < deadline) {
-		if (exited()) throw new Error(`${what} exited before it listened`);
-		const ok = await new Promise((resolve) => {
-			const socket = net.connect(port, '127.0.0.1', () => {
-				socket.destroy();
-				resolve(true);
-			});
-			socket.on('error', () => resolve(false));
-		});
-		if (ok) return;
-		await new Promise((r) => setTimeout(r, 250));
-	}
-	throw new Error(`${what} did not listen within ${timeoutMs} ms`);
-}
 
 /** The first folder of PATH or of `extra` that holds `binary`. */
 function findBinary(binary, extra = []) {
@@ -252,4 +215,4 @@ function pgClient(n8nNodeModules, db) {
 	return client;
 }
 
-module.exports = { freePort, waitForPort, ensurePackages, startPostgres, startRedis, pgClient };
+module.exports = { ensurePackages, startPostgres, startRedis, pgClient };

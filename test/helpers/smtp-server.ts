@@ -6,7 +6,22 @@
 import type { AddressInfo, Socket } from 'node:net';
 
 import { simpleParser } from './parse-mail';
-import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import {
+	SMTPServer,
+	type SMTPServerAuthentication,
+	type SMTPServerAuthenticationResponse,
+	type SMTPServerOptions,
+	type SMTPServerSession,
+} from 'smtp-server';
+
+/** The shared AUTH answer (one user and password), also used by scripts/lib/limited-smtp.js. */
+const { answerAuth } = require('../../scripts/lib/smtp-auth.js') as {
+	answerAuth(
+		expected: { user: string; pass: string } | undefined,
+		auth: SMTPServerAuthentication,
+		callback: (error: Error | null, response?: SMTPServerAuthenticationResponse) => void,
+	): boolean;
+};
 
 export interface ReceivedMessage {
 	from: string;
@@ -115,17 +130,7 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
 		},
 		onAuth(auth, _session, callback) {
 			state.authAttempts += 1;
-			if (
-				options.auth &&
-				auth.username === options.auth.user &&
-				auth.password === options.auth.pass
-			) {
-				callback(null, { user: auth.username });
-				return;
-			}
-			callback(
-				Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }),
-			);
+			answerAuth(options.auth, auth, callback);
 		},
 		onMailFrom(_address, session, callback) {
 			if (tls === 'required' && !session.secure) {

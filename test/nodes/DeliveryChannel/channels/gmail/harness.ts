@@ -16,6 +16,11 @@ import {
 	type RunWorkflowResult,
 } from '../../../../helpers/n8n';
 
+/** The credential's fields that point it at the fake, shared with the real-n8n end-to-end part. */
+const { fakeGmailCredential } = require('../../../../../scripts/lib/fake-gmail-credential.js') as {
+	fakeGmailCredential(fake: FakeGmail, oauthTokenData: IDataObject): ICredentialDataDecryptedObject;
+};
+
 export const NODE = 'Delivery Channel';
 export const CREDENTIAL = 'deliveryChannelGmailOAuth2Api';
 
@@ -28,14 +33,7 @@ export function gmailCredential(
 		authentication: 'body',
 		scope:
 			'https://www.googleapis.com/auth/gmail.send https://www.googleapis.com/auth/gmail.readonly',
-		clientId: fake.client.id,
-		clientSecret: fake.client.secret,
-		authUrl: fake.authUrl,
-		accessTokenUrl: fake.tokenUrl,
-		useCustomApiBaseUrl: true,
-		apiBaseUrl: fake.apiBaseUrl,
-		readMailbox: true,
-		oauthTokenData: tokenData as IDataObject,
+		...fakeGmailCredential(fake, tokenData as IDataObject),
 	};
 }
 
