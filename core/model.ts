@@ -46,6 +46,11 @@ export interface OutgoingMessage {
 	headers: Array<{ name: string; value: string }>;
 	inReplyTo?: string;
 	references: string[];
+	/**
+	 * The item's Idempotency Key, when it has one: the same key never sends a second email. Channels
+	 * whose server keeps keys (MSC) send it; the others are guarded by the shared ledger.
+	 */
+	idempotencyKey?: string;
 }
 
 export interface RecipientRejection {
@@ -68,6 +73,11 @@ export interface SendResult {
 	warnings: string[];
 	/** Channel facts worth showing on the item (Gmail ids, the MSC message id, ...). */
 	details?: DataObject;
+	/**
+	 * Nothing was sent now: the server already had an email for this message's idempotency key
+	 * (`messageId` is that email's), sent at `sentAt` when it says.
+	 */
+	duplicate?: { sentAt?: string };
 }
 
 /**

@@ -84,10 +84,31 @@ export class DeliveryChannelSmtpApi implements ICredentialType {
 			displayName: 'Max Connections',
 			name: 'maxConnections',
 			type: 'number',
-			typeOptions: { minValue: 1, maxValue: 50 },
-			default: 5,
+			typeOptions: { minValue: 0, maxValue: 50 },
+			default: 0,
 			description:
-				'How many connections may send at the same time. Microsoft 365 allows 3 per mailbox.',
+				'How many connections may send at the same time with this credential, counted across every execution and ' +
+				'worker. 0: automatic (3 for Microsoft 365, which allows 3 per mailbox; 5 otherwise).',
+		},
+		{
+			displayName: 'Messages per Minute',
+			name: 'messagesPerMinute',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: 0,
+			description:
+				'At most this many messages in any 60 seconds with this credential, across every execution and worker; ' +
+				'a send waits for its turn. 0: automatic (30 for Microsoft 365, no limit otherwise).',
+		},
+		{
+			displayName: 'Recipients per Day',
+			name: 'recipientsPerDay',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: 0,
+			description:
+				'At most this many recipients in 24 hours with this credential; a message that would pass it is not sent ' +
+				'(code EQUOTA, with the time the count resets). 0: automatic (10,000 for Microsoft 365, no limit otherwise).',
 		},
 		{
 			displayName: 'Allow Self-Signed Certificates',

@@ -16,7 +16,8 @@ import {
 import { DeliveryError } from '../../../core/errors';
 import { mapBounded } from '../../../core/retry';
 import { getChannel } from '../channels/registry';
-import type { Channel, ChannelOptions, ChannelSession } from '../channels/types';
+import { sharedCoordinator, sendingAccount } from '../../shared/coordination';
+import type { Channel, ChannelOptions, ChannelSession, OpenOptions } from '../channels/types';
 import * as getFailedDeliveries from './getFailedDeliveries.operation';
 import * as send from './send.operation';
 import type { Operation } from './types';
@@ -88,9 +89,13 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 
 	let session: ChannelSession;
+	let shared: OpenOptions['shared'];
 	try {
+		// Sends share limits and idempotency keys with every execution and worker using the account.
+		if (operation.sendsEmail)
+			shared = { coordinator: sharedCoordinator(), account: sendingAccount(this, channel) };
 		// What holds for the whole session (a pace, a timeout) comes from the first item that has it.
-		session = await channel.open(this, { signal, options: channelOptions.find(Boolean) });
+		session = await channel.open(this, { signal, options: channelOptions.find(Boolean), shared });
 	} catch (error) {
 		// Nothing can go out without a channel: every item carries the reason, or the node stops.
 		if (mode === 'stop') throw toNodeError(this, error as Error, 0, items.length > 1);
@@ -121,7 +126,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 				return;
 			}
 			try {
-				const context = { channel, session, options: channelOptions[itemIndex] };
+				const context = { channel, session, options: channelOptions[itemIndex], shared, signal };
 				const output = await operation.execute.call(this, itemIndex, context, prepared[itemIndex]);
 				results[itemIndex] = output.map((entry) => ({ ...entry, pairedItem: { item: itemIndex } }));
 			} catch (error) {

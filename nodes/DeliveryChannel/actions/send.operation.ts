@@ -12,6 +12,9 @@ import { formatAddress } from '../../../core/message/addresses';
 import { composeChecked, type EmailFormat } from '../../../core/message/compose';
 import { show } from '../../../core/message/show';
 import { readAttachments } from './attachments';
+import { deliver } from './deliver';
+import { duplicateItem, sentItem } from './sendOutput';
+import { idempotencyKeyOption, readIdempotencyKey } from './idempotencyKey';
 import { itemParameter, parameterError, parameterLabels } from './parameters';
 import type { OperationContext } from './types';
 
@@ -181,6 +184,7 @@ export const description: INodeProperties[] = [
 					},
 				],
 			},
+			idempotencyKeyOption,
 			{
 				displayName: 'In Reply To',
 				name: 'inReplyTo',
@@ -253,23 +257,28 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 	const emailFormat = read('emailFormat', 'html') as EmailFormat;
 	const options = read('options', {}) as IDataObject;
 	const maxMb = maxAttachmentMb(options.maxAttachmentSizeMb);
+	const { idempotencyKey, deliveryId } = readIdempotencyKey(this, options.idempotencyKey);
 
-	const { message, warnings } = composeChecked({
-		identity,
-		to: read('to', ''),
-		cc: options.cc,
-		bcc: options.bcc,
-		replyTo: options.replyTo,
-		subject: read('subject', ''),
-		emailFormat,
-		text: emailFormat === 'html' ? undefined : read('text', ''),
-		html: emailFormat === 'text' ? undefined : read('html', ''),
-		headers: headerEntries(options),
-		inReplyTo: options.inReplyTo,
-		references: options.references,
-		attachments: await readAttachments(this, itemIndex, options),
-		maxAttachmentBytes: Math.round(maxMb * 1024 * 1024),
-	});
+	const { message, warnings } = composeChecked(
+		{
+			identity,
+			to: read('to', ''),
+			cc: options.cc,
+			bcc: options.bcc,
+			replyTo: options.replyTo,
+			subject: read('subject', ''),
+			emailFormat,
+			text: emailFormat === 'html' ? undefined : read('text', ''),
+			html: emailFormat === 'text' ? undefined : read('html', ''),
+			headers: headerEntries(options),
+			inReplyTo: options.inReplyTo,
+			references: options.references,
+			attachments: await readAttachments(this, itemIndex, options),
+			maxAttachmentBytes: Math.round(maxMb * 1024 * 1024),
+		},
+		deliveryId,
+	);
+	if (idempotencyKey) message.idempotencyKey = idempotencyKey;
 	return { message, requested: formatAddress(message.identity), warnings };
 }
 
@@ -295,28 +304,22 @@ function maxAttachmentMb(value: unknown): number {
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
-	{ channel, session, options }: OperationContext,
+	{ channel, session, options, shared, signal }: OperationContext,
 	prepared?: unknown,
 ): Promise<INodeExecutionData[]> {
 	const { message, requested, warnings } =
 		(prepared as PreparedSend | undefined) ?? (await prepare.call(this, itemIndex));
+	const base: IDataObject = {
+		channel: channel.key,
+		...(message.idempotencyKey ? { idempotencyKey: message.idempotencyKey } : {}),
+	};
 	try {
-		const result = await session.send(message, options);
-		const json: IDataObject = {
-			status: result.rejected.length ? 'partial' : 'sent',
-			channel: channel.key,
-			messageId: result.messageId,
-			deliveryId: message.deliveryId,
-			identity: { requested, used: result.fromUsed },
-			from: result.fromUsed,
-			subject: message.subject,
-			accepted: result.accepted,
-			rejected: result.rejected as unknown as IDataObject[],
-			response: result.response,
-			sentAt: new Date().toISOString(),
-			warnings: [...warnings, ...result.warnings],
-			...result.details,
-		};
+		const delivered = shared
+			? await deliver({ channel, session, options, message, shared, signal })
+			: { kind: 'sent' as const, result: await session.send(message, options) };
+		if (delivered.kind === 'duplicate')
+			return [{ json: duplicateItem(base, delivered, message, requested) }];
+		const json = sentItem(base, delivered.result, message, requested, warnings);
 		return [{ json }];
 	} catch (error) {
 		if (error instanceof DeliveryError) {
@@ -325,6 +328,7 @@ export async function execute(
 				deliveryId: message.deliveryId,
 				identity: { requested },
 				subject: message.subject,
+				...(message.idempotencyKey ? { idempotencyKey: message.idempotencyKey } : {}),
 				...error.context,
 			};
 		}

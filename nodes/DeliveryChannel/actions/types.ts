@@ -1,12 +1,16 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { Channel, ChannelOptions, ChannelSession } from '../channels/types';
+import type { Channel, ChannelOptions, ChannelSession, OpenOptions } from '../channels/types';
 
 export interface OperationContext {
 	channel: Channel;
 	session: ChannelSession;
 	/** The channel's own options for this item (its `readOptions`), handed on to the session. */
 	options?: ChannelOptions;
+	/** What sends share beyond this execution (for operations that send). */
+	shared?: OpenOptions['shared'];
+	/** n8n's cancel signal for the execution. */
+	signal?: AbortSignal;
 }
 
 export interface Operation {

@@ -20,6 +20,7 @@ import type {
 	OutgoingMessage,
 	SendResult,
 } from '../../../core/model';
+import type { Coordinator, SendingLimits } from '../../../core/coordination';
 
 export type {
 	ChannelKey,
@@ -56,9 +57,24 @@ export interface ChannelSession {
 	listFailedDeliveries?(query: FailedDeliveryQuery): Promise<FailedDeliveryList>;
 	/** Ends the session; after a cancel it also cuts what is in flight. Never throws. */
 	close(): Promise<void>;
+	/**
+	 * The sending account's limits, enforced across executions and workers by the router (messages
+	 * per minute, daily caps) and by the channel's transport (connections). Undefined: none.
+	 */
+	readonly limits?: SendingLimits;
+	/**
+	 * Whether the message (by its Message-ID) is in the sender's Sent folder: asked about a send
+	 * under an idempotency key that never confirmed. Undefined where the channel cannot look.
+	 */
+	findSent?(message: OutgoingMessage): Promise<boolean | undefined>;
 }
 
 export interface OpenOptions {
+	/**
+	 * What sends share beyond this execution: the coordinator (this process + SQLite, or Redis in
+	 * queue mode) and the sending account's name in it. Channels use it for connection slots.
+	 */
+	shared?: { coordinator: Coordinator; account: string };
 	/**
 	 * n8n's cancel signal for the execution. When it aborts, the session stops: no new request or
 	 * SMTP transaction starts, in-flight HTTP requests are aborted and connections closed. A send cut
@@ -85,6 +101,11 @@ export interface Channel {
 	displayName: string;
 	description: string;
 	credentialType: string;
+	/**
+	 * The channel's server keeps idempotency keys itself (the MSC API): a send with a key goes to it
+	 * as it is, and the server answers a repeat with the first email. Else the shared ledger guards it.
+	 */
+	keepsIdempotencyKeys?: boolean;
 	/** Node parameters that only this channel shows; displayed for this channel only. */
 	properties?: INodeProperties[];
 	/**

@@ -1,6 +1,7 @@
 /** Gmail: the company's Google account sends through the Gmail API (users.messages.send). */
 import type { IDataObject } from 'n8n-workflow';
 
+import type { SendingLimits } from '../../../../core/coordination';
 import { DeliveryError } from '../../../../core/errors';
 import { defineChannel } from '../define';
 import type {
@@ -20,12 +21,18 @@ import {
 	readGmailOptions,
 } from './options';
 import { TokenBucket } from './pacing';
-import { canReadMailbox, sendMessage } from './send';
+import { canReadMailbox, findInSent, sendMessage } from './send';
 import { GmailApi, UNITS } from './transport';
 
 const ALIAS_SCOPE_HINT =
 	'Reconnect the Gmail credential: it needs gmail.settings.basic (or gmail.readonly, with "Read Mailbox for Failed Deliveries" on) ' +
 	'to read the send-as aliases.';
+
+/**
+ * Google Workspace's documented sending limits per user and day (consumer Gmail accounts have lower
+ * ones; Google's own refusal is then reported as EQUOTA).
+ */
+export const GMAIL_DAILY_LIMITS = { messagesPerDay: 2_000, recipientsPerDay: 10_000 };
 
 export interface ConnectOptions {
 	signal?: AbortSignal;
@@ -59,6 +66,7 @@ async function loadIdentities(api: GmailApi): Promise<SendAsIdentity[]> {
 
 export class GmailSession implements ChannelSession {
 	readonly concurrency: number;
+	readonly limits: SendingLimits;
 	private identities?: Promise<SendAsIdentity[]>;
 
 	constructor(
@@ -69,6 +77,18 @@ export class GmailSession implements ChannelSession {
 	) {
 		// Enough requests in flight to keep the pace with Google's latency, few enough to be polite.
 		this.concurrency = Math.min(8, Math.max(2, Math.ceil(sendsPerMinute / 60)));
+		// The pace holds across executions too; the daily caps are Google Workspace's per user.
+		this.limits = { messagesPerMinute: sendsPerMinute, ...GMAIL_DAILY_LIMITS };
+	}
+
+	/** Sent, searched by Message-ID; undefined without read access or when the search fails. */
+	async findSent(message: OutgoingMessage): Promise<boolean | undefined> {
+		if (!canReadMailbox(this.api)) return undefined;
+		try {
+			return (await findInSent(this.api, message.messageId)) !== undefined;
+		} catch {
+			return undefined;
+		}
 	}
 
 	async send(message: OutgoingMessage, options?: ChannelOptions) {

@@ -88,7 +88,7 @@ export async function sendMessage(
 }
 
 /** The message in Sent, by its Message-ID: the look-up that decides a send in doubt. */
-async function findInSent(
+export async function findInSent(
 	api: GmailApi,
 	messageId: string,
 ): Promise<gmail_v1.Schema$Message | undefined> {

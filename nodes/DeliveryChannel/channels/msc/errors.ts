@@ -164,8 +164,12 @@ export function problemError(problem: MscProblem, status: number): DeliveryError
 			return make('ECONNECTION', `MSC could not reach the receiving server: ${detail}`, {
 				retryable: true,
 			});
-		case 'idempotency-key-reused':
-			return make('EPROTOCOL', detail);
+		case 'idempotency-key-reused': {
+			// The key sent an email before (with other content): the send reads it as a duplicate.
+			const error = make('EPROTOCOL', detail);
+			if (problem.original) error.context = { original: problem.original };
+			return error;
+		}
 		default:
 			break;
 	}

@@ -37,6 +37,7 @@ export function mscChannelWithPolicy(policy: RetryPolicy): Channel {
 		displayName: 'MSC Servers',
 		description: 'The managed sending service; knows every failed delivery',
 		credentialType: MSC_CREDENTIAL,
+		keepsIdempotencyKeys: true,
 
 		async open(context, { signal }) {
 			return new MscSession(

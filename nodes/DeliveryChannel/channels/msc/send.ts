@@ -49,12 +49,19 @@ export async function sendMessage(api: MscApi, message: OutgoingMessage): Promis
 			stopsBatch: true,
 		});
 	}
-	const response = await api.request<ApiSendResult>('POST', '/v1/messages', {
-		body: toApiMessage(message),
-		// Our delivery id is unique per item and per run; reusing it on every retry of this request
-		// makes the API answer a repeated request with the first result instead of sending again.
-		idempotencyKey: message.deliveryId,
-	});
+	let response: Awaited<ReturnType<typeof api.request<ApiSendResult>>>;
+	try {
+		response = await api.request<ApiSendResult>('POST', '/v1/messages', {
+			body: toApiMessage(message),
+			// The item's Idempotency Key, else our delivery id (unique per item and run): reused on every
+			// retry, the API answers a repeated request with the first result instead of sending again.
+			idempotencyKey: message.idempotencyKey ?? message.deliveryId,
+		});
+	} catch (error) {
+		const original = (error as DeliveryError).context?.original as ApiOriginal | undefined;
+		if (message.idempotencyKey && original?.messageId) return duplicateOf(original);
+		throw error;
+	}
 	const result = response.body;
 	if (
 		!result ||
@@ -82,7 +89,10 @@ export async function sendMessage(api: MscApi, message: OutgoingMessage): Promis
 			},
 		);
 	}
+	// The very first request answered from the key's record: the key sent its email before this run.
+	const earlier = Boolean(message.idempotencyKey) && response.replayed && response.attempts === 1;
 	return {
+		...(earlier ? { duplicate: { sentAt: result.createdAt } } : {}),
 		messageId: result.messageId,
 		accepted: result.accepted,
 		rejected: result.rejected,
@@ -102,6 +112,22 @@ export async function sendMessage(api: MscApi, message: OutgoingMessage): Promis
 			attempts: response.attempts,
 			...(response.replayed ? { idempotentReplay: true } : {}),
 		},
+	};
+}
+
+type ApiOriginal = { id?: string; messageId?: string; createdAt?: string };
+
+/** A key used before for other content: nothing sent, the first email named. */
+function duplicateOf(original: ApiOriginal): SendResult {
+	return {
+		messageId: String(original.messageId),
+		accepted: [],
+		rejected: [],
+		fromUsed: '',
+		response: '',
+		warnings: [],
+		duplicate: { sentAt: original.createdAt },
+		details: { mscMessageId: original.id },
 	};
 }
 

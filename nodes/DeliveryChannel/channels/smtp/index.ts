@@ -1,6 +1,7 @@
 /** Custom SMTP: the company's own server or Microsoft Exchange / 365, over nodemailer's SMTP client. */
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
+import type { SendingLimits } from '../../../../core/coordination';
 import { isValidAddress } from '../../../../core/message/addresses';
 import { defineChannel } from '../define';
 import type { Channel, ChannelSession, FailedDeliveryQuery, OutgoingMessage } from '../types';
@@ -8,23 +9,15 @@ import { testSmtpCredential } from './credentialTest';
 import { Mailbox, type MailboxNotices } from './failedDeliveries';
 import { mailboxNotConfigured, mailboxSettings } from './imap/settings';
 import { sendMessage } from './send';
-import { smtpSettings, type SmtpSettings } from './settings';
+import { smtpSettings } from './settings';
+import { smtpLimits } from './limits';
 import { SmtpPool } from './transport';
 
 export const SMTP_CREDENTIAL = 'deliveryChannelSmtpApi';
 
-function maxConnections(
-	settings: SmtpSettings,
-	credentials: ICredentialDataDecryptedObject,
-): number {
-	const configured = Number(credentials.maxConnections);
-	if (Number.isInteger(configured) && configured > 0) return Math.min(configured, 50);
-	// Exchange Online allows 3 concurrent connections per mailbox; more gets 4xx refusals.
-	return /(^|\.)(office365\.com|outlook\.com)$/i.test(settings.host) ? 3 : 5;
-}
-
 class SmtpSession implements ChannelSession {
 	readonly concurrency: number;
+	readonly limits: SendingLimits;
 
 	/** The sender's mailbox, where the bounce reports arrive; opened on first use. */
 	private mailbox?: Mailbox;
@@ -42,6 +35,7 @@ class SmtpSession implements ChannelSession {
 		private readonly notices: MailboxNotices = {},
 	) {
 		this.concurrency = pool.size;
+		this.limits = smtpLimits(pool.settings, credentials);
 		if (signal?.aborted) this.onAbort();
 		else signal?.addEventListener('abort', this.onAbort, { once: true });
 	}
@@ -72,7 +66,7 @@ export const smtpChannel: Channel = defineChannel({
 	description: 'Your own mail server or Microsoft Exchange / 365',
 	credentialType: SMTP_CREDENTIAL,
 
-	async open(context, { signal }) {
+	async open(context, { signal, shared }) {
 		const credentials = await context.getCredentials(SMTP_CREDENTIAL);
 		const settings = smtpSettings(credentials);
 		const logger = (context as { logger?: { warn(message: string): void } }).logger;
@@ -80,7 +74,9 @@ export const smtpChannel: Channel = defineChannel({
 			warn: (message) => logger?.warn(`Delivery Channel (Custom SMTP): ${message}`),
 		};
 		return new SmtpSession(
-			new SmtpPool(settings, maxConnections(settings, credentials)),
+			new SmtpPool(settings, smtpLimits(settings, credentials).maxConnections, {
+				slots: shared && { ...shared, signal },
+			}),
 			credentials,
 			signal,
 			notices,

@@ -16,6 +16,30 @@ import type { SmtpPool } from './transport';
 const ATTEMPTS = 3;
 /** 1–2 s before the second attempt, 2–4 s before the third. */
 const BACKOFF = { baseMs: 2_000, capMs: 4_000 };
+/**
+ * A server that refused for load (too many connections, a message rate) is not asked again within
+ * seconds, which only adds refusals: 15–30 s, then 30–60 s, so the next try reaches its next minute.
+ */
+const LOAD_BACKOFF = { baseMs: 30_000, capMs: 60_000 };
+const LOAD_REFUSAL = new RegExp(
+	[
+		'too many (?:concurrent |simultaneous )?(?:connections|sessions|messages|requests)',
+		'concurrent connections',
+		'rate limit',
+		'\\b4\\.5\\.127\\b',
+		'throttl',
+		'(?:rate|limit) exceeded',
+	].join('|'),
+	'i',
+);
+
+/** Whether a refusal says the server is busy or the account over a rate, rather than something else. */
+export function refusedForLoad(error: unknown): boolean {
+	if (!(error instanceof DeliveryError)) return false;
+	const code = error.responseCode;
+	if (code !== 421 && code !== 450 && code !== 451 && code !== 452) return false;
+	return LOAD_REFUSAL.test(`${error.response ?? ''} ${error.message}`);
+}
 
 export async function sendMessage(
 	pool: SmtpPool,
@@ -53,7 +77,7 @@ export async function sendMessage(
 		} catch (error) {
 			if (!worthAnotherAttempt(error) || attempt >= ATTEMPTS) throw error;
 			try {
-				await sleep(backoffMs(attempt, BACKOFF), signal);
+				await sleep(backoffMs(attempt, refusedForLoad(error) ? LOAD_BACKOFF : BACKOFF), signal);
 			} catch {
 				throw cancelledBeforeSending();
 			}

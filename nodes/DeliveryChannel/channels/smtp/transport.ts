@@ -8,6 +8,7 @@ import { PassThrough } from 'node:stream';
 
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 
+import type { Coordinator } from '../../../../core/coordination';
 import { DeliveryError } from '../../../../core/errors';
 import type { RecipientRejection } from '../types';
 import { offersDsn, openConnection, socketOf, type PooledConnection } from './connection';
@@ -50,6 +51,16 @@ function mayBeComplete(stage: SendStage): boolean {
 	return stage === 'flushing' || stage === 'data-sent';
 }
 
+/** The account's connection slots in the coordinator, and the execution's cancel signal. */
+export interface ConnectionSlots {
+	coordinator: Coordinator;
+	account: string;
+	signal?: AbortSignal;
+}
+
+/** The longest a connection waits for a free slot of its account. */
+export const SLOT_MAX_WAIT_MS = 5 * 60_000;
+
 export class SmtpPool {
 	private readonly idle: PooledConnection[] = [];
 	private readonly waiters: Waiter[] = [];
@@ -67,8 +78,10 @@ export class SmtpPool {
 	private fatal?: DeliveryError;
 
 	constructor(
-		private readonly settings: SmtpSettings,
+		readonly settings: SmtpSettings,
 		readonly size: number,
+		/** Connection slots shared with every execution and worker sending as this account. */
+		private readonly shared: { slots?: ConnectionSlots } = {},
 		private readonly messagesPerConnection = 100,
 	) {}
 
@@ -283,14 +296,31 @@ export class SmtpPool {
 		this.wakeWaiter();
 	}
 
-	private connect(): Promise<PooledConnection> {
-		return openConnection(this.settings, {
-			created: (connection) => {
-				this.live.add(connection);
-				connection.once('end', () => this.live.delete(connection));
-			},
-			lost: (entry) => this.dropIdle(entry),
-		});
+	/** Opens a connection once the account has a free slot; the slot is given back when it closes. */
+	private async connect(): Promise<PooledConnection> {
+		const slots = this.shared.slots;
+		const release = slots
+			? await slots.coordinator.connectionSlot(slots.account, this.size, {
+					signal: slots.signal,
+					maxWaitMs: SLOT_MAX_WAIT_MS,
+				})
+			: undefined;
+		const giveBack = () => void release?.().catch(() => undefined);
+		try {
+			return await openConnection(this.settings, {
+				created: (connection) => {
+					this.live.add(connection);
+					connection.once('end', () => {
+						this.live.delete(connection);
+						giveBack();
+					});
+				},
+				lost: (entry) => this.dropIdle(entry),
+			});
+		} catch (error) {
+			giveBack();
+			throw error;
+		}
 	}
 
 	/** The server closed a connection while it sat idle (idle timeout): forget it. */

@@ -6,7 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import { DeliveryError } from '../../../../../core/errors';
 import { smtpChannel } from '../../../../../nodes/DeliveryChannel/channels/smtp';
+import { refusedForLoad } from '../../../../../nodes/DeliveryChannel/channels/smtp/send';
 import type {
 	ChannelContext,
 	ChannelSession,
@@ -201,5 +203,26 @@ describe("n8n's cancel signal", () => {
 			code: 'ENOTSENT',
 		});
 		expect(smtp.connections).toBe(0);
+	});
+});
+
+describe('refusedForLoad', () => {
+	const refusal = (responseCode: number, response: string) =>
+		new DeliveryError('refused', { code: 'ECONNECTION', responseCode, response, retryable: true });
+
+	test('a busy server or an account over its rate: waited out, not retried within seconds', () => {
+		expect(refusedForLoad(refusal(421, '4.3.2 Too many concurrent connections'))).toBe(true);
+		expect(refusedForLoad(refusal(452, '4.5.127 Message rate limit exceeded'))).toBe(true);
+		expect(refusedForLoad(refusal(451, '4.7.0 Rate limit reached, try later'))).toBe(true);
+		expect(refusedForLoad(refusal(450, 'Too many messages, slow down'))).toBe(true);
+	});
+
+	test('other temporary refusals keep the quick retries', () => {
+		expect(refusedForLoad(refusal(421, '4.3.2 Service shutting down, try again later'))).toBe(
+			false,
+		);
+		expect(refusedForLoad(refusal(452, '4.5.3 Too many recipients'))).toBe(false);
+		expect(refusedForLoad(refusal(550, '5.7.1 Rate limit exceeded'))).toBe(false);
+		expect(refusedForLoad(new Error('Too many concurrent connections'))).toBe(false);
 	});
 });

@@ -1,0 +1,224 @@
+/**
+ * What sends share beyond one execution, run through n8n-core's engine: the Idempotency Key (Custom
+ * SMTP through the ledger, MSC through its API), the daily caps and the connection limit of an
+ * account across executions running at once.
+ */
+import type { IDataObject, INode, INodeParameters } from 'n8n-workflow';
+
+import { DeliveryChannelMscApi } from '../../../../credentials/DeliveryChannelMscApi.credentials';
+import { deliveryIdForKey } from '../../../../core/coordination';
+import { DeliveryChannel } from '../../../../nodes/DeliveryChannel/DeliveryChannel.node';
+import { chain, itemsNode, manualTrigger, node, runWorkflow } from '../../../helpers/n8n';
+import {
+	startSmtpServer,
+	type TestSmtpOptions,
+	type TestSmtpServer,
+} from '../../../helpers/smtp-server';
+import { startTestSandbox, VERIFIED, type TestSandbox } from '../../../sandbox/helpers';
+
+const TYPE = 'CUSTOM.deliveryChannel';
+const SMTP_ACCOUNT = 'smtp:cred-deliveryChannelSmtpApi';
+
+let server: TestSmtpServer | undefined;
+let sandbox: TestSandbox | undefined;
+afterEach(async () => {
+	await server?.close();
+	await sandbox?.close();
+	server = undefined;
+	sandbox = undefined;
+});
+
+const send = (channel: 'smtp' | 'msc', options: IDataObject = {}): INodeParameters => ({
+	channel,
+	operation: 'send',
+	identity: {
+		__rl: true,
+		mode: 'address',
+		value: channel === 'msc' ? VERIFIED : 'Jane Doe <jane@example.com>',
+	},
+	to: '={{ $json.email }}',
+	subject: '={{ "Hello " + $json.name }}',
+	emailFormat: 'text',
+	text: '={{ "Hi " + $json.name }}',
+	options: options as INodeParameters,
+});
+
+async function runSmtp(
+	smtp: TestSmtpServer,
+	items: IDataObject[],
+	options: IDataObject = {},
+	credential: IDataObject = {},
+) {
+	const nodes: INode[] = [
+		manualTrigger(),
+		itemsNode('Leads', items),
+		node('Send', TYPE, send('smtp', options), {
+			credentials: ['deliveryChannelSmtpApi'],
+			onError: 'continueRegularOutput',
+		}),
+	];
+	const result = await runWorkflow({
+		workflow: { nodes, connections: chain(...nodes) },
+		nodeTypes: { [TYPE]: new DeliveryChannel() },
+		credentials: {
+			deliveryChannelSmtpApi: {
+				host: smtp.host,
+				port: smtp.port,
+				security: 'none',
+				user: '',
+				password: '',
+				...credential,
+			},
+		},
+	});
+	return result.output('Send').map((item) => item.json);
+}
+
+const keyed = { idempotencyKey: '={{ $json.id }}-intro' };
+const lead = (id: string) => ({ id, email: `${id}@example.org`, name: id });
+
+async function smtpServer(options: TestSmtpOptions = {}) {
+	server = await startSmtpServer(options);
+	return server;
+}
+
+describe('Idempotency Key on Custom SMTP (the shared ledger)', () => {
+	test('a re-run sends nothing: the item is a duplicate naming the first email, and the key gives a fixed Message-ID', async () => {
+		const smtp = await smtpServer();
+		const [first] = await runSmtp(smtp, [lead('L1')], keyed);
+		expect(first).toMatchObject({ status: 'sent', idempotencyKey: 'L1-intro' });
+		const deliveryId = deliveryIdForKey(SMTP_ACCOUNT, 'L1-intro');
+		expect(first.messageId).toBe(`<${deliveryId}@example.com>`);
+		expect(smtp.received[0].headers['message-id']).toBe(`<${deliveryId}@example.com>`);
+
+		const [again] = await runSmtp(smtp, [lead('L1')], keyed);
+		expect(again).toMatchObject({
+			status: 'duplicate',
+			idempotencyKey: 'L1-intro',
+			messageId: `<${deliveryId}@example.com>`,
+			sentAt: expect.any(String),
+		});
+		expect(String((again.warnings as string[])[0])).toMatch(
+			/Not sent: Idempotency Key "L1-intro" was already used/,
+		);
+		expect(smtp.received).toHaveLength(1);
+	});
+
+	test('the same key twice in one execution: one email; other keys and items without a key are sent', async () => {
+		const smtp = await smtpServer();
+		const out = await runSmtp(
+			smtp,
+			[lead('A'), lead('A'), lead('B'), { ...lead('C'), id: '' }],
+			keyed,
+		);
+		expect(out.map((j) => j.status)).toEqual(['sent', 'duplicate', 'sent', 'sent']);
+		expect(smtp.received).toHaveLength(3);
+	});
+
+	test('a send that certainly failed frees the key: the re-run sends', async () => {
+		let refuse = true;
+		const smtp = await smtpServer({
+			rcpt: () => (refuse ? [550, '5.1.1 No such user'] : undefined),
+		});
+		const [failed] = await runSmtp(smtp, [lead('L2')], keyed);
+		expect(failed).toMatchObject({ error: expect.stringMatching(/refused/i) });
+		refuse = false;
+		const [sent] = await runSmtp(smtp, [lead('L2')], keyed);
+		expect(sent.status).toBe('sent');
+		expect(smtp.received).toHaveLength(1);
+	});
+
+	test('after an unknown outcome the re-run is EUNKNOWN, never a second email (no mailbox to look in)', async () => {
+		const smtp = await smtpServer({ afterData: (count) => (count === 1 ? 'drop' : undefined) });
+		const [unknown] = await runSmtp(smtp, [lead('L3')], keyed);
+		expect(unknown).toMatchObject({ code: 'EUNKNOWN' });
+		const [again] = await runSmtp(smtp, [lead('L3')], keyed);
+		expect(again).toMatchObject({ code: 'EUNKNOWN' });
+		expect(String(again.error)).toMatch(/never confirmed/);
+		expect(smtp.received).toHaveLength(1);
+	}, 60_000);
+
+	test('a key that cannot be used fails the item naming the field and the value; nothing is sent', async () => {
+		const smtp = await smtpServer();
+		const [bad] = await runSmtp(smtp, [{ ...lead('x'), id: 'lead 42' }], keyed);
+		expect(bad).toMatchObject({ code: 'EINPUT', field: 'options.idempotencyKey' });
+		expect(String(bad.error)).toContain('"lead 42-intro"');
+		expect(smtp.received).toHaveLength(0);
+	});
+});
+
+describe('Shared limits of a Custom SMTP account', () => {
+	test('Recipients per Day: the item that would pass the cap is EQUOTA with the reset time, the rest not sent; the count holds across executions', async () => {
+		const smtp = await smtpServer();
+		const cap = { recipientsPerDay: 3 };
+		expect((await runSmtp(smtp, [lead('a'), lead('b')], {}, cap)).map((j) => j.status)).toEqual([
+			'sent',
+			'sent',
+		]);
+		const out = await runSmtp(smtp, [lead('c'), lead('d'), lead('e')], {}, cap);
+		expect(out[0].status).toBe('sent');
+		expect(out[1]).toMatchObject({ code: 'EQUOTA', resetsAt: expect.any(String) });
+		expect(String(out[1].error)).toMatch(/Recipients per Day limit of 3 is reached/);
+		// Held back, or refused itself when it was already on its way: never sent either way.
+		expect(['ENOTSENT', 'EQUOTA']).toContain(out[2].code);
+		expect(smtp.received).toHaveLength(3);
+	});
+
+	test('Max Connections holds across executions running at once', async () => {
+		const smtp = await smtpServer();
+		let peak = 0;
+		const watch = setInterval(() => (peak = Math.max(peak, smtp.openConnections)), 2);
+		const runs = await Promise.all(
+			[0, 1, 2].map((run) =>
+				runSmtp(
+					smtp,
+					[0, 1, 2].map((i) => lead(`r${run}i${i}`)),
+					{},
+					{ maxConnections: 1 },
+				),
+			),
+		);
+		clearInterval(watch);
+		expect(runs.flat().map((j) => j.status)).toEqual(Array(9).fill('sent'));
+		expect(smtp.received).toHaveLength(9);
+		expect(peak).toBe(1);
+	});
+});
+
+describe('Idempotency Key on MSC (the API keeps the key)', () => {
+	async function runMsc(target: TestSandbox, items: IDataObject[], subject?: string) {
+		const parameters = { ...send('msc', keyed), ...(subject ? { subject } : {}) };
+		const nodes: INode[] = [
+			manualTrigger(),
+			itemsNode('Leads', items),
+			node('Send', TYPE, parameters, {
+				credentials: ['deliveryChannelMscApi'],
+				onError: 'continueRegularOutput',
+			}),
+		];
+		const result = await runWorkflow({
+			workflow: { nodes, connections: chain(...nodes) },
+			nodeTypes: { [TYPE]: new DeliveryChannel() },
+			credentials: {
+				deliveryChannelMscApi: { baseUrl: `${target.sandbox.apiUrl}/`, apiKey: target.apiKey },
+			},
+			credentialTypes: { deliveryChannelMscApi: new DeliveryChannelMscApi() },
+		});
+		return result.output('Send').map((item) => item.json);
+	}
+
+	test('a re-run, and a re-run with changed content, are duplicates of the first email; MSC relayed one', async () => {
+		sandbox = await startTestSandbox();
+		const [first] = await runMsc(sandbox, [lead('M1')]);
+		expect(first).toMatchObject({ status: 'sent', idempotencyKey: 'M1-intro' });
+		const [again] = await runMsc(sandbox, [lead('M1')]);
+		expect(again).toMatchObject({
+			status: 'duplicate',
+			messageId: first.messageId,
+			sentAt: expect.any(String),
+		});
+		const [changed] = await runMsc(sandbox, [lead('M1')], 'Another subject');
+		expect(changed).toMatchObject({ status: 'duplicate', messageId: first.messageId });
+		expect(sandbox.upstream.received).toHaveLength(1);
+	});
+});
