@@ -15,6 +15,13 @@ import {
 	type TestSmtpServer,
 } from '../../../helpers/smtp-server';
 import { startTestSandbox, VERIFIED, type TestSandbox } from '../../../sandbox/helpers';
+import { startFakeGmail, type FakeGmail } from '../../../fakes/gmail';
+import {
+	gmailCredential,
+	NODE as GMAIL_NODE,
+	runGmail,
+	sendParameters,
+} from '../channels/gmail/harness';
 
 const TYPE = 'CUSTOM.deliveryChannel';
 const SMTP_ACCOUNT = 'smtp:cred-deliveryChannelSmtpApi';
@@ -221,4 +228,64 @@ describe('Idempotency Key on MSC (the API keeps the key)', () => {
 		expect(changed).toMatchObject({ status: 'duplicate', messageId: first.messageId });
 		expect(sandbox.upstream.received).toHaveLength(1);
 	});
+});
+
+describe('Idempotency Key on Gmail (the shared ledger, Sent as the look-up)', () => {
+	let fake: FakeGmail | undefined;
+	afterEach(async () => {
+		await fake?.close();
+		fake = undefined;
+	});
+	const mail = (id: string) => ({
+		id,
+		from: 'jane@acme.example',
+		to: 'bob@example.net',
+		subject: 'Hello',
+		text: 'Hi',
+	});
+	async function runOnce(id: string, readScope = true) {
+		const tokens = readScope
+			? fake!.issueTokens()
+			: fake!.issueTokens([fake!.SCOPE.send, fake!.SCOPE.settingsBasic]);
+		const run = await runGmail({
+			items: [mail(id)],
+			parameters: sendParameters({ options: keyed }),
+			credential: gmailCredential(fake!, tokens),
+		});
+		return run.output(GMAIL_NODE)[0].json;
+	}
+	const start = async () => {
+		fake = await startFakeGmail({
+			account: { email: 'jane@acme.example', displayName: 'Jane Doe' },
+		});
+	};
+
+	test('a re-run is a duplicate of the stored message', async () => {
+		await start();
+		const first = await runOnce('G1');
+		expect(first.status).toBe('sent');
+		expect(await runOnce('G1')).toMatchObject({ status: 'duplicate', messageId: first.messageId });
+		expect(fake!.storedMessageIds()).toEqual([first.messageId]);
+	});
+
+	test('an unknown outcome, then a re-run that can read Sent: found there, a duplicate, stored once', async () => {
+		await start();
+		fake!.inject('send', 'backend500', { stored: true });
+		const unknown = await runOnce('G2', false);
+		expect(unknown).toMatchObject({ code: 'EUNKNOWN' });
+		expect(await runOnce('G2')).toMatchObject({
+			status: 'duplicate',
+			messageId: unknown.messageId,
+		});
+		expect(fake!.storedMessageIds()).toEqual([unknown.messageId]);
+	}, 60_000);
+
+	test('an unknown outcome that never reached Google, then a re-run that can read Sent: absent, sent once', async () => {
+		await start();
+		fake!.inject('send', 'backend500', { stored: false });
+		expect(await runOnce('G3', false)).toMatchObject({ code: 'EUNKNOWN' });
+		const again = await runOnce('G3');
+		expect(again.status).toBe('sent');
+		expect(fake!.storedMessageIds()).toEqual([again.messageId]);
+	}, 60_000);
 });
