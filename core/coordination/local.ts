@@ -11,19 +11,10 @@ import type { DatabaseSync } from 'node:sqlite';
 
 import { KEY_RETENTION_MS, keyDigest } from './keys';
 import { LocalSemaphores, SlidingWindows } from './memory';
-import type {
-	Coordinator,
-	LedgerEntry,
-	QuotaRefusal,
-	Reservation,
-	SendingLimits,
-	WaitOptions,
-} from './types';
+import type * as T from './types';
 import { dailyRefusal, DAY_MS } from './daily';
 
-type Proposal = Omit<LedgerEntry, 'state' | 'token'>;
-
-export class LocalCoordinator implements Coordinator {
+export class LocalCoordinator implements T.Coordinator {
 	readonly kind = 'local' as const;
 	readonly where: string;
 	private db?: DatabaseSync;
@@ -68,7 +59,7 @@ export class LocalCoordinator implements Coordinator {
 		}
 	}
 
-	private read(db: DatabaseSync, scope: string, digest: string): LedgerEntry | undefined {
+	private read(db: DatabaseSync, scope: string, digest: string): T.LedgerEntry | undefined {
 		const row = db
 			.prepare('SELECT entry, expires FROM ledger WHERE scope = ? AND digest = ?')
 			.get(scope, digest) as { entry: string; expires: number } | undefined;
@@ -77,16 +68,16 @@ export class LocalCoordinator implements Coordinator {
 			db.prepare('DELETE FROM ledger WHERE scope = ? AND digest = ?').run(scope, digest);
 			return undefined;
 		}
-		return JSON.parse(row.entry) as LedgerEntry;
+		return JSON.parse(row.entry) as T.LedgerEntry;
 	}
 
-	private write(db: DatabaseSync, scope: string, digest: string, entry: LedgerEntry): void {
+	private write(db: DatabaseSync, scope: string, digest: string, entry: T.LedgerEntry): void {
 		db.prepare(
 			'INSERT OR REPLACE INTO ledger (scope, digest, entry, expires) VALUES (?, ?, ?, ?)',
 		).run(scope, digest, JSON.stringify(entry), this.now() + KEY_RETENTION_MS);
 	}
 
-	async reserve(scope: string, key: string, proposal: Proposal): Promise<Reservation> {
+	async reserve(scope: string, key: string, proposal: T.LedgerProposal): Promise<T.Reservation> {
 		const digest = keyDigest(scope, key);
 		return this.transaction((db) => {
 			const entry = this.read(db, scope, digest);
@@ -102,7 +93,7 @@ export class LocalCoordinator implements Coordinator {
 		scope: string,
 		key: string,
 		token: string,
-		sent: Pick<LedgerEntry, 'messageId' | 'sentAt' | 'details'>,
+		sent: Pick<T.LedgerEntry, 'messageId' | 'sentAt' | 'details'>,
 	) {
 		const digest = keyDigest(scope, key);
 		this.transaction((db) => {
@@ -125,7 +116,7 @@ export class LocalCoordinator implements Coordinator {
 		scope: string,
 		key: string,
 		staleToken: string,
-		proposal: Proposal,
+		proposal: T.LedgerProposal,
 	): Promise<string | false> {
 		const digest = keyDigest(scope, key);
 		return this.transaction((db) => {
@@ -137,19 +128,19 @@ export class LocalCoordinator implements Coordinator {
 		});
 	}
 
-	connectionSlot(account: string, max: number, wait: WaitOptions): Promise<() => Promise<void>> {
+	connectionSlot(account: string, max: number, wait: T.WaitOptions): Promise<() => Promise<void>> {
 		return this.semaphores.acquire(account, max, wait);
 	}
 
-	messageSlot(account: string, perMinute: number, wait: WaitOptions): Promise<void> {
+	messageSlot(account: string, perMinute: number, wait: T.WaitOptions): Promise<void> {
 		return this.windows.take(account, perMinute, wait);
 	}
 
 	async countDaily(
 		account: string,
 		recipients: number,
-		limits: SendingLimits,
-	): Promise<QuotaRefusal | undefined> {
+		limits: T.SendingLimits,
+	): Promise<T.QuotaRefusal | undefined> {
 		if (!limits.messagesPerDay && !limits.recipientsPerDay) return undefined;
 		return this.transaction((db) => {
 			const now = this.now();

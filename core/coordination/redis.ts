@@ -17,17 +17,8 @@ import { sleep } from '../retry';
 import { DAY_MS } from './daily';
 import { KEY_RETENTION_MS, keyDigest } from './keys';
 import { cancelledWhileWaiting, MINUTE_MS, waitTooLong } from './memory';
-import type {
-	Coordinator,
-	LedgerEntry,
-	QuotaRefusal,
-	Reservation,
-	SendingLimits,
-	WaitOptions,
-} from './types';
+import type * as T from './types';
 import { LEDGER_SCRIPTS, WINDOW_SCRIPT } from './redisScripts';
-
-type Proposal = Omit<LedgerEntry, 'state' | 'token'>;
 
 export interface RedisSettings {
 	host: string;
@@ -43,7 +34,7 @@ export interface RedisSettings {
 /** How long a connection slot lives without its holder renewing it (a crashed worker's slot). */
 const SLOT_LOCK_MS = 30_000;
 
-export class RedisCoordinator implements Coordinator {
+export class RedisCoordinator implements T.Coordinator {
 	readonly kind = 'redis' as const;
 	readonly where: string;
 	private readonly client: Redis;
@@ -114,9 +105,9 @@ export class RedisCoordinator implements Coordinator {
 		return `${this.prefix}key:${keyDigest(scope, key)}`;
 	}
 
-	async reserve(scope: string, key: string, proposal: Proposal): Promise<Reservation> {
+	async reserve(scope: string, key: string, proposal: T.LedgerProposal): Promise<T.Reservation> {
 		const token = randomUUID();
-		const entry: LedgerEntry = { ...proposal, state: 'reserved', token };
+		const entry: T.LedgerEntry = { ...proposal, state: 'reserved', token };
 		const answer = await this.call((client) =>
 			(client as unknown as LedgerCommands).dcReserve(
 				this.ledgerKey(scope, key),
@@ -125,7 +116,7 @@ export class RedisCoordinator implements Coordinator {
 			),
 		);
 		if (answer === null) return { kind: 'reserved', token };
-		const existing = JSON.parse(answer) as LedgerEntry;
+		const existing = JSON.parse(answer) as T.LedgerEntry;
 		return existing.state === 'sent'
 			? { kind: 'sent', entry: existing }
 			: { kind: 'pending', entry: existing };
@@ -135,7 +126,7 @@ export class RedisCoordinator implements Coordinator {
 		scope: string,
 		key: string,
 		token: string,
-		sent: Pick<LedgerEntry, 'messageId' | 'sentAt' | 'details'>,
+		sent: Pick<T.LedgerEntry, 'messageId' | 'sentAt' | 'details'>,
 	) {
 		await this.call((client) =>
 			(client as unknown as LedgerCommands).dcConfirm(
@@ -157,10 +148,10 @@ export class RedisCoordinator implements Coordinator {
 		scope: string,
 		key: string,
 		staleToken: string,
-		proposal: Proposal,
+		proposal: T.LedgerProposal,
 	): Promise<string | false> {
 		const token = randomUUID();
-		const entry: LedgerEntry = { ...proposal, state: 'reserved', token };
+		const entry: T.LedgerEntry = { ...proposal, state: 'reserved', token };
 		const done = await this.call((client) =>
 			(client as unknown as LedgerCommands).dcTakeOver(
 				this.ledgerKey(scope, key),
@@ -175,7 +166,7 @@ export class RedisCoordinator implements Coordinator {
 	async connectionSlot(
 		account: string,
 		max: number,
-		wait: WaitOptions,
+		wait: T.WaitOptions,
 	): Promise<() => Promise<void>> {
 		const client = await this.connected();
 		const semaphore = new Semaphore(client, `${this.prefix}connections:${account}`, max, {
@@ -200,7 +191,7 @@ export class RedisCoordinator implements Coordinator {
 		};
 	}
 
-	async messageSlot(account: string, perMinute: number, wait: WaitOptions): Promise<void> {
+	async messageSlot(account: string, perMinute: number, wait: T.WaitOptions): Promise<void> {
 		const key = `${this.prefix}minute:${account}`;
 		const started = Date.now();
 		for (;;) {
@@ -244,9 +235,9 @@ export class RedisCoordinator implements Coordinator {
 	async countDaily(
 		account: string,
 		recipients: number,
-		limits: SendingLimits,
-	): Promise<QuotaRefusal | undefined> {
-		const counts: Array<[QuotaRefusal['limit'], RateLimiterRedis, number, number]> = [];
+		limits: T.SendingLimits,
+	): Promise<T.QuotaRefusal | undefined> {
+		const counts: Array<[T.QuotaRefusal['limit'], RateLimiterRedis, number, number]> = [];
 		if (limits.messagesPerDay)
 			counts.push([
 				'messagesPerDay',

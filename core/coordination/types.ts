@@ -22,6 +22,9 @@ export interface LedgerEntry {
 	details?: Record<string, unknown>;
 }
 
+/** What a reservation records about the send it makes room for. */
+export type LedgerProposal = Omit<LedgerEntry, 'state' | 'token'>;
+
 /** The answer to a reservation. */
 export type Reservation =
 	/** The key is ours: send, then `confirm` or `release`. */
@@ -33,11 +36,7 @@ export type Reservation =
 
 export interface Ledger {
 	/** Claims `key` in `scope` for one send, unless it is claimed or used already. */
-	reserve(
-		scope: string,
-		key: string,
-		proposal: Omit<LedgerEntry, 'state' | 'token'>,
-	): Promise<Reservation>;
+	reserve(scope: string, key: string, proposal: LedgerProposal): Promise<Reservation>;
 	/** The reservation's email went out (or may have: confirmed with `sent` all the same). */
 	confirm(
 		scope: string,
@@ -55,7 +54,7 @@ export interface Ledger {
 		scope: string,
 		key: string,
 		staleToken: string,
-		proposal: Omit<LedgerEntry, 'state' | 'token'>,
+		proposal: LedgerProposal,
 	): Promise<string | false>;
 }
 
