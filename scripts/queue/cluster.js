@@ -154,34 +154,46 @@ async function startCluster(o) {
 	log(`  main ready on ${url}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
 	t = Date.now();
 	const workers = roles.slice(1);
-	await Promise.all(
-		workers.map(async (w) => {
-			w.healthPort = await freePort();
-			const env = processEnv(o.paths, shared, {
-				...w,
-				own: { QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(w.healthPort) },
-			});
-			w.handle = startChild(
-				`n8n ${w.name}`,
-				o.paths.node,
-				[o.paths.n8nBin, 'worker', `--concurrency=${o.concurrency}`],
-				{
-					cwd: w.userFolder,
-					env,
-					log: path.join(o.dir, `${w.name}.log`),
-				},
-			);
-			await waitReady(w.handle, `http://127.0.0.1:${w.healthPort}/healthz/readiness`, 180_000);
-		}),
-	);
+	const startWorker = async (w) => {
+		w.healthPort ??= await freePort();
+		const env = processEnv(o.paths, shared, {
+			...w,
+			own: { QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(w.healthPort) },
+		});
+		w.handle = startChild(
+			`n8n ${w.name}`,
+			o.paths.node,
+			[o.paths.n8nBin, 'worker', `--concurrency=${o.concurrency}`],
+			{ cwd: w.userFolder, env, log: path.join(o.dir, `${w.name}.log`) },
+		);
+		await waitReady(w.handle, `http://127.0.0.1:${w.healthPort}/healthz/readiness`, 180_000);
+	};
+	await Promise.all(workers.map(startWorker));
 	log(
 		`  ${workers.length} workers ready (concurrency ${o.concurrency} each): ${((Date.now() - t) / 1000).toFixed(1)} s`,
 	);
+	const worker = (i) => {
+		if (!workers[i]) throw new Error(`there is no worker ${i + 1}`);
+		return workers[i];
+	};
 	return {
 		url,
 		main: main.handle,
-		workers: workers.map((w) => w.handle),
+		get workers() {
+			return workers.map((w) => w.handle);
+		},
 		cli,
+		/** SIGKILL to worker i's process group (n8n and its task runner): no shutdown, jobs left as they are. */
+		async killWorker(i) {
+			await stopChild(worker(i).handle, { signal: 'SIGKILL', graceMs: 5_000 });
+		},
+		/** Whether worker i is running. */
+		workerRunning: (i) =>
+			worker(i).handle.child.exitCode === null && !worker(i).handle.child.signalCode,
+		/** Starts worker i again (same user folder and health port); resolves when it is ready. */
+		async restartWorker(i) {
+			await startWorker(worker(i));
+		},
 		/** Workers first (they finish their running jobs), then main. */
 		async stop() {
 			await Promise.all(workers.map((w) => stopChild(w.handle, { graceMs: 20_000 })));

@@ -1,6 +1,6 @@
 'use strict';
-// The load and what it left behind: N webhook calls, C at a time, one lead each; the limited SMTP
-// server's counts (its JSON control endpoint); n8n's executions of the workflow (from PostgreSQL).
+// The load and what it left behind: N webhook calls, C at a time, one lead each; n8n's executions of
+// the workflow (from PostgreSQL).
 
 const http = require('node:http');
 
@@ -27,22 +27,6 @@ function request(method, url, body, { timeoutMs = 30_000, agent } = {}) {
 		req.on('error', (error) => resolve({ status: 0, body: error.message, ms: Date.now() - t0 }));
 		req.end(payload);
 	});
-}
-
-/** The limited SMTP server's control endpoint (scripts/lib/limited-smtp.js). */
-function smtpControl(httpPort) {
-	const base = `http://127.0.0.1:${httpPort}`;
-	const json = async (method, p, body) => {
-		const r = await request(method, `${base}${p}`, body);
-		if (r.status !== 200)
-			throw new Error(`limited SMTP ${method} ${p}: HTTP ${r.status} ${r.body}`);
-		return JSON.parse(r.body);
-	};
-	return {
-		stats: () => json('GET', '/stats'),
-		messages: () => json('GET', '/messages'),
-		reset: (limits) => json('POST', '/reset', limits),
-	};
 }
 
 /**
@@ -134,7 +118,6 @@ async function failureMessages(pg, workflowId, afterId, n8nNodeModules) {
 
 module.exports = {
 	request,
-	smtpControl,
 	runLoad,
 	summarizeCalls,
 	lastExecutionId,

@@ -1,35 +1,59 @@
 'use strict';
-// The table of a queue-mode run: one row per node × server limits (× pass).
+// The table of a queue-mode run: one row per node × server limits (× pass), and the check of the
+// guarantees of issue 11 on our rows.
 
-/** The server limits of a scenario in words. */
+const { accounting } = require('./accounting');
+
+/** Server limits in words: the SMTP server's, or the fake Gmail's (scenario options or its stats). */
 function describeLimits(l) {
 	const parts = [];
+	const units = l.units ?? l.quotaUnits;
+	const windowMs = l.windowMs ?? l.quotaWindowMs;
+	const delay = l.delayMs ?? l.latencyMs;
+	if (units) parts.push(`Gmail quota ${units} units per ${windowMs / 1000} s`);
 	if (l.maxConnections) parts.push(`${l.maxConnections} connections`);
-	if (l.delayMs) parts.push(`${l.delayMs} ms per reply`);
+	if (delay) parts.push(`${delay} ms per ${units !== undefined ? 'answer' : 'reply'}`);
 	if (l.perMinute) parts.push(`${l.perMinute} per minute`);
 	return parts.length ? parts.join(' + ') : 'no limit';
 }
 
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const counts = (o) =>
+	Object.entries(o || {})
+		.map(([k, v]) => `${k} ${v}`)
+		.join(', ');
+const failedOf = (e) => (e.error || 0) + (e.crashed || 0) + (e.canceled || 0);
+const tagOf = (row) => (row.passes > 1 ? `${row.label}, pass ${row.pass}` : row.label);
+
+/** Our Custom SMTP credential's limits in the row, or '-' where the node has none. */
+function credentialCell(row) {
+	const c = row.credential;
+	if (!c) return '-';
+	const parts = [
+		c.maxConnections ? `${c.maxConnections} conn` : 'conn auto',
+		c.messagesPerMinute ? `${c.messagesPerMinute}/min` : 'no /min',
+	];
+	return parts.join(', ');
+}
 
 /** One row's cells. */
 function cells(row) {
 	const s = row.smtp;
-	const failed =
-		(row.executions.error || 0) + (row.executions.crashed || 0) + (row.executions.canceled || 0);
+	const smtp = row.target !== 'gmail';
 	const total = Object.values(row.executions).reduce((a, b) => a + b, 0);
 	return [
-		row.passes > 1 ? `${row.label}, pass ${row.pass}` : row.label,
+		tagOf(row),
 		describeLimits(s.limits),
+		credentialCell(row),
 		`${s.messages}/${row.count}`,
 		`${s.duplicateMessageIds}/${s.duplicateLeads}`,
-		`${failed}/${total}`,
-		Object.entries(row.calls.itemStatus)
-			.map(([k, v]) => `${k} ${v}`)
-			.join(', '),
-		`${s.socketsOpened} (${s.connectionsRefused} refused)`,
-		String(s.peakOpen),
-		s.limits.perMinute || s.messages ? `${s.maxCalendarMinute} / ${s.maxAny60s}` : '0',
+		`${failedOf(row.executions)}/${total}`,
+		counts(row.items),
+		counts(row.calls.itemStatus),
+		smtp ? `${s.socketsOpened} (${s.connectionsRefused} refused)` : '-',
+		smtp ? String(s.peakOpen) : '-',
+		smtp ? `${s.mailFromRefused} MAIL FROM` : `${s.quotaRefused} × 429`,
+		`${s.maxCalendarMinute} / ${s.maxAny60s}`,
 		seconds(row.wallMs),
 		`${seconds(row.calls.p50)} / ${seconds(row.calls.p95)}`,
 	];
@@ -38,12 +62,15 @@ function cells(row) {
 const HEADER = [
 	'node',
 	'server limits',
+	'our credential',
 	'delivered',
 	'dup (Message-ID/lead)',
 	'failed executions',
+	'items (n8n data)',
 	'webhook answers',
 	'connections opened',
 	'peak open',
+	'refused by server',
 	'max per minute (calendar / any 60 s)',
 	'wall time',
 	'call p50 / p95',
@@ -70,51 +97,70 @@ function failures(rows) {
 	return out.join('\n');
 }
 
-module.exports = { describeLimits, table, failures };
+/** The server's limits held (peak connections, messages in any 60 s) and it refused nothing. */
+function limitProblems(row, tag) {
+	const s = row.smtp;
+	const problems = [];
+	if (s.limits.maxConnections && s.peakOpen > s.limits.maxConnections)
+		problems.push(
+			`${tag}: ${s.peakOpen} connections open at once (limit ${s.limits.maxConnections})`,
+		);
+	// refusals the server had to make mean the limit was not respected by the sender
+	if (s.connectionsRefused)
+		problems.push(
+			`${tag}: the server refused ${s.connectionsRefused} connections (over the limit)`,
+		);
+	if (s.mailFromRefused)
+		problems.push(`${tag}: the server refused ${s.mailFromRefused} messages (over the rate)`);
+	if (s.quotaRefused)
+		problems.push(
+			`${tag}: Gmail answered ${s.quotaRefused} requests 429 (over the per-user quota)`,
+		);
+	if (s.limits.perMinute && s.maxAny60s > s.limits.perMinute)
+		problems.push(`${tag}: ${s.maxAny60s} messages in 60 s (limit ${s.limits.perMinute})`);
+	return problems;
+}
 
 /**
  * The guarantees the issue asks of our node, checked on its rows (--check): pass 1 delivers every lead
- * exactly once with no failed execution; a later pass sends nothing new and answers every call with
- * `duplicateStatus`; the server's limits hold (peak open connections, messages in any 60 s).
+ * exactly once with no failed execution; a later pass sends nothing new and every item is
+ * `duplicateStatus` (in n8n's execution data and in the webhook answers); the server's limits hold.
+ * With a worker killed (`killed` rows): no lead twice and every lead accounted for (accounting.js).
  * Returns the failures, one line each.
  */
 function check(rows, { duplicateStatus = 'duplicate', node = 'ours' } = {}) {
 	const problems = [];
-	for (const row of rows.filter((r) => r.node === node)) {
+	const ours = rows.filter((r) => r.node === node);
+	for (const row of ours) {
 		const s = row.smtp;
 		const tag = `${row.label}, ${describeLimits(s.limits)}, pass ${row.pass}`;
-		const failed =
-			(row.executions.error || 0) + (row.executions.crashed || 0) + (row.executions.canceled || 0);
-		if (failed) problems.push(`${tag}: ${failed} failed executions`);
+		problems.push(...limitProblems(row, tag));
 		if (s.duplicateMessageIds || s.duplicateLeads) {
 			problems.push(
 				`${tag}: duplicates (${s.duplicateMessageIds} by Message-ID, ${s.duplicateLeads} by lead)`,
 			);
 		}
+		if (row.killed || ours.some((r) => r.scenario === row.scenario && r.killed)) continue;
+		const failed = failedOf(row.executions);
+		if (failed) problems.push(`${tag}: ${failed} failed executions`);
 		if (row.pass === 1 && s.messages !== row.count)
 			problems.push(`${tag}: ${s.messages} of ${row.count} messages delivered`);
 		if (row.pass > 1 && s.messages)
 			problems.push(`${tag}: ${s.messages} new messages (expected none)`);
+		const items = row.items[duplicateStatus] || 0;
 		const answered = row.calls.itemStatus[duplicateStatus] || 0;
+		if (row.pass > 1 && items !== row.count)
+			problems.push(
+				`${tag}: ${items} of ${row.count} items "${duplicateStatus}" in n8n's execution data`,
+			);
 		if (row.pass > 1 && answered !== row.count)
 			problems.push(`${tag}: ${answered} of ${row.count} calls answered "${duplicateStatus}"`);
-		if (s.limits.maxConnections && s.peakOpen > s.limits.maxConnections) {
-			problems.push(
-				`${tag}: ${s.peakOpen} connections open at once (limit ${s.limits.maxConnections})`,
-			);
-		}
-		// refusals the server had to make mean the limit was not respected by the sender
-		if (s.connectionsRefused)
-			problems.push(
-				`${tag}: the server refused ${s.connectionsRefused} connections (over the limit)`,
-			);
-		if (s.mailFromRefused)
-			problems.push(`${tag}: the server refused ${s.mailFromRefused} messages (over the rate)`);
-		if (s.limits.perMinute && s.maxAny60s > s.limits.perMinute) {
-			problems.push(`${tag}: ${s.maxAny60s} messages in 60 s (limit ${s.limits.perMinute})`);
-		}
+	}
+	for (const scenario of new Set(ours.filter((r) => r.killed).map((r) => r.scenario))) {
+		const passes = ours.filter((r) => r.scenario === scenario);
+		problems.push(...accounting(passes, { duplicateStatus }).problems);
 	}
 	return problems;
 }
 
-module.exports.check = check;
+module.exports = { describeLimits, table, failures, check };

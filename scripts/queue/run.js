@@ -2,10 +2,12 @@
 'use strict';
 // n8n in queue mode on this machine (PostgreSQL + Redis from Debian packages, n8n main + workers with
 // the packed package installed in each), one lead per webhook call against a counting SMTP server
-// that enforces a provider's limits (scripts/lib/limited-smtp.js). For each node (ours, the built-in
-// Send Email) × server limits it prints what the server received and how n8n's executions ended.
+// that enforces a provider's limits (scripts/lib/limited-smtp.js) or the fake Google with its per-user
+// quota (fake-gmail.js). For each node (ours, the built-in Send Email) × server limits (× pass) it
+// prints what the server received and how n8n's executions and items ended; optionally a worker is
+// SIGKILLed mid-batch and every lead's outcome is accounted for.
 //
-// Usage and options: scripts/queue/options.js.
+// Usage and options: node scripts/queue/run.js --help (scripts/queue/options.js).
 // KEEP_TMP=1 keeps the temporary folder (logs of every process, the database).
 
 const fs = require('node:fs');
@@ -19,131 +21,90 @@ const services = require('./services');
 const { buildAndPack, installInto } = require('./package');
 const { startCluster } = require('./cluster');
 const fixtures = require('./fixtures');
-const load = require('./load');
 const report = require('./report');
-const { parseArgs, SCENARIOS } = require('./options');
+const { accountingTable } = require('./accounting');
+const { startSmtpTarget, startGmailTarget } = require('./targets');
+const { publish, warmUp, runPass } = require('./rows');
+const { parseArgs, credentialLimits, SCENARIOS, USAGE } = require('./options');
 
 const log = (msg) => process.stderr.write(`${msg}\n`);
-/** The limited SMTP server as a child process; resolves { smtpPort, httpPort, handle } once it listens. */
-async function startSmtp(dir, auth) {
-	let ready;
-	const listening = new Promise((resolve) => (ready = resolve));
-	const script = path.join(__dirname, '..', 'lib', 'limited-smtp.js');
-	const handle = proc.startChild(
-		'limited-smtp',
-		process.execPath,
-		[script, `--user=${auth.user}`],
+
+/** The rows' workflows and credentials: one per node × scenario the node can run. */
+function planRows(a, targets) {
+	const wfs = [];
+	for (const scenario of a.scenarios) {
+		const { target } = SCENARIOS[scenario];
+		for (const key of a.nodes) {
+			if (!fixtures.supports(target, key)) {
+				log(`(${fixtures.NODES[key].label} has no ${target} workflow: no row for ${scenario})`);
+				continue;
+			}
+			const limits = SCENARIOS[scenario].limits(a);
+			const creds = key === 'ours' && target === 'smtp' ? credentialLimits(a, limits) : undefined;
+			const f = fixtures.rowFixtures({
+				node: key,
+				target,
+				scenario,
+				index: wfs.length + 1,
+				idempotencyKey: a.idempotencyKey,
+				smtp: targets.smtp?.smtp,
+				gmail: targets.gmail?.credential,
+				limits: creds,
+			});
+			wfs.push({ ...f, key, scenario, target, limits, credentialLimits: creds });
+		}
+	}
+	if (!wfs.length) throw new Error('no row to run: see --nodes and --scenarios');
+	return wfs;
+}
+
+/** The settings lines above the table. */
+function settingsLines(a, paths) {
+	const kill = a.killWorker
+		? `worker1 SIGKILLed in pass 1 of each row after ${a.killWorker} messages, ` +
+			(a.restartWorker >= 0
+				? `started again ${a.restartWorker} s later`
+				: 'not started again in that row')
+		: '';
+	return [
+		`n8n ${paths.version} queue mode: main + ${a.workers} workers (concurrency ${a.workerConcurrency} each), PostgreSQL, Redis`,
+		`${a.count} webhook calls per row, ${a.concurrency} at a time, one lead each`,
+		a.idempotencyKey ? `ours: idempotencyKey ${a.idempotencyKey}` : 'ours: no idempotency key',
+		`our Custom SMTP credential: ${
+			a.credentialLimits === 'server' ? "the server's limits" : 'automatic limits'
+		}${a.credentialMaxConnections ? `, Max Connections ${a.credentialMaxConnections}` : ''}${
+			a.credentialPerMinute ? `, Messages per Minute ${a.credentialPerMinute}` : ''
+		}`,
+		kill,
+	].filter(Boolean);
+}
+
+/** How many keys our node left in Redis (evidence the workers shared n8n's Redis), by kind. */
+async function redisKeys(redisServer, redis) {
+	const cli = path.join(path.dirname(redisServer), 'redis-cli');
+	if (!fs.existsSync(cli)) return null;
+	const { run } = require('../lib/proc');
+	const r = await run(
+		cli,
+		['-p', String(redis.port), '--no-auth-warning', '--scan', '--pattern', 'delivery-channel:*'],
 		{
-			env: { ...process.env, LIMITED_SMTP_PASSWORD: auth.pass },
-			log: path.join(dir, 'limited-smtp.log'),
-			onLine: (line) => {
-				if (line.startsWith('{')) ready(JSON.parse(line));
-			},
+			env: { ...process.env, REDISCLI_AUTH: redis.password },
 		},
 	);
-	const ports = await Promise.race([
-		listening,
-		handle.done.then(() =>
-			Promise.reject(new Error(`limited-smtp exited:\n${handle.recent.join('\n')}`)),
-		),
-	]);
-	return { ...ports, handle };
-}
-
-async function runOne({ a, cluster, pg, smtp, paths, wf, scenario, pass }) {
-	const limits = SCENARIOS[scenario](a);
-	// pass 2 (and later): new counters, but the Message-IDs and leads of pass 1 still count as seen
-	await smtp.reset({ ...limits, keepHistory: pass > 1 });
-	const afterId = await load.lastExecutionId(pg);
-	const leads = Array.from({ length: a.count }, (_, i) => {
-		const leadId = `${scenario}-${wf.key}-${String(i + 1).padStart(4, '0')}`;
-		return { leadId, email: `${leadId}@leads.example.net`, name: `Lead ${i + 1}` };
-	});
-	log(
-		`${wf.label}, ${report.describeLimits(limits)}${a.passes > 1 ? `, pass ${pass}` : ''}: ${a.count} calls, ${a.concurrency} at a time...`,
-	);
-	const result = await load.runLoad({
-		url: `${cluster.url}/webhook/${wf.webhookPath}`,
-		leads,
-		concurrency: a.concurrency,
-		timeoutMs: a.timeout * 1000,
-	});
-	const executions = await load.executionCounts(pg, wf.id, afterId);
-	await new Promise((r) => setTimeout(r, 1000)); // late messages and closing connections
-	const row = {
-		scenario,
-		node: wf.key,
-		label: wf.label,
-		pass,
-		passes: a.passes,
-		count: a.count,
-		wallMs: result.ms,
-		calls: load.summarizeCalls(result.calls),
-		executions,
-		failures: await load.failureMessages(pg, wf.id, afterId, paths.nodeModules),
-		smtp: await smtp.stats(),
-	};
-	const failed = (executions.error || 0) + (executions.crashed || 0);
-	log(
-		`  ${row.smtp.messages} delivered, ${failed} failed executions, peak ${row.smtp.peakOpen} open, ${(result.ms / 1000).toFixed(1)} s`,
-	);
-	return row;
-}
-
-/**
- * Publishes the workflows (their webhooks go live when main starts): what `n8n publish:workflow` does
- * (active, activeVersionId = the current version, which must be in the history), as one SQL update
- * instead of one n8n start per workflow; the CLI when the schema is not the one expected.
- */
-async function publish(db, paths, wfs, cli) {
-	const pg = services.pgClient(paths.nodeModules, db);
-	await pg.connect();
-	try {
-		const ids = wfs.map((w) => w.id);
-		const r = await pg.query(
-			`UPDATE workflow_entity w SET active = true, "activeVersionId" = w."versionId"
-			 WHERE w.id = ANY($1) AND EXISTS (SELECT 1 FROM workflow_history h WHERE h."workflowId" = w.id AND h."versionId" = w."versionId")`,
-			[ids],
-		);
-		if (r.rowCount === ids.length) return;
-		log(
-			`  publishing by SQL updated ${r.rowCount} of ${ids.length} workflows; using n8n publish:workflow`,
-		);
-	} catch (error) {
-		log(`  publishing by SQL failed (${error.message}); using n8n publish:workflow`);
-	} finally {
-		await pg.end().catch(() => undefined);
+	const kinds = {};
+	for (const key of r.stdout.split('\n').filter(Boolean)) {
+		const kind = key.split(':')[1] || key;
+		kinds[kind] = (kinds[kind] || 0) + 1;
 	}
-	for (const w of wfs) await cli(['publish:workflow', `--id=${w.id}`]);
-}
-
-/** A few calls per workflow against the unlimited server, so no row pays for loading the nodes. */
-async function warmUp({ a, cluster, smtp, wfs }) {
-	await smtp.reset({});
-	for (const wf of wfs) {
-		const leads = Array.from({ length: a.warmup }, (_, i) => ({
-			leadId: `warmup-${wf.key}-${i + 1}`,
-			email: `warmup-${i + 1}@leads.example.net`,
-		}));
-		const r = await load.runLoad({
-			url: `${cluster.url}/webhook/${wf.webhookPath}`,
-			leads,
-			concurrency: a.warmup,
-			timeoutMs: 120_000,
-		});
-		const ok = r.calls.filter((c) => c.status === 200).length;
-		log(
-			`warm-up ${wf.label}: ${ok}/${a.warmup} calls answered 200 in ${(r.ms / 1000).toFixed(1)} s`,
-		);
-		if (!ok)
-			throw new Error(
-				`the warm-up of ${wf.label} failed: ${r.calls[0].status} ${r.calls[0].body.slice(0, 300)}`,
-			);
-	}
+	return kinds;
 }
 
 async function main() {
 	const a = parseArgs(process.argv.slice(2));
+	if (a.help) {
+		console.log(USAGE);
+		return;
+	}
 	const t0 = Date.now();
 	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dc-queue-'));
 	fs.chmodSync(tmp, 0o711); // the postgres user must reach its folder inside
@@ -169,26 +130,26 @@ async function main() {
 				buildAndPack(path.join(tmp, 'pack'), { fromHead: a.fromHead }),
 			);
 
-	const auth = { user: 'queue-user', pass: crypto.randomBytes(12).toString('base64url') };
-	const smtpProc = await startSmtp(tmp, auth);
-	const smtp = load.smtpControl(smtpProc.httpPort);
+	const kinds = new Set(a.scenarios.map((s) => SCENARIOS[s].target));
+	const targets = {};
+	if (kinds.has('smtp')) {
+		const auth = { user: 'queue-user', pass: crypto.randomBytes(12).toString('base64url') };
+		targets.smtp = await startSmtpTarget(tmp, auth);
+	}
+	if (kinds.has('gmail')) targets.gmail = await startGmailTarget(tmp, SCENARIOS.gmail.limits(a));
 	const db = await step('postgres', () =>
 		services.startPostgres(path.join(tmp, 'pg'), pgBin, { logDir: tmp }),
 	);
 	const redis = await step('redis', () =>
 		services.startRedis(path.join(tmp, 'redis'), redisServer, { logDir: tmp }),
 	);
-	log(
-		`limited SMTP on 127.0.0.1:${smtpProc.smtpPort} (control :${smtpProc.httpPort}), PostgreSQL :${db.port}, Redis :${redis.port}`,
-	);
+	const where = Object.values(targets).map((t) => t.where);
+	log(`${where.join(', ')}, PostgreSQL :${db.port}, Redis :${redis.port}`);
 
 	const fill = (v) =>
 		v.replace(/\{redisPort\}/g, String(redis.port)).replace(/\{redisPassword\}/g, redis.password);
 	const extraEnv = Object.fromEntries(Object.entries(a.env).map(([k, v]) => [k, fill(v)]));
-	const wfs = a.nodes.map((key) => ({
-		key,
-		...fixtures.workflow(key, { idempotencyKey: a.idempotencyKey }),
-	}));
+	const wfs = planRows(a, targets);
 	const cluster = await step('cluster start', () =>
 		startCluster({
 			paths,
@@ -202,13 +163,7 @@ async function main() {
 			install: (folder) => installInto(folder, tgz),
 			setup: async (cli) => {
 				const credFile = path.join(tmp, 'credentials.json');
-				const creds = fixtures.credentials({
-					smtpPort: smtpProc.smtpPort,
-					user: auth.user,
-					password: auth.pass,
-					credentialMaxConnections: a.credentialMaxConnections,
-				});
-				fs.writeFileSync(credFile, JSON.stringify(creds), { mode: 0o600 });
+				fs.writeFileSync(credFile, JSON.stringify(wfs.map((w) => w.credential)), { mode: 0o600 });
 				await cli(['import:credentials', `--input=${credFile}`]);
 				fs.rmSync(credFile);
 				const wfFile = path.join(tmp, 'workflows.json');
@@ -223,14 +178,15 @@ async function main() {
 	await pg.connect();
 	const rows = [];
 	const tLoad = Date.now();
+	let keys = null;
 	try {
-		if (a.warmup) await warmUp({ a, cluster, smtp, wfs });
-		for (const scenario of a.scenarios) {
-			for (const wf of wfs) {
-				for (let pass = 1; pass <= a.passes; pass++)
-					rows.push(await runOne({ a, cluster, pg, smtp, paths, wf, scenario, pass }));
-			}
+		if (a.warmup) await warmUp({ a, cluster, targets, wfs });
+		for (const wf of wfs) {
+			const target = targets[wf.target];
+			for (let pass = 1; pass <= a.passes; pass++)
+				rows.push(await runPass({ a, cluster, pg, target, paths, wf, limits: wf.limits, pass }));
 		}
+		keys = await redisKeys(redisServer, redis).catch(() => null);
 	} finally {
 		timings.load = Date.now() - tLoad;
 		await pg.end().catch(() => undefined);
@@ -238,29 +194,37 @@ async function main() {
 		await cluster.stop();
 		await redis.stop();
 		await db.stop();
-		await proc.stopChild(smtpProc.handle);
+		for (const t of Object.values(targets)) await proc.stopChild(t.handle);
 		timings.shutdown = Date.now() - tStop;
 	}
 
-	const settings = [
-		`n8n ${paths.version} queue mode: main + ${a.workers} workers (concurrency ${a.workerConcurrency} each), PostgreSQL, Redis`,
-		`${a.count} webhook calls per row, ${a.concurrency} at a time, one lead each`,
-		a.idempotencyKey ? `ours: idempotencyKey ${a.idempotencyKey}` : 'ours: no idempotency key',
-		a.credentialMaxConnections
-			? `our credential: Max Connections ${a.credentialMaxConnections}`
-			: "our credential: Max Connections at the credential's default",
-	];
-	console.log(`\n${settings.join('\n')}\n\n${report.table(rows)}\n`);
+	console.log(`\n${settingsLines(a, paths).join('\n')}\n\n${report.table(rows)}\n`);
+	if (keys)
+		console.log(`Our keys in n8n's Redis (shared by main and workers): ${JSON.stringify(keys)}\n`);
+	for (const wf of wfs) {
+		const passes = rows.filter((r) => r.scenario === wf.scenario && r.node === wf.key);
+		if (!passes.some((r) => r.killed)) continue;
+		const k = passes.find((r) => r.killed).killed;
+		console.log(
+			`Accounting, ${wf.label}, ${wf.scenario} (worker1 killed at ${(k.killedAt / 1000).toFixed(1)} s, ` +
+				`${k.messagesAtKill} messages in${k.restartedAt ? `; running again at ${(k.restartedAt / 1000).toFixed(1)} s` : ''}):`,
+		);
+		console.log(`${accountingTable(passes, { duplicateStatus: a.duplicateStatus })}\n`);
+	}
 	const failures = report.failures(rows);
 	if (failures) console.log(`Why executions failed:\n${failures}\n`);
 	const secs = Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`);
 	console.log(`Times: ${secs.join(', ')}; total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 	if (a.json)
-		fs.writeFileSync(path.resolve(a.json), JSON.stringify({ settings: a, timings, rows }, null, 2));
+		fs.writeFileSync(
+			path.resolve(a.json),
+			JSON.stringify({ settings: a, timings, keys, rows }, null, 2),
+		);
 	if (a.check) {
 		const problems = report.check(rows, { duplicateStatus: a.duplicateStatus });
-		const lines = problems.map((p) => `  - ${p}`).join('\n');
-		console.log(problems.length ? `CHECK FAILED:\n${lines}` : 'CHECK PASSED');
+		const shown = problems.slice(0, 40).map((p) => `  - ${p}`);
+		if (problems.length > 40) shown.push(`  (${problems.length - 40} more)`);
+		console.log(problems.length ? `CHECK FAILED:\n${shown.join('\n')}` : 'CHECK PASSED');
 		if (problems.length) process.exitCode = 1;
 	}
 	if (running())
