@@ -13,6 +13,8 @@ export interface PooledConnection {
 	connection: SMTPConnection;
 	sent: number;
 	broken: boolean;
+	/** Told when the connection fails or the server closes it: its current owner (a pool, parking). */
+	onLost?: () => void;
 }
 
 /** What the pool hears about a connection it asked for. */

@@ -8,7 +8,6 @@ import { PassThrough } from 'node:stream';
 
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 
-import type { Coordinator } from '../../../../core/coordination';
 import { DeliveryError } from '../../../../core/errors';
 import type { RecipientRejection } from '../types';
 import { offersDsn, openConnection, socketOf, type PooledConnection } from './connection';
@@ -19,7 +18,9 @@ import {
 	toDeliveryError,
 	type SmtpLibraryError,
 } from './errors';
+import { park, parkingKey, unpark } from './parking';
 import type { SmtpSettings } from './settings';
+import { slotOrParked, type ConnectionSlots } from './slots';
 
 export interface SmtpEnvelope {
 	from: string;
@@ -51,16 +52,6 @@ function mayBeComplete(stage: SendStage): boolean {
 	return stage === 'flushing' || stage === 'data-sent';
 }
 
-/** The account's connection slots in the coordinator, and the execution's cancel signal. */
-export interface ConnectionSlots {
-	coordinator: Coordinator;
-	account: string;
-	signal?: AbortSignal;
-}
-
-/** The longest a connection waits for a free slot of its account. */
-export const SLOT_MAX_WAIT_MS = 5 * 60_000;
-
 export class SmtpPool {
 	private readonly idle: PooledConnection[] = [];
 	private readonly waiters: Waiter[] = [];
@@ -77,13 +68,18 @@ export class SmtpPool {
 	/** A connection failure that will not pass (login, certificate, unknown host): later sends are not tried. */
 	private fatal?: DeliveryError;
 
+	/** Where this pool's connections are parked between executions (pools with shared slots). */
+	private readonly parkingKey?: string;
+
 	constructor(
 		readonly settings: SmtpSettings,
 		readonly size: number,
 		/** Connection slots shared with every execution and worker sending as this account. */
 		private readonly shared: { slots?: ConnectionSlots } = {},
 		private readonly messagesPerConnection = 100,
-	) {}
+	) {
+		if (shared.slots) this.parkingKey = parkingKey(settings);
+	}
 
 	/** Opens a connection and logs in, then closes it: the credential test. */
 	async verify(): Promise<void> {
@@ -210,8 +206,23 @@ export class SmtpPool {
 		}
 		for (const entry of this.idle.splice(0)) {
 			this.open -= 1;
-			entry.connection.quit();
+			// Kept for the next execution of this credential, unless it has carried its share.
+			if (this.parkingKey && !entry.broken && entry.sent < this.messagesPerConnection) {
+				entry.onLost = undefined;
+				park(this.parkingKey, entry);
+			} else entry.connection.quit();
 		}
+	}
+
+	/** A connection this pool now owns (opened by it, or parked by an earlier execution). */
+	private adopt(entry: PooledConnection): PooledConnection {
+		entry.onLost = () => this.dropIdle(entry);
+		if (!this.live.has(entry.connection)) {
+			this.live.add(entry.connection);
+			entry.connection.once('end', () => this.live.delete(entry.connection));
+		}
+		this.connectedOnce = true;
+		return entry;
 	}
 
 	private async acquire(): Promise<PooledConnection> {
@@ -223,7 +234,8 @@ export class SmtpPool {
 		if (this.open < this.size && (this.connectedOnce || this.open === 0)) {
 			this.open += 1;
 			try {
-				const entry = await this.connect();
+				const parked = this.parkingKey ? unpark(this.parkingKey) : undefined;
+				const entry = parked ? this.adopt(parked) : await this.connect();
 				this.connectedOnce = true;
 				this.fillWaiters();
 				return entry;
@@ -296,18 +308,21 @@ export class SmtpPool {
 		this.wakeWaiter();
 	}
 
-	/** Opens a connection once the account has a free slot; the slot is given back when it closes. */
+	/**
+	 * Opens a connection once the account has a free slot; the slot is given back when it closes.
+	 * While waiting for a slot, a connection another execution parks for this credential is taken
+	 * instead (it holds a slot already).
+	 */
 	private async connect(): Promise<PooledConnection> {
-		const slots = this.shared.slots;
-		const release = slots
-			? await slots.coordinator.connectionSlot(slots.account, this.size, {
-					signal: slots.signal,
-					maxWaitMs: SLOT_MAX_WAIT_MS,
-				})
-			: undefined;
+		let release: (() => Promise<void>) | undefined;
+		if (this.shared.slots) {
+			const got = await slotOrParked(this.shared.slots, this.size, this.parkingKey);
+			if ('entry' in got) return this.adopt(got.entry);
+			release = got.giveBack;
+		}
 		const giveBack = () => void release?.().catch(() => undefined);
 		try {
-			return await openConnection(this.settings, {
+			const entry = await openConnection(this.settings, {
 				created: (connection) => {
 					this.live.add(connection);
 					connection.once('end', () => {
@@ -315,8 +330,9 @@ export class SmtpPool {
 						giveBack();
 					});
 				},
-				lost: (entry) => this.dropIdle(entry),
+				lost: (lostEntry) => lostEntry.onLost?.(),
 			});
+			return this.adopt(entry);
 		} catch (error) {
 			giveBack();
 			throw error;

@@ -1,0 +1,106 @@
+/**
+ * Connections kept between executions: when an execution's pool closes, its healthy logged-in
+ * connections wait here, per credential (a digest of every connection setting, the password
+ * included, so a changed credential never gets an old connection), for the next execution of this
+ * n8n process. A one-email execution then skips connect, TLS and login. A parked connection keeps
+ * its account's connection slot; it is closed after PARKED_IDLE_MS unused, or handed straight to a
+ * pool that waits for a slot of the same credential, so a parked connection never blocks one.
+ */
+import { createHash } from 'node:crypto';
+
+import type { PooledConnection } from './connection';
+import type { SmtpSettings } from './settings';
+
+/** How long a connection waits unused before it is closed (servers allow about 5 minutes). */
+export const PARKED_IDLE_MS = 15_000;
+
+interface Parked {
+	entry: PooledConnection;
+	timer: NodeJS.Timeout;
+}
+
+const parked = new Map<string, Parked[]>();
+const waiting = new Map<string, Array<(entry: PooledConnection) => void>>();
+
+/** The credential's identity for parking: a digest, so no password is kept as a map key. */
+export function parkingKey(settings: SmtpSettings): string {
+	const { connection, auth } = settings;
+	return createHash('sha256')
+		.update(JSON.stringify([connection.host, connection.port, connection.secure, connection.name]))
+		.update(
+			JSON.stringify([connection.requireTLS, connection.ignoreTLS, connection.opportunisticTLS]),
+		)
+		.update(JSON.stringify([connection.tls ?? null, auth?.user ?? null, auth?.pass ?? null]))
+		.digest('base64url');
+}
+
+function remove(key: string, item: Parked): void {
+	const list = parked.get(key) ?? [];
+	const index = list.indexOf(item);
+	if (index >= 0) list.splice(index, 1);
+	if (!list.length) parked.delete(key);
+	clearTimeout(item.timer);
+}
+
+/** Keeps a healthy connection for the next pool of the same credential (or gives it to one waiting). */
+export function park(key: string, entry: PooledConnection): void {
+	const waiter = waiting.get(key)?.shift();
+	if (waiter) {
+		waiter(entry);
+		return;
+	}
+	const item: Parked = {
+		entry,
+		timer: setTimeout(() => {
+			remove(key, item);
+			entry.broken = true;
+			entry.connection.quit();
+		}, PARKED_IDLE_MS),
+	};
+	item.timer.unref();
+	// The server closed it while parked (its own idle timeout): forget it.
+	entry.onLost = () => {
+		entry.broken = true;
+		remove(key, item);
+	};
+	parked.set(key, [...(parked.get(key) ?? []), item]);
+}
+
+/** A parked connection of this credential, if one is there. */
+export function unpark(key: string): PooledConnection | undefined {
+	for (;;) {
+		const item = parked.get(key)?.pop();
+		if (!item) return undefined;
+		remove(key, item);
+		if (!item.entry.broken) return item.entry;
+	}
+}
+
+/**
+ * Waits for a connection of this credential to be parked, while the caller also waits for a slot.
+ * `cancel()` stops waiting; it returns false when a connection was already handed over.
+ */
+export function awaitParked(key: string): {
+	connection: Promise<PooledConnection>;
+	cancel(): boolean;
+} {
+	let handed = false;
+	let take!: (entry: PooledConnection) => void;
+	const connection = new Promise<PooledConnection>((resolve) => {
+		take = (entry) => {
+			handed = true;
+			resolve(entry);
+		};
+	});
+	waiting.set(key, [...(waiting.get(key) ?? []), take]);
+	return {
+		connection,
+		cancel: () => {
+			const list = waiting.get(key) ?? [];
+			const index = list.indexOf(take);
+			if (index >= 0) list.splice(index, 1);
+			if (!list.length) waiting.delete(key);
+			return !handed;
+		},
+	};
+}

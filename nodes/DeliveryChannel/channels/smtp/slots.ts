@@ -1,0 +1,54 @@
+/**
+ * A Custom SMTP account's connection slots in the coordinator, shared with every execution and
+ * worker: a pool waits for one before it opens a connection, and takes a connection another
+ * execution parks for the same credential meanwhile instead (that one holds a slot already).
+ */
+import type { Coordinator } from '../../../../core/coordination';
+import type { PooledConnection } from './connection';
+import { awaitParked } from './parking';
+
+/** The account's connection slots in the coordinator, and the execution's cancel signal. */
+export interface ConnectionSlots {
+	coordinator: Coordinator;
+	account: string;
+	signal?: AbortSignal;
+}
+
+/** The longest a connection waits for a free slot of its account. */
+export const SLOT_MAX_WAIT_MS = 5 * 60_000;
+
+/** A slot (and how to give it back), or a parked connection handed over while waiting for one. */
+export async function slotOrParked(
+	slots: ConnectionSlots,
+	max: number,
+	parkingKey?: string,
+): Promise<{ giveBack: () => Promise<void> } | { entry: PooledConnection }> {
+	const handOver = parkingKey ? awaitParked(parkingKey) : undefined;
+	const stopWaiting = new AbortController();
+	const slot = slots.coordinator.connectionSlot(slots.account, max, {
+		signal: slots.signal ? AbortSignal.any([slots.signal, stopWaiting.signal]) : stopWaiting.signal,
+		maxWaitMs: SLOT_MAX_WAIT_MS,
+	});
+	const first = await Promise.race([
+		slot.then(
+			(giveBack) => ({ giveBack }),
+			(error: unknown) => ({ error }),
+		),
+		...(handOver ? [handOver.connection.then((entry) => ({ entry }))] : []),
+	]);
+	if ('entry' in first) {
+		stopWaiting.abort();
+		void slot.then(
+			(giveBack) => giveBack(),
+			() => undefined,
+		);
+		return first;
+	}
+	if (handOver && !handOver.cancel()) {
+		// A connection was handed over in the same moment: use it, give the slot back.
+		if ('giveBack' in first) void first.giveBack();
+		return { entry: await handOver.connection };
+	}
+	if ('error' in first) throw first.error;
+	return first;
+}
