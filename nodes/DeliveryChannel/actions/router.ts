@@ -200,8 +200,11 @@ function errorItem(
 	mode: ErrorMode,
 	channel?: Channel,
 ): INodeExecutionData {
+	// Held back, or refused by a daily cap before it went out: not sent, rather than failed.
 	const status =
-		error instanceof DeliveryError && error.code === 'ENOTSENT' ? 'not sent' : 'failed';
+		error instanceof DeliveryError && (error.code === 'ENOTSENT' || error.code === 'EQUOTA')
+			? 'not sent'
+			: 'failed';
 	const { error: message, ...rest } = errorFields(error);
 	const fields: IDataObject = { status, channel: channel?.key ?? null, ...rest };
 	const json: IDataObject =

@@ -164,7 +164,11 @@ describe('Shared limits of a Custom SMTP account', () => {
 		]);
 		const out = await runSmtp(smtp, [lead('c'), lead('d'), lead('e')], {}, cap);
 		expect(out[0].status).toBe('sent');
-		expect(out[1]).toMatchObject({ code: 'EQUOTA', resetsAt: expect.any(String) });
+		expect(out[1]).toMatchObject({
+			status: 'not sent',
+			code: 'EQUOTA',
+			resetsAt: expect.any(String),
+		});
 		expect(String(out[1].error)).toMatch(/Recipients per Day limit of 3 is reached/);
 		// Held back, or refused itself when it was already on its way: never sent either way.
 		expect(['ENOTSENT', 'EQUOTA']).toContain(out[2].code);
