@@ -56,6 +56,8 @@ function emptyCounters() {
 		duplicateLeads: 0,
 		/** Accept times (ms) of this period's messages, for the per-minute counts. */
 		acceptedAt: [],
+		/** Refused MAIL FROMs: when, and the messages accepted in the 60 s before plus those in progress. */
+		rateRefusals: [],
 	};
 }
 
@@ -155,6 +157,11 @@ async function startLimitedSmtp(options = {}) {
 			// the delay of this command is added by the connection wrapper (see connect below)
 			if (!pending.has(session.id) && limits.perMinute > 0 && inWindow() >= limits.perMinute) {
 				counters.mailFromRefused += 1;
+				counters.rateRefusals.push({
+					at: Date.now(),
+					accepted: windowTimes.length,
+					inProgress: pending.size,
+				});
 				const [code, ...text] = limits.rateReply
 					.replace('{perMinute}', String(limits.perMinute))
 					.split(' ');
@@ -240,7 +247,7 @@ async function startLimitedSmtp(options = {}) {
 		stats() {
 			// counts: socketsOpened, connectionsAccepted/Refused, peakOpen, peakSockets, authFailures,
 			// mailFromAccepted/Refused, messages, duplicateMessageIds, duplicateLeads
-			const { acceptedAt, since, ...counts } = counters;
+			const { acceptedAt, since, rateRefusals, ...counts } = counters;
 			const minutes = perCalendarMinute(acceptedAt);
 			return {
 				limits: { ...limits },
@@ -252,6 +259,7 @@ async function startLimitedSmtp(options = {}) {
 				perMinute: minutes,
 				maxCalendarMinute: Math.max(0, ...Object.values(minutes)),
 				maxAny60s: maxInWindow(acceptedAt),
+				rateRefusals: rateRefusals.slice(0, 1000),
 			};
 		},
 		messages: () => received.slice(),

@@ -101,6 +101,17 @@ function accountingTable(passes, o) {
 			`| ${outcomes} | ${got.replace('received ', '')} | ${g.leads} | ${g.ok ? 'yes' : `NO: ${g.why}`} | ${g.examples.join(', ')} |`,
 		);
 	}
+	passes.forEach((row, i) => {
+		const anonymous = row.outcomes.filter((o) => !o.lead);
+		if (!anonymous.length) return;
+		const kinds = {};
+		for (const o of anonymous) kinds[label(o)] = (kinds[label(o)] || 0) + 1;
+		const list = Object.entries(kinds).map(([k, n]) => `${k} ${n}`);
+		out.push(
+			'',
+			`Pass ${i + 1}: ${anonymous.length} executions whose data names no lead (their webhook answer counts): ${list.join(', ')}.`,
+		);
+	});
 	const total = lines.reduce((a, g) => a + g.leads, 0);
 	const ok = lines.filter((g) => g.ok).reduce((a, g) => a + g.leads, 0);
 	out.push('', `${ok} of ${total} leads accounted for; ${problems.length} problems.`);

@@ -15,7 +15,8 @@ const USAGE = `Usage: node scripts/queue/run.js [options]    (Node 24: scripts/n
   --credential-max-connections=N  --credential-per-minute=N   set them to N instead
   --workers=2              --worker-concurrency=10         --passes=1 (2: the same calls again)
   --idempotency-key[=EXPR] ours: set Send option idempotencyKey (default ={{ $json.body.leadId }}-intro)
-  --kill-worker=N          in pass 1 of every row, SIGKILL worker 1 once the server has N messages
+  --kill-worker=N|Ns       in pass 1 of every row, SIGKILL worker 1 once the server has N messages,
+               or N seconds into the pass (Ns)
   --restart-worker=S       start the killed worker again S seconds after the kill (else before the next row)
   --package=FILE.tgz (else the checkout is compiled and packed)  --from-head (pack the last commit)
   --env=KEY=VALUE (repeatable; {redisPort} {redisPassword} are replaced) for every n8n process
@@ -69,7 +70,7 @@ function parseArgs(argv) {
 		credentialLimits: 'server',
 		credentialMaxConnections: 0,
 		credentialPerMinute: 0,
-		killWorker: 0,
+		killWorker: '',
 		restartWorker: -1,
 		package: '',
 		fromHead: false,
@@ -115,8 +116,21 @@ function parseArgs(argv) {
 		throw new Error(`--credential-limits is server or none, not ${a.credentialLimits}`);
 	if (!a.count || !a.concurrency || !a.passes)
 		throw new Error('--count, --concurrency and --passes must be at least 1');
-	if (a.killWorker && !a.workers) throw new Error('--kill-worker needs at least one worker');
+	if (a.killWorker) {
+		const m = /^(\d+)(s?)$/.exec(a.killWorker);
+		if (!m || !Number(m[1]))
+			throw new Error(
+				`--kill-worker is a number of messages or of seconds (20s), not ${a.killWorker}`,
+			);
+		if (!a.workers) throw new Error('--kill-worker needs at least one worker');
+		a.kill = { after: Number(m[1]), unit: m[2] ? 'seconds' : 'messages' };
+	}
 	return a;
+}
+
+/** When the worker is killed, in words. */
+function describeKill(kill) {
+	return kill.unit === 'seconds' ? `${kill.after} s into the pass` : `after ${kill.after} messages`;
 }
 
 /**
@@ -131,4 +145,4 @@ function credentialLimits(a, limits) {
 	};
 }
 
-module.exports = { parseArgs, credentialLimits, SCENARIOS, USAGE };
+module.exports = { parseArgs, credentialLimits, describeKill, SCENARIOS, USAGE };

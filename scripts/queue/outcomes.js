@@ -35,6 +35,8 @@ function errorText(error) {
 function codeOf(text) {
 	const m = /\b(E[A-Z]{3,12})\b/.exec(text);
 	if (m) return m[1];
+	const reply = /\b([45]\d\d)[ -][245]\.\d{1,3}\.\d{1,3}\b/.exec(text);
+	if (reply) return `SMTP ${reply[1]}`;
 	if (/never confirmed|may have gone out|may have been delivered/i.test(text)) return 'EUNKNOWN';
 	if (/processed too many times/i.test(text)) return 'stalled';
 	return 'error';

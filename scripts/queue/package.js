@@ -73,6 +73,23 @@ async function buildAndPack(dir, { fromHead = false } = {}) {
 	return info.file;
 }
 
+/**
+ * What the package is built from, in words: `commit abc1234` (--from-head), or `checkout at abc1234`
+ * plus how many of the package's source files differ from that commit (others may be editing them).
+ */
+async function sourceDescription({ fromHead = false } = {}) {
+	const head = await runCommand('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT });
+	const sha = head.code === 0 ? head.stdout.trim() : 'unknown';
+	if (fromHead) return `commit ${sha}`;
+	const dirty = await runCommand(
+		'git',
+		['status', '--porcelain', '--', 'core', 'nodes', 'credentials', 'package.json'],
+		{ cwd: REPO_ROOT },
+	);
+	const changed = dirty.stdout.split('\n').filter(Boolean).length;
+	return `checkout at ${sha}${changed ? ` with ${changed} changed source files` : ''}`;
+}
+
 /** npm install <tgz> into <userFolder>/.n8n/nodes, as n8n's community-package install does. */
 async function installInto(userFolder, tgz) {
 	const { nodesDir, ms } = await installCommunityPackage(userFolder, tgz);
@@ -89,4 +106,4 @@ async function installInto(userFolder, tgz) {
 	return ms;
 }
 
-module.exports = { REPO_ROOT, buildAndPack, installInto };
+module.exports = { REPO_ROOT, buildAndPack, installInto, sourceDescription };

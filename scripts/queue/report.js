@@ -97,6 +97,36 @@ function failures(rows) {
 	return out.join('\n');
 }
 
+/**
+ * When the SMTP server refused MAIL FROM for the rate, in bursts (refusals less than 5 s apart), from
+ * the start of each row: `+61.2..63.0 s: 12 (60 accepted in the 60 s before, 0 in progress)`.
+ */
+function refusalTimes(rows) {
+	const out = [];
+	for (const row of rows) {
+		const list = row.smtp.rateRefusals || [];
+		if (!list.length) continue;
+		const since = Date.parse(row.smtp.since);
+		const bursts = [];
+		for (const r of list) {
+			const last = bursts[bursts.length - 1];
+			if (last && r.at - last.to < 5000) Object.assign(last, { to: r.at, n: last.n + 1 });
+			else
+				bursts.push({ from: r.at, to: r.at, n: 1, accepted: r.accepted, inProgress: r.inProgress });
+		}
+		const at = (t) => ((t - since) / 1000).toFixed(1);
+		out.push(
+			`${tagOf(row)}: ${list.length} MAIL FROM refused for the rate, in ${bursts.length} bursts:`,
+		);
+		for (const b of bursts.slice(0, 12))
+			out.push(
+				`  +${at(b.from)}..${at(b.to)} s: ${b.n} (at the first: ${b.accepted} accepted in the 60 s before, ${b.inProgress} in progress)`,
+			);
+		if (bursts.length > 12) out.push(`  (${bursts.length - 12} more bursts)`);
+	}
+	return out.join('\n');
+}
+
 /** The server's limits held (peak connections, messages in any 60 s) and it refused nothing. */
 function limitProblems(row, tag) {
 	const s = row.smtp;
@@ -163,4 +193,4 @@ function check(rows, { duplicateStatus = 'duplicate', node = 'ours' } = {}) {
 	return problems;
 }
 
-module.exports = { describeLimits, table, failures, check };
+module.exports = { describeLimits, table, failures, refusalTimes, check };

@@ -7,6 +7,7 @@ const services = require('./services');
 const load = require('./load');
 const report = require('./report');
 const { executionOutcomes, itemCounts } = require('./outcomes');
+const { describeKill } = require('./options');
 
 const log = (msg) => process.stderr.write(`${msg}\n`);
 
@@ -63,33 +64,37 @@ async function warmUp({ a, cluster, targets, wfs }) {
 }
 
 /**
- * While `until` runs: SIGKILL worker 1 once the server holds `after` messages of this pass, and
- * start it again `restartS` seconds later (restartS < 0: not now). Resolves with what happened.
+ * While `until` runs: SIGKILL worker 1 once the server holds `kill.after` messages of this pass (or
+ * `kill.after` seconds into it), and start it again `restartS` seconds later (restartS < 0: not now).
+ * Resolves with what happened (killedAt null: the pass ended first).
  */
-async function killDuringLoad({ cluster, target, after, restartS, until }) {
+async function killDuringLoad({ cluster, target, kill, restartS, until }) {
 	const event = { killedAt: null, messagesAtKill: null, restartedAt: null, restart: null };
 	let done = false;
 	until.finally(() => (done = true));
 	const t0 = Date.now();
 	while (!done && event.killedAt === null) {
 		const s = await target.stats();
-		if (s.messages >= after) {
-			await cluster.killWorker(0);
-			event.killedAt = Date.now() - t0;
-			event.messagesAtKill = s.messages;
-			log(
-				`  SIGKILL worker1 at ${(event.killedAt / 1000).toFixed(1)} s, ${s.messages} messages in`,
-			);
-			if (restartS >= 0) {
-				event.restart = new Promise((r) => setTimeout(r, restartS * 1000))
-					.then(() => cluster.restartWorker(0))
-					.then(() => {
-						event.restartedAt = Date.now() - t0;
-						log(`  worker1 started again, ready at ${(event.restartedAt / 1000).toFixed(1)} s`);
-					});
-			}
-		} else await new Promise((r) => setTimeout(r, 200));
+		const due =
+			kill.unit === 'seconds' ? Date.now() - t0 >= kill.after * 1000 : s.messages >= kill.after;
+		if (!due) {
+			await new Promise((r) => setTimeout(r, 200));
+			continue;
+		}
+		await cluster.killWorker(0);
+		event.killedAt = Date.now() - t0;
+		event.messagesAtKill = s.messages;
+		log(`  SIGKILL worker1 at ${(event.killedAt / 1000).toFixed(1)} s, ${s.messages} messages in`);
+		if (restartS >= 0) {
+			event.restart = new Promise((r) => setTimeout(r, restartS * 1000))
+				.then(() => cluster.restartWorker(0))
+				.then(() => {
+					event.restartedAt = Date.now() - t0;
+					log(`  worker1 started again, ready at ${(event.restartedAt / 1000).toFixed(1)} s`);
+				});
+		}
 	}
+	if (event.killedAt === null) log(`  the pass ended before worker1 was due to be killed`);
 	return event;
 }
 
@@ -111,9 +116,9 @@ async function runPass({ a, cluster, pg, target, paths, wf, limits, pass }) {
 	}
 	const afterId = await load.lastExecutionId(pg);
 	const leads = leadsOf(wf, a.count);
-	const kill = a.killWorker && pass === 1;
+	const kill = a.kill && pass === 1;
 	const passes = a.passes > 1 ? `, pass ${pass}` : '';
-	const killing = kill ? `, worker1 killed after ${a.killWorker} messages` : '';
+	const killing = kill ? `, worker1 killed ${describeKill(a.kill)}` : '';
 	log(
 		`${wf.label}, ${report.describeLimits(limits)}${passes}: ${a.count} calls, ${a.concurrency} at a time${killing}...`,
 	);
@@ -127,7 +132,7 @@ async function runPass({ a, cluster, pg, target, paths, wf, limits, pass }) {
 		? killDuringLoad({
 				cluster,
 				target,
-				after: a.killWorker,
+				kill: a.kill,
 				restartS: a.restartWorker,
 				until: loading,
 			})
@@ -136,7 +141,7 @@ async function runPass({ a, cluster, pg, target, paths, wf, limits, pass }) {
 	const killed = killer ? await killer : undefined;
 	if (killed?.restart) await killed.restart;
 	const executions = await load.executionCounts(pg, wf.id, afterId, {
-		timeoutMs: a.killWorker ? 300_000 : 60_000,
+		timeoutMs: a.kill ? 300_000 : 60_000,
 	});
 	await new Promise((r) => setTimeout(r, 1000)); // late messages and closing connections
 	const outcomes = await executionOutcomes(pg, {
@@ -160,7 +165,7 @@ async function runPass({ a, cluster, pg, target, paths, wf, limits, pass }) {
 		items: itemCounts(outcomes),
 		failures: await load.failureMessages(pg, wf.id, afterId, paths.nodeModules),
 		smtp: await target.stats(),
-		killed: killed ? { ...killed, restart: undefined } : undefined,
+		killed: killed?.killedAt != null ? { ...killed, restart: undefined } : undefined,
 		leads: leads.map((l) => l.leadId),
 		answers: result.calls.map((c) => ({
 			lead: c.leadId,

@@ -18,14 +18,14 @@ const { onExit, running } = require('../lib/proc');
 const { installN8n } = require('../lib/n8n');
 const proc = require('./proc');
 const services = require('./services');
-const { buildAndPack, installInto } = require('./package');
+const { buildAndPack, installInto, sourceDescription } = require('./package');
 const { startCluster } = require('./cluster');
 const fixtures = require('./fixtures');
 const report = require('./report');
 const { accountingTable } = require('./accounting');
 const { startSmtpTarget, startGmailTarget } = require('./targets');
 const { publish, warmUp, runPass } = require('./rows');
-const { parseArgs, credentialLimits, SCENARIOS, USAGE } = require('./options');
+const { parseArgs, credentialLimits, describeKill, SCENARIOS, USAGE } = require('./options');
 
 const log = (msg) => process.stderr.write(`${msg}\n`);
 
@@ -59,14 +59,15 @@ function planRows(a, targets) {
 }
 
 /** The settings lines above the table. */
-function settingsLines(a, paths) {
-	const kill = a.killWorker
-		? `worker1 SIGKILLed in pass 1 of each row after ${a.killWorker} messages, ` +
+function settingsLines(a, paths, source) {
+	const kill = a.kill
+		? `worker1 SIGKILLed in pass 1 of each row ${describeKill(a.kill)}, ` +
 			(a.restartWorker >= 0
 				? `started again ${a.restartWorker} s later`
 				: 'not started again in that row')
 		: '';
 	return [
+		`our package: ${source}`,
 		`n8n ${paths.version} queue mode: main + ${a.workers} workers (concurrency ${a.workerConcurrency} each), PostgreSQL, Redis`,
 		`${a.count} webhook calls per row, ${a.concurrency} at a time, one lead each`,
 		a.idempotencyKey ? `ours: idempotencyKey ${a.idempotencyKey}` : 'ours: no idempotency key',
@@ -124,6 +125,7 @@ async function main() {
 	const { redisServer, pgBin } = await step('packages', () => services.ensurePackages());
 	const paths = await step('n8n install', () => installN8n({ timeoutMs: 30 * 60 * 1000 }));
 	log(`n8n ${paths.version} from ${paths.dir}; PostgreSQL from ${pgBin}; ${redisServer}`);
+	const source = a.package ? `package ${path.basename(a.package)}` : await sourceDescription(a);
 	const tgz = a.package
 		? path.resolve(a.package)
 		: await step('build + pack', () =>
@@ -198,7 +200,7 @@ async function main() {
 		timings.shutdown = Date.now() - tStop;
 	}
 
-	console.log(`\n${settingsLines(a, paths).join('\n')}\n\n${report.table(rows)}\n`);
+	console.log(`\n${settingsLines(a, paths, source).join('\n')}\n\n${report.table(rows)}\n`);
 	if (keys)
 		console.log(`Our keys in n8n's Redis (shared by main and workers): ${JSON.stringify(keys)}\n`);
 	for (const wf of wfs) {
@@ -211,6 +213,8 @@ async function main() {
 		);
 		console.log(`${accountingTable(passes, { duplicateStatus: a.duplicateStatus })}\n`);
 	}
+	const refusals = report.refusalTimes(rows);
+	if (refusals) console.log(`When the server refused for the rate:\n${refusals}\n`);
 	const failures = report.failures(rows);
 	if (failures) console.log(`Why executions failed:\n${failures}\n`);
 	const secs = Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`);
