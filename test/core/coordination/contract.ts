@@ -105,55 +105,51 @@ export function coordinatorContract(
 		expect(await a.countDaily(account, 9, {})).toBeUndefined();
 	});
 
-	const limitsTest = opts.sharedLimits ? test : test.skip;
+	// Connection slots and the minute window are per process in the local coordinator: its
+	// two-handle run checks only what the file shares.
+	if (!opts.sharedLimits) return;
 
-	limitsTest(
-		'connection slots: at most max held across coordinators; a release lets the next in; waits end with ERATELIMIT or a cancel',
-		async () => {
-			const [a, b] = [fresh(), fresh()];
-			const account = `acct:${scope}`;
-			const wait = { maxWaitMs: 10_000 };
-			const r1 = await a.connectionSlot(account, 2, wait);
-			const r2 = await b.connectionSlot(account, 2, wait);
-			let third = false;
-			const pending = b.connectionSlot(account, 2, wait).then((release) => {
-				third = true;
-				return release;
-			});
-			await new Promise((r) => setTimeout(r, 300));
-			expect(third).toBe(false);
-			await r1();
-			await (
-				await pending
-			)();
-			expect(third).toBe(true);
-			await expect(a.connectionSlot(account, 1, { maxWaitMs: 200 })).rejects.toMatchObject({
-				code: 'ERATELIMIT',
-			});
-			const controller = new AbortController();
-			const cancelled = a.connectionSlot(account, 1, {
-				maxWaitMs: 10_000,
-				signal: controller.signal,
-			});
-			setTimeout(() => controller.abort(), 100);
-			await expect(cancelled).rejects.toMatchObject({ code: 'ENOTSENT' });
-			await r2();
-			await (
-				await a.connectionSlot(account, 1, { maxWaitMs: 1_000 })
-			)();
-		},
-	);
+	test('connection slots: at most max held across coordinators; a release lets the next in; waits end with ERATELIMIT or a cancel', async () => {
+		const [a, b] = [fresh(), fresh()];
+		const account = `acct:${scope}`;
+		const wait = { maxWaitMs: 10_000 };
+		const r1 = await a.connectionSlot(account, 2, wait);
+		const r2 = await b.connectionSlot(account, 2, wait);
+		let third = false;
+		const pending = b.connectionSlot(account, 2, wait).then((release) => {
+			third = true;
+			return release;
+		});
+		await new Promise((r) => setTimeout(r, 300));
+		expect(third).toBe(false);
+		await r1();
+		await (
+			await pending
+		)();
+		expect(third).toBe(true);
+		await expect(a.connectionSlot(account, 1, { maxWaitMs: 200 })).rejects.toMatchObject({
+			code: 'ERATELIMIT',
+		});
+		const controller = new AbortController();
+		const cancelled = a.connectionSlot(account, 1, {
+			maxWaitMs: 10_000,
+			signal: controller.signal,
+		});
+		setTimeout(() => controller.abort(), 100);
+		await expect(cancelled).rejects.toMatchObject({ code: 'ENOTSENT' });
+		await r2();
+		await (
+			await a.connectionSlot(account, 1, { maxWaitMs: 1_000 })
+		)();
+	});
 
-	limitsTest(
-		'messages per minute: N start at once, the next waits; a wait beyond the bound is ERATELIMIT, not a send',
-		async () => {
-			const [a, b] = [fresh(), fresh()];
-			const account = `acct:${scope}`;
-			for (const c of [a, b, a]) await c.messageSlot(account, 3, { maxWaitMs: 1_000 });
-			const error = await b.messageSlot(account, 3, { maxWaitMs: 1_000 }).catch((e: unknown) => e);
-			expect(error).toBeInstanceOf(DeliveryError);
-			expect(error).toMatchObject({ code: 'ERATELIMIT', retryable: true });
-			expect((error as Error).message).toMatch(/3 messages per minute/);
-		},
-	);
+	test('messages per minute: N start at once, the next waits; a wait beyond the bound is ERATELIMIT, not a send', async () => {
+		const [a, b] = [fresh(), fresh()];
+		const account = `acct:${scope}`;
+		for (const c of [a, b, a]) await c.messageSlot(account, 3, { maxWaitMs: 1_000 });
+		const error = await b.messageSlot(account, 3, { maxWaitMs: 1_000 }).catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(DeliveryError);
+		expect(error).toMatchObject({ code: 'ERATELIMIT', retryable: true });
+		expect((error as Error).message).toMatch(/3 messages per minute/);
+	});
 }
