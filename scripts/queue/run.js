@@ -71,11 +71,13 @@ function settingsLines(a, paths, source) {
 		`n8n ${paths.version} queue mode: main + ${a.workers} workers (concurrency ${a.workerConcurrency} each), PostgreSQL, Redis`,
 		`${a.count} webhook calls per row, ${a.concurrency} at a time, one lead each`,
 		a.idempotencyKey ? `ours: idempotencyKey ${a.idempotencyKey}` : 'ours: no idempotency key',
-		`our Custom SMTP credential: ${
-			a.credentialLimits === 'server' ? "the server's limits" : 'automatic limits'
-		}${a.credentialMaxConnections ? `, Max Connections ${a.credentialMaxConnections}` : ''}${
-			a.credentialPerMinute ? `, Messages per Minute ${a.credentialPerMinute}` : ''
-		}`,
+		a.nodes.includes('ours') && a.scenarios.some((x) => SCENARIOS[x].target === 'smtp')
+			? `our Custom SMTP credential: ${
+					a.credentialLimits === 'server' ? "the server's limits" : 'automatic limits'
+				}${a.credentialMaxConnections ? `, Max Connections ${a.credentialMaxConnections}` : ''}${
+					a.credentialPerMinute ? `, Messages per Minute ${a.credentialPerMinute}` : ''
+				}`
+			: '',
 		kill,
 	].filter(Boolean);
 }
