@@ -99,13 +99,14 @@ export class SlidingWindows {
 		for (;;) {
 			if (wait.signal?.aborted) throw cancelledWhileWaiting();
 			const now = this.now();
-			const recent = (this.starts.get(account) ?? []).filter((at) => at > now - MINUTE_MS);
+			const windowMs = wait.windowMs ?? MINUTE_MS;
+			const recent = (this.starts.get(account) ?? []).filter((at) => at > now - windowMs);
 			this.starts.set(account, recent);
 			if (recent.length < perMinute) {
 				recent.push(now);
 				return;
 			}
-			const due = recent[recent.length - perMinute] + MINUTE_MS;
+			const due = recent[recent.length - perMinute] + windowMs;
 			if (due > deadline)
 				throw waitTooLong(
 					`a free place among ${perMinute} messages per minute`,

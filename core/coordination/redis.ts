@@ -198,7 +198,12 @@ export class RedisCoordinator implements T.Coordinator {
 			if (wait.signal?.aborted) throw cancelledWhileWaiting();
 			const waitMs = Number(
 				await this.call((client) =>
-					(client as unknown as WindowCommand).dcWindow(key, perMinute, MINUTE_MS, randomUUID()),
+					(client as unknown as WindowCommand).dcWindow(
+						key,
+						perMinute,
+						wait.windowMs ?? MINUTE_MS,
+						randomUUID(),
+					),
 				),
 			);
 			if (waitMs <= 0) return;

@@ -97,6 +97,11 @@ export interface WaitOptions {
 	signal?: AbortSignal;
 	/** The longest wait before giving up. */
 	maxWaitMs: number;
+	/**
+	 * For `messageSlot`: the window the count holds in (default 60 s). A little more than a minute
+	 * leaves room for the time a message takes to reach a server that counts per minute itself.
+	 */
+	windowMs?: number;
 }
 
 export interface Coordinator extends Ledger, Limiter {

@@ -88,4 +88,15 @@ describe('SlidingWindows', () => {
 		await windows.take('a', 2, { maxWaitMs: 0 });
 		await windows.take('b', 2, { maxWaitMs: 0 });
 	});
+
+	test('a longer window (room for the trip to a server that counts itself) holds starts longer', async () => {
+		let now = 1_000_000;
+		const windows = new SlidingWindows(() => now);
+		await windows.take('a', 1, { maxWaitMs: 0, windowMs: 61_000 });
+		now += 60_500;
+		await expect(windows.take('a', 1, { maxWaitMs: 0, windowMs: 61_000 })).rejects.toMatchObject({
+			code: 'ERATELIMIT',
+		});
+		await windows.take('a', 1, { maxWaitMs: 0 });
+	});
 });

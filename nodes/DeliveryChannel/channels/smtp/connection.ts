@@ -6,8 +6,24 @@ import type { Socket } from 'node:net';
 
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 
+import type { RecipientRejection } from '../types';
 import { toDeliveryError, unencryptedLogin, type SmtpLibraryError } from './errors';
 import type { SmtpSettings } from './settings';
+
+export interface SmtpEnvelope {
+	from: string;
+	to: string[];
+	/** Delivery status notification request (RFC 3461); dropped by servers that do not offer DSN. */
+	dsn?: { envid: string; ret: 'HDRS' | 'FULL'; notify: string[] };
+}
+
+export interface SmtpDelivery {
+	accepted: string[];
+	rejected: RecipientRejection[];
+	response: string;
+	/** Whether the server advertised DSN, so the envelope id will come back in reports. */
+	dsnOffered: boolean;
+}
 
 export interface PooledConnection {
 	connection: SMTPConnection;

@@ -35,7 +35,9 @@ class SmtpSession implements ChannelSession {
 		private readonly notices: MailboxNotices = {},
 	) {
 		this.concurrency = pool.size;
-		this.limits = smtpLimits(pool.settings, credentials);
+		// The per-minute window is taken by the pool right before each transaction (see transport).
+		const { messagesPerMinute: _paced, ...limits } = smtpLimits(pool.settings, credentials);
+		this.limits = limits;
 		if (signal?.aborted) this.onAbort();
 		else signal?.addEventListener('abort', this.onAbort, { once: true });
 	}
@@ -76,6 +78,7 @@ export const smtpChannel: Channel = defineChannel({
 		return new SmtpSession(
 			new SmtpPool(settings, smtpLimits(settings, credentials).maxConnections, {
 				slots: shared && { ...shared, signal },
+				messagesPerMinute: smtpLimits(settings, credentials).messagesPerMinute,
 			}),
 			credentials,
 			signal,

@@ -17,6 +17,24 @@ export interface ConnectionSlots {
 /** The longest a connection waits for a free slot of its account. */
 export const SLOT_MAX_WAIT_MS = 5 * 60_000;
 
+/**
+ * Waits for the account's place in its per-minute window, on a connection already held, so the
+ * count runs where the server counts: at the transaction. The window is 61 s, a second of room for
+ * a MAIL FROM that reaches the server a little after its place was given.
+ */
+export async function paceMessage(shared: {
+	slots?: ConnectionSlots;
+	messagesPerMinute?: number;
+}): Promise<void> {
+	const { slots, messagesPerMinute } = shared;
+	if (!slots || !messagesPerMinute) return;
+	await slots.coordinator.messageSlot(slots.account, messagesPerMinute, {
+		signal: slots.signal,
+		maxWaitMs: SLOT_MAX_WAIT_MS,
+		windowMs: 61_000,
+	});
+}
+
 /** A slot (and how to give it back), or a parked connection handed over while waiting for one. */
 export async function slotOrParked(
 	slots: ConnectionSlots,

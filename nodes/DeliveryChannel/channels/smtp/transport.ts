@@ -9,8 +9,14 @@ import { PassThrough } from 'node:stream';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 
 import { DeliveryError } from '../../../../core/errors';
-import type { RecipientRejection } from '../types';
-import { offersDsn, openConnection, socketOf, type PooledConnection } from './connection';
+import {
+	offersDsn,
+	openConnection,
+	socketOf,
+	type PooledConnection,
+	type SmtpDelivery,
+	type SmtpEnvelope,
+} from './connection';
 import {
 	cancelledAfterSending,
 	cancelledBeforeSending,
@@ -20,22 +26,7 @@ import {
 } from './errors';
 import { park, parkingKey, unpark } from './parking';
 import type { SmtpSettings } from './settings';
-import { slotOrParked, type ConnectionSlots } from './slots';
-
-export interface SmtpEnvelope {
-	from: string;
-	to: string[];
-	/** Delivery status notification request (RFC 3461); dropped by servers that do not offer DSN. */
-	dsn?: { envid: string; ret: 'HDRS' | 'FULL'; notify: string[] };
-}
-
-export interface SmtpDelivery {
-	accepted: string[];
-	rejected: RecipientRejection[];
-	response: string;
-	/** Whether the server advertised DSN, so the envelope id will come back in reports. */
-	dsnOffered: boolean;
-}
+import { paceMessage, slotOrParked, type ConnectionSlots } from './slots';
 
 type Waiter = { resolve: (entry: PooledConnection) => void; reject: (error: unknown) => void };
 
@@ -51,6 +42,9 @@ type SendStage = 'envelope' | 'writing' | 'flushing' | 'data-sent';
 function mayBeComplete(stage: SendStage): boolean {
 	return stage === 'flushing' || stage === 'data-sent';
 }
+
+/** Which pool a connection belongs to now (a parked connection changes hands). */
+const owners = new WeakMap<SMTPConnection, SmtpPool>();
 
 export class SmtpPool {
 	private readonly idle: PooledConnection[] = [];
@@ -75,7 +69,7 @@ export class SmtpPool {
 		readonly settings: SmtpSettings,
 		readonly size: number,
 		/** Connection slots shared with every execution and worker sending as this account. */
-		private readonly shared: { slots?: ConnectionSlots } = {},
+		private readonly shared: { slots?: ConnectionSlots; messagesPerMinute?: number } = {},
 		private readonly messagesPerConnection = 100,
 	) {
 		if (shared.slots) this.parkingKey = parkingKey(settings);
@@ -98,6 +92,12 @@ export class SmtpPool {
 		if (this.aborted) {
 			this.discard(entry);
 			throw cancelledBeforeSending();
+		}
+		try {
+			await paceMessage(this.shared);
+		} catch (error) {
+			this.release(entry);
+			throw error;
 		}
 		const progress = { stage: 'envelope' as SendStage, cancelled: false };
 		let cut: (() => void) | undefined;
@@ -217,10 +217,8 @@ export class SmtpPool {
 	/** A connection this pool now owns (opened by it, or parked by an earlier execution). */
 	private adopt(entry: PooledConnection): PooledConnection {
 		entry.onLost = () => this.dropIdle(entry);
-		if (!this.live.has(entry.connection)) {
-			this.live.add(entry.connection);
-			entry.connection.once('end', () => this.live.delete(entry.connection));
-		}
+		owners.set(entry.connection, this);
+		this.live.add(entry.connection);
 		this.connectedOnce = true;
 		return entry;
 	}
@@ -325,8 +323,9 @@ export class SmtpPool {
 			const entry = await openConnection(this.settings, {
 				created: (connection) => {
 					this.live.add(connection);
+					// One listener for the connection's whole life, whichever pool owns it by then.
 					connection.once('end', () => {
-						this.live.delete(connection);
+						(owners.get(connection) ?? this).live.delete(connection);
 						giveBack();
 					});
 				},
