@@ -19,6 +19,9 @@ import type { Coordinator } from './types';
 export type { Coordinator, LedgerEntry, QuotaRefusal, Reservation, SendingLimits } from './types';
 export { KEY_RETENTION_DAYS, deliveryIdForKey, keyProblem } from './keys';
 
+/** The longest one send waits for its turn (a connection slot, a place in the minute window). */
+export const MAX_WAIT_FOR_TURN_MS = 5 * 60_000;
+
 type Env = Record<string, string | undefined>;
 
 export type CoordinationChoice =

@@ -5,7 +5,11 @@
  * never named here: they say what they keep and what their limits are.
  */
 import { sendOnce } from '../../../core/coordination/idempotent';
-import type { Coordinator, QuotaRefusal } from '../../../core/coordination';
+import {
+	MAX_WAIT_FOR_TURN_MS,
+	type Coordinator,
+	type QuotaRefusal,
+} from '../../../core/coordination';
 import { DeliveryError } from '../../../core/errors';
 import { allRecipients } from '../../../core/message/compose';
 import type {
@@ -15,9 +19,6 @@ import type {
 	OutgoingMessage,
 	SendResult,
 } from '../channels/types';
-
-/** The longest one send waits for its place in the per-minute window. */
-export const MINUTE_SLOT_MAX_WAIT_MS = 5 * 60_000;
 
 export type Delivered =
 	| { kind: 'sent'; result: SendResult }
@@ -78,7 +79,7 @@ async function respectLimits({ session, message, shared, signal }: DeliverReques
 	if (limits.messagesPerMinute)
 		await shared.coordinator.messageSlot(shared.account, limits.messagesPerMinute, {
 			signal,
-			maxWaitMs: MINUTE_SLOT_MAX_WAIT_MS,
+			maxWaitMs: MAX_WAIT_FOR_TURN_MS,
 		});
 }
 

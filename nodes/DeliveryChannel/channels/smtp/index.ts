@@ -33,10 +33,9 @@ class SmtpSession implements ChannelSession {
 		private readonly credentials: ICredentialDataDecryptedObject,
 		private readonly signal?: AbortSignal,
 		private readonly notices: MailboxNotices = {},
+		limits: SendingLimits = {},
 	) {
 		this.concurrency = pool.size;
-		// The per-minute window is taken by the pool right before each transaction (see transport).
-		const { messagesPerMinute: _paced, ...limits } = smtpLimits(pool.settings, credentials);
 		this.limits = limits;
 		if (signal?.aborted) this.onAbort();
 		else signal?.addEventListener('abort', this.onAbort, { once: true });
@@ -75,14 +74,18 @@ export const smtpChannel: Channel = defineChannel({
 		const notices: MailboxNotices = {
 			warn: (message) => logger?.warn(`Delivery Channel (Custom SMTP): ${message}`),
 		};
+		// The per-minute window is taken by the pool right before each transaction (see transport);
+		// the router applies the daily caps.
+		const { maxConnections, messagesPerMinute, ...daily } = smtpLimits(settings, credentials);
 		return new SmtpSession(
-			new SmtpPool(settings, smtpLimits(settings, credentials).maxConnections, {
+			new SmtpPool(settings, maxConnections, {
 				slots: shared && { ...shared, signal },
-				messagesPerMinute: smtpLimits(settings, credentials).messagesPerMinute,
+				messagesPerMinute,
 			}),
 			credentials,
 			signal,
 			notices,
+			{ maxConnections, ...daily },
 		);
 	},
 

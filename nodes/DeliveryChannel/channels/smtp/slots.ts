@@ -3,7 +3,7 @@
  * worker: a pool waits for one before it opens a connection, and takes a connection another
  * execution parks for the same credential meanwhile instead (that one holds a slot already).
  */
-import type { Coordinator } from '../../../../core/coordination';
+import { MAX_WAIT_FOR_TURN_MS, type Coordinator } from '../../../../core/coordination';
 import type { PooledConnection } from './connection';
 import { awaitParked } from './parking';
 
@@ -13,9 +13,6 @@ export interface ConnectionSlots {
 	account: string;
 	signal?: AbortSignal;
 }
-
-/** The longest a connection waits for a free slot of its account. */
-export const SLOT_MAX_WAIT_MS = 5 * 60_000;
 
 /**
  * Waits for the account's place in its per-minute window, on a connection already held, so the
@@ -30,7 +27,7 @@ export async function paceMessage(shared: {
 	if (!slots || !messagesPerMinute) return;
 	await slots.coordinator.messageSlot(slots.account, messagesPerMinute, {
 		signal: slots.signal,
-		maxWaitMs: SLOT_MAX_WAIT_MS,
+		maxWaitMs: MAX_WAIT_FOR_TURN_MS,
 		windowMs: 61_000,
 	});
 }
@@ -45,7 +42,7 @@ export async function slotOrParked(
 	const stopWaiting = new AbortController();
 	const slot = slots.coordinator.connectionSlot(slots.account, max, {
 		signal: slots.signal ? AbortSignal.any([slots.signal, stopWaiting.signal]) : stopWaiting.signal,
-		maxWaitMs: SLOT_MAX_WAIT_MS,
+		maxWaitMs: MAX_WAIT_FOR_TURN_MS,
 	});
 	const first = await Promise.race([
 		slot.then(
