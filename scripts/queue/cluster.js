@@ -1,5 +1,6 @@
 'use strict';
-// n8n in queue mode: one main (`n8n start`: editor, REST API, webhooks; it puts each execution on the
+// n8n in queue mode (or, with mode 'regular', one n8n process that runs every execution itself): one
+// main (`n8n start`: editor, REST API, webhooks; it puts each execution on the
 // Bull queue in Redis) and N workers (`n8n worker`: they take executions off the queue and run them),
 // all sharing one PostgreSQL database, one Redis and one encryption key. Each process has its own user
 // folder with the package installed in <folder>/.n8n/nodes, as on separate machines.
@@ -20,7 +21,8 @@ const INHERITED =
 
 /**
  * The environment every process of the cluster shares, plus its own user folder and task-runner port.
- * @param {{ db: any, redis: any, encryptionKey: string, logLevel?: string, extraEnv?: Record<string, string> }} shared
+ * @param {{ db: any, redis: any, encryptionKey: string, mode?: string, logLevel?: string,
+ *   extraEnv?: Record<string, string> }} shared
  * @param {{ userFolder?: string, brokerPort?: number, own?: Record<string, string> }} role
  */
 function processEnv(paths, shared, role) {
@@ -38,13 +40,17 @@ function processEnv(paths, shared, role) {
 		DB_POSTGRESDB_DATABASE: shared.db.database,
 		DB_POSTGRESDB_USER: shared.db.user,
 		DB_POSTGRESDB_PASSWORD: shared.db.password,
-		EXECUTIONS_MODE: 'queue',
-		QUEUE_BULL_REDIS_HOST: '127.0.0.1',
-		QUEUE_BULL_REDIS_PORT: String(shared.redis.port),
-		QUEUE_BULL_REDIS_PASSWORD: shared.redis.password,
-		// the default in queue mode; named here because 'filesystem' cannot work across machines
-		N8N_DEFAULT_BINARY_DATA_MODE: 'database',
-		OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
+		...(shared.mode === 'regular'
+			? { EXECUTIONS_MODE: 'regular' }
+			: {
+					EXECUTIONS_MODE: 'queue',
+					QUEUE_BULL_REDIS_HOST: '127.0.0.1',
+					QUEUE_BULL_REDIS_PORT: String(shared.redis.port),
+					QUEUE_BULL_REDIS_PASSWORD: shared.redis.password,
+					// the default in queue mode; named here because 'filesystem' cannot work across machines
+					N8N_DEFAULT_BINARY_DATA_MODE: 'database',
+					OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
+				}),
 		N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
 		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
 		N8N_DIAGNOSTICS_ENABLED: 'false',
@@ -89,7 +95,7 @@ async function waitReady(handle, url, timeoutMs) {
 
 /**
  * Prepares and starts the cluster. Returns { url, main, workers, cli(), stop() }.
- * @param {{ paths: any, dir: string, db: any, redis: any, workers: number, concurrency: number,
+ * @param {{ paths: any, dir: string, db: any, redis: any, workers: number, concurrency: number, mode?: string,
  *   install: (userFolder: string) => Promise<number>, setup: (cli: Function) => Promise<void>,
  *   logLevel?: string, extraEnv?: Record<string, string> }} o
  */
@@ -98,6 +104,7 @@ async function startCluster(o) {
 		db: o.db,
 		redis: o.redis,
 		encryptionKey: crypto.randomBytes(24).toString('hex'),
+		mode: o.mode,
 		logLevel: o.logLevel,
 		extraEnv: o.extraEnv,
 	};
@@ -169,9 +176,10 @@ async function startCluster(o) {
 		await waitReady(w.handle, `http://127.0.0.1:${w.healthPort}/healthz/readiness`, 180_000);
 	};
 	await Promise.all(workers.map(startWorker));
-	log(
-		`  ${workers.length} workers ready (concurrency ${o.concurrency} each): ${((Date.now() - t) / 1000).toFixed(1)} s`,
-	);
+	if (workers.length)
+		log(
+			`  ${workers.length} workers ready (concurrency ${o.concurrency} each): ${((Date.now() - t) / 1000).toFixed(1)} s`,
+		);
 	const worker = (i) => {
 		if (!workers[i]) throw new Error(`there is no worker ${i + 1}`);
 		return workers[i];

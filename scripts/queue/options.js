@@ -6,7 +6,8 @@ const fixtures = require('./fixtures');
 const USAGE = `Usage: node scripts/queue/run.js [options]    (Node 24: scripts/node24.sh; root for apt-get/postgres)
   --scenarios=unlimited,conn3,conn3-delay,rate60   any of these, or remote (3 conns + 60/min + 150 ms),
                or gmail (the fake Google of test/fakes/gmail with a per-user quota; ours only)
-  --nodes=ours,builtin     --count=300     --concurrency=30 (calls at a time)
+  --nodes=ours,builtin     --count=300     --concurrency=30 (calls at a time; a list, 1,10,30: one row each)
+  --mode=queue|regular     queue: main + workers (default); regular: one n8n process runs everything
   --max-connections=3      --delay=150 (ms per reply)      --per-minute=60    the SMTP scenarios' limits
   --gmail-units=6000 --gmail-window=60 (s)   the fake Gmail's per-user quota (a send costs 100 units);
                its answers take --delay ms
@@ -58,6 +59,8 @@ function parseArgs(argv) {
 		nodes: ['ours', 'builtin'],
 		count: 300,
 		concurrency: 30,
+		concurrencies: [30],
+		mode: 'queue',
 		maxConnections: 3,
 		delay: 150,
 		perMinute: 60,
@@ -93,7 +96,15 @@ function parseArgs(argv) {
 		const key = camel(m[1]);
 		const value = m[2];
 		if (key === 'scenarios' || key === 'nodes') a[key] = (value || '').split(',').filter(Boolean);
-		else if (key === 'idempotencyKey') a.idempotencyKey = value || fixtures.DEFAULT_IDEMPOTENCY_KEY;
+		else if (key === 'concurrency') {
+			a.concurrencies = (value || '').split(',').filter(Boolean).map(Number);
+			if (!a.concurrencies.length || a.concurrencies.some((c) => !Number.isInteger(c) || c < 1))
+				throw new Error(
+					`--concurrency is a whole number of calls at a time or a list (1,10,30), not ${value}`,
+				);
+			a.concurrency = Math.max(...a.concurrencies);
+		} else if (key === 'idempotencyKey')
+			a.idempotencyKey = value || fixtures.DEFAULT_IDEMPOTENCY_KEY;
 		else if (FLAGS.has(key)) a[key] = true;
 		else if (key === 'env') {
 			const eq = (value || '').indexOf('=');
@@ -116,13 +127,16 @@ function parseArgs(argv) {
 		throw new Error(`--credential-limits is server or none, not ${a.credentialLimits}`);
 	if (!a.count || !a.concurrency || !a.passes)
 		throw new Error('--count, --concurrency and --passes must be at least 1');
+	if (!['queue', 'regular'].includes(a.mode))
+		throw new Error(`--mode is queue or regular, not ${a.mode}`);
+	if (a.mode === 'regular') a.workers = 0;
 	if (a.killWorker) {
 		const m = /^(\d+)(s?)$/.exec(a.killWorker);
 		if (!m || !Number(m[1]))
 			throw new Error(
 				`--kill-worker is a number of messages or of seconds (20s), not ${a.killWorker}`,
 			);
-		if (!a.workers) throw new Error('--kill-worker needs at least one worker');
+		if (!a.workers) throw new Error('--kill-worker needs queue mode and at least one worker');
 		a.kill = { after: Number(m[1]), unit: m[2] ? 'seconds' : 'messages' };
 	}
 	return a;

@@ -43,6 +43,7 @@ function cells(row) {
 	const total = Object.values(row.executions).reduce((a, b) => a + b, 0);
 	return [
 		tagOf(row),
+		String(row.concurrency ?? '-'),
 		describeLimits(s.limits),
 		credentialCell(row),
 		`${s.messages}/${row.count}`,
@@ -55,12 +56,14 @@ function cells(row) {
 		smtp ? `${s.mailFromRefused} MAIL FROM` : `${s.quotaRefused} × 429`,
 		`${s.maxCalendarMinute} / ${s.maxAny60s}`,
 		seconds(row.wallMs),
+		(s.messages / (row.wallMs / 1000)).toFixed(1),
 		`${seconds(row.calls.p50)} / ${seconds(row.calls.p95)}`,
 	];
 }
 
 const HEADER = [
 	'node',
+	'calls at a time',
 	'server limits',
 	'our credential',
 	'delivered',
@@ -73,6 +76,7 @@ const HEADER = [
 	'refused by server',
 	'max per minute (calendar / any 60 s)',
 	'wall time',
+	'delivered per s',
 	'call p50 / p95',
 ];
 

@@ -46,12 +46,15 @@ async function warmUp({ a, cluster, targets, wfs }) {
 			leadId: `warmup-${wf.key}-${wf.scenario}-${i + 1}`,
 			email: `warmup-${i + 1}@leads.example.net`,
 		}));
-		const r = await load.runLoad({
-			url: `${cluster.url}/webhook/${wf.webhookPath}`,
-			leads,
-			concurrency: a.warmup,
-			timeoutMs: 120_000,
-		});
+		const url = `${cluster.url}/webhook/${wf.webhookPath}`;
+		// n8n answers ready (healthz/readiness) before it has registered the published workflows'
+		// webhooks, which regular mode shows: 404 "not registered" for a while. Such calls ran nothing.
+		const deadline = Date.now() + 120_000;
+		let r = await load.runLoad({ url, leads, concurrency: a.warmup, timeoutMs: 120_000 });
+		while (r.calls.every((c) => c.status === 404) && Date.now() < deadline) {
+			await new Promise((res) => setTimeout(res, 1000));
+			r = await load.runLoad({ url, leads, concurrency: a.warmup, timeoutMs: 120_000 });
+		}
 		const ok = r.calls.filter((c) => c.status === 200).length;
 		log(
 			`warm-up ${wf.label}, ${wf.scenario}: ${ok}/${a.warmup} calls answered 200 in ${(r.ms / 1000).toFixed(1)} s`,
@@ -110,7 +113,7 @@ function leadsOf(wf, count) {
 async function runPass({ a, cluster, pg, target, paths, wf, limits, pass }) {
 	// pass 2 (and later): new counters, but the Message-IDs and leads of pass 1 still count as seen
 	await target.reset({ ...limits, keepHistory: pass > 1 });
-	if (pass === 1 && !cluster.workerRunning(0)) {
+	if (pass === 1 && cluster.workers.length && !cluster.workerRunning(0)) {
 		log('  worker1 is down since the last row: starting it again');
 		await cluster.restartWorker(0);
 	}
@@ -158,6 +161,7 @@ async function runPass({ a, cluster, pg, target, paths, wf, limits, pass }) {
 		pass,
 		passes: a.passes,
 		count: a.count,
+		concurrency: a.concurrency,
 		credential: wf.credentialLimits,
 		wallMs: result.ms,
 		calls: load.summarizeCalls(result.calls),

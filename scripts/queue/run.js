@@ -68,8 +68,10 @@ function settingsLines(a, paths, source) {
 		: '';
 	return [
 		`our package: ${source}`,
-		`n8n ${paths.version} queue mode: main + ${a.workers} workers (concurrency ${a.workerConcurrency} each), PostgreSQL, Redis`,
-		`${a.count} webhook calls per row, ${a.concurrency} at a time, one lead each`,
+		a.mode === 'regular'
+			? `n8n ${paths.version} regular mode: one process, PostgreSQL`
+			: `n8n ${paths.version} queue mode: main + ${a.workers} workers (concurrency ${a.workerConcurrency} each), PostgreSQL, Redis`,
+		`${a.count} webhook calls per row, ${a.concurrencies.join(' / ')} at a time, one lead each`,
 		a.idempotencyKey ? `ours: idempotencyKey ${a.idempotencyKey}` : 'ours: no idempotency key',
 		a.nodes.includes('ours') && a.scenarios.some((x) => SCENARIOS[x].target === 'smtp')
 			? `our Custom SMTP credential: ${
@@ -162,6 +164,7 @@ async function main() {
 			redis,
 			workers: a.workers,
 			concurrency: a.workerConcurrency,
+			mode: a.mode,
 			logLevel: a.logLevel,
 			extraEnv,
 			install: (folder) => installInto(folder, tgz),
@@ -187,8 +190,13 @@ async function main() {
 		if (a.warmup) await warmUp({ a, cluster, targets, wfs });
 		for (const wf of wfs) {
 			const target = targets[wf.target];
-			for (let pass = 1; pass <= a.passes; pass++)
-				rows.push(await runPass({ a, cluster, pg, target, paths, wf, limits: wf.limits, pass }));
+			for (const concurrency of a.concurrencies) {
+				const at = { ...a, concurrency };
+				for (let pass = 1; pass <= a.passes; pass++)
+					rows.push(
+						await runPass({ a: at, cluster, pg, target, paths, wf, limits: wf.limits, pass }),
+					);
+			}
 		}
 		keys = await redisKeys(redisServer, redis).catch(() => null);
 	} finally {
