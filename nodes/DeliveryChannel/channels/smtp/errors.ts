@@ -3,6 +3,7 @@
  * are worth another attempt), and the ways a send ends early (a cancel, a failed connection).
  */
 import { DeliveryError, type DeliveryErrorCode } from '../../../../core/errors';
+import { microsoftAnswer, microsoftHint } from './microsoft';
 import type { SmtpSecurity } from './settings';
 
 export interface SmtpLibraryError extends Error {
@@ -81,7 +82,7 @@ export function toDeliveryError(
 	const make = (
 		errorCode: DeliveryErrorCode,
 		message: string,
-		extra: { retryable?: boolean; hint?: string; stopsBatch?: boolean } = {},
+		extra: { retryable?: boolean; hint?: string; stopsBatch?: boolean; field?: string } = {},
 	) =>
 		new DeliveryError(message, {
 			code: errorCode,
@@ -106,6 +107,17 @@ export function toDeliveryError(
 			`The server ${where} does not offer STARTTLS (it refused EHLO: ${response})`,
 			{ hint: noStarttlsHint(target), stopsBatch: true },
 		);
+	}
+	// Microsoft 365 / Exchange Online names its refusals precisely: say what they mean and what to change.
+	const microsoft =
+		response && (responseCode || code === 'EAUTH') ? microsoftAnswer(response) : undefined;
+	if (microsoft) {
+		return make(microsoft.code, `${microsoft.meaning}: ${response}`, {
+			retryable: microsoft.retryable,
+			stopsBatch: microsoft.stopsBatch ?? false,
+			hint: microsoftHint(microsoft, { mailbox: target.auth?.user, reply: response }),
+			field: microsoft.field,
+		});
 	}
 	// Refused before any message (greeting, EHLO): the session, not a message, is refused.
 	if (responseCode && stage === 'connect' && code !== 'EAUTH' && code !== 'ETLS') {

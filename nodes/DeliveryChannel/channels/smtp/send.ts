@@ -24,11 +24,15 @@ const LOAD_BACKOFF = { baseMs: 30_000, capMs: 60_000 };
 const LOAD_REFUSAL = new RegExp(
 	[
 		'too many (?:concurrent |simultaneous )?(?:connections|sessions|messages|requests)',
-		'concurrent connections',
+		'concurrent connections?',
 		'rate limit',
 		'\\b4\\.5\\.127\\b',
 		'throttl',
 		'(?:rate|limit) exceeded',
+		// Exchange Online: "432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded",
+		// "4.5.127 Excessive message rate from sender".
+		'sender thread limit',
+		'excessive message rate',
 	].join('|'),
 	'i',
 );
@@ -37,7 +41,8 @@ const LOAD_REFUSAL = new RegExp(
 export function refusedForLoad(error: unknown): boolean {
 	if (!(error instanceof DeliveryError)) return false;
 	const code = error.responseCode;
-	if (code !== 421 && code !== 450 && code !== 451 && code !== 452) return false;
+	// 432 is Exchange Online's answer to a connection over its 3 per mailbox.
+	if (code !== 421 && code !== 432 && code !== 450 && code !== 451 && code !== 452) return false;
 	return LOAD_REFUSAL.test(`${error.response ?? ''} ${error.message}`);
 }
 
