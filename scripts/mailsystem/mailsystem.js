@@ -8,6 +8,11 @@
 //   await mail.waitForMessages('INBOX', 3, 20000)
 //   await mail.stop()
 //
+// With OAuth2 (SASL XOAUTH2 for SMTP AUTH and IMAP, tokens checked at an RFC 7662 endpoint, e.g. the
+// fake Microsoft identity platform of test/fakes/microsoft-identity):
+//   const mail = await startMailSystem({ oauth2IntrospectionUrl: idp.introspectionUrl });
+//   mail.smtpOptions({ accessToken })   mail.imapOptions({ accessToken })
+//
 // unavailableReason() says in words why this machine cannot start it ('' when it can): tests skip
 // with that reason, unless REQUIRE_MAILSYSTEM=1 (CI), where startMailSystem fails instead.
 
@@ -92,7 +97,10 @@ function unavailableReason() {
 /**
  * Starts the mail system. Options: dir (default: a new temporary folder), timeoutMs (default 180 s,
  * enough for the package installation on a fresh machine), keep (leave the folder on stop),
- * imapOnly (Dovecot alone, for tests that write the Maildir themselves; no SMTP).
+ * imapOnly (Dovecot alone, for tests that write the Maildir themselves; no SMTP),
+ * oauth2IntrospectionUrl (OAuth2 logins beside the password: Dovecot's oauth2 passdb asks this RFC 7662
+ * endpoint about each bearer token; Postfix takes SASL from Dovecot) and oauth2Mechanisms (the SASL
+ * mechanisms offered for it, default ['xoauth2'] as Microsoft 365 offers; 'oauthbearer' may be added).
  */
 async function startMailSystem(options = {}) {
 	const unavailable = unavailableReason();
@@ -116,9 +124,15 @@ async function startMailSystem(options = {}) {
 			...['--smtp-port', String(smtpPort), '--imap-port', String(imapPort)],
 			...['--smtps-port', String(smtpsPort), '--imaps-port', String(imapsPort)],
 		];
+		const oauth2 = options.oauth2IntrospectionUrl
+			? [
+					...['--oauth2-introspection-url', options.oauth2IntrospectionUrl],
+					...['--oauth2-mechanisms', (options.oauth2Mechanisms || ['xoauth2']).join(' ')],
+				]
+			: [];
 		const out = await runScript(
 			START,
-			[dir, ...ports, ...(options.imapOnly ? ['--imap-only'] : [])],
+			[dir, ...ports, ...(options.imapOnly ? ['--imap-only'] : []), ...oauth2],
 			{
 				env: { ...process.env, MAILSYSTEM_PASSWORD: password },
 				timeoutMs: options.timeoutMs || 180_000,
@@ -160,6 +174,13 @@ async function startMailSystem(options = {}) {
 		tlsCert: info.tlsCert,
 		domain: info.domain,
 		sender,
+		/** The OAuth2 setup (null without oauth2IntrospectionUrl): the endpoint and the SASL mechanisms offered. */
+		oauth2: options.oauth2IntrospectionUrl
+			? {
+					introspectionUrl: options.oauth2IntrospectionUrl,
+					mechanisms: options.oauth2Mechanisms || ['xoauth2'],
+				}
+			: null,
 		/** The sender's Maildir (INBOX; other folders are its ".Name" subfolders), owned by mailUid:mailGid. */
 		maildir: path.join(info.dir, 'mail', info.domain, info.sender.split('@')[0]),
 		/** Accepted, then refused by its mailbox: "5.2.2 Mailbox full". */
@@ -190,11 +211,16 @@ async function startMailSystem(options = {}) {
 			};
 		},
 		/**
-		 * imapflow options for the sender's mailbox (for checks from the test side).
+		 * imapflow options for the sender's mailbox (for checks from the test side); with an accessToken
+		 * imapflow logs in with OAuth2 (XOAUTH2, or OAUTHBEARER when offered) instead of the password.
+		 * @param {{ accessToken?: string, user?: string }} [login]
 		 * @returns {import('imapflow').ImapFlowOptions}
 		 */
-		imapOptions() {
-			const auth = { user: sender.address, pass: password };
+		imapOptions(login = {}) {
+			const user = login.user || sender.address;
+			const auth = login.accessToken
+				? { user, accessToken: login.accessToken }
+				: { user, pass: password };
 			return {
 				host: info.host,
 				port: info.imapPort,
@@ -202,6 +228,23 @@ async function startMailSystem(options = {}) {
 				doSTARTTLS: false,
 				auth,
 				logger: false,
+			};
+		},
+		/**
+		 * nodemailer transport options for SMTP submission as the sender: with an accessToken, SMTP AUTH
+		 * XOAUTH2; without, the password (PLAIN). No TLS (the certificate is self-signed).
+		 * @param {{ accessToken?: string, user?: string }} [login]
+		 */
+		smtpOptions(login = {}) {
+			const user = login.user || sender.address;
+			return {
+				host: info.host,
+				port: info.smtpPort,
+				secure: false,
+				ignoreTLS: true,
+				auth: login.accessToken
+					? { type: 'OAuth2', user, accessToken: login.accessToken }
+					: { user, pass: password },
 			};
 		},
 		/**

@@ -3,6 +3,7 @@
 # 127.0.0.1 only: the "real mail system" the Custom SMTP Failed Deliveries test runs against.
 #
 #   scripts/mailsystem/start.sh DIR [--smtp-port N] [--imap-port N] [--smtps-port N] [--imaps-port N] [--password SECRET] [--imap-only]
+#                               [--oauth2-introspection-url URL [--oauth2-mechanisms "xoauth2 oauthbearer"]]
 #
 # --imap-only starts Dovecot alone (about a second instead of four): for tests that put mail into
 # the Maildir themselves and only read it over IMAP.
@@ -10,6 +11,12 @@
 # TLS as real servers offer it, with a self-signed certificate made for this run (DIR/tls/cert.pem,
 # for mx.example.test and 127.0.0.1): STARTTLS offered on the SMTP and IMAP ports, implicit TLS on
 # the SMTPS and IMAPS ports. Logins work with and without TLS.
+#
+# --oauth2-introspection-url adds OAuth2 logins beside the password: Dovecot offers the SASL
+# mechanisms of --oauth2-mechanisms (default xoauth2, what Microsoft 365 offers) and checks each bearer
+# token with its oauth2 passdb at that RFC 7662 endpoint (introspection_mode = post; the answer's
+# "username" must be the login name and "active" true). Postfix takes SASL from Dovecot, so SMTP AUTH
+# offers and checks the same mechanisms. Password logins (PLAIN, LOGIN) work as before.
 #
 # Prints one JSON line with the ports, the domain and the mailboxes, then returns; the servers keep
 # running until scripts/mailsystem/stop.sh DIR. Needs root (Postfix insists on it). Installs the
@@ -25,7 +32,11 @@
 #   anything else@example.test: accepted, then bounced as unknown (5.1.1) by the virtual agent
 set -euo pipefail
 
-usage() { echo "usage: $0 DIR [--smtp-port N] [--imap-port N] [--smtps-port N] [--imaps-port N] [--password SECRET] [--imap-only]" >&2; exit 2; }
+usage() {
+	echo "usage: $0 DIR [--smtp-port N] [--imap-port N] [--smtps-port N] [--imaps-port N] [--password SECRET] [--imap-only]" >&2
+	echo "       [--oauth2-introspection-url URL [--oauth2-mechanisms LIST]]" >&2
+	exit 2
+}
 [ $# -ge 1 ] || usage
 DIR=$1; shift
 SMTP_PORT=2525
@@ -34,6 +45,8 @@ SMTPS_PORT=2465
 IMAPS_PORT=1993
 PASSWORD=${MAILSYSTEM_PASSWORD:-sales-not-a-secret}
 IMAP_ONLY=0
+OAUTH2_URL=""
+OAUTH2_MECHANISMS="xoauth2"
 while [ $# -gt 0 ]; do
 	case "$1" in
 		--imap-only) IMAP_ONLY=1; shift ;;
@@ -42,6 +55,8 @@ while [ $# -gt 0 ]; do
 		--smtps-port) SMTPS_PORT=$2; shift 2 ;;
 		--imaps-port) IMAPS_PORT=$2; shift 2 ;;
 		--password) PASSWORD=$2; shift 2 ;;
+		--oauth2-introspection-url) OAUTH2_URL=$2; shift 2 ;;
+		--oauth2-mechanisms) OAUTH2_MECHANISMS=$2; shift 2 ;;
 		*) usage ;;
 	esac
 done
@@ -189,6 +204,42 @@ EOF
 printf 'sales@example.test:{PLAIN}%s\n' "$PASSWORD" >"$DIR/dovecot/users"
 chown root:dovecot "$DIR/dovecot/users"
 chmod 0640 "$DIR/dovecot/users"
+AUTH_MECHANISMS="plain login"
+OAUTH2_PASSDB=""
+OAUTH2_AUTH=""
+PASSWORD_ONLY=""
+if [ -n "$OAUTH2_URL" ]; then
+	case "$OAUTH2_URL" in http://* | https://*) ;; *) fail "--oauth2-introspection-url must be an http(s) URL" ;; esac
+	for mechanism in $OAUTH2_MECHANISMS; do
+		case "$mechanism" in xoauth2 | oauthbearer) ;; *) fail "--oauth2-mechanisms takes xoauth2 and/or oauthbearer, not $mechanism" ;; esac
+	done
+	AUTH_MECHANISMS="plain login $OAUTH2_MECHANISMS"
+	cat >"$DIR/dovecot/oauth2.conf.ext" <<EOF
+introspection_mode = post
+introspection_url = $OAUTH2_URL
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
+EOF
+	chmod 0644 "$DIR/dovecot/oauth2.conf.ext"
+	OAUTH2_PASSDB="passdb {
+  driver = oauth2
+  mechanisms = $OAUTH2_MECHANISMS
+  args = $DIR/dovecot/oauth2.conf.ext
+}"
+	# The password file answers password logins only (never a bearer token taken for a password).
+	PASSWORD_ONLY="mechanisms = plain login"
+	# A refused token is answered at once (no 2 s failure delay, no growing penalty per IP), so a test
+	# can refuse, refresh and retry in a moment; the log says why a login failed.
+	OAUTH2_AUTH="auth_failure_delay = 0
+auth_verbose = yes
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}"
+fi
 cat >"$DIR/dovecot/dovecot.conf" <<EOF
 base_dir = $DIR/dovecot/run
 state_dir = $DIR/dovecot/state
@@ -200,7 +251,8 @@ ssl_cert = <$DIR/tls/cert.pem
 ssl_key = <$DIR/tls/key.pem
 $DH_LINE
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = $AUTH_MECHANISMS
+$OAUTH2_AUTH
 # No statistics service here: without it every process waits 5 s for one at shutdown.
 stats_writer_socket_path =
 mail_location = maildir:$DIR/mail/%d/%n
@@ -210,8 +262,10 @@ first_valid_uid = 1
 first_valid_gid = 1
 default_internal_user = dovecot
 default_login_user = dovenull
+$OAUTH2_PASSDB
 passdb {
   driver = passwd-file
+  $PASSWORD_ONLY
   args = scheme=PLAIN username_format=%u $DIR/dovecot/users
 }
 userdb {

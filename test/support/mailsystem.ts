@@ -8,14 +8,34 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const lib = require('../../scripts/mailsystem/mailsystem.js') as {
-	startMailSystem(options?: {
-		dir?: string;
-		timeoutMs?: number;
-		keep?: boolean;
-	}): Promise<MailSystem>;
+	startMailSystem(options?: MailSystemOptions & { dir?: string }): Promise<MailSystem>;
 	unavailableReason(): string;
 	INSTALL_COMMAND: string;
 };
+
+export type OAuth2Mechanism = 'xoauth2' | 'oauthbearer';
+
+export interface MailSystemOptions {
+	timeoutMs?: number;
+	keep?: boolean;
+	/** Dovecot alone (no Postfix, no SMTP), for tests that only read over IMAP. */
+	imapOnly?: boolean;
+	/**
+	 * OAuth2 logins beside the password: Dovecot's oauth2 passdb asks this RFC 7662 endpoint about each
+	 * bearer token (the answer's "username" must be the login, "active" true), and Postfix takes SASL
+	 * from Dovecot, so SMTP AUTH and IMAP both accept them. E.g. the fake Microsoft identity platform's
+	 * introspectionUrl (test/fakes/microsoft-identity), started first.
+	 */
+	oauth2IntrospectionUrl?: string;
+	/** The SASL mechanisms offered for OAuth2 (default ['xoauth2'], as Microsoft 365 offers). */
+	oauth2Mechanisms?: OAuth2Mechanism[];
+}
+
+/** Who logs in: the sender (default) with its password, or with an OAuth2 access token. */
+export interface MailLogin {
+	accessToken?: string;
+	user?: string;
+}
 
 export interface MailEnvelope {
 	uid: number;
@@ -38,12 +58,23 @@ export interface MailSystem {
 	tlsCert: string;
 	domain: string;
 	sender: { address: string; password: string };
+	/** null unless started with oauth2IntrospectionUrl. */
+	oauth2: { introspectionUrl: string; mechanisms: OAuth2Mechanism[] } | null;
 	refusing: string;
 	deferring: string;
 	queueLifetimeSeconds: number;
 	unknownUser(tag?: string): string;
 	smtpCredential(extra?: ICredentialDataDecryptedObject): ICredentialDataDecryptedObject;
-	imapOptions(): Record<string, unknown>;
+	/** imapflow options; with an accessToken the login is OAuth2 (XOAUTH2, or OAUTHBEARER when offered). */
+	imapOptions(login?: MailLogin): Record<string, unknown>;
+	/** nodemailer options for SMTP submission (no TLS); with an accessToken SMTP AUTH XOAUTH2. */
+	smtpOptions(login?: MailLogin): {
+		host: string;
+		port: number;
+		secure: false;
+		ignoreTLS: true;
+		auth: { type: 'OAuth2'; user: string; accessToken: string } | { user: string; pass: string };
+	};
 	waitForMessages(
 		folder: string,
 		count: number,
@@ -75,8 +106,6 @@ export function describeWithMailSystem(name: string, fn: () => void): void {
 	describe.skip(`${name} (skipped: ${mailSystemSkipReason})`, fn);
 }
 
-export async function startMailSystem(
-	options: { timeoutMs?: number; keep?: boolean } = {},
-): Promise<MailSystem> {
+export async function startMailSystem(options: MailSystemOptions = {}): Promise<MailSystem> {
 	return await lib.startMailSystem({ keep: process.env.KEEP_TMP === '1', ...options });
 }
