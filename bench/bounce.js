@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 /**
- * Bounce engine benchmark: agreement with the fixture corpus, throughput on one core, and the
+ * Bounce engine benchmark: agreement with the fixture corpus, the same rules scored on each source
+ * separately (bench/lib/bounce-sources.js), throughput on one core, and the
  * cost of hostile mails (test/core/bounce/adversarial.ts): CPU time at 30, 120
  * and 480 KB with the growth ratios, and the longest event-loop block while the 480 KB mail is read.
  * Uses the compiled engine in dist/ (run `npm run build` first; BOUNCE_ENGINE=path/to/index.js
  * picks another build).
- *   npm run -s bench:bounce [-- --corpus DIR] [-- --verbose] [-- --only corpus|hostile] [-- --filter WORD]
+ *   npm run -s bench:bounce [-- --corpus DIR] [-- --verbose] [-- --only corpus|sources|hostile]
+ *   [-- --filter WORD]
  */
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const { crossSourceTable } = require('./lib/bounce-sources');
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -222,9 +225,15 @@ async function hostileTable() {
 	);
 }
 
+async function sourcesTable() {
+	const diffs = await crossSourceTable(parseBounce, root);
+	if (verbose) for (const d of diffs) console.log('  ' + d);
+}
+
 async function main() {
-	if (only !== 'hostile') await corpusTable();
-	if (only !== 'corpus') await hostileTable();
+	if (!only || only === 'corpus') await corpusTable();
+	if (!only || only === 'sources') await sourcesTable();
+	if (!only || only === 'hostile') await hostileTable();
 }
 
 main().catch((e) => {
