@@ -4,6 +4,7 @@
  * mail that looks like a delivery report is never an auto-reply.
  */
 import type { MailView } from './mime';
+import { anyOf } from './phrases';
 
 /** How auto-replies start their subject, in English and the languages of common clients. */
 const AUTOREPLY_PHRASES = [
@@ -101,7 +102,43 @@ export function isAutoReply(view: MailView, from: string): boolean {
 	)
 		return true;
 	if (AUTOREPLY_SUBJECT.test(view.subject.trim())) return true;
+	// RFC 3834 3.3: an automatic response goes out with a null return path; with Precedence bulk or
+	// junk (the older convention of responders) and no list headers, it answers one message.
+	const precedence = (h.get('precedence') ?? '').trim();
+	if (
+		/^<\s{0,4}>$/.test((h.get('return-path') ?? '').trim()) &&
+		/^(?:bulk|junk)$/i.test(precedence) &&
+		!h.has('list-id') &&
+		!h.has('list-unsubscribe')
+	)
+		return true;
 	return false;
+}
+
+/**
+ * What a challenge-response filter writes: it holds or acknowledges the message and asks the
+ * sender to prove they are a person, or says they are on the recipient's list of allowed senders.
+ * One phrase per line.
+ */
+const CHALLENGE = anyOf([
+	/challenge[- ]response/,
+	/(?:approved|allowed|guest|safe|trusted) senders? list/,
+	/guest list/,
+	/(?:confirm|verify|prove) (?:that )?you are (?:a )?(?:person|human|real person|not a (?:robot|spammer|machine))/,
+	/one-time (?:automated )?(?:message|request|verification)/,
+]);
+
+/**
+ * A challenge-response notice: written by a filtering service (not a mail server's daemon), its
+ * text a challenge or an acknowledgement, and no SMTP refusal in it. Some are dressed as a DSN
+ * (Action: failed); they are an automatic answer, not a failed delivery.
+ */
+export function isChallengeResponse(view: MailView, from: string, notice: string): boolean {
+	const local = from.slice(0, from.indexOf('@') >>> 0);
+	if (!from || BOUNCE_SENDER.test(local) || BOUNCE_SENDER.test(view.headers.get('from') ?? ''))
+		return false;
+	const text = notice.slice(0, 6000);
+	return CHALLENGE.test(text) && !/(?:^|\n)\s{0,8}[45][0-5]\d[ -]/.test(text);
 }
 
 /** "Re:" in the languages mail clients write it. */

@@ -28,7 +28,7 @@ export interface ClassifyInput {
 /** What classify() reads of a report entry, worked out once. */
 interface Facts {
 	input: ClassifyInput;
-	/** The diagnostic, capped, with addresses removed so that local parts never read as phrases. */
+	/** The diagnostic, capped, each address replaced by "<@>" so that local parts never read as phrases. */
 	diag: string;
 	/** subject.detail of the status code ("1.1"). */
 	sub: string;
@@ -57,8 +57,8 @@ function userUnknownAt({ input, diag, sub, command }: Facts): Reason {
 	// Given in reply to MAIL FROM, "mailbox unavailable" is about the sender's address or domain.
 	if (command === 'MAIL') return 'rejected';
 	// X.7.x is a security or policy refusal: a bare "user unknown" under it is a filter's answer.
-	if (sub.startsWith('7.') && /\b(?:user unknown|unknown user|no such user)\b/i.test(diag))
-		return 'filtered';
+	// Words that say the address does not exist ("no such user", "does not exist") keep their reading.
+	if (sub.startsWith('7.') && /\b(?:user unknown|unknown user)\b/i.test(diag)) return 'filtered';
 	// "550 : User unknown" names no mailbox: the reply shape some carriers' MTAs (au/KDDI's among
 	// them) give when the recipient's own filter refuses the sender. A real unknown user is named.
 	if (/\b550 : user unknown\b/i.test(input.diagnostic.slice(0, 4000))) return 'filtered';
@@ -108,7 +108,9 @@ function withoutPhrase({ input, diag, sub, command }: Facts, expired: boolean): 
 }
 
 export function classify(input: ClassifyInput): Reason {
-	const diag = input.diagnostic.slice(0, 4000).replace(ADDRESS, ' ');
+	// Addresses become one mark: a local part never reads as words, and "<addr> does not exist"
+	// still says what does not exist.
+	const diag = input.diagnostic.slice(0, 4000).replace(ADDRESS, ' <@> ');
 	const sub = subjectDetail(input.status);
 	if (input.status.startsWith('2.') || input.action === 'delivered') return 'delivered';
 	if (DECISIVE_STATUS.has(sub)) return STATUS_MAP[sub];

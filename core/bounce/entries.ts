@@ -58,6 +58,9 @@ function settleCodes(
 		}
 	}
 	if (!status && fallbackDiag) status = findStatus(fallbackDiag);
+	// A success code (2.x.x) on an entry that failed or is delayed (so its reader or its Action
+	// field says) is not what happened to it: a version or a success reply read from the text.
+	if (status.startsWith('2') && (raw.action === 'failed' || raw.action === 'delayed')) status = '';
 	return { status, replyCode };
 }
 

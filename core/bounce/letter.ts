@@ -3,6 +3,7 @@
  * text split into the notification and the returned original, its delivery status fields and the
  * recipients its text names.
  */
+import { isBounceLike } from './autoreply';
 import { looksLikeDsn, parseDsn } from './dsn';
 import type { DsnResult } from './dsn';
 import type { MailView } from './mime';
@@ -57,6 +58,12 @@ function splitText(view: MailView, allText: string): { notice: string; original:
 	return forwardedInline ? splitNotification(split.original) : split;
 }
 
+/** A system mailbox's domain: the server that wrote the report, whose own users it names. */
+function reportingDomain(view: MailView, from: string): string {
+	if (!isBounceLike(view, from)) return '';
+	return from.slice(from.indexOf('@') + 1);
+}
+
 export function readLetter(view: MailView, depth: number): Letter {
 	const from = firstAddress(view.headers.get('from'));
 	const to = firstAddress(view.headers.get('to'));
@@ -75,6 +82,6 @@ export function readLetter(view: MailView, depth: number): Letter {
 		originalText: split.original,
 		failedHeader,
 		dsn: source ? parseDsn(source) : undefined,
-		text: parseText(allText, exclude, failedHeader, split),
+		text: parseText(allText, exclude, failedHeader, split, reportingDomain(view, from)),
 	};
 }

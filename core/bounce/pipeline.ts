@@ -11,6 +11,7 @@ import { extractOriginal } from './link';
 import { readMail, yieldToEventLoop } from './mime';
 import { READERS } from './readers';
 import type { Extracted, Found } from './readers';
+import { withoutNumberFields } from './text';
 import type { BounceRecipient, BounceReport, OriginalMessage, ReportKind } from './types';
 import { squash } from './util';
 
@@ -50,7 +51,8 @@ function classified(
 ): { kind: ReportKind; failures: BounceRecipient[] } {
 	if ('kind' in found) return found;
 	const context: EntryContext = {
-		fallbackDiag: found.entries.length === 1 ? squash(letter.notice, 3000) : '',
+		fallbackDiag:
+			found.entries.length === 1 ? squash(withoutNumberFields(letter.notice), 3000) : '',
 		fromFilterGateway: writtenByFilterGateway(letter.view),
 		reasons: new Map(),
 	};

@@ -3,14 +3,21 @@
  * kind and extracts its entries. A reader answers undefined when the mail is not of its format.
  */
 import { arfFailures, isArf, isUnsubscribeRequest, parseArf } from './arf';
-import { hasBounceHeaders, isAutoReply, isBounceLike, isHumanReply } from './autoreply';
+import {
+	hasBounceHeaders,
+	isAutoReply,
+	isBounceLike,
+	isChallengeResponse,
+	isHumanReply,
+} from './autoreply';
 import { smtpCommandOf } from './classify';
 import { extractOriginal } from './link';
 import type { Letter } from './letter';
 import { parseSes } from './ses';
+import { guessAction } from './text';
 import { BOUNCE_TEXT, FAILURE_SIGNAL, FORWARD_SUBJECT, head } from './signals';
 import type { BounceRecipient, BounceReport, RawRecipient, ReportKind } from './types';
-import { parseHeaderText, squash } from './util';
+import { findAddresses, firstAddress, parseHeaderText, squash } from './util';
 
 /** What an SES notification says of the original message. */
 export interface SesLink {
@@ -90,12 +97,39 @@ const complaint: Reader = {
 	},
 };
 
+/** The addresses the returned original was sent to (its To and Cc), lowercase. */
+function returnedTo({ view, originalText }: Letter): string[] {
+	const source = view.originals[0] ?? originalText;
+	if (!source) return [];
+	const h = parseHeaderText(source);
+	return findAddresses(`${h.get('to') ?? ''} ${h.get('cc') ?? ''}`, 50).map((a) => a.toLowerCase());
+}
+
+/**
+ * RFC 3464 2.3.1: Original-Recipient is the address as the sender gave it (RFC 3461 ORCPT), while
+ * Final-Recipient may be what an alias or a forward made of it. The sender's address is the one to
+ * report, unless the returned original shows the sender wrote the final one.
+ */
+function preferOriginalRecipient(entries: RawRecipient[], letter: Letter): void {
+	let sent: string[] | undefined;
+	for (const r of entries) {
+		const original = r.originalRecipient?.toLowerCase();
+		const final = r.recipient.toLowerCase();
+		if (!original || original === final) continue;
+		sent ??= returnedTo(letter);
+		if (sent.includes(final) && !sent.includes(original)) continue;
+		r.recipient = r.originalRecipient as string;
+	}
+}
+
 /** RFC 3464 delivery status, each entry completed from the readable part where it says more. */
 const deliveryStatus: Reader = {
 	name: 'delivery status notification',
-	read({ dsn, text, notice }) {
+	read(letter) {
+		const { dsn, text, notice } = letter;
 		const entries = dsn?.recipients ?? [];
 		if (!entries.length) return undefined;
+		preferOriginalRecipient(entries, letter);
 		const noticeDiagnostic = squash(notice, 1500);
 		const noticeCommand = entries.length === 1 ? smtpCommandOf(notice) : '';
 		for (const r of entries) {
@@ -184,9 +218,39 @@ const returnedOriginal: Reader = {
 			isReply: false,
 		});
 		const candidates = returned.recipients.filter((a) => !exclude.has(a.toLowerCase()));
+		// Whether the server gave up is said by the notice ("could not be delivered for 5 days"), not
+		// by the temporary codes of the attempts it quotes.
+		const action = guessAction(notice);
 		return candidates.length === 1
-			? { entries: [{ recipient: candidates[0], diagnostic: '' }] }
+			? { entries: [{ recipient: candidates[0], diagnostic: '', action }] }
 			: undefined;
+	},
+};
+
+/**
+ * A challenge-response notice (maybe dressed as a DSN with Action: failed): an automatic answer
+ * from the recipient's filter, not a failure. Its recipient is the one the DSN names, else the
+ * address the filter asks replies to go to, else its sender.
+ */
+const challengeResponse: Reader = {
+	name: 'challenge-response notice',
+	read({ view, from, notice, dsn }) {
+		if (!isChallengeResponse(view, from, notice)) return undefined;
+		if (dsn?.recipients.some((r) => /^[45]\d\d\b/.test(r.diagnostic.trim()))) return undefined;
+		const named = dsn?.recipients[0]?.recipient;
+		const recipient = named || firstAddress(view.headers.get('reply-to')) || from;
+		const failures: BounceRecipient[] = [
+			{
+				recipient,
+				action: 'autoreply',
+				status: '',
+				replyCode: '',
+				reason: 'vacation',
+				hard: false,
+				diagnostic: squash(notice, 300),
+			},
+		];
+		return { kind: 'autoreply', failures, linkTo: [recipient] };
 	},
 };
 
@@ -213,6 +277,7 @@ const autoReply: Reader = {
 export const READERS: Reader[] = [
 	forwardedBounce,
 	complaint,
+	challengeResponse,
 	deliveryStatus,
 	sesNotification,
 	textReport,

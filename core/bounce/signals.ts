@@ -51,6 +51,8 @@ export const FAILURE_SIGNAL = anyOf([
 	/could not be delivered/,
 	/undeliverable/,
 	/unable to deliver/,
+	/did not reach/,
+	/(?:could not|cannot|can't) be reached/,
 ]);
 
 /** The part of a text worth testing for those words: a notice's opening. */

@@ -32,7 +32,8 @@ export const STATUS_MAP: Record<string, Reason> = {
 	'4.0': 'networkerror',
 	'4.1': 'networkerror',
 	'4.2': 'networkerror',
-	'4.3': 'hostunknown',
+	// X.4.3 directory server failure: the network could not forward (RFC 3463), not a missing host.
+	'4.3': 'networkerror',
 	'4.4': 'hostunknown',
 	'4.5': 'toomanyconn',
 	'4.6': 'networkerror',

@@ -4,7 +4,13 @@
  * structure they share: a line naming a recipient address, followed by the lines that explain
  * what happened to it (usually an SMTP reply), until the next recipient or the returned message.
  */
-import { ADDR, MAX_LINES, findBlocks, type TextRecipientBlock } from './textAnchors';
+import {
+	ADDR,
+	MAX_LINES,
+	bareLocalBlocks,
+	findBlocks,
+	type TextRecipientBlock,
+} from './textAnchors';
 import type { RawRecipient, RecipientAction } from './types';
 import { findAddresses, findReplyCode, findStatus, splitLines, squash } from './util';
 
@@ -128,17 +134,32 @@ export function guessAction(text: string): RecipientAction {
 const NUMBER_FIELD =
 	/^\s{0,8}[A-Za-z][\w ]{0,30}\b(?:size|bytes|lines|length|count|number|attempts?|retries)\b[\w ()]{0,20}:\s{0,4}\d{1,12}\s{0,4}$/i;
 
-function withoutNumberFields(text: string): string {
+/**
+ * A header field of the returned original quoted in the notice (RFC 5322 names and X- fields):
+ * its value (a subject, a version, a date) never says why delivery failed.
+ */
+const ORIGINAL_HEADER_NAMES = [
+	'subject|from|to|cc|date|sent|message-id|received|return-path|reply-to|references|in-reply-to',
+	'mime-version|content-[\\w-]{1,30}|list-[\\w-]{1,30}|x-[\\w-]{1,60}|user-agent|dkim-signature',
+	'precedence|importance',
+].join('|');
+const ORIGINAL_HEADER_FIELD = new RegExp(`^\\s{0,8}(?:${ORIGINAL_HEADER_NAMES})\\s{0,2}:`, 'i');
+
+const isNoise = (line: string): boolean =>
+	NUMBER_FIELD.test(line) || ORIGINAL_HEADER_FIELD.test(line);
+
+/** A text without count fields and quoted header fields: what its codes and words are read from. */
+export function withoutNumberFields(text: string): string {
 	return splitLines(text, MAX_LINES)
-		.filter((l) => !NUMBER_FIELD.test(l))
+		.filter((l) => !isNoise(l))
 		.join('\n');
 }
 
 /** Text of a block without quoted original headers and with the address line reduced. */
 function blockText(block: TextRecipientBlock): string {
 	const out: string[] = [];
-	for (const l of block.lines) {
-		if (NUMBER_FIELD.test(l)) continue;
+	for (const [i, l] of block.lines.entries()) {
+		if (i > 0 ? isNoise(l) : NUMBER_FIELD.test(l)) continue;
 		if (/^\s*$/.test(l) && out.length > 0 && out[out.length - 1] === '') continue;
 		out.push(l.trim());
 	}
@@ -219,9 +240,12 @@ export function parseText(
 	exclude: Set<string>,
 	failedHeader: string[],
 	split?: { notice: string; original: string },
+	localDomain = '',
 ): TextParseResult {
 	const { notice, original } = split ?? splitNotification(unquote(text));
-	const blocks = findBlocks(notice, exclude);
+	let blocks = findBlocks(notice, exclude);
+	if (!blocks.length && !failedHeader.length && localDomain)
+		blocks = bareLocalBlocks(notice, localDomain);
 	const noticeFlat = squash(withoutNumberFields(notice), 6000);
 	const recipients: RawRecipient[] = [];
 	const ordered: TextRecipientBlock[] = [];

@@ -135,6 +135,34 @@ const ANCHORS: RegExp[] = [
 const SYSTEM_LOCAL =
 	/^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|bounce|bounces|noreply|no-reply|root|daemon)$/i;
 
+/**
+ * Help text around an address: where to write for help, or an example of what an address looks
+ * like. Such an address on the anchor line (before it) or on the line above is no recipient.
+ */
+const HELP_BEFORE = [
+	'forward (?:this|the) (?:message|report|notice|e-?mail|mail)(?: along| back)? to',
+	'write (?:to|us at)',
+	'contact(?: us| the (?:postmaster|administrator|help ?desk|support))?(?: at| via)?',
+	'e\\.g\\.',
+	'for (?:example|instance)',
+	'such as',
+	'(?:help|support|assistance) (?:is available )?(?:at|via|from)',
+].join('|');
+const HELP_LINE_END = new RegExp(`\\b(?:${HELP_BEFORE})\\s{0,4}[:,]?\\s{0,4}<?$`, 'i');
+
+function isHelpAddress(lines: string[], at: number, address: string): boolean {
+	const line = lines[at];
+	const i = line.toLowerCase().indexOf(address.toLowerCase());
+	if (i > 0 && HELP_LINE_END.test(line.slice(Math.max(0, i - 120), i))) return true;
+	if (i > 0 && line.slice(0, i).trim()) return false;
+	for (let j = at - 1; j >= 0 && j >= at - 2; j--) {
+		const above = lines[j].trim();
+		if (!above) continue;
+		return HELP_LINE_END.test(above.slice(-160));
+	}
+	return false;
+}
+
 export interface TextRecipientBlock {
 	recipient: string;
 	lines: string[];
@@ -142,9 +170,17 @@ export interface TextRecipientBlock {
 	weak?: boolean;
 }
 
+/**
+ * Exchange's proxy form of an address, "[SMTP:jane@example.jp]" or "smtp:jane@example.jp", and the
+ * X.400 "dda:SMTP=jane@example.jp": the address is what follows the transport's name.
+ */
+const PROXY_BRACKETED = /\[(?:[a-z]{1,8}:)?smtp[:=]([^\]\s]{1,320})\]/gi;
+const PROXY_PREFIX = /(?:\b[a-z]{1,8}:)?\bsmtp[:=](?=[^\s@]{1,64}@)/gi;
+
 function anchorOf(line: string): string {
 	if (!line.includes('@')) return '';
-	const l = line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line;
+	let l = line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line;
+	if (/smtp[:=]/i.test(l)) l = l.replace(PROXY_BRACKETED, '$1').replace(PROXY_PREFIX, '');
 	for (const re of ANCHORS) {
 		const m = re.exec(l);
 		if (m) {
@@ -174,7 +210,10 @@ export function findBlocks(notice: string, exclude: Set<string>): TextRecipientB
 				recipient: a,
 				lines: [line],
 				line: i,
-				weak: exclude.has(a.toLowerCase()) || SYSTEM_LOCAL.test(a.slice(0, a.indexOf('@'))),
+				weak:
+					exclude.has(a.toLowerCase()) ||
+					SYSTEM_LOCAL.test(a.slice(0, a.indexOf('@'))) ||
+					isHelpAddress(lines, i, a),
 			};
 			blocks.push(current);
 			if (blocks.length >= MAX_BLOCKS) break;
@@ -185,4 +224,44 @@ export function findBlocks(notice: string, exclude: Set<string>): TextRecipientB
 	// The report's own sender / recipient and system mailboxes count only when nothing else does.
 	const strong = blocks.filter((b) => !b.weak);
 	return strong.length ? strong : blocks;
+}
+
+/** A heading that lists the failed recipients below it ("... to the following recipients ...:"). */
+const LIST_HEADING =
+	/\b(?:following|these) (?:recipients?|addresses|address\(es\)|address|users?|mailboxes)\b[^\n]{0,200}:\s{0,4}$/i;
+/** A local part alone on its line, as a list under such a heading writes it. */
+const BARE_LOCAL = /^\s{0,20}<?([A-Za-z0-9][A-Za-z0-9._+-]{0,63})>?\s{0,4}$/;
+/** Sendmail's line for a local recipient: "<jane>... User unknown". */
+const SENDMAIL_LOCAL =
+	/^\s{0,20}<?([A-Za-z0-9][A-Za-z0-9._+-]{0,63})>?\.{3}\s{1,4}(?:user unknown|unknown user|no such user|deferred|mailbox)/i;
+
+/**
+ * Recipients named by their local part alone (a provider writing its own users' names, Sendmail
+ * for a local mailbox): completed with `domain`, the domain of the server that wrote the report.
+ * Read only when no address names a recipient.
+ */
+export function bareLocalBlocks(notice: string, domain: string): TextRecipientBlock[] {
+	const lines = splitLines(notice, MAX_LINES);
+	const blocks: TextRecipientBlock[] = [];
+	const add = (local: string, at: number) => {
+		const recipient = cleanAddress(`${local}@${domain}`);
+		if (!recipient || blocks.some((b) => b.recipient === recipient)) return;
+		const own: string[] = [lines[at]];
+		for (let j = at + 1; j < lines.length && own.length < MAX_BLOCK_LINES && lines[j].trim(); j++)
+			own.push(lines[j]);
+		blocks.push({ recipient, lines: own, line: at });
+	};
+	for (let i = 0; i < lines.length && blocks.length < MAX_BLOCKS; i++) {
+		const sendmail = SENDMAIL_LOCAL.exec(lines[i]);
+		if (sendmail) add(sendmail[1], i);
+		if (!LIST_HEADING.test(lines[i].slice(-300))) continue;
+		let j = i + 1;
+		if (j < lines.length && !lines[j].trim()) j++;
+		for (; j < lines.length && blocks.length < MAX_BLOCKS; j++) {
+			const m = BARE_LOCAL.exec(lines[j]);
+			if (!m || !lines[j].trim()) break;
+			add(m[1], j);
+		}
+	}
+	return blocks;
 }

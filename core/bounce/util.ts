@@ -106,17 +106,26 @@ function trimEndOf(text: string, chars: string): string {
 	return end === text.length ? text : text.slice(0, end);
 }
 
+/**
+ * A transport prefix before an address: Exchange's "SMTP:" proxy form, an X.400 domain-defined
+ * attribute ("dda:SMTP="), the RFC 3464 address type ("rfc822;"), a URL scheme ("mailto:").
+ */
+const TRANSPORT_PREFIX = /^(?:[a-z]{1,8}:)?(?:smtp|rfc822|mailto|ex|x400)\s{0,2}[:=;]\s{0,2}/i;
+
+/** A top-level domain: one letter (as anonymised reports write it: a@b.c), or two characters or more. */
+const TLD = /^(?:[A-Za-z]|[A-Za-z0-9-]{2,63})$/;
+
 /** Normalise a candidate address; returns '' if it is not plausible. */
 export function cleanAddress(raw: string): string {
 	let a = trimEndOf(raw.trim().replace(/^[<("'[]+/, ''), '>)"\'].,;:');
-	a = a.replace(/^mailto:/i, '');
+	a = a.replace(TRANSPORT_PREFIX, '').replace(/^[<("'[]+/, '');
 	const at = a.lastIndexOf('@');
 	if (at <= 0 || at === a.length - 1) return '';
 	let local = a.slice(0, at);
 	let domain = trimEndOf(a.slice(at + 1), '.-');
 	local = local.replace(/^[.]+/, '');
 	if (!local || !domain.includes('.') || domain.startsWith('.') || domain.includes('..')) return '';
-	if (!/^[A-Za-z0-9-]{2,63}$/.test(domain.slice(domain.lastIndexOf('.') + 1))) return '';
+	if (!TLD.test(domain.slice(domain.lastIndexOf('.') + 1))) return '';
 	domain = domain.toLowerCase();
 	return `${local}@${domain}`;
 }
@@ -141,13 +150,29 @@ export function firstAddress(value: string | undefined): string {
 	return findAddresses(value.slice(0, 4000), 1)[0] ?? '';
 }
 
-const STATUS_RE = /(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\d|\.\d)/;
+const STATUS_G = /(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\d|\.\d)/g;
 
-/** First RFC 3463 status code in `text`, or ''. */
+/**
+ * What stands before a number that looks like a status code but is a version ("Version: 2.1.12",
+ * "X-Mailman-Version: 2.1.12", "release 2.0.12", "v2.0.1") or sits in a header field that never
+ * carries a status (the returned original's Subject, Date, Received, X- fields).
+ */
+const NOT_A_STATUS_BEFORE = new RegExp(
+	'(?:version|release|rev(?:ision)?|build|\\bv|\\bver\\.?' +
+		'|(?:^|\\s)(?:subject|date|received|sent|x-[\\w-]{1,40})\\s{0,2}:[^:]{0,80})\\s{0,3}[:=]?\\s{0,3}$',
+	'i',
+);
+
+/** First RFC 3463 status code in `text`, or ''. Version numbers and header values are not one. */
 export function findStatus(text: string): string {
-	const m = STATUS_RE.exec(text);
-	if (!m) return '';
-	return `${m[1]}.${Number(m[2])}.${Number(m[3])}`;
+	STATUS_G.lastIndex = 0;
+	let m: RegExpExecArray | null;
+	for (let tries = 0; tries < 20 && (m = STATUS_G.exec(text)) !== null; tries++) {
+		const before = text.slice(Math.max(0, m.index - 100), m.index);
+		if (NOT_A_STATUS_BEFORE.test(before)) continue;
+		return `${m[1]}.${Number(m[2])}.${Number(m[3])}`;
+	}
+	return '';
 }
 
 const REPLY_BEFORE_STATUS =

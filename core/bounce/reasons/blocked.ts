@@ -15,6 +15,16 @@ export const blocklistNamed: RegExp[] = [
 	/(?:listed|known) as an open relay/,
 ];
 
+/**
+ * The sending host's own name refused (its HELO / EHLO greeting, its client host): about the
+ * sender, so tried before the phrases of an unknown recipient host ("Helo command rejected: Host
+ * not found").
+ */
+export const sendingHost: RegExp[] = [
+	/helo command rejected/,
+	/(?:helo|ehlo)(?: name| hostname| host| greeting)? .{0,40}(?:rejected|refused|invalid|not found|unknown)/,
+];
+
 export const phrases: RegExp[] = [
 	/blacklist/,
 	/black list/,

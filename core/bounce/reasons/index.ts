@@ -97,6 +97,7 @@ export const SPECIFIC: PhraseRule[] = rules([
 	['suspend', suspend.phrases],
 	['notaccept', notaccept.phrases],
 	['networkerror', networkerror.routing],
+	['blocked', blocked.sendingHost],
 	['hostunknown', hostunknown.phrases],
 	['userunknown', userunknown.phrases],
 	['badreputation', badreputation.lowStanding],

@@ -7,6 +7,7 @@ export const phrases: RegExp[] = [
 	/mailbox (?:is |was )?(?:full|over ?quota)/,
 	/mail ?box full/,
 	/over ?quota/,
+	/over (?:the |their |his |her |its |your )?(?:storage |mailbox |disk )?(?:quota|storage limit|size limit|limit)/,
 	/quota (?:exceeded|exceed|full|violation)/,
 	/exceeded (?:the )?(?:storage|quota|mailbox|disk)/,
 	/(?:storage|disk|mailbox) (?:quota|allocation|space) (?:exceeded|full)/,
