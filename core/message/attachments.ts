@@ -11,15 +11,23 @@ const MAX_FILENAME_LENGTH = 255;
 
 const ATTACHMENTS: Field = { field: 'options.attachments', label: 'Attachments' };
 
+/** What is checked of an attachment: its name and placement, and its size (its bytes' or as given). */
+type Checked = Pick<OutgoingAttachment, 'filename' | 'inline' | 'contentId'> &
+	({ content: Buffer } | { size: number });
+
+const sizeOf = (attachment: Checked) =>
+	'size' in attachment ? attachment.size : attachment.content.length;
+
 /** Folder parts of a file name (../../etc/passwd, C:\x\y.pdf) say nothing to the recipient. */
 function baseName(filename: string): string {
 	return filename.replace(/^.*[/\\]/, '').replace(/^[A-Za-z]:/, '');
 }
 
-export function checkedAttachments(
-	attachments: OutgoingAttachment[],
-	warnings: string[],
-): OutgoingAttachment[] {
+/**
+ * Names without folders, valid and distinct Content IDs. Works on attachments whose bytes are not
+ * read yet (the node reads them right before each send).
+ */
+export function checkedAttachments<T extends Checked>(attachments: T[], warnings: string[]): T[] {
 	const contentIds = new Set<string>();
 	return attachments.map((attachment) => {
 		const given = attachment.filename;
@@ -73,11 +81,11 @@ export function checkedAttachments(
 }
 
 /** Refuses attachments over `limit` bytes together (no limit when undefined), listing each file's size. */
-export function checkAttachmentSize(attachments: OutgoingAttachment[], limit?: number): void {
+export function checkAttachmentSize(attachments: Checked[], limit?: number): void {
 	if (limit === undefined) return;
-	const total = attachments.reduce((sum, attachment) => sum + attachment.content.length, 0);
+	const total = attachments.reduce((sum, attachment) => sum + sizeOf(attachment), 0);
 	if (total > limit) {
-		const sizes = attachments.map((a) => `${a.filename} (${formatBytes(a.content.length)})`);
+		const sizes = attachments.map((a) => `${a.filename} (${formatBytes(sizeOf(a))})`);
 		throw inputError(
 			ATTACHMENTS.field,
 			`Attachments are ${formatBytes(total)}, over the limit of ${formatBytes(limit)}: ${show(sizes.join(', '))}`,

@@ -1,9 +1,23 @@
-/** Reads the files an item attaches (its binary fields) for the Attachments option of Send. */
+/**
+ * The files an item attaches (its binary fields) for the Attachments option of Send: found and
+ * measured when the item is checked, read only right before its email goes out.
+ */
 import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { inputError } from '../../../core/errors';
 import type { OutgoingAttachment } from '../channels/types';
 import { kindOf, show } from '../../../core/message/show';
+
+/**
+ * An attached file before its bytes are read: its name, type, size and where the item keeps it.
+ * The router checks every item before the first send; holding every item's bytes from then on
+ * would keep all of a batch's files in memory (300 items of 1 MB: 300 MB) until the last is sent.
+ */
+export interface AttachmentSource extends Omit<OutgoingAttachment, 'content'> {
+	size: number;
+	/** The binary field, as getBinaryDataBuffer takes it (`_files.<name>` in combined mode). */
+	path: string;
+}
 
 interface AttachmentOption {
 	binaryPropertyName?: unknown;
@@ -38,17 +52,29 @@ function settingText(label: string, value: unknown): string {
 }
 
 /**
- * Reads each attached file's bytes and name. What the name and Content ID may hold is checked with
- * the rest of the message (composeChecked), so every channel gets the same rules.
+ * The size of a file n8n keeps, without reading it: n8n's own count, the length of in-memory
+ * base64 data, or the stored file's metadata.
  */
-export async function readAttachments(
+async function sizeOf(context: IExecuteFunctions, data: IBinaryData): Promise<number> {
+	if (data.id) {
+		if (typeof data.bytes === 'number') return data.bytes;
+		return (await context.helpers.getBinaryMetadata(data.id)).fileSize;
+	}
+	return Buffer.byteLength(data.data ?? '', 'base64');
+}
+
+/**
+ * Finds and measures each attached file. What the name and Content ID may hold, and the total size,
+ * are checked with the rest of the message, so every channel gets the same rules.
+ */
+export async function findAttachments(
 	context: IExecuteFunctions,
 	itemIndex: number,
 	options: IDataObject,
-): Promise<OutgoingAttachment[]> {
+): Promise<AttachmentSource[]> {
 	const entries = ((options.attachments as IDataObject | undefined)?.attachment ??
 		[]) as AttachmentOption[];
-	const attachments: OutgoingAttachment[] = [];
+	const attachments: AttachmentSource[] = [];
 	for (const entry of entries) {
 		const property = settingText('Input Binary Field', entry.binaryPropertyName);
 		if (!property) {
@@ -69,7 +95,6 @@ export async function readAttachments(
 					: 'This item has no binary data; add a node that reads or downloads the file before this one.',
 			);
 		}
-		const content = await context.helpers.getBinaryDataBuffer(itemIndex, found.path);
 		const inline = entry.inline === true;
 		attachments.push({
 			filename:
@@ -77,10 +102,25 @@ export async function readAttachments(
 					? found.data.fileName
 					: property,
 			contentType: found.data.mimeType || 'application/octet-stream',
-			content,
+			size: await sizeOf(context, found.data),
+			path: found.path,
 			inline,
 			contentId: inline ? settingText('Content ID', entry.contentId) || property : undefined,
 		});
+	}
+	return attachments;
+}
+
+/** Reads the files' bytes, right before the email goes out. */
+export async function readAttachments(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	sources: AttachmentSource[],
+): Promise<OutgoingAttachment[]> {
+	const attachments: OutgoingAttachment[] = [];
+	for (const { filename, contentType, path, inline, contentId } of sources) {
+		const content = await context.helpers.getBinaryDataBuffer(itemIndex, path);
+		attachments.push({ filename, contentType, content, inline, contentId });
 	}
 	return attachments;
 }

@@ -9,9 +9,10 @@ import type {
 import { DeliveryError, inputError } from '../../../core/errors';
 import type { OutgoingMessage } from '../channels/types';
 import { formatAddress } from '../../../core/message/addresses';
+import { checkAttachmentSize, checkedAttachments } from '../../../core/message/attachments';
 import { composeChecked, type EmailFormat } from '../../../core/message/compose';
 import { show } from '../../../core/message/show';
-import { readAttachments } from './attachments';
+import { findAttachments, readAttachments, type AttachmentSource } from './attachments';
 import { deliver } from './deliver';
 import { duplicateItem, sentItem } from './sendOutput';
 import { idempotencyKeyOption, readIdempotencyKey } from './idempotencyKey';
@@ -231,7 +232,9 @@ function headerEntries(options: IDataObject): Array<{ name?: unknown; value?: un
 }
 
 export interface PreparedSend {
+	/** The message without its attachments' bytes, which are read right before it is sent. */
 	message: OutgoingMessage;
+	attachments: AttachmentSource[];
 	/** The identity as the user asked for it, before a channel may change it. */
 	requested: string;
 	/** What the node changed on the way (duplicate recipients left out, folders cut from file names). */
@@ -259,27 +262,26 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 	const maxMb = maxAttachmentMb(options.maxAttachmentSizeMb);
 	const { idempotencyKey, deliveryId } = readIdempotencyKey(this, options.idempotencyKey);
 
-	const { message, warnings } = composeChecked(
-		{
-			identity,
-			to: read('to', ''),
-			cc: options.cc,
-			bcc: options.bcc,
-			replyTo: options.replyTo,
-			subject: read('subject', ''),
-			emailFormat,
-			text: emailFormat === 'html' ? undefined : read('text', ''),
-			html: emailFormat === 'text' ? undefined : read('html', ''),
-			headers: headerEntries(options),
-			inReplyTo: options.inReplyTo,
-			references: options.references,
-			attachments: await readAttachments(this, itemIndex, options),
-			maxAttachmentBytes: Math.round(maxMb * 1024 * 1024),
-		},
-		deliveryId,
-	);
+	const input = {
+		identity,
+		to: read('to', ''),
+		cc: options.cc,
+		bcc: options.bcc,
+		replyTo: options.replyTo,
+		subject: read('subject', ''),
+		emailFormat,
+		text: emailFormat === 'html' ? undefined : read('text', ''),
+		html: emailFormat === 'text' ? undefined : read('html', ''),
+		headers: headerEntries(options),
+		inReplyTo: options.inReplyTo,
+		references: options.references,
+	};
+	const found = await findAttachments(this, itemIndex, options);
+	const { message, warnings } = composeChecked(input, deliveryId);
+	const attachments = checkedAttachments(found, warnings);
+	checkAttachmentSize(attachments, Math.round(maxMb * 1024 * 1024));
 	if (idempotencyKey) message.idempotencyKey = idempotencyKey;
-	return { message, requested: formatAddress(message.identity), warnings };
+	return { message, attachments, requested: formatAddress(message.identity), warnings };
 }
 
 /** Max Attachment Size (MB): a number of zero or more; an expression may give it as text ("10"). */
@@ -307,8 +309,11 @@ export async function execute(
 	{ channel, session, options, shared, signal }: OperationContext,
 	prepared?: unknown,
 ): Promise<INodeExecutionData[]> {
-	const { message, requested, warnings } =
-		(prepared as PreparedSend | undefined) ?? (await prepare.call(this, itemIndex));
+	const ready = (prepared as PreparedSend | undefined) ?? (await prepare.call(this, itemIndex));
+	const { requested, warnings } = ready;
+	// The files are read now, so only the emails on their way hold theirs.
+	const attachments = await readAttachments(this, itemIndex, ready.attachments);
+	const message: OutgoingMessage = { ...ready.message, attachments };
 	const base: IDataObject = {
 		channel: channel.key,
 		...(message.idempotencyKey ? { idempotencyKey: message.idempotencyKey } : {}),
