@@ -228,12 +228,15 @@ export function findBlocks(notice: string, exclude: Set<string>): TextRecipientB
 
 /** A heading that lists the failed recipients below it ("... to the following recipients ...:"). */
 const LIST_HEADING =
-	/\b(?:following|these) (?:recipients?|addresses|address\(es\)|address|users?|mailboxes)\b[^\n]{0,200}:\s{0,4}$/i;
-/** A local part alone on its line, as a list under such a heading writes it. */
-const BARE_LOCAL = /^\s{0,20}<?([A-Za-z0-9][A-Za-z0-9._+-]{0,63})>?\s{0,4}$/;
-/** Sendmail's line for a local recipient: "<jane>... User unknown". */
-const SENDMAIL_LOCAL =
-	/^\s{0,20}<?([A-Za-z0-9][A-Za-z0-9._+-]{0,63})>?\.{3}\s{1,4}(?:user unknown|unknown user|no such user|deferred|mailbox)/i;
+	/\b(?:following|these) (?:recipients?|addresses|address\(es\)|address|users?|mailboxes)\b[^\n]{0,200}(?::|-{3,})\s{0,4}$/i;
+/** A local part alone on its line, indented or in angle brackets, as a list under such a heading writes it. */
+const BARE_LOCAL = /^(?:\s{1,20}<?|\s{0,20}<)([A-Za-z0-9][A-Za-z0-9._+-]{0,63})>?\s{0,4}$/;
+/** Sendmail's line for a local recipient: "<jane>... User unknown" (not "host... Deferred"). */
+const SENDMAIL_LOCAL = new RegExp(
+	'^\\s{0,20}(?:[245]\\d\\d[ -](?:[245]\\.\\d{1,3}\\.\\d{1,3}\\s)?)?<?([A-Za-z0-9][A-Za-z0-9._+-]{0,63})>?' +
+		'\\.{3}\\s{1,4}(?:user unknown|unknown user|no such user|mailbox)',
+	'i',
+);
 
 /**
  * Recipients named by their local part alone (a provider writing its own users' names, Sendmail

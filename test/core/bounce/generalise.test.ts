@@ -320,3 +320,34 @@ Jane
 		expect(r.failures.map((f) => f.recipient)).toEqual(['jane@example.jp']);
 	});
 });
+
+describe('bare local parts', () => {
+	it("completes Sendmail's line for a local mailbox", async () => {
+		const raw = plain(
+			'From: Mail Delivery Subsystem <MAILER-DAEMON@mail.example.jp>\nTo: sales@shop.example\n' +
+				'Subject: Returned mail: see transcript for details',
+			'   ----- The following addresses had permanent fatal errors -----\n<janedoe>\n' +
+				'    (reason: 550 5.1.1 <janedoe>... User unknown)\n\n' +
+				'   ----- Transcript of session follows -----\n' +
+				'... while talking to localhost:\n>>> RCPT To:<janedoe>\n<<< 550 5.1.1 <janedoe>... User unknown\n' +
+				'550 5.1.1 <janedoe>... User unknown\n',
+		);
+		const r = await parseBounce(raw);
+		expect(r.failures.map((f) => [f.recipient, f.reason])).toEqual([
+			['janedoe@mail.example.jp', 'userunknown'],
+		]);
+	});
+
+	it('does not take a host named in a deferral for a local part', async () => {
+		const raw = plain(
+			'From: Mail Delivery Subsystem <MAILER-DAEMON@mx.shop.example>\nTo: sales@shop.example\n' +
+				'Subject: Returned mail: Cannot send message for 5 days',
+			'   ----- Transcript of session follows -----\n' +
+				'mx.example.jp... Deferred: Connection refused by mx.example.jp.\n' +
+				'Message could not be delivered for 5 days\n\n' +
+				'   ----- Original message follows -----\n\n' +
+				'From: Sales <sales@shop.example>\nTo: Jane <jane@example.jp>\nSubject: quote\n\nHello\n',
+		);
+		expect(await recipients(raw)).toEqual(['jane@example.jp']);
+	});
+});
