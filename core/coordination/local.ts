@@ -13,6 +13,7 @@ import { KEY_RETENTION_MS, keyDigest } from './keys';
 import { LocalSemaphores, SlidingWindows } from './memory';
 import type * as T from './types';
 import { dailyRefusal, DAY_MS } from './daily';
+import { abandoned } from './transmit';
 
 export class LocalCoordinator implements T.Coordinator {
 	readonly kind = 'local' as const;
@@ -77,16 +78,60 @@ export class LocalCoordinator implements T.Coordinator {
 		).run(scope, digest, JSON.stringify(entry), this.now() + KEY_RETENTION_MS);
 	}
 
-	async reserve(scope: string, key: string, proposal: T.LedgerProposal): Promise<T.Reservation> {
+	async reserve(
+		scope: string,
+		key: string,
+		proposal: T.LedgerProposal,
+		leaseMs?: number,
+	): Promise<T.Reservation> {
 		const digest = keyDigest(scope, key);
 		return this.transaction((db) => {
 			const entry = this.read(db, scope, digest);
-			if (entry)
-				return entry.state === 'sent' ? { kind: 'sent', entry } : { kind: 'pending', entry };
+			if (entry?.state === 'sent') return { kind: 'sent', entry };
+			if (entry && !abandoned(entry, this.now())) return { kind: 'pending', entry };
 			const token = randomUUID();
-			this.write(db, scope, digest, { ...proposal, state: 'reserved', token });
-			return { kind: 'reserved', token };
+			this.write(db, scope, digest, this.reservation(proposal, token, leaseMs));
+			return entry ? { kind: 'reserved', token, replaced: entry } : { kind: 'reserved', token };
 		});
+	}
+
+	private reservation(
+		proposal: T.LedgerProposal,
+		token: string,
+		leaseMs: number | undefined,
+	): T.LedgerEntry {
+		const entry: T.LedgerEntry = { ...proposal, state: 'reserved', token };
+		if (leaseMs) entry.leaseUntil = this.now() + leaseMs;
+		return entry;
+	}
+
+	/** Changes the entry `token` holds unconfirmed; false when the token no longer holds it. */
+	private update(
+		scope: string,
+		key: string,
+		token: string,
+		change: (entry: T.LedgerEntry) => T.LedgerEntry,
+	): boolean {
+		const digest = keyDigest(scope, key);
+		return this.transaction((db) => {
+			const entry = this.read(db, scope, digest);
+			if (entry?.state !== 'reserved' || entry.token !== token) return false;
+			this.write(db, scope, digest, change(entry));
+			return true;
+		});
+	}
+
+	async start(scope: string, key: string, token: string): Promise<boolean> {
+		return this.update(scope, key, token, (entry) => ({
+			...entry,
+			startedAt: entry.startedAt ?? new Date(this.now()).toISOString(),
+		}));
+	}
+
+	async renew(scope: string, key: string, token: string, leaseMs: number): Promise<boolean> {
+		return this.update(scope, key, token, (entry) =>
+			entry.startedAt ? entry : { ...entry, leaseUntil: this.now() + leaseMs },
+		);
 	}
 
 	async confirm(
@@ -117,13 +162,14 @@ export class LocalCoordinator implements T.Coordinator {
 		key: string,
 		staleToken: string,
 		proposal: T.LedgerProposal,
+		leaseMs?: number,
 	): Promise<string | false> {
 		const digest = keyDigest(scope, key);
 		return this.transaction((db) => {
 			const entry = this.read(db, scope, digest);
 			if (entry && (entry.state !== 'reserved' || entry.token !== staleToken)) return false;
 			const token = randomUUID();
-			this.write(db, scope, digest, { ...proposal, state: 'reserved', token });
+			this.write(db, scope, digest, this.reservation(proposal, token, leaseMs));
 			return token;
 		});
 	}

@@ -105,21 +105,47 @@ export class RedisCoordinator implements T.Coordinator {
 		return `${this.prefix}key:${keyDigest(scope, key)}`;
 	}
 
-	async reserve(scope: string, key: string, proposal: T.LedgerProposal): Promise<T.Reservation> {
+	async reserve(
+		scope: string,
+		key: string,
+		proposal: T.LedgerProposal,
+		leaseMs?: number,
+	): Promise<T.Reservation> {
 		const token = randomUUID();
 		const entry: T.LedgerEntry = { ...proposal, state: 'reserved', token };
-		const answer = await this.call((client) =>
-			(client as unknown as LedgerCommands).dcReserve(
+		const [done, raw] = await this.ledger((commands) =>
+			commands.dcReserve(
 				this.ledgerKey(scope, key),
 				JSON.stringify(entry),
 				KEY_RETENTION_MS,
+				leaseMs ?? 0,
 			),
 		);
-		if (answer === null) return { kind: 'reserved', token };
-		const existing = JSON.parse(answer) as T.LedgerEntry;
+		if (!raw) return { kind: 'reserved', token };
+		const existing = JSON.parse(raw) as T.LedgerEntry;
+		if (done === 1) return { kind: 'reserved', token, replaced: existing };
 		return existing.state === 'sent'
 			? { kind: 'sent', entry: existing }
 			: { kind: 'pending', entry: existing };
+	}
+
+	async start(scope: string, key: string, token: string): Promise<boolean> {
+		const done = await this.ledger((commands) =>
+			commands.dcStart(this.ledgerKey(scope, key), token, new Date().toISOString()),
+		);
+		return done === 1;
+	}
+
+	async renew(scope: string, key: string, token: string, leaseMs: number): Promise<boolean> {
+		const done = await this.ledger((commands) =>
+			commands.dcRenew(this.ledgerKey(scope, key), token, leaseMs),
+		);
+		return done === 1;
+	}
+
+	/** Runs one of the ledger's scripts (redisScripts.ts). */
+	private ledger<R>(work: (commands: LedgerCommands) => Promise<R>): Promise<R> {
+		return this.call((client) => work(client as unknown as LedgerCommands));
 	}
 
 	async confirm(
@@ -128,20 +154,13 @@ export class RedisCoordinator implements T.Coordinator {
 		token: string,
 		sent: Pick<T.LedgerEntry, 'messageId' | 'sentAt' | 'details'>,
 	) {
-		await this.call((client) =>
-			(client as unknown as LedgerCommands).dcConfirm(
-				this.ledgerKey(scope, key),
-				token,
-				JSON.stringify(sent),
-				KEY_RETENTION_MS,
-			),
+		await this.ledger((commands) =>
+			commands.dcConfirm(this.ledgerKey(scope, key), token, JSON.stringify(sent), KEY_RETENTION_MS),
 		);
 	}
 
 	async release(scope: string, key: string, token: string): Promise<void> {
-		await this.call((client) =>
-			(client as unknown as LedgerCommands).dcRelease(this.ledgerKey(scope, key), token),
-		);
+		await this.ledger((commands) => commands.dcRelease(this.ledgerKey(scope, key), token));
 	}
 
 	async takeOver(
@@ -149,15 +168,17 @@ export class RedisCoordinator implements T.Coordinator {
 		key: string,
 		staleToken: string,
 		proposal: T.LedgerProposal,
+		leaseMs?: number,
 	): Promise<string | false> {
 		const token = randomUUID();
 		const entry: T.LedgerEntry = { ...proposal, state: 'reserved', token };
-		const done = await this.call((client) =>
-			(client as unknown as LedgerCommands).dcTakeOver(
+		const done = await this.ledger((commands) =>
+			commands.dcTakeOver(
 				this.ledgerKey(scope, key),
-				staleToken,
 				JSON.stringify(entry),
 				KEY_RETENTION_MS,
+				leaseMs ?? 0,
+				staleToken,
 			),
 		);
 		return done === 1 ? token : false;
@@ -286,10 +307,24 @@ export class RedisCoordinator implements T.Coordinator {
 }
 
 interface LedgerCommands {
-	dcReserve(key: string, entry: string, ttlMs: number): Promise<string | null>;
+	/** [1] reserved, [1, old] took an abandoned one over, [0, existing] held or used. */
+	dcReserve(
+		key: string,
+		entry: string,
+		ttlMs: number,
+		leaseMs: number,
+	): Promise<[number, string | undefined]>;
+	dcStart(key: string, token: string, startedAt: string): Promise<number>;
+	dcRenew(key: string, token: string, leaseMs: number): Promise<number>;
 	dcConfirm(key: string, token: string, sent: string, ttlMs: number): Promise<number>;
 	dcRelease(key: string, token: string): Promise<number>;
-	dcTakeOver(key: string, staleToken: string, entry: string, ttlMs: number): Promise<number>;
+	dcTakeOver(
+		key: string,
+		entry: string,
+		ttlMs: number,
+		leaseMs: number,
+		staleToken: string,
+	): Promise<number>;
 }
 
 interface WindowCommand {

@@ -18,25 +18,62 @@ export interface LedgerEntry {
 	sentAt?: string;
 	/** Who holds a reservation: a random token of the attempt that made it. */
 	token: string;
+	/**
+	 * When the holder began transmitting (ISO 8601), after all its waits: from then on the email may
+	 * have gone out. A reservation without it never transmitted anything.
+	 */
+	startedAt?: string;
+	/**
+	 * Until when an unstarted reservation holds without its holder renewing it (ms since 1970, on the
+	 * ledger's clock: Redis's in queue mode). Once it has passed, the holder is gone (a killed worker)
+	 * and the next reservation takes the key over. An entry without it (written before leases, or
+	 * reserved without one) counts as started: it may have gone out.
+	 */
+	leaseUntil?: number;
 	/** Facts of the confirmed send worth repeating on a duplicate (accepted recipients, channel id). */
 	details?: Record<string, unknown>;
 }
 
 /** What a reservation records about the send it makes room for. */
-export type LedgerProposal = Omit<LedgerEntry, 'state' | 'token'>;
+export type LedgerProposal = Omit<LedgerEntry, 'state' | 'token' | 'startedAt' | 'leaseUntil'>;
 
 /** The answer to a reservation. */
 export type Reservation =
-	/** The key is ours: send, then `confirm` or `release`. */
-	| { kind: 'reserved'; token: string }
+	/**
+	 * The key is ours: send, then `confirm` or `release`. `replaced`: the abandoned reservation this
+	 * one took the key over from (its holder never started and stopped renewing its lease).
+	 */
+	| { kind: 'reserved'; token: string; replaced?: LedgerEntry }
 	/** The key's email was sent before: do not send. */
 	| { kind: 'sent'; entry: LedgerEntry }
-	/** Another attempt reserved the key and never confirmed (running now, or it crashed). */
+	/**
+	 * Another attempt holds the key and has not confirmed: still waiting for its turn (not started,
+	 * lease alive), transmitting now, or crashed after it started (the outcome is unknown).
+	 */
 	| { kind: 'pending'; entry: LedgerEntry };
 
 export interface Ledger {
-	/** Claims `key` in `scope` for one send, unless it is claimed or used already. */
-	reserve(scope: string, key: string, proposal: LedgerProposal): Promise<Reservation>;
+	/**
+	 * Claims `key` in `scope` for one send, unless it is claimed or used already. With `leaseMs` the
+	 * reservation holds that long unless renewed or started. A reservation that never started and
+	 * whose lease has passed is abandoned: this takes it over (in the same atomic step).
+	 */
+	reserve(
+		scope: string,
+		key: string,
+		proposal: LedgerProposal,
+		leaseMs?: number,
+	): Promise<Reservation>;
+	/**
+	 * The holder begins transmitting: marks the reservation started, only while `token` still holds
+	 * it (false when it was taken over or released). Started once, started: calling again is true.
+	 */
+	start(scope: string, key: string, token: string): Promise<boolean>;
+	/**
+	 * The holder is alive: its unstarted reservation holds `leaseMs` from now. False when `token`
+	 * no longer holds it.
+	 */
+	renew(scope: string, key: string, token: string, leaseMs: number): Promise<boolean>;
 	/** The reservation's email went out (or may have: confirmed with `sent` all the same). */
 	confirm(
 		scope: string,
@@ -48,13 +85,14 @@ export interface Ledger {
 	release(scope: string, key: string, token: string): Promise<void>;
 	/**
 	 * Takes over another attempt's unconfirmed reservation after a look-up proved its email absent.
-	 * Fails (false) when the entry changed meanwhile.
+	 * Fails (false) when the entry changed meanwhile. `leaseMs` as for `reserve`.
 	 */
 	takeOver(
 		scope: string,
 		key: string,
 		staleToken: string,
 		proposal: LedgerProposal,
+		leaseMs?: number,
 	): Promise<string | false>;
 }
 

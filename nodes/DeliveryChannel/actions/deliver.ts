@@ -53,6 +53,7 @@ export async function deliver(request: DeliverRequest): Promise<Delivered> {
 		messageId: message.messageId,
 		deliveryId: message.deliveryId,
 		send,
+		marksTransmit: channel.marksTransmit,
 		findSent: session.findSent ? () => session.findSent!(message) : undefined,
 		signal: request.signal,
 	});

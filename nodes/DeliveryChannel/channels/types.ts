@@ -106,6 +106,14 @@ export interface Channel {
 	 * as it is, and the server answers a repeat with the first email. Else the shared ledger guards it.
 	 */
 	keepsIdempotencyKeys?: boolean;
+	/**
+	 * The channel's send calls `beforeTransmit()` (core/coordination/transmit) right before its
+	 * message leaves, after every wait (connection slot, per-minute place, pacing), and sends nothing
+	 * when it throws. A send under an Idempotency Key is then marked started only there, so a worker
+	 * killed while waiting leaves a key the next attempt takes over. Without it the key is marked
+	 * started before the channel's send is called.
+	 */
+	marksTransmit?: boolean;
 	/** Node parameters that only this channel shows; displayed for this channel only. */
 	properties?: INodeProperties[];
 	/**

@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { DeliveryError } from '../../../core/errors';
 import type { Coordinator } from '../../../core/coordination/types';
 
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const proposal = (n = 1) => ({
 	messageId: `dc-${n}@example.com`,
 	deliveryId: `dc-${n}`,
@@ -81,6 +83,86 @@ export function coordinatorContract(
 		const coordinators = [fresh(), fresh(), fresh()];
 		const answers = await Promise.all(
 			Array.from({ length: 50 }, (_, i) => coordinators[i % 3].reserve(scope, 'race', proposal(i))),
+		);
+		expect(answers.filter((a) => a.kind === 'reserved')).toHaveLength(1);
+	});
+
+	test('start: only the holder marks its reservation started, once; a taken-over holder cannot', async () => {
+		const [a, b] = [fresh(), fresh()];
+		const first = await a.reserve(scope, 'k', proposal(1), 60_000);
+		if (first.kind !== 'reserved') throw new Error('not reserved');
+		const seen = await b.reserve(scope, 'k', proposal(2), 60_000);
+		expect(seen).toMatchObject({ kind: 'pending', entry: { leaseUntil: expect.any(Number) } });
+		expect(seen.kind === 'pending' && seen.entry.startedAt).toBeUndefined();
+		expect(await b.start(scope, 'k', 'someone-else')).toBe(false);
+		expect(await a.start(scope, 'k', first.token)).toBe(true);
+		expect(await a.start(scope, 'k', first.token)).toBe(true);
+		expect(await b.reserve(scope, 'k', proposal(3), 60_000)).toMatchObject({
+			kind: 'pending',
+			entry: { token: first.token, startedAt: expect.any(String) },
+		});
+		// Started, it confirms as before; a started key cannot be started by a new token.
+		await a.confirm(scope, 'k', first.token, { messageId: 'dc-1@example.com', sentAt: 'then' });
+		expect((await b.reserve(scope, 'k', proposal(4))).kind).toBe('sent');
+
+		const held = await a.reserve(scope, 'j', proposal(5), 60_000);
+		if (held.kind !== 'reserved') throw new Error('not reserved');
+		const taken = await b.takeOver(scope, 'j', held.token, proposal(6), 60_000);
+		expect(taken).toEqual(expect.any(String));
+		expect(await a.start(scope, 'j', held.token)).toBe(false);
+		expect(await a.renew(scope, 'j', held.token, 60_000)).toBe(false);
+		expect(await b.start(scope, 'j', taken as string)).toBe(true);
+		expect(await a.start(scope, 'missing', held.token)).toBe(false);
+	});
+
+	test('a lease renewed keeps an unstarted reservation; one not renewed is taken over by the next reservation', async () => {
+		const [a, b] = [fresh(), fresh()];
+		const first = await a.reserve(scope, 'k', proposal(1), 1_000);
+		if (first.kind !== 'reserved') throw new Error('not reserved');
+		await pause(500);
+		expect(await a.renew(scope, 'k', first.token, 1_000)).toBe(true);
+		await pause(600);
+		// 1.1 s after the reservation, 0.6 s after the renewal: still held.
+		expect((await b.reserve(scope, 'k', proposal(2), 1_000)).kind).toBe('pending');
+		await pause(700);
+		const next = await b.reserve(scope, 'k', proposal(3), 1_000);
+		expect(next).toMatchObject({ kind: 'reserved', replaced: { token: first.token } });
+		// The old holder lost it: it can neither start, renew, confirm nor release it.
+		expect(await a.start(scope, 'k', first.token)).toBe(false);
+		expect(await a.renew(scope, 'k', first.token, 1_000)).toBe(false);
+		await a.release(scope, 'k', first.token);
+		await a.confirm(scope, 'k', first.token, { messageId: 'late@x', sentAt: 'now' });
+		expect(await a.reserve(scope, 'k', proposal(4), 1_000)).toMatchObject({
+			kind: 'pending',
+			entry: { token: next.kind === 'reserved' ? next.token : '', messageId: 'dc-3@example.com' },
+		});
+	});
+
+	test('a started reservation, or one without a lease (written before leases), is never taken over by a reservation', async () => {
+		const [a, b] = [fresh(), fresh()];
+		const started = await a.reserve(scope, 'started', proposal(1), 200);
+		if (started.kind !== 'reserved') throw new Error('not reserved');
+		expect(await a.start(scope, 'started', started.token)).toBe(true);
+		expect(await a.renew(scope, 'started', started.token, 200)).toBe(true);
+		expect((await a.reserve(scope, 'old', proposal(2))).kind).toBe('reserved');
+		await pause(400);
+		expect(await b.reserve(scope, 'started', proposal(3), 200)).toMatchObject({
+			kind: 'pending',
+			entry: { token: started.token },
+		});
+		const old = await b.reserve(scope, 'old', proposal(4), 200);
+		expect(old.kind).toBe('pending');
+		expect(old.kind === 'pending' && old.entry.leaseUntil).toBeUndefined();
+	});
+
+	test('racing reservations of an abandoned key: exactly one takes it over', async () => {
+		const coordinators = [fresh(), fresh(), fresh()];
+		expect((await coordinators[0].reserve(scope, 'race', proposal(0), 100)).kind).toBe('reserved');
+		await pause(300);
+		const answers = await Promise.all(
+			Array.from({ length: 30 }, (_, i) =>
+				coordinators[i % 3].reserve(scope, 'race', proposal(i), 60_000),
+			),
 		);
 		expect(answers.filter((a) => a.kind === 'reserved')).toHaveLength(1);
 	});

@@ -124,6 +124,8 @@ export const gmailChannel: Channel = defineChannel({
 	displayName: 'Gmail',
 	description: "Sends from the company's Google account, no 'via'",
 	credentialType: GMAIL_CREDENTIAL,
+	// A keyed send is marked started right before the send or upload request (send.ts).
+	marksTransmit: true,
 	properties: gmailProperties,
 	readOptions: readGmailOptions,
 

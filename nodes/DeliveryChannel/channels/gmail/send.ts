@@ -9,6 +9,7 @@ import type { gmail_v1 } from '@googleapis/gmail';
 import { formatAddress } from '../../../../core/message/addresses';
 import { allRecipients, formatBytes } from '../../../../core/message/compose';
 import { buildMime } from '../../../../core/message/mime';
+import { beforeTransmit } from '../../../../core/coordination/transmit';
 import { DeliveryError } from '../../../../core/errors';
 import type { OutgoingMessage, SendResult } from '../types';
 import { READ_SCOPE_HINT, READ_SCOPES } from './auth';
@@ -51,6 +52,9 @@ export async function sendMessage(
 	}
 	const resumable = raw.length > UPLOAD_THRESHOLD_BYTES;
 	const lookUp = canReadMailbox(api) ? () => findInSent(api, message.messageId) : undefined;
+	// A keyed send is marked started right before the message leaves (core/coordination/transmit):
+	// before an upload's session opens, or after the quota pacing of the send request.
+	if (resumable) await beforeTransmit();
 	const upload = resumable
 		? await sendResumable(api, raw, { scopeHint: SEND_SCOPE_HINT, findSent: lookUp })
 		: undefined;
@@ -58,11 +62,13 @@ export async function sendMessage(
 		upload ??
 		(await api.call<gmail_v1.Schema$Message>(
 			{ units: UNITS.send, what: 'send the message', send: { lookUp }, scopeHint: SEND_SCOPE_HINT },
-			(request) =>
-				api.gmail.users.messages.send(
+			async (request) => {
+				await beforeTransmit();
+				return await api.gmail.users.messages.send(
 					{ userId: 'me', requestBody: { raw: raw.toString('base64url') } },
 					request,
-				),
+				);
+			},
 		));
 	const sent = result.data;
 	const labelIds = sent.labelIds ?? [];

@@ -66,6 +66,8 @@ export const smtpChannel: Channel = defineChannel({
 	displayName: 'Custom SMTP',
 	description: 'Your own mail server or Microsoft Exchange / 365',
 	credentialType: SMTP_CREDENTIAL,
+	// The pool marks a keyed send started right before MAIL FROM (transport.ts).
+	marksTransmit: true,
 
 	async open(context, { signal, shared }) {
 		const credentials = await context.getCredentials(SMTP_CREDENTIAL);

@@ -8,6 +8,7 @@ import { PassThrough } from 'node:stream';
 
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 
+import { beforeTransmit } from '../../../../core/coordination/transmit';
 import { DeliveryError } from '../../../../core/errors';
 import {
 	offersDsn,
@@ -94,7 +95,7 @@ export class SmtpPool {
 			throw cancelledBeforeSending();
 		}
 		try {
-			await paceMessage(this.shared);
+			await paceMessage(this.shared).then(beforeTransmit);
 		} catch (error) {
 			this.release(entry);
 			throw error;

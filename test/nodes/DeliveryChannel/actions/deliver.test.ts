@@ -6,7 +6,12 @@
 import type { IDataObject, INode, INodeParameters } from 'n8n-workflow';
 
 import { DeliveryChannelMscApi } from '../../../../credentials/DeliveryChannelMscApi.credentials';
-import { deliveryIdForKey } from '../../../../core/coordination';
+import {
+	deliveryIdForKey,
+	processCoordinator,
+	type LedgerEntry,
+	type Reservation,
+} from '../../../../core/coordination';
 import { DeliveryChannel } from '../../../../nodes/DeliveryChannel/DeliveryChannel.node';
 import { chain, itemsNode, manualTrigger, node, runWorkflow } from '../../../helpers/n8n';
 import {
@@ -145,6 +150,61 @@ describe('Idempotency Key on Custom SMTP (the shared ledger)', () => {
 		expect(smtp.received).toHaveLength(1);
 	}, 60_000);
 
+	test('a keyed send is marked started only right before MAIL FROM: one taken over while it waited for a connection sends nothing', async () => {
+		const coordinator = processCoordinator();
+		const key = 'T1-intro';
+		const proposal = { messageId: 'other@x', deliveryId: 'other', reservedAt: 'now' };
+		// What the ledger says at MAIL FROM (the local ledger reads it when called).
+		const atMailFrom: Array<Promise<Reservation>> = [];
+		const smtp = await smtpServer({
+			onMail: () => {
+				atMailFrom.push(coordinator.reserve(SMTP_ACCOUNT, key, proposal));
+				return undefined;
+			},
+		});
+		// The account's only connection is busy: the send waits for it, its key reserved, unstarted.
+		const busy = await coordinator.connectionSlot(SMTP_ACCOUNT, 1, { maxWaitMs: 60_000 });
+		const connectionSlot = coordinator.connectionSlot.bind(coordinator);
+		let waiting!: () => void;
+		const waitsForSlot = new Promise<void>((resolve) => (waiting = resolve));
+		const slots = jest.spyOn(coordinator, 'connectionSlot').mockImplementation((...args) => {
+			waiting();
+			return connectionSlot(...args);
+		});
+		const run = runSmtp(smtp, [lead('T1')], keyed, { maxConnections: 1 });
+		let other: string | false = false;
+		try {
+			await waitsForSlot;
+			const seen = await coordinator.reserve(SMTP_ACCOUNT, key, proposal);
+			if (seen.kind !== 'pending') throw new Error(`not pending: ${seen.kind}`);
+			expect(seen.entry).toMatchObject({ state: 'reserved', leaseUntil: expect.any(Number) });
+			expect(seen.entry.startedAt).toBeUndefined();
+			// Another worker takes the key over (as it does once a lease lapsed), then the slot frees.
+			other = await coordinator.takeOver(SMTP_ACCOUNT, key, seen.entry.token, proposal);
+			expect(other).toEqual(expect.any(String));
+			await busy();
+			const [lost] = await run;
+			expect(lost).toMatchObject({ status: 'not sent', code: 'ENOTSENT' });
+			expect(String(lost.error)).toMatch(/took the key over, so this one sends nothing/);
+			expect(smtp.attempts).toBe(0);
+			expect(smtp.received).toHaveLength(0);
+		} finally {
+			slots.mockRestore();
+			await busy();
+			await run;
+		}
+
+		// The other worker gave up the key: the next run sends, started before its MAIL FROM.
+		await coordinator.release(SMTP_ACCOUNT, key, other as string);
+		const [sent] = await runSmtp(smtp, [lead('T1')], keyed, { maxConnections: 1 });
+		expect(sent.status).toBe('sent');
+		expect(smtp.received).toHaveLength(1);
+		expect(await atMailFrom[0]).toMatchObject({
+			kind: 'pending',
+			entry: { state: 'reserved', startedAt: expect.any(String) },
+		});
+	}, 60_000);
+
 	test('a key that cannot be used fails the item naming the field and the value; nothing is sent', async () => {
 		const smtp = await smtpServer();
 		const [bad] = await runSmtp(smtp, [{ ...lead('x'), id: 'lead 42' }], keyed);
@@ -270,6 +330,37 @@ describe('Idempotency Key on Gmail (the shared ledger, Sent as the look-up)', ()
 		expect(first.status).toBe('sent');
 		expect(await runOnce('G1')).toMatchObject({ status: 'duplicate', messageId: first.messageId });
 		expect(fake!.storedMessageIds()).toEqual([first.messageId]);
+	});
+
+	test('a send whose key was taken over while it waited for its turn sends nothing: the key is marked started only at the send request', async () => {
+		await start();
+		const coordinator = processCoordinator();
+		const messageSlot = coordinator.messageSlot.bind(coordinator);
+		const seen: LedgerEntry[] = [];
+		const other = { messageId: 'other@x', deliveryId: 'other', reservedAt: 'now' };
+		// While the send waits for its place in the minute, another worker takes its key over.
+		const slots = jest
+			.spyOn(coordinator, 'messageSlot')
+			.mockImplementation(async (account, ...rest) => {
+				const held = await coordinator.reserve(account, 'G4-intro', other);
+				if (held.kind !== 'pending') throw new Error(`not pending: ${held.kind}`);
+				seen.push(held.entry);
+				await coordinator.takeOver(account, 'G4-intro', held.entry.token, other);
+				return await messageSlot(account, ...rest);
+			});
+		try {
+			const lost = await runOnce('G4');
+			expect(lost).toMatchObject({ status: 'not sent', code: 'ENOTSENT' });
+			expect(String(lost.error)).toMatch(/took the key over, so this one sends nothing/);
+		} finally {
+			slots.mockRestore();
+		}
+		expect(seen).toEqual([
+			expect.objectContaining({ state: 'reserved', leaseUntil: expect.any(Number) }),
+		]);
+		expect(seen[0].startedAt).toBeUndefined();
+		expect(fake!.state.requests.filter((r) => r.method === 'send')).toHaveLength(0);
+		expect(fake!.storedMessageIds()).toEqual([]);
 	});
 
 	test('an unknown outcome, then a re-run that can read Sent: found there, a duplicate, stored once', async () => {
