@@ -21,6 +21,7 @@ export const phrases: RegExp[] = [
 	/non-?existent (?:domain|host)/,
 	/no such host/,
 	/unable to resolve/,
+	/name or service not known/,
 	/recipient domain .{0,40}not (?:found|exist)/,
 	/domain lookup failed/,
 	/\bnxdomain\b/,

@@ -215,6 +215,8 @@ describe('reasons', () => {
 		['550 5.0.0 jane@example.jp does not exist', '5.0.0', '550'],
 		['550 5.7.1 Requested action not taken: No mail box available for this user', '5.7.1', '550'],
 		['550 No mail box available', '', '550'],
+		['553 sorry, badrcptto (user mail-box not found) (#5.7.1)', '5.7.1', '553'],
+		['550 BAD_RECIPIENT - see https://mail.example.jp/undelivered', '', '550'],
 	])('reads "%s" as a dead address', (diagnostic, status, reply) => {
 		expect(c(diagnostic, status, reply, { command: 'RCPT' })).toBe('userunknown');
 	});
@@ -227,6 +229,12 @@ describe('reasons', () => {
 		['451 Requested action aborted: error in processing', 'systemerror'],
 	])('reads "%s" by its words, not as on hold', (diagnostic, reason) => {
 		expect(c(diagnostic, '', diagnostic.slice(0, 3).trim(), { action: 'failed' })).toBe(reason);
+	});
+
+	it('reads the resolver\'s "Name or service not known" as an unknown host', () => {
+		expect(c('[mx.example.jp]: Name or service not known', '5.0.0', '', { action: 'failed' })).toBe(
+			'hostunknown',
+		);
 	});
 
 	it.each([
