@@ -1,0 +1,456 @@
+/**
+ * The OAuth2 sign-in of Custom SMTP (smtp/oauth2.ts and the deliveryChannelSmtpOAuth2Api credential).
+ * The token rules are checked directly; the rest runs against the real Postfix + Dovecot taking SASL
+ * XOAUTH2 (Dovecot asks the fake Microsoft identity platform about each token) and the node in n8n's
+ * engine, whose own helpers.refreshOAuth2Token renews at the fake's token endpoint and stores the
+ * rotated token: the credential test, sending, Failed Deliveries reading a real bounce, a token that
+ * expired before the batch, one about to expire, and a revoked grant.
+ */
+import type { ICredentialTestFunctions, IDataObject, INode, INodeProperties } from 'n8n-workflow';
+import { NodeHelpers } from 'n8n-workflow';
+
+import { DeliveryChannelSmtpOAuth2Api } from '../../../../../credentials/DeliveryChannelSmtpOAuth2Api.credentials';
+import { DeliveryChannel } from '../../../../../nodes/DeliveryChannel/DeliveryChannel.node';
+import { smtpLimits } from '../../../../../nodes/DeliveryChannel/channels/smtp/limits';
+import {
+	AccessTokens,
+	RENEW_BEFORE_MS,
+} from '../../../../../nodes/DeliveryChannel/channels/smtp/oauth2';
+import { smtpSettings } from '../../../../../nodes/DeliveryChannel/channels/smtp/settings';
+import { chain, itemsNode, manualTrigger, node, runWorkflow } from '../../../../helpers/n8n';
+import {
+	startMicrosoftIdentity,
+	type MicrosoftIdentity,
+	type TokenSet,
+} from '../../../../fakes/microsoft-identity';
+import {
+	describeWithMailSystem,
+	startMailSystem,
+	type MailSystem,
+} from '../../../../support/mailsystem';
+
+jest.setTimeout(120_000);
+
+const TYPE = 'CUSTOM.deliveryChannel';
+const OAUTH = 'deliveryChannelSmtpOAuth2Api';
+const SCOPES =
+	'offline_access https://outlook.office.com/SMTP.Send https://outlook.office.com/IMAP.AccessAsUser.All';
+
+const RECONNECT = {
+	code: 'EAUTH',
+	retryable: false,
+	error: 'The Microsoft 365 sign-in of this credential is no longer valid',
+	hint: 'Open the credential and select Connect (Reconnect) to sign in again.',
+};
+
+function tokenData(accessToken: string, expiresInMs: number, refresh = 'rt') {
+	return {
+		access_token: accessToken,
+		refresh_token: refresh,
+		n8n_expires_at: String(Date.now() + expiresInMs),
+	};
+}
+
+describe('AccessTokens', () => {
+	const credentials = (data: IDataObject) => ({ provider: 'microsoft365', oauthTokenData: data });
+
+	it('gives the stored token while it has more than 5 minutes left, and renews one about to expire first', async () => {
+		const refresher = jest.fn(async () => tokenData('new', 3_600_000));
+		expect(
+			await new AccessTokens(
+				credentials(tokenData('old', RENEW_BEFORE_MS + 60_000)),
+				refresher,
+			).current(),
+		).toBe('old');
+		expect(refresher).not.toHaveBeenCalled();
+		const expiring = new AccessTokens(
+			credentials(tokenData('old', RENEW_BEFORE_MS - 60_000)),
+			refresher,
+		);
+		expect(await expiring.current()).toBe('new');
+		expect(await expiring.current()).toBe('new');
+		expect(refresher).toHaveBeenCalledTimes(1);
+	});
+
+	it('renews a refused token once for every login that saw it refused, and never a renewed token again', async () => {
+		let calls = 0;
+		const refresher = jest.fn(async (): Promise<IDataObject> => {
+			calls += 1;
+			return tokenData(`new-${calls}`, 3_600_000);
+		});
+		const tokens = new AccessTokens(credentials(tokenData('old', 3_600_000)), refresher);
+		const renewed = await Promise.all([
+			tokens.renew('old'),
+			tokens.renew('old'),
+			tokens.renew('old'),
+		]);
+		expect(renewed).toEqual(['new-1', 'new-1', 'new-1']);
+		expect(await tokens.renew('old')).toBe('new-1');
+		// The fresh token refused too: the server's refusal stands (the account, not the token).
+		expect(await tokens.renew('new-1')).toBe('new-1');
+		expect(refresher).toHaveBeenCalledTimes(1);
+	});
+
+	it('turns a refused grant (invalid_grant, n8n\'s "needs to be reconnected") into the reconnect error, without tokens', async () => {
+		for (const failure of [
+			Object.assign(new Error('invalid_grant'), { body: { error: 'invalid_grant' } }),
+			Object.assign(new Error('The credential "x" needs to be reconnected.'), {
+				failure: { cause: 'credential-invalid' },
+			}),
+		]) {
+			const tokens = new AccessTokens(
+				credentials(tokenData('secret-access', 3_600_000, 'secret-refresh')),
+				async () => {
+					throw failure;
+				},
+			);
+			const error = await tokens.renew('secret-access').catch((e: unknown) => e);
+			expect(error).toMatchObject({
+				code: 'EAUTH',
+				retryable: false,
+				stopsBatch: true,
+				message: RECONNECT.error,
+				hint: RECONNECT.hint,
+			});
+			expect(JSON.stringify(error)).not.toMatch(/secret/);
+			// Every later login learns the same.
+			await expect(tokens.renew('secret-access')).rejects.toBe(error);
+		}
+	});
+
+	it('names the provider, and says "not connected" without a token', async () => {
+		await expect(new AccessTokens({ provider: 'googleWorkspace' }).current()).rejects.toMatchObject(
+			{
+				code: 'EAUTH',
+				message: 'The Google Workspace sign-in of this credential is not connected yet',
+			},
+		);
+		const other = new AccessTokens(
+			{ provider: 'other', oauthTokenData: tokenData('a', 1) },
+			async () => {
+				throw Object.assign(new Error('boom'), { code: 'ECONNREFUSED' });
+			},
+		);
+		await expect(other.renew('a')).rejects.toMatchObject({
+			code: 'EAUTH',
+			message: 'Could not renew the OAuth2 sign-in of this credential (ECONNREFUSED)',
+		});
+	});
+});
+
+describe('the OAuth2 credential and the Authentication parameter', () => {
+	const properties = new DeliveryChannelSmtpOAuth2Api().properties;
+	const resolved = (values: IDataObject) =>
+		NodeHelpers.getNodeParameters(
+			properties as INodeProperties[],
+			values as never,
+			true,
+			false,
+			null,
+			null,
+		) as IDataObject;
+
+	it('presets Microsoft 365 (endpoints from the tenant, scopes, hosts) and Google Workspace; Other shows its endpoints', () => {
+		expect(resolved({})).toMatchObject({
+			provider: 'microsoft365',
+			tenant: 'organizations',
+			authUrl: expect.stringContaining('"https://login.microsoftonline.com/"'),
+			accessTokenUrl: expect.stringContaining('/oauth2/v2.0/token'),
+			scope: SCOPES,
+			authentication: 'body',
+			host: 'smtp.office365.com',
+			port: 587,
+			security: 'starttls',
+			imapHost: 'outlook.office365.com',
+			imapPort: 993,
+			imapSecurity: 'tls',
+			maxConnections: 0,
+		});
+		expect(resolved({ provider: 'googleWorkspace' })).toMatchObject({
+			authUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
+			accessTokenUrl: 'https://oauth2.googleapis.com/token',
+			scope: 'https://mail.google.com/',
+			authQueryParameters: 'access_type=offline&prompt=consent',
+			host: 'smtp.gmail.com',
+			port: 465,
+			security: 'tls',
+			imapHost: 'imap.gmail.com',
+		});
+		expect(
+			properties
+				.filter((p) => p.displayOptions?.show?.provider?.includes('other') && p.type !== 'hidden')
+				.map((p) => p.name),
+		).toEqual(expect.arrayContaining(['authUrl', 'accessTokenUrl', 'scope', 'host', 'imapHost']));
+	});
+
+	it("Microsoft 365's limits apply to the preset whatever its host: 3 connections, 30 a minute, 10,000 recipients a day", () => {
+		const credentials = {
+			provider: 'microsoft365',
+			host: 'smtp-relay.example.com',
+			user: 'a@example.com',
+		};
+		const settings = smtpSettings(credentials, new AccessTokens(credentials));
+		expect(smtpLimits(settings, credentials)).toEqual({
+			maxConnections: 3,
+			messagesPerMinute: 30,
+			recipientsPerDay: 10_000,
+		});
+		expect(settings.auth).toBeUndefined();
+		expect(settings.oauth?.user).toBe('a@example.com');
+	});
+
+	it('the node offers Password (default) and OAuth2 for Custom SMTP, each with its own credential and test', () => {
+		const { description } = new DeliveryChannel();
+		const authentication = description.properties.find((p) => p.name === 'authentication');
+		expect(authentication).toMatchObject({
+			default: 'password',
+			displayOptions: { show: { channel: ['smtp'] } },
+			options: [
+				{ name: 'Password', value: 'password' },
+				{ name: 'OAuth2 (Microsoft 365, Google Workspace)', value: 'oAuth2' },
+			],
+		});
+		expect(
+			description.credentials?.filter((c) => c.displayOptions?.show?.channel?.includes('smtp')),
+		).toEqual([
+			{
+				name: 'deliveryChannelSmtpApi',
+				required: true,
+				displayOptions: { show: { channel: ['smtp'], authentication: ['password'] } },
+				testedBy: 'smtpCredentialTest',
+			},
+			{
+				name: OAUTH,
+				required: true,
+				displayOptions: { show: { channel: ['smtp'], authentication: ['oAuth2'] } },
+				testedBy: 'smtpCredentialTest',
+			},
+		]);
+	});
+});
+
+describeWithMailSystem('Custom SMTP with OAuth2 (XOAUTH2) on the real Postfix + Dovecot', () => {
+	let idp: MicrosoftIdentity;
+	let mail: MailSystem;
+
+	beforeAll(async () => {
+		idp = await startMicrosoftIdentity();
+		mail = await startMailSystem({ oauth2IntrospectionUrl: idp.introspectionUrl });
+		idp.signInAs = mail.sender.address;
+	}, 240_000);
+
+	afterAll(async () => {
+		await mail?.stop();
+		await idp?.stop();
+	});
+
+	/** The credential as n8n stores it after Connect, pointed at the fake and the local servers. */
+	function credential(tokens: TokenSet, expiresInMs = tokens.expires_in * 1000): IDataObject {
+		const smtp = mail.smtpCredential();
+		return {
+			provider: 'microsoft365',
+			tenant: 'organizations',
+			grantType: 'authorizationCode',
+			authUrl: idp.authorizeUrl('organizations'),
+			accessTokenUrl: idp.tokenUrl('organizations'),
+			clientId: idp.client.clientId,
+			clientSecret: idp.client.clientSecret,
+			scope: SCOPES,
+			authentication: 'body',
+			user: mail.sender.address,
+			host: smtp.host,
+			port: smtp.port,
+			security: 'none',
+			imapHost: smtp.imapHost,
+			imapPort: smtp.imapPort,
+			imapSecurity: 'none',
+			imapFolders: 'INBOX, Junk',
+			sentFolder: '',
+			oauthTokenData: { ...tokens, n8n_expires_at: String(Date.now() + expiresInMs) },
+		};
+	}
+
+	let runs = 0;
+	const refreshes = () => idp.tokenRequests.filter((r) => r.grantType === 'refresh_token');
+
+	async function run(data: IDataObject, parameters: IDataObject, leads: IDataObject[] = [{}]) {
+		const nodes: INode[] = [
+			manualTrigger(),
+			itemsNode('Leads', leads),
+			node('Mail', TYPE, { channel: 'smtp', authentication: 'oAuth2', ...parameters } as never, {
+				// A credential of its own per run: connections kept between executions (parking) and
+				// connection slots belong to one credential, and each test signs in anew.
+				credentials: { [OAUTH]: { id: `oauth-${++runs}`, name: 'Microsoft 365' } },
+				onError: 'continueRegularOutput',
+			}),
+		];
+		const result = await runWorkflow({
+			workflow: { nodes, connections: chain(...nodes) },
+			nodeTypes: { [TYPE]: new DeliveryChannel() },
+			credentials: { [OAUTH]: data as never },
+		});
+		return {
+			items: result.output('Mail').map((item) => item.json),
+			stored: result.credentials[OAUTH],
+		};
+	}
+
+	const sendParameters = {
+		operation: 'send',
+		identity: { __rl: true, mode: 'address', value: '' },
+		to: '={{ $json.to }}',
+		subject: '={{ $json.subject }}',
+		emailFormat: 'text',
+		text: 'Sent with SMTP AUTH XOAUTH2.',
+	};
+
+	async function send(data: IDataObject, leads: IDataObject[]) {
+		return await run(
+			data,
+			{ ...sendParameters, identity: { ...sendParameters.identity, value: mail.sender.address } },
+			leads,
+		);
+	}
+
+	function leads(tag: string, count: number) {
+		return Array.from({ length: count }, (_, i) => ({
+			to: mail.sender.address,
+			subject: `${tag} ${i + 1}`,
+		}));
+	}
+
+	/** Waits for the tagged messages, then checks that each arrived exactly once. */
+	async function arrivedOnce(tag: string, count: number) {
+		const match = (m: { subject?: string }) => Boolean(m.subject?.startsWith(`${tag} `));
+		await mail.waitForMessages('INBOX', count, 30_000, match);
+		await new Promise((resolve) => setTimeout(resolve, 1_000));
+		const seen = (await mail.waitForMessages('INBOX', count, 5_000, match)).map((m) => m.subject);
+		expect(seen.sort()).toEqual(Array.from({ length: count }, (_, i) => `${tag} ${i + 1}`).sort());
+	}
+
+	const test = (data: IDataObject) =>
+		new DeliveryChannel().methods.credentialTest.smtpCredentialTest.call(
+			{} as ICredentialTestFunctions,
+			{
+				id: 'c1',
+				name: 'Microsoft 365',
+				type: OAUTH,
+				data: data as never,
+			},
+		);
+
+	it('the credential test signs in to SMTP and the mailbox with the stored token', async () => {
+		expect(await test(credential(await idp.signIn()))).toEqual({
+			status: 'OK',
+			message: expect.stringMatching(
+				/^Connection successful \(SMTP, and the mailbox: reports read from INBOX/,
+			),
+		});
+		expect(mail.logs(100)).toMatch(/sasl_method=XOAUTH2|method=XOAUTH2/);
+	});
+
+	it("the credential test reports an expired token, a refused one with the server's answer, and a missing sign-in", async () => {
+		const tokens = await idp.signIn();
+		expect(await test(credential(tokens, -1_000))).toEqual({
+			status: 'Error',
+			message: expect.stringMatching(
+				/^The Microsoft 365 access token of this credential has expired.*Reconnect/,
+			),
+		});
+		idp.revoke({ user: mail.sender.address });
+		const refused = await test(credential(tokens));
+		expect(refused.status).toBe('Error');
+		expect(refused.message).toContain('535 5.7.8');
+		expect(refused.message).toContain('OAuth2 sign-in');
+		expect(refused.message).not.toContain(tokens.access_token);
+		const { oauthTokenData: _unused, ...unconnected } = credential(tokens);
+		expect(await test(unconnected)).toEqual({
+			status: 'Error',
+			message:
+				'The Microsoft 365 sign-in of this credential is not connected yet. Open the credential and select Connect to sign in with the mailbox account.',
+		});
+	});
+
+	it('sends with XOAUTH2; a token expired at the server is renewed once through n8n, stored, and every item goes out once', async () => {
+		const tokens = await idp.signIn();
+		idp.expireAccessTokens({ user: mail.sender.address });
+		const before = refreshes().length;
+		const tag = `expired ${Date.now()}`;
+		const { items, stored } = await send(credential(tokens), leads(tag, 6));
+		expect(items.map((item) => item.status)).toEqual(Array(6).fill('sent'));
+		expect(refreshes().slice(before)).toEqual([expect.objectContaining({ status: 200 })]);
+		const renewed = stored.oauthTokenData as IDataObject;
+		expect(renewed.access_token).not.toBe(tokens.access_token);
+		expect(Number(renewed.n8n_expires_at)).toBeGreaterThan(Date.now() + 3_000_000);
+		await arrivedOnce(tag, 6);
+	});
+
+	it('a token within 5 minutes of its expiry is renewed before the first login', async () => {
+		const tokens = await idp.signIn();
+		const before = refreshes().length;
+		const tag = `expiring ${Date.now()}`;
+		const { items, stored } = await send(credential(tokens, 60_000), leads(tag, 2));
+		expect(items.map((item) => item.status)).toEqual(['sent', 'sent']);
+		expect(refreshes().length).toBe(before + 1);
+		expect((stored.oauthTokenData as IDataObject).access_token).not.toBe(tokens.access_token);
+		await arrivedOnce(tag, 2);
+	});
+
+	it('a revoked grant: the batch stops with "reconnect", the refresh is tried once, no token in the output', async () => {
+		const tokens = await idp.signIn();
+		idp.revoke({ user: mail.sender.address });
+		const before = refreshes().length;
+		const { items } = await send(credential(tokens), leads(`revoked ${Date.now()}`, 3));
+		expect(items[0]).toMatchObject({ status: 'failed', ...RECONNECT });
+		expect(items.slice(1).map((item) => item.status)).toEqual(['not sent', 'not sent']);
+		expect(refreshes().slice(before)).toEqual([
+			expect.objectContaining({ status: 400, error: 'invalid_grant' }),
+		]);
+		const output = JSON.stringify(items);
+		expect(output).not.toContain(tokens.access_token);
+		expect(output).not.toContain(tokens.refresh_token!);
+	});
+
+	it('Failed Deliveries reads the real bounce over IMAP with XOAUTH2, renewing an expired token once', async () => {
+		const tokens = await idp.signIn();
+		const unknown = mail.unknownUser();
+		const { items } = await send(credential(tokens), [
+			{ to: unknown, subject: `bounce ${Date.now()}` },
+		]);
+		expect(items[0].status).toBe('sent');
+		await mail.waitForMessages('INBOX', 1, 60_000, (m) =>
+			(m.from ?? []).some((f) => /mailer-daemon/i.test(f.address ?? '')),
+		);
+
+		idp.expireAccessTokens({ user: mail.sender.address });
+		const before = refreshes().length;
+		let failures: IDataObject[] = [];
+		const deadline = Date.now() + 30_000;
+		while (Date.now() < deadline) {
+			({ items: failures } = await run(credential(tokens), {
+				operation: 'getFailedDeliveries',
+				returnAll: true,
+				filters: {},
+			}));
+			if (failures.some((f) => String(f.recipient).toLowerCase() === unknown.toLowerCase())) break;
+			await new Promise((resolve) => setTimeout(resolve, 500));
+		}
+		expect(
+			failures.find((f) => String(f.recipient).toLowerCase() === unknown.toLowerCase()),
+		).toMatchObject({ channel: 'smtp', recipient: unknown });
+		// Each run starts from the stored (expired) token here, so each renews once.
+		expect(refreshes().length).toBeGreaterThan(before);
+		expect(mail.logs(200)).toMatch(/imap-login: Info: Login: user=<[^>]+>, method=XOAUTH2/);
+	});
+
+	it('Failed Deliveries with a revoked grant gives the same reconnect error', async () => {
+		const tokens = await idp.signIn();
+		idp.revoke({ user: mail.sender.address });
+		const { items } = await run(credential(tokens), {
+			operation: 'getFailedDeliveries',
+			returnAll: true,
+			filters: {},
+		});
+		expect(items[0]).toMatchObject({ status: 'failed', ...RECONNECT });
+	});
+});
