@@ -10,6 +10,8 @@ type Context = ChannelContext | ILoadOptionsFunctions;
 
 /** The Authentication parameter as the node holds it (its default when unset). */
 function authenticationOf(context: Context, fallback: string): unknown {
+	// A context without node parameters (a channel driven on its own) uses the default.
+	if (typeof context.getNodeParameter !== 'function') return fallback;
 	// Only the execute context asks for an item index; the trigger and the editor do not.
 	if ('getInputData' in context) return context.getNodeParameter('authentication', 0, fallback);
 	return (context as ILoadOptionsFunctions).getNodeParameter('authentication', fallback);
@@ -25,4 +27,3 @@ export function channelCredentialType(
 	const value = authenticationOf(context, choices[0].value);
 	return choices.find((choice) => choice.value === value)?.credentialType ?? channel.credentialType;
 }
-
