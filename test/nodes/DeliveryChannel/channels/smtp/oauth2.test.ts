@@ -6,11 +6,18 @@
  * rotated token: the credential test, sending, Failed Deliveries reading a real bounce, a token that
  * expired before the batch, one about to expire, and a revoked grant.
  */
+import { randomUUID } from 'node:crypto';
+
 import type { ICredentialTestFunctions, IDataObject, INode, INodeProperties } from 'n8n-workflow';
 import { NodeHelpers } from 'n8n-workflow';
 
 import { DeliveryChannelSmtpOAuth2Api } from '../../../../../credentials/DeliveryChannelSmtpOAuth2Api.credentials';
 import { DeliveryChannel } from '../../../../../nodes/DeliveryChannel/DeliveryChannel.node';
+import { smtpChannel } from '../../../../../nodes/DeliveryChannel/channels/smtp';
+import type {
+	ChannelContext,
+	OutgoingMessage,
+} from '../../../../../nodes/DeliveryChannel/channels/types';
 import { smtpLimits } from '../../../../../nodes/DeliveryChannel/channels/smtp/limits';
 import {
 	AccessTokens,
@@ -383,6 +390,77 @@ describeWithMailSystem('Custom SMTP with OAuth2 (XOAUTH2) on the real Postfix + 
 		expect(renewed.access_token).not.toBe(tokens.access_token);
 		expect(Number(renewed.n8n_expires_at)).toBeGreaterThan(Date.now() + 3_000_000);
 		await arrivedOnce(tag, 6);
+	});
+
+	/**
+	 * The channel driven on its own, mid-batch: the context's refreshOAuth2Token does what n8n does
+	 * (refresh at the token URL with the stored refresh token, store the answer, return it).
+	 */
+	function channelContext(data: IDataObject): ChannelContext {
+		const stored = { ...data };
+		return {
+			getCredentials: async () => stored,
+			getNodeParameter: (name: string, _item: number, fallback: unknown) =>
+				name === 'authentication' ? 'oAuth2' : fallback,
+			getInputData: () => [],
+			helpers: {
+				async refreshOAuth2Token() {
+					const token = stored.oauthTokenData as IDataObject;
+					const answer = await idp.refresh(String(token.refresh_token));
+					if (answer.status !== 200)
+						throw Object.assign(new Error('refused'), { body: answer.body });
+					const renewed = answer.body as TokenSet;
+					stored.oauthTokenData = {
+						...token,
+						...renewed,
+						n8n_expires_at: String(Date.now() + renewed.expires_in * 1000),
+					};
+					return stored.oauthTokenData;
+				},
+			},
+		} as unknown as ChannelContext;
+	}
+
+	function outgoing(subject: string): OutgoingMessage {
+		const deliveryId = `dc-${randomUUID()}`;
+		return {
+			deliveryId,
+			messageId: `<${deliveryId}@example.test>`,
+			identity: { name: '', address: mail.sender.address },
+			to: [{ name: '', address: mail.sender.address }],
+			cc: [],
+			bcc: [],
+			replyTo: [],
+			subject,
+			text: 'Sent with SMTP AUTH XOAUTH2.',
+			attachments: [],
+			headers: [],
+			references: [],
+		};
+	}
+
+	it('a token that expires in the middle of a batch: the next logins renew it once, and the batch goes on', async () => {
+		const tokens = await idp.signIn();
+		const session = await smtpChannel.open(channelContext(credential(tokens)));
+		const tag = `mid-batch ${Date.now()}`;
+		try {
+			expect(session.concurrency).toBe(3);
+			await session.send(outgoing(`${tag} 1`));
+			idp.expireAccessTokens({ user: mail.sender.address });
+			const before = refreshes().length;
+			// Six at once: the logged-in connection takes one, two new connections log in and are refused.
+			const results = await Promise.all(
+				[2, 3, 4, 5, 6, 7].map((i) => session.send(outgoing(`${tag} ${i}`))),
+			);
+			expect(results.map((result) => result.accepted)).toEqual(
+				Array(6).fill([mail.sender.address]),
+			);
+			// The token still had an hour by n8n's clock: only a refused login renews it.
+			expect(refreshes().slice(before)).toEqual([expect.objectContaining({ status: 200 })]);
+		} finally {
+			await session.close();
+		}
+		await arrivedOnce(tag, 7);
 	});
 
 	it('a token within 5 minutes of its expiry is renewed before the first login', async () => {
