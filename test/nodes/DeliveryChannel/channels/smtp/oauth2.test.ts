@@ -25,16 +25,9 @@ import {
 } from '../../../../../nodes/DeliveryChannel/channels/smtp/oauth2';
 import { smtpSettings } from '../../../../../nodes/DeliveryChannel/channels/smtp/settings';
 import { chain, itemsNode, manualTrigger, node, runWorkflow } from '../../../../helpers/n8n';
-import {
-	startMicrosoftIdentity,
-	type MicrosoftIdentity,
-	type TokenSet,
-} from '../../../../fakes/microsoft-identity';
-import {
-	describeWithMailSystem,
-	startMailSystem,
-	type MailSystem,
-} from '../../../../support/mailsystem';
+import type { MicrosoftIdentity, TokenSet } from '../../../../fakes/microsoft-identity';
+import { describeWithMailSystem, type MailSystem } from '../../../../support/mailsystem';
+import { startOAuth2MailSystem, type OAuth2MailSystem } from '../../../../support/oauth2';
 
 jest.setTimeout(120_000);
 
@@ -237,19 +230,16 @@ describe('the OAuth2 credential and the Authentication parameter', () => {
 });
 
 describeWithMailSystem('Custom SMTP with OAuth2 (XOAUTH2) on the real Postfix + Dovecot', () => {
+	let system: OAuth2MailSystem | undefined;
 	let idp: MicrosoftIdentity;
 	let mail: MailSystem;
 
 	beforeAll(async () => {
-		idp = await startMicrosoftIdentity();
-		mail = await startMailSystem({ oauth2IntrospectionUrl: idp.introspectionUrl });
-		idp.signInAs = mail.sender.address;
+		system = await startOAuth2MailSystem();
+		({ idp, mail } = system);
 	}, 240_000);
 
-	afterAll(async () => {
-		await mail?.stop();
-		await idp?.stop();
-	});
+	afterAll(async () => await system?.stop());
 
 	/** The credential as n8n stores it after Connect, pointed at the fake and the local servers. */
 	function credential(tokens: TokenSet, expiresInMs = tokens.expires_in * 1000): IDataObject {
