@@ -26,21 +26,42 @@ const MICROSOFT_SCOPES =
 
 const only = (provider: string) => ({ show: { provider: [provider] } });
 
+/**
+ * A value that depends on the Provider, as an n8n expression over the credential's own fields. n8n
+ * merges a credential's properties by name (with oAuth2Api's), so one name can hold one field only:
+ * the presets' values are chosen here, and Other's come from fields of their own.
+ */
+const byProvider = (microsoft: string, google: string, other: string) =>
+	`={{ $self["provider"] === "${GOOGLE}" ? ${google} : $self["provider"] === "${OTHER}" ? ${other} : ${microsoft} }}`;
+const text = (value: string) => JSON.stringify(value);
+
 /** The tenant's v2.0 endpoint, from the Tenant field (organizations when empty). */
 const microsoftEndpoint = (path: string) =>
-	`={{ "${MICROSOFT_LOGIN}" + (String($self["tenant"] || "organizations").trim()) + "/oauth2/v2.0/${path}" }}`;
+	`${text(MICROSOFT_LOGIN)} + String($self["tenant"] || "organizations").trim() + "/oauth2/v2.0/${path}"`;
 
-/** One hidden value per preset, and a field to fill in for Other. */
-function perProvider(
-	field: Pick<INodeProperties, 'displayName' | 'name'> & Partial<INodeProperties>,
-	microsoft: string,
-	google: string,
+/** A hidden OAuth2 setting of the presets, and the visible field that gives it for Other. */
+function oauthSetting(
+	name: string,
+	displayName: string,
+	presets: { microsoft: string; google: string },
+	other: Partial<INodeProperties> = {},
 ): INodeProperties[] {
-	const { displayName, name } = field;
+	const custom = `custom${name[0].toUpperCase()}${name.slice(1)}`;
 	return [
-		{ displayName, name, type: 'hidden', default: microsoft, displayOptions: only(MICROSOFT) },
-		{ displayName, name, type: 'hidden', default: google, displayOptions: only(GOOGLE) },
-		{ type: 'string', default: '', ...field, displayOptions: only(OTHER) },
+		{
+			displayName,
+			name,
+			type: 'hidden',
+			default: byProvider(presets.microsoft, presets.google, `$self["${custom}"]`),
+		},
+		{
+			displayName,
+			name: custom,
+			type: 'string',
+			default: '',
+			...other,
+			displayOptions: only(OTHER),
+		},
 	];
 }
 
@@ -101,33 +122,39 @@ export class DeliveryChannelSmtpOAuth2Api implements ICredentialType {
 				'"common". An app registered for a single tenant needs its tenant here.',
 			displayOptions: only(MICROSOFT),
 		},
-		...perProvider(
-			{ displayName: 'Authorization URL', name: 'authUrl', required: true },
-			microsoftEndpoint('authorize'),
-			'https://accounts.google.com/o/oauth2/v2/auth',
-		),
-		...perProvider(
-			{ displayName: 'Access Token URL', name: 'accessTokenUrl', required: true },
-			microsoftEndpoint('token'),
-			'https://oauth2.googleapis.com/token',
-		),
-		...perProvider(
+		...oauthSetting(
+			'authUrl',
+			'Authorization URL',
 			{
-				displayName: 'Scope',
-				name: 'scope',
+				microsoft: microsoftEndpoint('authorize'),
+				google: text('https://accounts.google.com/o/oauth2/v2/auth'),
+			},
+			{ required: true },
+		),
+		...oauthSetting(
+			'accessTokenUrl',
+			'Access Token URL',
+			{
+				microsoft: microsoftEndpoint('token'),
+				google: text('https://oauth2.googleapis.com/token'),
+			},
+			{ required: true },
+		),
+		...oauthSetting(
+			'scope',
+			'Scope',
+			{ microsoft: text(MICROSOFT_SCOPES), google: text('https://mail.google.com/') },
+			{
 				description:
 					'Scopes separated by spaces: sending over SMTP and reading the mailbox, plus what gives a refresh token',
 			},
-			MICROSOFT_SCOPES,
-			'https://mail.google.com/',
 		),
-		...perProvider(
-			{ displayName: 'Auth URI Query Parameters', name: 'authQueryParameters' },
+		...oauthSetting('authQueryParameters', 'Auth URI Query Parameters', {
 			// Pick the mailbox's account even when the browser is signed in to another one.
-			'prompt=select_account',
+			microsoft: text('prompt=select_account'),
 			// offline: a refresh token; consent: Google gives one only on consent, also on reconnect.
-			'access_type=offline&prompt=consent',
-		),
+			google: text('access_type=offline&prompt=consent'),
+		}),
 		{ displayName: 'Authentication', name: 'authentication', type: 'hidden', default: 'body' },
 		{
 			displayName: 'Mailbox (User)',
@@ -139,41 +166,22 @@ export class DeliveryChannelSmtpOAuth2Api implements ICredentialType {
 			description:
 				'The address of the mailbox that signs in: the account you connect below, used for SMTP and IMAP',
 		},
+		// Both presets send on 587 with STARTTLS and read on 993 with SSL/TLS; only the hosts differ.
 		...smtpServerFields({
-			host: 'smtp.office365.com',
+			host: byProvider(text('smtp.office365.com'), text('smtp.gmail.com'), '""'),
 			port: 587,
 			security: 'starttls',
-			hostDescription: 'SMTP server host name; smtp.office365.com for Microsoft 365',
-			displayOptions: only(MICROSOFT),
-		}),
-		...smtpServerFields({
-			host: 'smtp.gmail.com',
-			port: 465,
-			security: 'tls',
-			hostDescription: 'SMTP server host name; smtp.gmail.com for Google Workspace',
-			displayOptions: only(GOOGLE),
-		}),
-		...smtpServerFields({
-			host: '',
-			port: 587,
-			security: 'starttls',
-			hostDescription: 'SMTP server host name',
-			displayOptions: only(OTHER),
+			hostDescription:
+				'SMTP server host name; the Provider fills it in: smtp.office365.com for Microsoft 365, ' +
+				'smtp.gmail.com for Google Workspace',
 		}),
 		CLIENT_HOSTNAME_FIELD,
 		...LIMIT_FIELDS,
 		ALLOW_SELF_SIGNED_FIELD,
-		...[
-			[MICROSOFT, 'outlook.office365.com'],
-			[GOOGLE, 'imap.gmail.com'],
-			[OTHER, ''],
-		].map(([provider, host]) =>
-			imapHostField(
-				host,
-				'The mailbox, where bounce reports arrive; Failed Deliveries and the trigger read it over ' +
-					'IMAP with the same sign-in. Leave empty if you only send.',
-				only(provider),
-			),
+		imapHostField(
+			byProvider(text('outlook.office365.com'), text('imap.gmail.com'), '""'),
+			'The mailbox, where bounce reports arrive; Failed Deliveries and the trigger read it over IMAP ' +
+				'with the same sign-in (the Provider fills in its host). Leave empty if you only send.',
 		),
 		...IMAP_CONNECTION_FIELDS,
 		...IMAP_FOLDER_FIELDS,

@@ -37,12 +37,10 @@ export interface ServerDefaults {
 	port: number;
 	security: string;
 	hostDescription: string;
-	displayOptions?: DisplayOptions;
 }
 
 /** Host, Port and Security of the SMTP server, with the given defaults. */
 export function smtpServerFields(defaults: ServerDefaults): INodeProperties[] {
-	const shown = defaults.displayOptions ? { displayOptions: defaults.displayOptions } : {};
 	return [
 		{
 			displayName: 'Host',
@@ -52,7 +50,6 @@ export function smtpServerFields(defaults: ServerDefaults): INodeProperties[] {
 			required: true,
 			placeholder: 'smtp.example.com',
 			description: defaults.hostDescription,
-			...shown,
 		},
 		{
 			displayName: 'Port',
@@ -60,7 +57,6 @@ export function smtpServerFields(defaults: ServerDefaults): INodeProperties[] {
 			type: 'number',
 			default: defaults.port,
 			description: 'Usually 587 with STARTTLS, 465 with SSL/TLS, 25 between servers',
-			...shown,
 		},
 		{
 			displayName: 'Security',
@@ -68,7 +64,6 @@ export function smtpServerFields(defaults: ServerDefaults): INodeProperties[] {
 			type: 'options',
 			options: SMTP_SECURITY_OPTIONS,
 			default: defaults.security,
-			...shown,
 		},
 	];
 }
@@ -130,8 +125,8 @@ export const ALLOW_SELF_SIGNED_FIELD: INodeProperties = {
 const WITH_MAILBOX: DisplayOptions = { hide: { imapHost: [''] } };
 
 /** IMAP Host of the mailbox where bounce reports arrive; empty = the credential only sends. */
-export function imapHostField(host: string, description: string, displayOptions?: DisplayOptions) {
-	const field: INodeProperties = {
+export function imapHostField(host: string, description: string): INodeProperties {
+	return {
 		displayName: 'IMAP Host (for Failed Deliveries)',
 		name: 'imapHost',
 		type: 'string',
@@ -139,7 +134,6 @@ export function imapHostField(host: string, description: string, displayOptions?
 		placeholder: 'imap.example.com',
 		description,
 	};
-	return displayOptions ? { ...field, displayOptions } : field;
 }
 
 /** IMAP Port and Security, shown once an IMAP Host is set. */

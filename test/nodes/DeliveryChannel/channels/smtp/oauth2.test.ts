@@ -8,7 +8,13 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import type { ICredentialTestFunctions, IDataObject, INode, INodeProperties } from 'n8n-workflow';
+import type {
+	ICredentialTestFunctions,
+	ICredentialType,
+	IDataObject,
+	INode,
+	INodeProperties,
+} from 'n8n-workflow';
 import { NodeHelpers } from 'n8n-workflow';
 
 import { DeliveryChannelSmtpOAuth2Api } from '../../../../../credentials/DeliveryChannelSmtpOAuth2Api.credentials';
@@ -35,6 +41,23 @@ const TYPE = 'CUSTOM.deliveryChannel';
 const OAUTH = 'deliveryChannelSmtpOAuth2Api';
 const SCOPES =
 	'offline_access https://outlook.office.com/SMTP.Send https://outlook.office.com/IMAP.AccessAsUser.All';
+
+/** n8n's oAuth2Api (n8n-nodes-base), the fields our credential does not define itself. */
+const OAUTH2_API_STAND_IN: ICredentialType = {
+	name: 'oAuth2Api',
+	displayName: 'OAuth2 API',
+	properties: [
+		{ displayName: 'Client ID', name: 'clientId', type: 'string', default: '' },
+		{
+			displayName: 'Client Secret',
+			name: 'clientSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+		},
+		{ displayName: 'Ignore SSL Issues', name: 'ignoreSSLIssues', type: 'boolean', default: false },
+	],
+};
 
 const RECONNECT = {
 	code: 'EAUTH',
@@ -140,8 +163,12 @@ describe('AccessTokens', () => {
 
 describe('the OAuth2 credential and the Authentication parameter', () => {
 	const properties = new DeliveryChannelSmtpOAuth2Api().properties;
-	const resolved = (values: IDataObject) =>
-		NodeHelpers.getNodeParameters(
+	/**
+	 * The credential's values as n8n resolves them: its defaults for what is displayed, then its
+	 * expressions over its own fields ($self). The expressions here are plain JavaScript.
+	 */
+	const resolved = (values: IDataObject) => {
+		const data = NodeHelpers.getNodeParameters(
 			properties as INodeProperties[],
 			values as never,
 			true,
@@ -149,15 +176,26 @@ describe('the OAuth2 credential and the Authentication parameter', () => {
 			null,
 			null,
 		) as IDataObject;
+		const evaluate = (value: unknown) =>
+			typeof value === 'string' && value.startsWith('={{')
+				? // eslint-disable-next-line @typescript-eslint/no-implied-eval
+					(new Function('$self', `return (${value.slice(3, -2)});`)(data) as unknown)
+				: value;
+		return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, evaluate(value)]));
+	};
 
-	it('presets Microsoft 365 (endpoints from the tenant, scopes, hosts) and Google Workspace; Other shows its endpoints', () => {
+	it('one field per name (n8n merges credential properties by name); presets for Microsoft 365 and Google Workspace', () => {
+		const names = properties.map((p) => p.name);
+		expect(new Set(names).size).toBe(names.length);
 		expect(resolved({})).toMatchObject({
 			provider: 'microsoft365',
 			tenant: 'organizations',
-			authUrl: expect.stringContaining('"https://login.microsoftonline.com/"'),
-			accessTokenUrl: expect.stringContaining('/oauth2/v2.0/token'),
+			authUrl: 'https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize',
+			accessTokenUrl: 'https://login.microsoftonline.com/organizations/oauth2/v2.0/token',
 			scope: SCOPES,
+			authQueryParameters: 'prompt=select_account',
 			authentication: 'body',
+			grantType: 'authorizationCode',
 			host: 'smtp.office365.com',
 			port: 587,
 			security: 'starttls',
@@ -166,21 +204,35 @@ describe('the OAuth2 credential and the Authentication parameter', () => {
 			imapSecurity: 'tls',
 			maxConnections: 0,
 		});
+		expect(resolved({ tenant: ' contoso.onmicrosoft.com ' })).toMatchObject({
+			authUrl: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize',
+		});
 		expect(resolved({ provider: 'googleWorkspace' })).toMatchObject({
 			authUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
 			accessTokenUrl: 'https://oauth2.googleapis.com/token',
 			scope: 'https://mail.google.com/',
 			authQueryParameters: 'access_type=offline&prompt=consent',
 			host: 'smtp.gmail.com',
-			port: 465,
-			security: 'tls',
+			port: 587,
+			security: 'starttls',
 			imapHost: 'imap.gmail.com',
 		});
+		expect(resolved({ provider: 'googleWorkspace' }).tenant).toBeUndefined();
 		expect(
-			properties
-				.filter((p) => p.displayOptions?.show?.provider?.includes('other') && p.type !== 'hidden')
-				.map((p) => p.name),
-		).toEqual(expect.arrayContaining(['authUrl', 'accessTokenUrl', 'scope', 'host', 'imapHost']));
+			resolved({
+				provider: 'other',
+				customAuthUrl: 'https://id.example.com/authorize',
+				customAccessTokenUrl: 'https://id.example.com/token',
+				customScope: 'mail',
+			}),
+		).toMatchObject({
+			authUrl: 'https://id.example.com/authorize',
+			accessTokenUrl: 'https://id.example.com/token',
+			scope: 'mail',
+			authQueryParameters: '',
+			host: '',
+			imapHost: '',
+		});
 	});
 
 	it("Microsoft 365's limits apply to the preset whatever its host: 3 connections, 30 a minute, 10,000 recipients a day", () => {
@@ -270,7 +322,12 @@ describeWithMailSystem('Custom SMTP with OAuth2 (XOAUTH2) on the real Postfix + 
 	let runs = 0;
 	const refreshes = () => idp.tokenRequests.filter((r) => r.grantType === 'refresh_token');
 
-	async function run(data: IDataObject, parameters: IDataObject, leads: IDataObject[] = [{}]) {
+	async function run(
+		data: IDataObject,
+		parameters: IDataObject,
+		leads: IDataObject[] = [{}],
+		credentialTypes?: Record<string, ICredentialType>,
+	) {
 		const nodes: INode[] = [
 			manualTrigger(),
 			itemsNode('Leads', leads),
@@ -285,6 +342,7 @@ describeWithMailSystem('Custom SMTP with OAuth2 (XOAUTH2) on the real Postfix + 
 			workflow: { nodes, connections: chain(...nodes) },
 			nodeTypes: { [TYPE]: new DeliveryChannel() },
 			credentials: { [OAUTH]: data as never },
+			credentialTypes,
 		});
 		return {
 			items: result.output('Mail').map((item) => item.json),
@@ -301,11 +359,16 @@ describeWithMailSystem('Custom SMTP with OAuth2 (XOAUTH2) on the real Postfix + 
 		text: 'Sent with SMTP AUTH XOAUTH2.',
 	};
 
-	async function send(data: IDataObject, leads: IDataObject[]) {
+	async function send(
+		data: IDataObject,
+		leads: IDataObject[],
+		credentialTypes?: Record<string, ICredentialType>,
+	) {
 		return await run(
 			data,
 			{ ...sendParameters, identity: { ...sendParameters.identity, value: mail.sender.address } },
 			leads,
+			credentialTypes,
 		);
 	}
 
@@ -451,6 +514,41 @@ describeWithMailSystem('Custom SMTP with OAuth2 (XOAUTH2) on the real Postfix + 
 			await session.close();
 		}
 		await arrivedOnce(tag, 7);
+	});
+
+	it("as n8n stores it (the type's defaults and expressions, merged with oAuth2Api): Other with its own endpoints renews at its token URL", async () => {
+		const tokens = await idp.signIn();
+		const smtp = mail.smtpCredential();
+		// Only what the user entered, and the token n8n stored after Connect.
+		const stored = {
+			provider: 'other',
+			customAuthUrl: idp.authorizeUrl(),
+			customAccessTokenUrl: idp.tokenUrl(),
+			customScope: SCOPES,
+			clientId: idp.client.clientId,
+			clientSecret: idp.client.clientSecret,
+			user: mail.sender.address,
+			host: smtp.host,
+			port: smtp.port,
+			security: 'none',
+			imapHost: smtp.imapHost,
+			imapPort: smtp.imapPort,
+			imapSecurity: 'none',
+			oauthTokenData: { ...tokens, n8n_expires_at: String(Date.now() + 3_600_000) },
+		};
+		idp.expireAccessTokens({ user: mail.sender.address });
+		const before = refreshes().length;
+		const tag = `as stored ${Date.now()}`;
+		const { items, stored: after } = await send(stored, leads(tag, 2), {
+			oAuth2Api: OAUTH2_API_STAND_IN,
+			[OAUTH]: new DeliveryChannelSmtpOAuth2Api(),
+		});
+		expect(items.map((item) => item.status)).toEqual(['sent', 'sent']);
+		expect(refreshes().slice(before)).toEqual([
+			expect.objectContaining({ tenant: 'common', status: 200 }),
+		]);
+		expect((after.oauthTokenData as IDataObject).access_token).not.toBe(tokens.access_token);
+		await arrivedOnce(tag, 2);
 	});
 
 	it('a token within 5 minutes of its expiry is renewed before the first login', async () => {
