@@ -19,6 +19,7 @@ import { NodeHelpers } from 'n8n-workflow';
 
 import { DeliveryChannelSmtpOAuth2Api } from '../../../../../credentials/DeliveryChannelSmtpOAuth2Api.credentials';
 import { DeliveryChannel } from '../../../../../nodes/DeliveryChannel/DeliveryChannel.node';
+import { DeliveryChannelTrigger } from '../../../../../nodes/DeliveryChannelTrigger/DeliveryChannelTrigger.node';
 import { smtpChannel } from '../../../../../nodes/DeliveryChannel/channels/smtp';
 import type {
 	ChannelContext,
@@ -34,6 +35,7 @@ import { chain, itemsNode, manualTrigger, node, runWorkflow } from '../../../../
 import type { MicrosoftIdentity, TokenSet } from '../../../../fakes/microsoft-identity';
 import { describeWithMailSystem, type MailSystem } from '../../../../support/mailsystem';
 import { startOAuth2MailSystem, type OAuth2MailSystem } from '../../../../support/oauth2';
+import { pollOnce } from '../../../../support/poll';
 
 jest.setTimeout(120_000);
 
@@ -577,9 +579,12 @@ describeWithMailSystem('Custom SMTP with OAuth2 (XOAUTH2) on the real Postfix + 
 		expect(output).not.toContain(tokens.refresh_token!);
 	});
 
+	/** The recipient whose bounce the Failed Deliveries test produced (the trigger reads it too). */
+	let unknown = '';
+
 	it('Failed Deliveries reads the real bounce over IMAP with XOAUTH2, renewing an expired token once', async () => {
 		const tokens = await idp.signIn();
-		const unknown = mail.unknownUser();
+		unknown = mail.unknownUser();
 		const { items } = await send(credential(tokens), [
 			{ to: unknown, subject: `bounce ${Date.now()}` },
 		]);
@@ -607,6 +612,44 @@ describeWithMailSystem('Custom SMTP with OAuth2 (XOAUTH2) on the real Postfix + 
 		// Each run starts from the stored (expired) token here, so each renews once.
 		expect(refreshes().length).toBeGreaterThan(before);
 		expect(mail.logs(200)).toMatch(/imap-login: Info: Login: user=<[^>]+>, method=XOAUTH2/);
+	});
+
+	it('the trigger emits that bounce, reading the mailbox with XOAUTH2 after renewing an expired token', async () => {
+		expect(unknown).not.toBe('');
+		const tokens = await idp.signIn();
+		idp.expireAccessTokens({ user: mail.sender.address });
+		const before = refreshes().length;
+		const trigger = node(
+			'Failed Delivery',
+			'CUSTOM.deliveryChannelTrigger',
+			{
+				channel: 'smtp',
+				authentication: 'oAuth2',
+				event: 'failedDelivery',
+				filters: { includeDelays: true },
+			},
+			{ credentials: { [OAUTH]: { id: `oauth-${++runs}`, name: 'Microsoft 365' } } },
+		);
+		const { items } = await pollOnce({
+			node: trigger,
+			nodeType: new DeliveryChannelTrigger(),
+			credentials: { [OAUTH]: credential(tokens) as never },
+			// This helper neither merges parent types nor resolves expressions: the fields as one list.
+			credentialTypes: {
+				[OAUTH]: {
+					...new DeliveryChannelSmtpOAuth2Api(),
+					properties: [
+						...OAUTH2_API_STAND_IN.properties,
+						...new DeliveryChannelSmtpOAuth2Api().properties,
+					],
+				},
+			},
+			staticData: {},
+		});
+		expect(items.map((item) => item.json)).toEqual(
+			expect.arrayContaining([expect.objectContaining({ channel: 'smtp', recipient: unknown })]),
+		);
+		expect(refreshes().length).toBe(before + 1);
 	});
 
 	it('Failed Deliveries with a revoked grant gives the same reconnect error', async () => {
