@@ -58,7 +58,10 @@ export function offersDsn(connection: SMTPConnection): boolean {
  * one ("334 <challenge>", then 535) asks again with `renew`: the tokens renew once and it tries again
  * on the same connection.
  */
-function xoauth2Login({ user, tokens }: NonNullable<SmtpSettings['oauth']>) {
+function xoauth2Login(
+	{ user, tokens }: NonNullable<SmtpSettings['oauth']>,
+	tokenFailed: (error: unknown) => void,
+) {
 	let used: string | undefined;
 	const oauth2 = {
 		getToken(renew: boolean, callback: (error: Error | null, token?: string) => void) {
@@ -68,7 +71,11 @@ function xoauth2Login({ user, tokens }: NonNullable<SmtpSettings['oauth']>) {
 					used = token;
 					callback(null, token);
 				},
-				(error: Error) => callback(error),
+				(error: unknown) => {
+					// Ours is kept as it is; the library would rewrite the code of what it is given.
+					tokenFailed(error);
+					callback(new Error('No access token'));
+				},
 			);
 		},
 		buildXOAuth2Token(token: string) {
@@ -120,13 +127,16 @@ export function openConnection(
 				fail(unencryptedLogin(settings));
 				return;
 			}
-			connection.login(settings.auth ?? xoauth2Login(settings.oauth!), (error) => {
+			let tokenError: unknown;
+			const auth = settings.auth ?? xoauth2Login(settings.oauth!, (error) => (tokenError = error));
+			connection.login(auth, (error) => {
 				if (error) {
-					// A renewal that failed (a revoked grant) says more than the server's refusal.
-					if (settings.oauth?.tokens.failure && !settled) {
+					// No token to sign in with (a revoked grant, the provider out of reach) says more
+					// than the server's refusal.
+					if (tokenError && !settled) {
 						settled = true;
 						connection.close();
-						reject(settings.oauth.tokens.failure);
+						reject(tokenError);
 						return;
 					}
 					fail(error as SmtpLibraryError);

@@ -118,7 +118,9 @@ export const smtpChannel: Channel = defineChannel({
 	},
 
 	async testCredential(credentials, _context, type) {
-		return await testSmtpCredential(credentials, type === SMTP_OAUTH2_CREDENTIAL);
+		// n8n names the type; without it, only the OAuth2 credential has a Provider.
+		const oauth2 = type ? type === SMTP_OAUTH2_CREDENTIAL : credentials.provider !== undefined;
+		return await testSmtpCredential(credentials, oauth2);
 	},
 
 	async listIdentities(context) {

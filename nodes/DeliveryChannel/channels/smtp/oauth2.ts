@@ -117,17 +117,7 @@ export class AccessTokens {
 		try {
 			data = await this.refresher!();
 		} catch (error) {
-			this.failure = grantRefused(error)
-				? authError(
-						`The ${this.provider} sign-in of this credential is no longer valid`,
-						RECONNECT_HINT,
-					)
-				: authError(
-						`Could not renew the ${this.provider} sign-in of this credential` +
-							`${(error as { code?: string })?.code ? ` (${(error as { code?: string }).code})` : ''}`,
-						`${RECONNECT_HINT} Check the credential's Client ID, Client Secret and token URL if it persists.`,
-					);
-			throw this.failure;
+			throw this.refreshFailed(error);
 		}
 		const next = readToken(data);
 		if (!next.accessToken) {
@@ -142,6 +132,55 @@ export class AccessTokens {
 		this.renewed.add(next.accessToken);
 		return next.accessToken;
 	}
+
+	private refreshFailed(error: unknown): DeliveryError {
+		const { error: failure, lasting } = describeRefreshFailure(this.provider, error);
+		if (lasting) this.failure = failure;
+		return failure;
+	}
+}
+
+/**
+ * Why a refresh failed, without anything the provider echoed beyond its error code. A refused grant
+ * or client holds for the session; a provider out of reach may pass, so a later session tries again.
+ */
+function describeRefreshFailure(
+	provider: string,
+	error: unknown,
+): { error: DeliveryError; lasting: boolean } {
+	if (grantRefused(error)) {
+		return {
+			error: authError(
+				`The ${provider} sign-in of this credential is no longer valid`,
+				RECONNECT_HINT,
+			),
+			lasting: true,
+		};
+	}
+	const oauthError = (error as { body?: { error?: unknown } })?.body?.error;
+	if (typeof oauthError === 'string' && /^[\w.-]{1,64}$/.test(oauthError)) {
+		return {
+			error: authError(
+				`The ${provider} sign-in of this credential could not be renewed (${oauthError})`,
+				"Check the credential's Client ID, Client Secret and Access Token URL, then select Reconnect.",
+			),
+			lasting: true,
+		};
+	}
+	const code = (error as { code?: unknown })?.code;
+	return {
+		error: new DeliveryError(
+			`Could not reach the ${provider} sign-in to renew the token` +
+				(typeof code === 'string' && /^[A-Z_]{2,32}$/.test(code) ? ` (${code})` : ''),
+			{
+				code: 'ECONNECTION',
+				retryable: true,
+				stopsBatch: true,
+				hint: 'Nothing was sent with this credential after the token ran out; try again later.',
+			},
+		),
+		lasting: false,
+	};
 }
 
 /** What an n8n context gives to renew: `helpers.refreshOAuth2Token` (n8n 2.x) for the credential type. */

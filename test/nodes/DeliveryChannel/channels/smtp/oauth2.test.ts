@@ -150,16 +150,44 @@ describe('AccessTokens', () => {
 				message: 'The Google Workspace sign-in of this credential is not connected yet',
 			},
 		);
-		const other = new AccessTokens(
-			{ provider: 'other', oauthTokenData: tokenData('a', 1) },
+	});
+
+	it('a refused client holds for the session; a provider out of reach is retryable and tried again next time', async () => {
+		const refused = new AccessTokens(
+			{ provider: 'other', oauthTokenData: tokenData('a', 3_600_000) },
 			async () => {
-				throw Object.assign(new Error('boom'), { code: 'ECONNREFUSED' });
+				throw Object.assign(new Error('invalid_client: AADSTS7000215 secret-ish text'), {
+					body: { error: 'invalid_client', error_description: 'AADSTS7000215 secret-ish text' },
+				});
 			},
 		);
-		await expect(other.renew('a')).rejects.toMatchObject({
+		const error = await refused.renew('a').catch((e: unknown) => e);
+		expect(error).toMatchObject({
 			code: 'EAUTH',
-			message: 'Could not renew the OAuth2 sign-in of this credential (ECONNREFUSED)',
+			retryable: false,
+			stopsBatch: true,
+			message: 'The OAuth2 sign-in of this credential could not be renewed (invalid_client)',
 		});
+		await expect(refused.renew('a')).rejects.toBe(error);
+
+		let calls = 0;
+		const unreachable = new AccessTokens(
+			{ provider: 'microsoft365', oauthTokenData: tokenData('a', 3_600_000) },
+			async () => {
+				calls += 1;
+				throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), {
+					code: 'ECONNREFUSED',
+				});
+			},
+		);
+		await expect(unreachable.renew('a')).rejects.toMatchObject({
+			code: 'ECONNECTION',
+			retryable: true,
+			stopsBatch: true,
+			message: 'Could not reach the Microsoft 365 sign-in to renew the token (ECONNREFUSED)',
+		});
+		await expect(unreachable.renew('a')).rejects.toMatchObject({ code: 'ECONNECTION' });
+		expect(calls).toBe(2);
 	});
 });
 
