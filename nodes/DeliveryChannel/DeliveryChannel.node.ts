@@ -5,7 +5,11 @@ import type {
 	INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { channelCredentials, channelParameter } from '../shared/channelParameters';
+import {
+	authenticationParameters,
+	channelCredentials,
+	channelParameter,
+} from '../shared/channelParameters';
 import { channelAndOperationFields } from './actions/descriptionParts';
 import { router } from './actions/router';
 import { credentialTest, listSearch } from './methods';
@@ -28,6 +32,7 @@ export class DeliveryChannel implements INodeType {
 		credentials: channelCredentials(),
 		properties: [
 			channelParameter('Which service sends the email and knows about its failed deliveries'),
+			...authenticationParameters(),
 			{
 				displayName: 'Operation',
 				name: 'operation',

@@ -5,7 +5,11 @@ import type {
 	IPollFunctions,
 } from 'n8n-workflow';
 
-import { channelCredentials, channelParameter } from '../shared/channelParameters';
+import {
+	authenticationParameters,
+	channelCredentials,
+	channelParameter,
+} from '../shared/channelParameters';
 import { credentialTest } from '../shared/credentialTest';
 import { failureKindFilters } from '../shared/failureFilters';
 import { pollFailedDeliveries } from './poll';
@@ -30,6 +34,7 @@ export class DeliveryChannelTrigger implements INodeType {
 		credentials: channelCredentials(),
 		properties: [
 			channelParameter('Which service sent the email and knows about its failed deliveries'),
+			...authenticationParameters(),
 			{
 				displayName: 'Event',
 				name: 'event',

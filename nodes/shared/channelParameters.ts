@@ -3,14 +3,42 @@ import type { INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
 
 import { channelList } from '../DeliveryChannel/channels/registry';
 
-/** Each channel shows only its own credential. */
+/** Each channel shows only its own credential (with several: the one its Authentication picks). */
 export function channelCredentials(): INodeCredentialDescription[] {
-	return channelList().map((channel) => ({
-		name: channel.credentialType,
-		required: true,
-		displayOptions: { show: { channel: [channel.key] } },
-		...(channel.testCredential ? { testedBy: `${channel.key}CredentialTest` } : {}),
-	}));
+	return channelList().flatMap((channel) =>
+		(channel.authentications ?? [{ value: '', credentialType: channel.credentialType }]).map(
+			(choice) => ({
+				name: choice.credentialType,
+				required: true,
+				displayOptions: {
+					show: {
+						channel: [channel.key],
+						...(choice.value ? { authentication: [choice.value] } : {}),
+					},
+				},
+				...(channel.testCredential ? { testedBy: `${channel.key}CredentialTest` } : {}),
+			}),
+		),
+	);
+}
+
+/** The Authentication parameter of each channel that signs in more than one way. */
+export function authenticationParameters(): INodeProperties[] {
+	return channelList().flatMap((channel) =>
+		channel.authentications
+			? [
+					{
+						displayName: 'Authentication',
+						name: 'authentication',
+						type: 'options' as const,
+						noDataExpression: true,
+						options: channel.authentications.map(({ name, value }) => ({ name, value })),
+						default: channel.authentications[0].value,
+						displayOptions: { show: { channel: [channel.key] } },
+					},
+				]
+			: [],
+	);
 }
 
 export function channelOptions() {

@@ -6,6 +6,8 @@ import type { IExecuteFunctions, IPollFunctions } from 'n8n-workflow';
 
 import { processCoordinator, type Coordinator } from '../../core/coordination';
 import { DeliveryError } from '../../core/errors';
+import { channelCredentialType } from '../DeliveryChannel/channels/authentication';
+import type { Channel } from '../DeliveryChannel/channels/types';
 
 /**
  * The sending account: `<channel>:<credential id>`. Idempotency keys are unique within it, and its
@@ -13,9 +15,9 @@ import { DeliveryError } from '../../core/errors';
  */
 export function sendingAccount(
 	context: IExecuteFunctions | IPollFunctions,
-	channel: { key: string; credentialType: string },
+	channel: Pick<Channel, 'key' | 'credentialType' | 'authentications'>,
 ): string {
-	const credential = context.getNode().credentials?.[channel.credentialType];
+	const credential = context.getNode().credentials?.[channelCredentialType(channel, context)];
 	return `${channel.key}:${credential?.id ?? credential?.name ?? 'default'}`;
 }
 

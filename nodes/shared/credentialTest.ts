@@ -17,7 +17,7 @@ export const credentialTest: Record<string, ICredentialTestFunction> = Object.fr
 				this: ICredentialTestFunctions,
 				credential: ICredentialsDecrypted,
 			): Promise<INodeCredentialTestResult> {
-				return await channel.testCredential!.call(this, credential.data ?? {});
+				return await channel.testCredential!.call(this, credential.data ?? {}, credential.type);
 			},
 		]),
 );

@@ -106,7 +106,7 @@ class StoreCredentialsHelper extends ICredentialsHelper {
 		const data = structuredClone(this.read(type));
 		const properties = this.getCredentialsProperties(type);
 		// Defaults of the credential type's fields, as n8n fills them in.
-		return (NodeHelpers.getNodeParameters(
+		const filled = (NodeHelpers.getNodeParameters(
 			properties,
 			data as INodeParameters,
 			true,
@@ -114,6 +114,9 @@ class StoreCredentialsHelper extends ICredentialsHelper {
 			null,
 			null,
 		) ?? data) as ICredentialDataDecryptedObject;
+		// n8n copies the stored OAuth token back (it is no declared field).
+		if (data.oauthTokenData !== undefined) filled.oauthTokenData = data.oauthTokenData;
+		return filled;
 	}
 
 	async updateCredentials(): Promise<void> {}

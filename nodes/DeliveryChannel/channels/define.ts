@@ -30,6 +30,7 @@ export interface ChannelParts extends Omit<Channel, 'open' | 'testCredential' | 
 	testCredential?(
 		credentials: ICredentialDataDecryptedObject,
 		context: ICredentialTestFunctions,
+		credentialType?: string,
 	): Promise<INodeCredentialTestResult>;
 	/** The identities the editor offers, in the order it shows them. */
 	listIdentities?(context: ILoadOptionsFunctions): Promise<IdentityChoice[]>;
@@ -53,8 +54,9 @@ export function defineChannel(parts: ChannelParts): Channel {
 		channel.testCredential = async function (
 			this: ICredentialTestFunctions,
 			credentials: ICredentialDataDecryptedObject,
+			credentialType?: string,
 		): Promise<INodeCredentialTestResult> {
-			return await testCredential(credentials, this);
+			return await testCredential(credentials, this, credentialType);
 		};
 	}
 	if (listIdentities) {

@@ -95,12 +95,26 @@ export interface OpenOptions {
  */
 export type ChannelContext = IExecuteFunctions | IPollFunctions;
 
+/** One way to sign in to a channel: an option of the node's Authentication parameter and its credential. */
+export interface ChannelAuthentication {
+	/** The parameter's value. */
+	value: string;
+	/** The option's name in the editor. */
+	name: string;
+	credentialType: string;
+}
+
 export interface Channel {
 	key: ChannelKey;
 	/** The option name users pick in the Channel parameter. */
 	displayName: string;
 	description: string;
 	credentialType: string;
+	/**
+	 * Ways to sign in when there is more than one: the node's Authentication parameter (shown for this
+	 * channel) picks the credential; the first is its default and uses `credentialType`.
+	 */
+	authentications?: ChannelAuthentication[];
 	/**
 	 * The channel's server keeps idempotency keys itself (the MSC API): a send with a key goes to it
 	 * as it is, and the server answers a repeat with the first email. Else the shared ledger guards it.
@@ -127,6 +141,7 @@ export interface Channel {
 	testCredential?(
 		this: ICredentialTestFunctions,
 		credentials: ICredentialDataDecryptedObject,
+		credentialType?: string,
 	): Promise<INodeCredentialTestResult>;
 	/** Identities the editor offers in the Identity list. */
 	listIdentities?(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchItems[]>;

@@ -53,6 +53,38 @@ export function offersDsn(connection: SMTPConnection): boolean {
 	return Array.isArray(extensions) && extensions.includes('DSN');
 }
 
+/**
+ * SASL XOAUTH2 with the session's tokens. nodemailer asks for a token, and after the server refused
+ * one ("334 <challenge>", then 535) asks again with `renew`: the tokens renew once and it tries again
+ * on the same connection.
+ */
+function xoauth2Login(
+	{ user, tokens }: NonNullable<SmtpSettings['oauth']>,
+	tokenFailed: (error: unknown) => void,
+) {
+	let used: string | undefined;
+	const oauth2 = {
+		getToken(renew: boolean, callback: (error: Error | null, token?: string) => void) {
+			const next = renew && used ? tokens.renew(used) : tokens.current();
+			next.then(
+				(token) => {
+					used = token;
+					callback(null, token);
+				},
+				(error: unknown) => {
+					// Ours is kept as it is; the library would rewrite the code of what it is given.
+					tokenFailed(error);
+					callback(new Error('No access token'));
+				},
+			);
+		},
+		buildXOAuth2Token(token: string) {
+			return Buffer.from(`user=${user}\x01auth=Bearer ${token}\x01\x01`, 'utf8').toString('base64');
+		},
+	};
+	return { type: 'OAuth2', user, oauth2 } as unknown as SMTPConnection.AuthenticationOAuth2;
+}
+
 /** Opens a connection and logs in; a failure is a DeliveryError of the 'connect' stage. */
 export function openConnection(
 	settings: SmtpSettings,
@@ -85,7 +117,7 @@ export function openConnection(
 			else events.lost(entry);
 		});
 		connection.connect(() => {
-			if (!settings.auth) {
+			if (!settings.auth && !settings.oauth) {
 				settled = true;
 				resolve(entry);
 				return;
@@ -95,8 +127,18 @@ export function openConnection(
 				fail(unencryptedLogin(settings));
 				return;
 			}
-			connection.login(settings.auth, (error) => {
+			let tokenError: unknown;
+			const auth = settings.auth ?? xoauth2Login(settings.oauth!, (error) => (tokenError = error));
+			connection.login(auth, (error) => {
 				if (error) {
+					// No token to sign in with (a revoked grant, the provider out of reach) says more
+					// than the server's refusal.
+					if (tokenError && !settled) {
+						settled = true;
+						connection.close();
+						reject(tokenError);
+						return;
+					}
 					fail(error as SmtpLibraryError);
 					return;
 				}

@@ -41,6 +41,7 @@ export interface SmtpTarget {
 	port: number;
 	security?: SmtpSecurity;
 	auth?: { user: string };
+	oauth?: { user: string };
 }
 
 function noStarttlsHint(target: SmtpTarget): string {
@@ -66,6 +67,12 @@ export function unencryptedLogin(target: SmtpTarget): DeliveryError {
 		},
 	);
 }
+
+/** A token the server refused although it was just issued or renewed: the account, not the token. */
+export const OAUTH_LOGIN_HINT =
+	'The server refused the OAuth2 sign-in. Check that Mailbox (User) is the account you connected, that the ' +
+	'app has the SMTP and IMAP permissions (with admin consent), and that SMTP AUTH is enabled for the mailbox; ' +
+	'else select Reconnect in the credential.';
 
 export function toDeliveryError(
 	error: SmtpLibraryError,
@@ -115,7 +122,10 @@ export function toDeliveryError(
 		return make(microsoft.code, `${microsoft.meaning}: ${response}`, {
 			retryable: microsoft.retryable,
 			stopsBatch: microsoft.stopsBatch ?? false,
-			hint: microsoftHint(microsoft, { mailbox: target.auth?.user, reply: response }),
+			hint: microsoftHint(microsoft, {
+				mailbox: target.auth?.user ?? target.oauth?.user,
+				reply: response,
+			}),
 			field: microsoft.field,
 		});
 	}
@@ -163,7 +173,9 @@ export function toDeliveryError(
 	}
 	if (code === 'EAUTH') {
 		return make('EAUTH', `The SMTP server rejected the login${response ? `: ${response}` : ''}`, {
-			hint: 'Check the User and Password of the Custom SMTP credential (Microsoft 365 may need SMTP AUTH enabled for the mailbox).',
+			hint: target.oauth
+				? OAUTH_LOGIN_HINT
+				: 'Check the User and Password of the Custom SMTP credential (Microsoft 365 may need SMTP AUTH enabled for the mailbox).',
 			stopsBatch: true,
 		});
 	}

@@ -3,17 +3,36 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import type { SendingLimits } from '../../../../core/coordination';
 import { isValidAddress } from '../../../../core/message/addresses';
+import { channelCredentialType } from '../authentication';
 import { defineChannel } from '../define';
-import type { Channel, ChannelSession, FailedDeliveryQuery, OutgoingMessage } from '../types';
+import type {
+	Channel,
+	ChannelAuthentication,
+	ChannelSession,
+	FailedDeliveryQuery,
+	OutgoingMessage,
+} from '../types';
 import { testSmtpCredential } from './credentialTest';
 import { Mailbox, type MailboxNotices } from './failedDeliveries';
 import { mailboxNotConfigured, mailboxSettings } from './imap/settings';
+import { AccessTokens, n8nRefresher, SMTP_OAUTH2_CREDENTIAL } from './oauth2';
 import { sendMessage } from './send';
 import { smtpSettings } from './settings';
 import { smtpLimits } from './limits';
 import { SmtpPool } from './transport';
 
 export const SMTP_CREDENTIAL = 'deliveryChannelSmtpApi';
+export { SMTP_OAUTH2_CREDENTIAL };
+
+/** Password (the default, so existing workflows keep theirs) or an OAuth2 sign-in. */
+const AUTHENTICATIONS: ChannelAuthentication[] = [
+	{ value: 'password', name: 'Password', credentialType: SMTP_CREDENTIAL },
+	{
+		value: 'oAuth2',
+		name: 'OAuth2 (Microsoft 365, Google Workspace)',
+		credentialType: SMTP_OAUTH2_CREDENTIAL,
+	},
+];
 
 class SmtpSession implements ChannelSession {
 	readonly concurrency: number;
@@ -31,6 +50,7 @@ class SmtpSession implements ChannelSession {
 		private readonly pool: SmtpPool,
 		/** Mailbox settings are read only when Failed Deliveries needs them, so they never hold up sending. */
 		private readonly credentials: ICredentialDataDecryptedObject,
+		private readonly tokens: AccessTokens | undefined,
 		private readonly signal?: AbortSignal,
 		private readonly notices: MailboxNotices = {},
 		limits: SendingLimits = {},
@@ -47,7 +67,7 @@ class SmtpSession implements ChannelSession {
 
 	async listFailedDeliveries(query: FailedDeliveryQuery) {
 		if (!this.mailbox) {
-			const settings = mailboxSettings(this.credentials);
+			const settings = mailboxSettings(this.credentials, this.tokens);
 			if (!settings) throw mailboxNotConfigured();
 			this.mailbox = new Mailbox(settings, undefined, this.notices);
 			if (this.signal?.aborted) this.mailbox.abort();
@@ -68,10 +88,17 @@ export const smtpChannel: Channel = defineChannel({
 	credentialType: SMTP_CREDENTIAL,
 	// The pool marks a keyed send started right before MAIL FROM (transport.ts).
 	marksTransmit: true,
+	authentications: AUTHENTICATIONS,
 
 	async open(context, { signal, shared }) {
-		const credentials = await context.getCredentials(SMTP_CREDENTIAL);
-		const settings = smtpSettings(credentials);
+		const type = channelCredentialType(smtpChannel, context);
+		const credentials = await context.getCredentials(type);
+		// One set of tokens for the session: SMTP and the mailbox renew together, once.
+		const tokens =
+			type === SMTP_OAUTH2_CREDENTIAL
+				? new AccessTokens(credentials, n8nRefresher(context, type))
+				: undefined;
+		const settings = smtpSettings(credentials, tokens);
 		const logger = (context as { logger?: { warn(message: string): void } }).logger;
 		const notices: MailboxNotices = {
 			warn: (message) => logger?.warn(`Delivery Channel (Custom SMTP): ${message}`),
@@ -85,18 +112,21 @@ export const smtpChannel: Channel = defineChannel({
 				messagesPerMinute,
 			}),
 			credentials,
+			tokens,
 			signal,
 			notices,
 			{ maxConnections, ...daily },
 		);
 	},
 
-	async testCredential(credentials) {
-		return await testSmtpCredential(credentials);
+	async testCredential(credentials, _context, type) {
+		// n8n names the type; without it, only the OAuth2 credential has a Provider.
+		const oauth2 = type ? type === SMTP_OAUTH2_CREDENTIAL : credentials.provider !== undefined;
+		return await testSmtpCredential(credentials, oauth2);
 	},
 
 	async listIdentities(context) {
-		const credentials = await context.getCredentials(SMTP_CREDENTIAL);
+		const credentials = await context.getCredentials(channelCredentialType(smtpChannel, context));
 		const user = String(credentials.user ?? '').trim();
 		return isValidAddress(user) ? [{ address: user }] : [];
 	},

@@ -23,7 +23,9 @@ export function smtpLimits(
 	settings: SmtpSettings,
 	credentials: ICredentialDataDecryptedObject,
 ): Required<Pick<SendingLimits, 'maxConnections'>> & SendingLimits {
-	const preset = isMicrosoft365(settings.host) ? MICROSOFT_365 : undefined;
+	// The OAuth2 credential's Microsoft 365 provider counts too, whatever host it names.
+	const microsoft = isMicrosoft365(settings.host) || credentials.provider === 'microsoft365';
+	const preset = microsoft ? MICROSOFT_365 : undefined;
 	return {
 		maxConnections: configured(credentials.maxConnections, 50) ?? preset?.maxConnections ?? 5,
 		messagesPerMinute:

@@ -22,15 +22,20 @@ interface Parked {
 const parked = new Map<string, Parked[]>();
 const waiting = new Map<string, Array<(entry: PooledConnection) => void>>();
 
-/** The credential's identity for parking: a digest, so no password is kept as a map key. */
-export function parkingKey(settings: SmtpSettings): string {
-	const { connection, auth } = settings;
+/**
+ * The credential's identity for parking: a digest, so no password is kept as a map key. An OAuth2
+ * sign-in has no password to tell it apart (its tokens change, the login they gave does not): its
+ * sending account (the n8n credential) does, so only the same credential gets its connections.
+ */
+export function parkingKey(settings: SmtpSettings, account?: string): string {
+	const { connection, auth, oauth } = settings;
 	return createHash('sha256')
 		.update(JSON.stringify([connection.host, connection.port, connection.secure, connection.name]))
 		.update(
 			JSON.stringify([connection.requireTLS, connection.ignoreTLS, connection.opportunisticTLS]),
 		)
 		.update(JSON.stringify([connection.tls ?? null, auth?.user ?? null, auth?.pass ?? null]))
+		.update(oauth ? JSON.stringify(['oauth2', oauth.user, account ?? null]) : '')
 		.digest('base64url');
 }
 

@@ -3,12 +3,16 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import type { SMTPConnectionOptions } from 'nodemailer/lib/smtp-connection';
 
 import { DeliveryError } from '../../../../core/errors';
+import type { AccessTokens } from './oauth2';
 
 export type SmtpSecurity = 'tls' | 'starttls' | 'starttlsWhenOffered' | 'none';
 
 export interface SmtpSettings {
 	connection: SMTPConnectionOptions;
 	auth?: { user: string; pass: string };
+	/** The OAuth2 sign-in (SASL XOAUTH2) instead of a password. */
+	/** The OAuth2 sign-in (SASL XOAUTH2) instead of a password. */
+	oauth?: { user: string; tokens: AccessTokens };
 	host: string;
 	port: number;
 	security: SmtpSecurity;
@@ -45,7 +49,11 @@ export function portSecurityMismatch(
 	return undefined;
 }
 
-export function smtpSettings(credentials: ICredentialDataDecryptedObject): SmtpSettings {
+/** With `tokens`, the credential signs in with OAuth2 as its Mailbox (User) instead of a password. */
+export function smtpSettings(
+	credentials: ICredentialDataDecryptedObject,
+	tokens?: AccessTokens,
+): SmtpSettings {
 	const host = String(credentials.host ?? '').trim();
 	if (!host) {
 		throw new DeliveryError('The Custom SMTP credential has no Host', {
@@ -79,7 +87,15 @@ export function smtpSettings(credentials: ICredentialDataDecryptedObject): SmtpS
 			code: 'EINPUT',
 			field: 'port',
 		});
-	const user = String(credentials.user ?? '');
+	const user = tokens ? String(credentials.user ?? '').trim() : String(credentials.user ?? '');
+	if (tokens && !user) {
+		throw new DeliveryError('The Custom SMTP OAuth2 credential has no Mailbox (User)', {
+			code: 'EINPUT',
+			field: 'user',
+			stopsBatch: true,
+			hint: 'Open the credential and enter the address of the mailbox that signs in.',
+		});
+	}
 	const clientHostname = String(credentials.clientHostname ?? '').trim();
 	// A password goes out encrypted or not at all, unless the user chose None (Unencrypted): with a
 	// login, "When Offered" insists on STARTTLS like "Required" does. Only a session without a login
@@ -107,7 +123,8 @@ export function smtpSettings(credentials: ICredentialDataDecryptedObject): SmtpS
 	};
 	return {
 		connection,
-		auth: user ? { user, pass: String(credentials.password ?? '') } : undefined,
+		auth: user && !tokens ? { user, pass: String(credentials.password ?? '') } : undefined,
+		oauth: tokens ? { user, tokens } : undefined,
 		host,
 		port,
 		security,

@@ -73,7 +73,7 @@ export class SmtpPool {
 		private readonly shared: { slots?: ConnectionSlots; messagesPerMinute?: number } = {},
 		private readonly messagesPerConnection = 100,
 	) {
-		if (shared.slots) this.parkingKey = parkingKey(settings);
+		if (shared.slots) this.parkingKey = parkingKey(settings, shared.slots.account);
 	}
 
 	/** Opens a connection and logs in, then closes it: the credential test. */

@@ -4,7 +4,8 @@ import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { cancelled, toMailboxError } from './errors';
 import { MAILBOX_LIMITS, type MailboxSettings } from './settings';
 
-export function imapOptions(settings: MailboxSettings): ImapFlowOptions {
+/** With `accessToken` (the OAuth2 credential) the login is XOAUTH2 as the mailbox user. */
+export function imapOptions(settings: MailboxSettings, accessToken?: string): ImapFlowOptions {
 	return {
 		host: settings.host,
 		port: settings.port,
@@ -12,7 +13,9 @@ export function imapOptions(settings: MailboxSettings): ImapFlowOptions {
 		// false = never upgrade; true = must upgrade; for SSL/TLS the question does not arise.
 		doSTARTTLS:
 			settings.security === 'starttls' ? true : settings.security === 'none' ? false : undefined,
-		auth: { user: settings.user, pass: settings.password },
+		auth: accessToken
+			? { user: settings.user, accessToken }
+			: { user: settings.user, pass: settings.password },
 		// Certificates are checked unless the credential says otherwise; pinned so no default loosens it.
 		tls: { rejectUnauthorized: !settings.allowSelfSigned, servername: settings.host },
 		logger: false,
@@ -77,28 +80,45 @@ export class ImapConnection {
 	private async connection(): Promise<ImapFlow> {
 		if (this.aborted) throw cancelled();
 		if (this.client?.usable) return this.client;
-		if (!this.connecting) {
-			const client = this.createClient(imapOptions(this.settings));
-			// Without a listener an 'error' event would crash the process; the failing call rejects anyway.
-			client.on('error', () => undefined);
-			this.connecting = client
-				.connect()
-				.then(() => {
-					if (this.aborted) {
-						client.close();
-						throw cancelled();
-					}
-					this.client = client;
-					return client;
-				})
-				.catch((error) => {
-					client.close();
-					throw this.aborted ? cancelled() : toMailboxError(error, this.settings);
-				})
-				.finally(() => {
-					this.connecting = undefined;
-				});
-		}
+		this.connecting ??= this.signIn().finally(() => {
+			this.connecting = undefined;
+		});
 		return await this.connecting;
+	}
+
+	/** Connects and logs in; an OAuth2 token the server refuses is renewed once and tried again. */
+	private async signIn(): Promise<ImapFlow> {
+		const tokens = this.settings.tokens;
+		let token = await tokens?.current();
+		for (let attempt = 1; ; attempt++) {
+			try {
+				return await this.connectWith(token);
+			} catch (error) {
+				const refused = (error as { authenticationFailed?: boolean }).authenticationFailed;
+				if (!tokens || !token || !refused || attempt > 1 || this.aborted)
+					throw this.aborted ? cancelled() : toMailboxError(error, this.settings);
+				const renewed = await tokens.renew(token);
+				if (renewed === token) throw toMailboxError(error, this.settings);
+				token = renewed;
+			}
+		}
+	}
+
+	private async connectWith(accessToken?: string): Promise<ImapFlow> {
+		const client = this.createClient(imapOptions(this.settings, accessToken));
+		// Without a listener an 'error' event would crash the process; the failing call rejects anyway.
+		client.on('error', () => undefined);
+		try {
+			await client.connect();
+		} catch (error) {
+			client.close();
+			throw error;
+		}
+		if (this.aborted) {
+			client.close();
+			throw cancelled();
+		}
+		this.client = client;
+		return client;
 	}
 }

@@ -12,7 +12,7 @@ interface ImapLibraryError extends Error {
 
 export function toMailboxError(
 	error: unknown,
-	settings: Pick<MailboxSettings, 'host' | 'port'>,
+	settings: Pick<MailboxSettings, 'host' | 'port' | 'tokens'>,
 ): DeliveryError {
 	if (error instanceof DeliveryError) return error;
 	const failure = (error ?? {}) as ImapLibraryError;
@@ -29,9 +29,12 @@ export function toMailboxError(
 			'EAUTH',
 			`The mailbox server ${where} rejected the login${text ? `: ${text}` : ''}`,
 			{
-				hint:
-					'Check IMAP User and IMAP Password of the Custom SMTP credential (empty means the SMTP User ' +
-					'and Password are used). Microsoft 365 and Gmail may need an app password or IMAP enabled for the mailbox.',
+				hint: settings.tokens
+					? 'The server refused the OAuth2 sign-in. Check that Mailbox (User) is the account you connected, ' +
+						'that the app has the IMAP permission (with admin consent) and IMAP is enabled for the mailbox; ' +
+						'else select Reconnect in the credential.'
+					: 'Check IMAP User and IMAP Password of the Custom SMTP credential (empty means the SMTP User ' +
+						'and Password are used). Microsoft 365 and Gmail may need an app password or IMAP enabled for the mailbox.',
 			},
 		);
 	}

@@ -2,6 +2,7 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import { DeliveryError } from '../../../../../core/errors';
+import type { AccessTokens } from '../oauth2';
 import { portSecurityMismatch } from '../settings';
 
 export type MailboxSecurity = 'tls' | 'starttls' | 'none';
@@ -12,6 +13,8 @@ export interface MailboxSettings {
 	security: MailboxSecurity;
 	user: string;
 	password: string;
+	/** The OAuth2 sign-in (XOAUTH2) as `user`, instead of the password. */
+	tokens?: AccessTokens;
 	/** The folders to scan for reports, as the user named them. */
 	folders: string[];
 	/** The folder that holds sent messages; empty = the one marked \Sent, if any. */
@@ -39,9 +42,13 @@ export function credentialError(field: string, message: string, hint?: string): 
 	return new DeliveryError(message, { code: 'EINPUT', field, hint, stopsBatch: true });
 }
 
-/** The mailbox settings of the Custom SMTP credential, or undefined when IMAP Host is empty. */
+/**
+ * The mailbox settings of the Custom SMTP credential, or undefined when IMAP Host is empty. With
+ * `tokens` (the OAuth2 credential) the mailbox signs in as its Mailbox (User) with the same tokens.
+ */
 export function mailboxSettings(
 	credentials: ICredentialDataDecryptedObject,
+	tokens?: AccessTokens,
 ): MailboxSettings | undefined {
 	const host = String(credentials.imapHost ?? '').trim();
 	if (!host) return undefined;
@@ -68,7 +75,7 @@ export function mailboxSettings(
 			'imapPort',
 			`The Custom SMTP credential does not fit together: ${mismatch}`,
 		);
-	const ownUser = String(credentials.imapUser ?? '').trim();
+	const ownUser = tokens ? '' : String(credentials.imapUser ?? '').trim();
 	const user = ownUser || String(credentials.user ?? '').trim();
 	if (!user) {
 		throw credentialError(
@@ -77,8 +84,9 @@ export function mailboxSettings(
 			'Fill in IMAP User (or the SMTP User, which the mailbox then shares).',
 		);
 	}
-	const password =
-		ownUser || credentials.imapPassword
+	const password = tokens
+		? ''
+		: ownUser || credentials.imapPassword
 			? String(credentials.imapPassword ?? '')
 			: String(credentials.password ?? '');
 	const folders = String(credentials.imapFolders ?? 'INBOX, Junk')
@@ -91,6 +99,7 @@ export function mailboxSettings(
 		security,
 		user,
 		password,
+		tokens,
 		folders: folders.length ? folders : ['INBOX'],
 		sentFolder: String(credentials.sentFolder ?? '').trim(),
 		allowSelfSigned: credentials.allowSelfSigned === true,
