@@ -28,6 +28,7 @@ export const BOUNCE_TEXT = anyOf([
 	/could not deliver/,
 	/giving up/,
 	/delivery status notification/,
+	/(?:that's|that is|this is) not a valid (?:user|recipient|address|mailbox)/,
 	/konnte nicht (?:an \S{1,80} )?zugestellt werden/,
 	/fehler bei der zustellung/,
 	/n'a pas pu (?:être|etre) (?:remis|distribu)/,
@@ -53,6 +54,7 @@ export const FAILURE_SIGNAL = anyOf([
 	/unable to deliver/,
 	/did not reach/,
 	/(?:could not|cannot|can't) be reached/,
+	/(?:that's|that is|this is) not a valid (?:user|recipient|address|mailbox)/,
 ]);
 
 /** The part of a text worth testing for those words: a notice's opening. */

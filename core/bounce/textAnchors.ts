@@ -111,6 +111,12 @@ const ANCHORS: RegExp[] = [
 			`(?: the following (?:recipients?|address(?:es)?))?:?\\s{0,4}<?(${ADDR})`,
 		'i',
 	),
+	// An automatic answer that refuses the address: "You sent mail to a@b. That's not a valid user here."
+	new RegExp(
+		`^\\s{0,20}you sent (?:mail|a message|an e-?mail|e-?mail) to <?(${ADDR})>?[.,:;]?\\s{1,4}` +
+			'[^\\n]{0,80}\\bnot (?:a )?(?:valid|known|existing)\\b',
+		'i',
+	),
 	// "Your message to a@b couldn't be delivered." / "... has been blocked."
 	new RegExp(
 		`^\\s{0,20}your (?:message|e-?mail) to <?(${ADDR})>? ` +

@@ -18,7 +18,7 @@ export const phrases: RegExp[] = [
 	/(?:address|account|mailbox) (?:that )?you (?:sent (?:\w{1,20} )?to|wrote to|mailed) (?:does not|doesn'?t|did not) exist/,
 	/not listed in/,
 	/name is not recognized/,
-	/is not a valid (?:mailbox|user|recipient|address)/,
+	/(?:is|'s) not a valid (?:mailbox|user|recipient|address)/,
 	/mail[- ]?box (?:not found|unavailable|not available|does not exist|is unavailable)/,
 	/\bbadrcptto\b/,
 	/doesn'?t have an? .{1,60} account/,

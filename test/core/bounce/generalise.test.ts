@@ -359,3 +359,23 @@ describe('bare local parts', () => {
 		expect(await recipients(raw)).toEqual(['jane@example.jp']);
 	});
 });
+
+describe('automatic answers that refuse the address', () => {
+	it('reads an auto-replied "not a valid user here" from a null sender as a failure', async () => {
+		const raw = crlf(`Return-Path: <>
+From: <>
+To: sales@shop.example
+In-Reply-To: <q-1@shop.example>
+Auto-Submitted: auto-replied
+Message-Id: <E1abc-0001@mx.example.jp>
+Date: Sun, 29 Nov 2026 10:15:00 +0000
+
+You sent mail to jane@example.jp. That's not a valid user here.
+`);
+		const r = await parseBounce(raw);
+		expect(r.kind).toBe('failure');
+		expect(r.failures.map((f) => [f.recipient, f.reason])).toEqual([
+			['jane@example.jp', 'userunknown'],
+		]);
+	});
+});
