@@ -4,9 +4,9 @@ import type { Score2 } from './corpus2-helper';
 // The second corpus (test/fixtures/bounce-corpus-2): only what the source projects' tests state is
 // scored (README there). Floors are what the engine reached; one more miss on any of them fails.
 // Contested labels (challenge-response notices) are counted apart, not scored.
-// Reached: detected 71/74 bounces, exact recipient sets 23/23, literal status codes 6/6, literal
+// Reached: detected 72/74 bounces, exact recipient sets 23/23, literal status codes 6/6, literal
 // reply codes 14/14, hard/soft 1/1, the auto-reply read as one, no non-bounce reported as a failure.
-const MIN_DETECTED = 71;
+const MIN_DETECTED = 72;
 const MIN_RECIPIENTS_EXACT = 23;
 const MIN_STATUS = 6;
 const MIN_REPLY = 14;
