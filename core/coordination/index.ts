@@ -16,7 +16,14 @@ import { LocalCoordinator } from './local';
 import { RedisCoordinator, type RedisSettings } from './redis';
 import type { Coordinator } from './types';
 
-export type { Coordinator, LedgerEntry, QuotaRefusal, Reservation, SendingLimits } from './types';
+export type {
+	Coordinator,
+	LedgerEntry,
+	MessagePlace,
+	QuotaRefusal,
+	Reservation,
+	SendingLimits,
+} from './types';
 export { KEY_RETENTION_DAYS, deliveryIdForKey, keyProblem } from './keys';
 
 /** The longest one send waits for its turn (a connection slot, a place in the minute window). */

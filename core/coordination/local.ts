@@ -178,7 +178,7 @@ export class LocalCoordinator implements T.Coordinator {
 		return this.semaphores.acquire(account, max, wait);
 	}
 
-	messageSlot(account: string, perMinute: number, wait: T.WaitOptions): Promise<void> {
+	messageSlot(account: string, perMinute: number, wait: T.WaitOptions): Promise<T.MessagePlace> {
 		return this.windows.take(account, perMinute, wait);
 	}
 

@@ -5,7 +5,7 @@
  */
 import { DeliveryError } from '../errors';
 import { sleep } from '../retry';
-import type { WaitOptions } from './types';
+import type { MessagePlace, WaitOptions } from './types';
 
 export const MINUTE_MS = 60_000;
 
@@ -90,23 +90,30 @@ export class LocalSemaphores {
 }
 
 export class SlidingWindows {
-	private readonly starts = new Map<string, number[]>();
+	private readonly starts = new Map<string, Array<{ at: number }>>();
 
 	constructor(private readonly now: () => number = Date.now) {}
 
-	async take(account: string, perMinute: number, wait: WaitOptions): Promise<void> {
+	async take(account: string, perMinute: number, wait: WaitOptions): Promise<MessagePlace> {
 		const deadline = this.now() + wait.maxWaitMs;
 		for (;;) {
 			if (wait.signal?.aborted) throw cancelledWhileWaiting();
 			const now = this.now();
 			const windowMs = wait.windowMs ?? MINUTE_MS;
-			const recent = (this.starts.get(account) ?? []).filter((at) => at > now - windowMs);
+			const recent = (this.starts.get(account) ?? []).filter((place) => place.at > now - windowMs);
 			this.starts.set(account, recent);
 			if (recent.length < perMinute) {
-				recent.push(now);
-				return;
+				const place = { at: now };
+				recent.push(place);
+				return {
+					restamp: async () => {
+						place.at = Math.max(place.at, this.now());
+						// keep the list in time order: the oldest place is the one that leaves first
+						this.starts.get(account)?.sort((x, y) => x.at - y.at);
+					},
+				};
 			}
-			const due = recent[recent.length - perMinute] + windowMs;
+			const due = recent[recent.length - perMinute].at + windowMs;
 			if (due > deadline)
 				throw waitTooLong(
 					`a free place among ${perMinute} messages per minute`,

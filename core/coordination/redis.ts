@@ -18,7 +18,7 @@ import { DAY_MS } from './daily';
 import { KEY_RETENTION_MS, keyDigest } from './keys';
 import { cancelledWhileWaiting, MINUTE_MS, waitTooLong } from './memory';
 import type * as T from './types';
-import { LEDGER_SCRIPTS, WINDOW_SCRIPT } from './redisScripts';
+import { LEDGER_SCRIPTS, RESTAMP_SCRIPT, WINDOW_SCRIPT } from './redisScripts';
 
 export interface RedisSettings {
 	host: string;
@@ -61,6 +61,7 @@ export class RedisCoordinator implements T.Coordinator {
 		// Without a listener an 'error' event would end the process; failures reach the callers.
 		this.client.on('error', () => undefined);
 		this.client.defineCommand('dcWindow', { numberOfKeys: 1, lua: WINDOW_SCRIPT });
+		this.client.defineCommand('dcRestamp', { numberOfKeys: 1, lua: RESTAMP_SCRIPT });
 		for (const [name, lua] of Object.entries(LEDGER_SCRIPTS))
 			this.client.defineCommand(name, { numberOfKeys: 1, lua });
 	}
@@ -212,22 +213,30 @@ export class RedisCoordinator implements T.Coordinator {
 		};
 	}
 
-	async messageSlot(account: string, perMinute: number, wait: T.WaitOptions): Promise<void> {
+	async messageSlot(
+		account: string,
+		perMinute: number,
+		wait: T.WaitOptions,
+	): Promise<T.MessagePlace> {
 		const key = `${this.prefix}minute:${account}`;
+		const windowMs = wait.windowMs ?? MINUTE_MS;
+		const member = randomUUID();
 		const started = Date.now();
 		for (;;) {
 			if (wait.signal?.aborted) throw cancelledWhileWaiting();
 			const waitMs = Number(
 				await this.call((client) =>
-					(client as unknown as WindowCommand).dcWindow(
-						key,
-						perMinute,
-						wait.windowMs ?? MINUTE_MS,
-						randomUUID(),
-					),
+					(client as unknown as WindowCommand).dcWindow(key, perMinute, windowMs, member),
 				),
 			);
-			if (waitMs <= 0) return;
+			if (waitMs <= 0)
+				return {
+					restamp: async () => {
+						await this.call((client) =>
+							(client as unknown as WindowCommand).dcRestamp(key, member, windowMs),
+						);
+					},
+				};
 			const left = started + wait.maxWaitMs - Date.now();
 			if (waitMs > left)
 				throw waitTooLong(
@@ -329,4 +338,5 @@ interface LedgerCommands {
 
 interface WindowCommand {
 	dcWindow(key: string, limit: number, windowMs: number, member: string): Promise<number>;
+	dcRestamp(key: string, member: string, windowMs: number): Promise<number>;
 }

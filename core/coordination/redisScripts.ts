@@ -24,6 +24,20 @@ local oldest = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITH
 return tonumber(oldest[2]) + window - now + 1
 `;
 
+/**
+ * KEYS[1] the window; ARGV: the member a WINDOW_SCRIPT call recorded, the window in ms. Moves the
+ * member's start to now (the message reached the server), if it is still in the window.
+ */
+export const RESTAMP_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+end
+return 0
+`;
+
 /** Redis's clock in ms, for leases every worker judges alike. */
 const NOW = `
 local t = redis.call('TIME')

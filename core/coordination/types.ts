@@ -118,8 +118,12 @@ export interface Limiter {
 	 * Gives up with ERATELIMIT after `maxWaitMs`; a cancel ends the wait at once.
 	 */
 	connectionSlot(account: string, max: number, wait: WaitOptions): Promise<() => Promise<void>>;
-	/** Waits until one more message keeps `account` within `perMinute` in any 60 seconds. */
-	messageSlot(account: string, perMinute: number, wait: WaitOptions): Promise<void>;
+	/**
+	 * Waits until one more message keeps `account` within `perMinute` in any 60 seconds; resolves
+	 * with the way to move the message's place to the moment it reached the server (`restamp`), so a
+	 * message that left late (a busy event loop) is counted as long as the server counts it.
+	 */
+	messageSlot(account: string, perMinute: number, wait: WaitOptions): Promise<MessagePlace>;
 	/**
 	 * Counts one message to `recipients` against the daily caps, or refuses without counting. Days
 	 * are 24-hour windows that start with the first message counted.
@@ -129,6 +133,12 @@ export interface Limiter {
 		recipients: number,
 		limits: SendingLimits,
 	): Promise<QuotaRefusal | undefined>;
+}
+
+/** A message's place in its account's per-minute window. */
+export interface MessagePlace {
+	/** Counts the message from now on (after its transaction); a place already gone is left alone. */
+	restamp(): Promise<void>;
 }
 
 export interface WaitOptions {

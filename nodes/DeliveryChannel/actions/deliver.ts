@@ -8,6 +8,7 @@ import { sendOnce } from '../../../core/coordination/idempotent';
 import {
 	MAX_WAIT_FOR_TURN_MS,
 	type Coordinator,
+	type MessagePlace,
 	type QuotaRefusal,
 } from '../../../core/coordination';
 import { DeliveryError } from '../../../core/errors';
@@ -36,8 +37,13 @@ export interface DeliverRequest {
 export async function deliver(request: DeliverRequest): Promise<Delivered> {
 	const { channel, session, message, shared } = request;
 	const send = async (): Promise<SendResult> => {
-		await respectLimits(request);
-		return await session.send(message, request.options);
+		const place = await respectLimits(request);
+		try {
+			return await session.send(message, request.options);
+		} finally {
+			// counted from when the request ended, as long as the service may count it
+			await place?.restamp().catch(() => undefined);
+		}
 	};
 	const key = message.idempotencyKey;
 	if (!key || channel.keepsIdempotencyKeys) {
@@ -66,9 +72,14 @@ export async function deliver(request: DeliverRequest): Promise<Delivered> {
 	};
 }
 
-async function respectLimits({ session, message, shared, signal }: DeliverRequest): Promise<void> {
+async function respectLimits({
+	session,
+	message,
+	shared,
+	signal,
+}: DeliverRequest): Promise<MessagePlace | undefined> {
 	const limits = session.limits;
-	if (!limits) return;
+	if (!limits) return undefined;
 	if (limits.messagesPerDay || limits.recipientsPerDay) {
 		const refusal = await shared.coordinator.countDaily(
 			shared.account,
@@ -77,11 +88,11 @@ async function respectLimits({ session, message, shared, signal }: DeliverReques
 		);
 		if (refusal) throw quotaReached(refusal, shared.coordinator.where);
 	}
-	if (limits.messagesPerMinute)
-		await shared.coordinator.messageSlot(shared.account, limits.messagesPerMinute, {
-			signal,
-			maxWaitMs: MAX_WAIT_FOR_TURN_MS,
-		});
+	if (!limits.messagesPerMinute) return undefined;
+	return await shared.coordinator.messageSlot(shared.account, limits.messagesPerMinute, {
+		signal,
+		maxWaitMs: MAX_WAIT_FOR_TURN_MS,
+	});
 }
 
 const LIMIT_NAMES: Record<QuotaRefusal['limit'], string> = {

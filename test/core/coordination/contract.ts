@@ -234,4 +234,20 @@ export function coordinatorContract(
 		expect(error).toMatchObject({ code: 'ERATELIMIT', retryable: true });
 		expect((error as Error).message).toMatch(/3 messages per minute/);
 	});
+
+	test('messages per minute: a place restamped when its message reached the server counts from then on', async () => {
+		const [a, b] = [fresh(), fresh()];
+		const account = `acct-restamp:${scope}`;
+		const wait = { maxWaitMs: 100, windowMs: 1_500 };
+		const late = await a.messageSlot(account, 2, wait);
+		await b.messageSlot(account, 2, wait);
+		await new Promise((resolve) => setTimeout(resolve, 1_000));
+		// the first message left a second late (a busy event loop): it counts until 2.5 s, not 1.5 s
+		await late.restamp();
+		await new Promise((resolve) => setTimeout(resolve, 700));
+		// at 1.7 s only the second place has left the window: one more fits, a second does not
+		await a.messageSlot(account, 2, wait);
+		const error = await b.messageSlot(account, 2, wait).catch((e: unknown) => e);
+		expect(error).toMatchObject({ code: 'ERATELIMIT' });
+	});
 }

@@ -4,6 +4,7 @@
  * execution parks for the same credential meanwhile instead (that one holds a slot already).
  */
 import { MAX_WAIT_FOR_TURN_MS, type Coordinator } from '../../../../core/coordination';
+import { beforeTransmit } from '../../../../core/coordination/transmit';
 import type { PooledConnection } from './connection';
 import { awaitParked } from './parking';
 
@@ -16,20 +17,30 @@ export interface ConnectionSlots {
 
 /**
  * Waits for the account's place in its per-minute window, on a connection already held, so the
- * count runs where the server counts: at the transaction. The window is 61 s, a second of room for
- * a MAIL FROM that reaches the server a little after its place was given.
+ * count runs where the server counts: at the transaction; then marks a keyed send started (the
+ * message leaves now). The window is 61 s, a second of room for a MAIL FROM that reaches the server
+ * a little after its place was given. Resolves with `counted`, to call once the transaction is over
+ * (whatever its outcome): it moves the place to that moment, so a message that left late (a busy
+ * event loop) still counts as long as the server counts it.
  */
 export async function paceMessage(shared: {
 	slots?: ConnectionSlots;
 	messagesPerMinute?: number;
-}): Promise<void> {
+}): Promise<() => Promise<void>> {
 	const { slots, messagesPerMinute } = shared;
-	if (!slots || !messagesPerMinute) return;
-	await slots.coordinator.messageSlot(slots.account, messagesPerMinute, {
+	if (!slots || !messagesPerMinute) {
+		await beforeTransmit();
+		return async () => {};
+	}
+	const place = await slots.coordinator.messageSlot(slots.account, messagesPerMinute, {
 		signal: slots.signal,
 		maxWaitMs: MAX_WAIT_FOR_TURN_MS,
 		windowMs: 61_000,
 	});
+	await beforeTransmit();
+	return async () => {
+		await place.restamp().catch(() => undefined);
+	};
 }
 
 /** A slot (and how to give it back), or a parked connection handed over while waiting for one. */

@@ -8,7 +8,6 @@ import { PassThrough } from 'node:stream';
 
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 
-import { beforeTransmit } from '../../../../core/coordination/transmit';
 import { DeliveryError } from '../../../../core/errors';
 import {
 	offersDsn,
@@ -94,13 +93,13 @@ export class SmtpPool {
 			this.discard(entry);
 			throw cancelledBeforeSending();
 		}
+		const progress = { stage: 'envelope' as SendStage, cancelled: false, counted: async () => {} };
 		try {
-			await paceMessage(this.shared).then(beforeTransmit);
+			progress.counted = await paceMessage(this.shared);
 		} catch (error) {
 			this.release(entry);
 			throw error;
 		}
-		const progress = { stage: 'envelope' as SendStage, cancelled: false };
 		let cut: (() => void) | undefined;
 		try {
 			const info = await new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) => {
@@ -154,6 +153,7 @@ export class SmtpPool {
 			);
 		} finally {
 			if (cut) this.inFlight.delete(cut);
+			await progress.counted();
 		}
 	}
 
