@@ -89,18 +89,21 @@ const HEADER = [
 	'delivered per s',
 ];
 
+/** Failed executions and undelivered leads of a row, in words. */
+function losses(row) {
+	const failed = failedOf(row.executions);
+	const undelivered = row.count - row.smtp.messages;
+	return failed || undelivered ? `${failed} failed, ${undelivered} undelivered` : 'none lost';
+}
+
 /** Whether ours met the targets against the built-in in one mode × server × concurrency. */
 function verdict(ours, builtin) {
 	if (!ours || !builtin) return 'one of the two rows is missing';
-	const failed = failedOf(ours.executions) + (ours.count - ours.smtp.messages);
-	const builtinFailed = failedOf(builtin.executions) + (builtin.count - builtin.smtp.messages);
 	const parts = [
 		ours.calls.p50 <= builtin.calls.p50 ? 'p50 ahead' : 'p50 BEHIND',
 		ours.calls.p95 <= builtin.calls.p95 ? 'p95 ahead' : 'p95 BEHIND',
-		rate(ours) >= rate(builtin) ? 'throughput ahead' : 'throughput BEHIND',
-		failed
-			? `${failed} failed or undelivered (built-in ${builtinFailed})`
-			: `no failure (built-in ${builtinFailed})`,
+		rate(ours) >= rate(builtin) ? 'delivered per s ahead' : 'delivered per s BEHIND',
+		`ours ${losses(ours)}, built-in ${losses(builtin)}`,
 	];
 	return parts.join(', ');
 }
