@@ -9,6 +9,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const n8nLib = require('../../scripts/lib/n8n');
+const { sinkCredentials } = require('./throughput-workflows');
 
 const { REPO_ROOT, N8n, NODE_TYPE_CUSTOM } = n8nLib;
 const OURS_CREDENTIAL = { id: 'benchAttOursCr01', name: 'Bench attachments (Delivery Channel)' };
@@ -55,32 +56,6 @@ function workflow({ id, name, emailNode, items, file }) {
 		nodes: nodes.map((n, i) => ({ id: crypto.randomUUID(), position: [i * 220, 0], ...n })),
 		connections,
 	};
-}
-
-function credentials(sinkPort, connections) {
-	const ours = {
-		host: '127.0.0.1',
-		port: sinkPort,
-		security: 'none',
-		user: '',
-		password: '',
-		clientHostname: 'bench.localhost',
-		maxConnections: connections,
-		allowSelfSigned: false,
-	};
-	const builtin = {
-		user: '',
-		password: '',
-		host: '127.0.0.1',
-		port: sinkPort,
-		secure: false,
-		disableStartTls: true,
-		hostName: 'bench.localhost',
-	};
-	return [
-		{ ...OURS_CREDENTIAL, type: 'deliveryChannelSmtpApi', data: ours },
-		{ ...BUILTIN_CREDENTIAL, type: 'smtp', data: builtin },
-	];
 }
 
 /** Both workflows, by row key; the same input, the same three per-item values. */
@@ -165,7 +140,12 @@ async function attachmentN8n(paths, sinkPort, args, which) {
 		byMode[mode] = await N8n.create(paths, { ...base, extra });
 	}
 	const first = byMode[args.modes[0]];
-	await first.importCredentials(credentials(sinkPort, args.connections));
+	await first.importCredentials(
+		sinkCredentials(sinkPort, args.connections, {
+			ours: OURS_CREDENTIAL,
+			builtin: BUILTIN_CREDENTIAL,
+		}),
+	);
 	const wfs = attachmentWorkflows(args.items, file);
 	await first.importWorkflow(which.map((key) => wfs[key]));
 	return { byMode, wfs, file };

@@ -53,8 +53,15 @@ function workflow({ id, name, emailNode, items }) {
 	};
 }
 
-/** Both credentials point at the sink; ours with the benchmark's connection count. */
-function credentials(sinkPort, connections) {
+/**
+ * Both credentials point at the sink; ours with the benchmark's connection count. `names` gives each
+ * its id and name ({ id, name }).
+ */
+function sinkCredentials(
+	sinkPort,
+	connections,
+	names = { ours: OURS_CREDENTIAL, builtin: BUILTIN_CREDENTIAL },
+) {
 	const ours = {
 		host: '127.0.0.1',
 		port: sinkPort,
@@ -75,8 +82,8 @@ function credentials(sinkPort, connections) {
 		hostName: 'bench.localhost',
 	};
 	return [
-		{ ...OURS_CREDENTIAL, type: 'deliveryChannelSmtpApi', data: ours },
-		{ ...BUILTIN_CREDENTIAL, type: 'smtp', data: builtin },
+		{ ...names.ours, type: 'deliveryChannelSmtpApi', data: ours },
+		{ ...names.builtin, type: 'smtp', data: builtin },
 	];
 }
 
@@ -180,10 +187,10 @@ async function benchN8n(paths, sinkPort, args, which) {
 		customExtensions: path.join(REPO_ROOT, 'dist'),
 		extra: args.engine ? { N8N_EXPRESSION_ENGINE: args.engine } : {},
 	});
-	await n8n.importCredentials(credentials(sinkPort, args.connections));
+	await n8n.importCredentials(sinkCredentials(sinkPort, args.connections));
 	const wfs = benchWorkflows(args.items);
 	await n8n.importWorkflow(which.map((w) => wfs[w]));
 	return { n8n, wfs };
 }
 
-module.exports = { benchN8n };
+module.exports = { benchN8n, sinkCredentials };
