@@ -2,9 +2,8 @@
  * Coordination in Redis, the broker n8n queue mode already runs: every worker and the main process
  * share the idempotency ledger and the limits. Connection slots are redis-semaphore semaphores (a
  * crashed worker's slot expires with its lock), daily caps rate-limiter-flexible counters, and the
- * per-minute limit a sliding window kept in a sorted set (fixed windows, which the rate-limit
- * libraries keep, let 2N messages through across a window's edge, so "N in any 60 seconds" is checked
- * here in one script run by Redis, on Redis's clock).
+ * per-minute limit a sliding window in a sorted set (fixed windows, which rate-limit libraries keep,
+ * let 2N messages through across a window's edge: "N in any 60 s" is one script on Redis's clock).
  */
 import { randomUUID } from 'node:crypto';
 
@@ -19,6 +18,7 @@ import { KEY_RETENTION_MS, keyDigest } from './keys';
 import { cancelledWhileWaiting, MINUTE_MS, waitTooLong } from './memory';
 import type * as T from './types';
 import { LEDGER_SCRIPTS, RESTAMP_SCRIPT, WINDOW_SCRIPT } from './redisScripts';
+import { announceWaiter, anyWaiter } from './redisWaiters';
 
 export interface RedisSettings {
 	host: string;
@@ -211,6 +211,14 @@ export class RedisCoordinator implements T.Coordinator {
 		return async () => {
 			await semaphore.release().catch(() => undefined);
 		};
+	}
+
+	announceSlotWait(account: string): () => void {
+		return announceWaiter(this.call.bind(this), `${this.prefix}slot-waiters:${account}`);
+	}
+
+	async slotWanted(account: string): Promise<boolean> {
+		return await anyWaiter(this.call.bind(this), `${this.prefix}slot-waiters:${account}`);
 	}
 
 	async messageSlot(

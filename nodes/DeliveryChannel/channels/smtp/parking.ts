@@ -17,7 +17,11 @@ export const PARKED_IDLE_MS = 15_000;
 interface Parked {
 	entry: PooledConnection;
 	timer: NodeJS.Timeout;
+	watch?: NodeJS.Timeout;
 }
+
+/** How often a parked connection asks whether another process waits for its account's slot. */
+export const PARKED_WATCH_MS = 250;
 
 const parked = new Map<string, Parked[]>();
 const waiting = new Map<string, Array<(entry: PooledConnection) => void>>();
@@ -45,24 +49,45 @@ function remove(key: string, item: Parked): void {
 	if (index >= 0) list.splice(index, 1);
 	if (!list.length) parked.delete(key);
 	clearTimeout(item.timer);
+	clearInterval(item.watch);
 }
 
-/** Keeps a healthy connection for the next pool of the same credential (or gives it to one waiting). */
-export function park(key: string, entry: PooledConnection): void {
+/**
+ * Keeps a healthy connection for the next pool of the same credential (or gives it to one waiting).
+ * `slotWanted` says whether another process waits for the account's connection slots: then the
+ * connection closes at once, which gives its slot back.
+ */
+export function park(
+	key: string,
+	entry: PooledConnection,
+	slotWanted?: () => Promise<boolean>,
+): void {
 	const waiter = waiting.get(key)?.shift();
 	if (waiter) {
 		waiter(entry);
 		return;
 	}
-	const item: Parked = {
-		entry,
-		timer: setTimeout(() => {
-			remove(key, item);
-			entry.broken = true;
-			entry.connection.quit();
-		}, PARKED_IDLE_MS),
+	const close = () => {
+		remove(key, item);
+		entry.broken = true;
+		entry.connection.quit();
 	};
+	const item: Parked = { entry, timer: setTimeout(close, PARKED_IDLE_MS) };
 	item.timer.unref();
+	if (slotWanted) {
+		let asking = false;
+		item.watch = setInterval(() => {
+			if (asking) return;
+			asking = true;
+			slotWanted()
+				.then((wanted) => {
+					if (wanted && !entry.broken && parked.get(key)?.includes(item)) close();
+				})
+				.catch(() => undefined)
+				.finally(() => (asking = false));
+		}, PARKED_WATCH_MS);
+		item.watch.unref();
+	}
 	// The server closed it while parked (its own idle timeout): forget it.
 	entry.onLost = () => {
 		entry.broken = true;

@@ -43,6 +43,14 @@ export async function paceMessage(shared: {
 	};
 }
 
+/** Whether another process waits for one of the account's connection slots (for parking). */
+export function slotWantedFor(slots?: ConnectionSlots): (() => Promise<boolean>) | undefined {
+	return slots && (() => slots.coordinator.slotWanted(slots.account));
+}
+
+/** How long a pool waits for a connection slot before it says so to other processes. */
+const SLOT_WAIT_ANNOUNCE_MS = 100;
+
 /** A slot (and how to give it back), or a parked connection handed over while waiting for one. */
 export async function slotOrParked(
 	slots: ConnectionSlots,
@@ -55,13 +63,23 @@ export async function slotOrParked(
 		signal: slots.signal ? AbortSignal.any([slots.signal, stopWaiting.signal]) : stopWaiting.signal,
 		maxWaitMs: MAX_WAIT_FOR_TURN_MS,
 	});
+	// A wait longer than a moment is announced, so another process keeping an idle connection of
+	// this account closes it and frees its slot (parking.ts).
+	let withdraw: (() => void) | undefined;
+	const announce = setTimeout(
+		() => (withdraw = slots.coordinator.announceSlotWait(slots.account)),
+		SLOT_WAIT_ANNOUNCE_MS,
+	);
 	const first = await Promise.race([
 		slot.then(
 			(giveBack) => ({ giveBack }),
 			(error: unknown) => ({ error }),
 		),
 		...(handOver ? [handOver.connection.then((entry) => ({ entry }))] : []),
-	]);
+	]).finally(() => {
+		clearTimeout(announce);
+		withdraw?.();
+	});
 	if ('entry' in first) {
 		stopWaiting.abort();
 		void slot.then(

@@ -26,7 +26,7 @@ import {
 } from './errors';
 import { park, parkingKey, unpark } from './parking';
 import type { SmtpSettings } from './settings';
-import { paceMessage, slotOrParked, type ConnectionSlots } from './slots';
+import { paceMessage, slotOrParked, slotWantedFor, type ConnectionSlots } from './slots';
 
 type Waiter = { resolve: (entry: PooledConnection) => void; reject: (error: unknown) => void };
 
@@ -210,7 +210,7 @@ export class SmtpPool {
 			// Kept for the next execution of this credential, unless it has carried its share.
 			if (this.parkingKey && !entry.broken && entry.sent < this.messagesPerConnection) {
 				entry.onLost = undefined;
-				park(this.parkingKey, entry);
+				park(this.parkingKey, entry, slotWantedFor(this.shared.slots));
 			} else entry.connection.quit();
 		}
 	}
