@@ -7,6 +7,7 @@ import type {
 
 import {
 	authenticationParameters,
+	channelNameExpression,
 	channelCredentials,
 	channelParameter,
 } from '../shared/channelParameters';
@@ -14,15 +15,18 @@ import { channelAndOperationFields } from './actions/descriptionParts';
 import { router } from './actions/router';
 import { credentialTest, listSearch } from './methods';
 
+const channelNames = channelNameExpression();
+
 export class DeliveryChannel implements INodeType {
+	// The subtitle is built from the channel registry's display names, which the rule cannot read.
+	// eslint-disable-next-line n8n-nodes-base/node-class-description-missing-subtitle
 	description: INodeTypeDescription = {
 		displayName: 'Delivery Channel',
 		name: 'deliveryChannel',
 		icon: { light: 'file:deliveryChannel.svg', dark: 'file:deliveryChannel.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle:
-			'={{ ($parameter["operation"] === "send" ? "Send via " : "Failed deliveries: ") + $parameter["channel"] }}',
+		subtitle: `={{ ($parameter["operation"] === "send" ? "Send via " : "Failed deliveries: ") + ${channelNames} }}`,
 		description:
 			'Send email through a delivery channel (MSC servers, Gmail or your own SMTP) and list the deliveries that failed',
 		defaults: { name: 'Delivery Channel' },

@@ -7,12 +7,15 @@ import type {
 
 import {
 	authenticationParameters,
+	channelNameExpression,
 	channelCredentials,
 	channelParameter,
 } from '../shared/channelParameters';
 import { credentialTest } from '../shared/credentialTest';
 import { failureKindFilters } from '../shared/failureFilters';
 import { pollFailedDeliveries } from './poll';
+
+const channelNames = channelNameExpression();
 
 export class DeliveryChannelTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -24,7 +27,7 @@ export class DeliveryChannelTrigger implements INodeType {
 		},
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{ "Failed deliveries: " + $parameter["channel"] }}',
+		subtitle: `={{ "Failed deliveries: " + ${channelNames} }}`,
 		description:
 			'Starts the workflow when a delivery fails: one item per failed recipient, each emitted once',
 		defaults: { name: 'Delivery Channel Trigger' },
@@ -42,7 +45,8 @@ export class DeliveryChannelTrigger implements INodeType {
 				noDataExpression: true,
 				options: [
 					{
-						name: 'On Failed Delivery',
+						// n8n's node panel prefixes trigger events with "On"
+						name: 'Failed Delivery',
 						value: 'failedDelivery',
 						description: 'A recipient could not be reached (each failed recipient is emitted once)',
 					},

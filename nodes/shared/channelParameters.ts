@@ -49,6 +49,17 @@ export function channelOptions() {
 	}));
 }
 
+/**
+ * An n8n expression (without braces) giving the selected channel's display name, for subtitles: the
+ * raw key ("smtp") when a channel is unknown.
+ */
+export function channelNameExpression(): string {
+	const names = Object.fromEntries(
+		channelList().map((channel) => [channel.key, channel.displayName]),
+	);
+	return `(${JSON.stringify(names)}[$parameter["channel"]] || $parameter["channel"])`;
+}
+
 /** The Channel parameter, the same on the node and the trigger. */
 export function channelParameter(description: string): INodeProperties {
 	return {

@@ -250,7 +250,7 @@ function inputErrorsToNodeError(
 	].filter(Boolean);
 	return new NodeOperationError(context.getNode(), message, {
 		itemIndex: first.itemIndex,
-		description: lines.join('\n\n'),
+		description: asHtmlText(lines.join('\n\n')),
 	});
 }
 
@@ -308,8 +308,16 @@ function sendingStoppedError(
 	const message = itemCount > 1 ? `${error.message} [item ${fatal.itemIndex}]` : error.message;
 	return new NodeOperationError(context.getNode(), message, {
 		itemIndex: fatal.itemIndex,
-		description: lines.filter(Boolean).join('\n\n'),
+		description: asHtmlText(lines.filter(Boolean).join('\n\n')),
 	});
+}
+
+/**
+ * n8n's editor shows a node error's description as HTML: `Jane Doe <jane@example.com>` would lose
+ * its address. Escaped, it shows as written.
+ */
+export function asHtmlText(text: string): string {
+	return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function toNodeError(
@@ -321,5 +329,8 @@ function toNodeError(
 	if (error instanceof NodeOperationError) return error;
 	const hint = error instanceof DeliveryError ? error.hint : undefined;
 	const message = nameItem ? `${error.message} [item ${itemIndex}]` : error.message;
-	return new NodeOperationError(context.getNode(), message, { itemIndex, description: hint });
+	return new NodeOperationError(context.getNode(), message, {
+		itemIndex,
+		description: hint === undefined ? undefined : asHtmlText(hint),
+	});
 }
