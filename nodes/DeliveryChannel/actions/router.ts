@@ -40,9 +40,20 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const operationName = this.getNodeParameter('operation', 0) as string;
 	const operation = operations[operationName];
 	if (!operation) {
-		throw new NodeOperationError(this.getNode(), `The operation "${operationName}" is not known`, {
-			description: `Pick one of: ${Object.keys(operations).join(', ')}.`,
-		});
+		// n8n offers "Custom API Call" on every node whose credentials can sign HTTP requests.
+		const custom = operationName === '__CUSTOM_API_CALL__';
+		throw new NodeOperationError(
+			this.getNode(),
+			custom
+				? 'Custom API Call is not an operation of Delivery Channel'
+				: `The operation "${operationName}" is not known`,
+			{
+				description:
+					(custom
+						? 'For a call of your own, use the HTTP Request node with this credential. '
+						: '') + 'Pick Send via Delivery Channel or Failed Deliveries under Operation.',
+			},
+		);
 	}
 	const mode = errorMode(this);
 	if (operation.sendsEmail && this.getNode().retryOnFail && mode === 'stop') {

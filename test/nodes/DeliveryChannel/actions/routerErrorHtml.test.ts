@@ -47,3 +47,33 @@ test('a bad address stops the node; its hint keeps "Jane Doe <jane@example.com>"
 	expect(description).toContain('Jane Doe &lt;jane@example.com&gt;');
 	expect(description).not.toMatch(/[<>]/);
 });
+
+test('"Custom API Call", which n8n adds under Operation, stops with what to use instead', async () => {
+	const nodes = [
+		manualTrigger(),
+		itemsNode('Leads', [{ email: 'lead@example.org' }]),
+		node(
+			'Send',
+			TYPE,
+			{ channel: 'smtp', operation: '__CUSTOM_API_CALL__' },
+			{ credentials: ['deliveryChannelSmtpApi'] },
+		),
+	];
+	const result = await runWorkflow({
+		workflow: { nodes, connections: chain(...nodes) },
+		nodeTypes: { [TYPE]: new DeliveryChannel() },
+		credentials: {
+			deliveryChannelSmtpApi: {
+				host: '127.0.0.1',
+				port: 1,
+				security: 'none',
+				user: '',
+				password: '',
+			},
+		},
+	});
+	expect(result.error?.message).toBe('Custom API Call is not an operation of Delivery Channel');
+	expect(String(result.error?.description)).toMatch(
+		/HTTP Request node.*Send via Delivery Channel or Failed Deliveries/,
+	);
+});
