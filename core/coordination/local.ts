@@ -178,15 +178,6 @@ export class LocalCoordinator implements T.Coordinator {
 		return this.semaphores.acquire(account, max, wait);
 	}
 
-	// One process: a waiting pool is handed a kept connection directly (smtp/parking.ts).
-	announceSlotWait(): () => void {
-		return () => undefined;
-	}
-
-	async slotWanted(): Promise<boolean> {
-		return false;
-	}
-
 	messageSlot(account: string, perMinute: number, wait: T.WaitOptions): Promise<T.MessagePlace> {
 		return this.windows.take(account, perMinute, wait);
 	}

@@ -121,13 +121,15 @@ export interface Limiter {
 	/**
 	 * Says that this process waits for one of `account`'s connection slots, until the returned
 	 * function withdraws it, so a process keeping an idle connection of the account frees its slot.
+	 * Only a coordinator shared by several processes has it: within one process a waiting pool is
+	 * handed a kept connection directly.
 	 */
-	announceSlotWait(account: string): () => void;
+	announceSlotWait?(account: string): () => void;
 	/**
 	 * Whether a process waits for one of `account`'s connection slots. Within one process a waiting
 	 * pool is handed a kept connection directly, so a waiter seen here is one another process has.
 	 */
-	slotWanted(account: string): Promise<boolean>;
+	slotWanted?(account: string): Promise<boolean>;
 	/**
 	 * Waits until one more message keeps `account` within `perMinute` in any 60 seconds; resolves
 	 * with the way to move the message's place to the moment it reached the server (`restamp`), so a

@@ -43,9 +43,13 @@ export async function paceMessage(shared: {
 	};
 }
 
-/** Whether another process waits for one of the account's connection slots (for parking). */
+/**
+ * Whether another process waits for one of the account's connection slots (for parking); undefined
+ * where the coordinator serves one process, so a kept connection has nothing to watch.
+ */
 export function slotWantedFor(slots?: ConnectionSlots): (() => Promise<boolean>) | undefined {
-	return slots && (() => slots.coordinator.slotWanted(slots.account));
+	const wanted = slots?.coordinator.slotWanted?.bind(slots.coordinator);
+	return slots && wanted && (() => wanted(slots.account));
 }
 
 /** How long a pool waits for a connection slot before it says so to other processes. */
@@ -67,7 +71,7 @@ export async function slotOrParked(
 	// this account closes it and frees its slot (parking.ts).
 	let withdraw: (() => void) | undefined;
 	const announce = setTimeout(
-		() => (withdraw = slots.coordinator.announceSlotWait(slots.account)),
+		() => (withdraw = slots.coordinator.announceSlotWait?.(slots.account)),
 		SLOT_WAIT_ANNOUNCE_MS,
 	);
 	const first = await Promise.race([
