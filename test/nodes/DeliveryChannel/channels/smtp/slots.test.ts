@@ -7,6 +7,7 @@
  * so neither gets the other's kept connection directly, as between two processes.
  */
 import { RedisCoordinator } from '../../../../../core/coordination/redis';
+import type { SmtpEnvelope } from '../../../../../nodes/DeliveryChannel/channels/smtp/connection';
 import { PARKED_IDLE_MS } from '../../../../../nodes/DeliveryChannel/channels/smtp/parking';
 import { smtpSettings } from '../../../../../nodes/DeliveryChannel/channels/smtp/settings';
 import { SmtpPool } from '../../../../../nodes/DeliveryChannel/channels/smtp/transport';
@@ -42,11 +43,10 @@ describeWithRedis('Custom SMTP connection slots shared by two workers', () => {
 		// One slot for the account, as a server that allows one connection.
 		return () => new SmtpPool(settings, 1, { slots: { coordinator, account: 'smtp:cred-slots' } });
 	};
-	const message = (lead: string) =>
-		[
-			{ from: 'jane@example.com', to: [`${lead}@example.org`] },
-			Buffer.from(`Subject: Hi ${lead}\r\n\r\nHello\r\n`),
-		] as const;
+	const message = (lead: string): [SmtpEnvelope, Buffer] => [
+		{ from: 'jane@example.com', to: [`${lead}@example.org`] },
+		Buffer.from(`Subject: Hi ${lead}\r\n\r\nHello\r\n`),
+	];
 
 	test("a connection kept by one worker frees the account's only slot as soon as another worker waits for it", async () => {
 		server = await startSmtpServer();
