@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 
 import type { RecipientRejection } from '../types';
+import { useFastDataEncoding } from './dataEncoding';
 import { toDeliveryError, unencryptedLogin, type SmtpLibraryError } from './errors';
 import type { SmtpSettings } from './settings';
 
@@ -92,6 +93,7 @@ export function openConnection(
 ): Promise<PooledConnection> {
 	return new Promise<PooledConnection>((resolve, reject) => {
 		const connection = new SMTPConnection(settings.connection);
+		useFastDataEncoding(connection);
 		const entry: PooledConnection = { connection, sent: 0, broken: false };
 		events.created(connection);
 		let settled = false;
