@@ -3,6 +3,7 @@ import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 import {
 	ALLOW_SELF_SIGNED_FIELD,
 	CLIENT_HOSTNAME_FIELD,
+	SEND_AS_FIELD,
 	IMAP_CONNECTION_FIELDS,
 	IMAP_FOLDER_FIELDS,
 	imapHostField,
@@ -40,6 +41,7 @@ export class DeliveryChannelSmtpApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 		},
+		SEND_AS_FIELD,
 		CLIENT_HOSTNAME_FIELD,
 		...LIMIT_FIELDS,
 		ALLOW_SELF_SIGNED_FIELD,

@@ -3,6 +3,7 @@ import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 import {
 	ALLOW_SELF_SIGNED_FIELD,
 	CLIENT_HOSTNAME_FIELD,
+	SEND_AS_FIELD,
 	IMAP_CONNECTION_FIELDS,
 	IMAP_FOLDER_FIELDS,
 	imapHostField,
@@ -166,6 +167,7 @@ export class DeliveryChannelSmtpOAuth2Api implements ICredentialType {
 			description:
 				'The address of the mailbox that signs in: the account you connect below, used for SMTP and IMAP',
 		},
+		SEND_AS_FIELD,
 		// Both presets send on 587 with STARTTLS and read on 993 with SSL/TLS; only the hosts differ.
 		...smtpServerFields({
 			host: byProvider(text('smtp.office365.com'), text('smtp.gmail.com'), '""'),

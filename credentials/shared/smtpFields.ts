@@ -112,6 +112,19 @@ export const LIMIT_FIELDS: INodeProperties[] = [
 	},
 ];
 
+/** Addresses besides the mailbox the account may send as: the Identity list, Microsoft 365's check. */
+export const SEND_AS_FIELD: INodeProperties = {
+	displayName: 'Send-As Addresses',
+	name: 'sendAs',
+	type: 'string',
+	default: '',
+	placeholder: 'team@example.com, jane.doe@example.com',
+	description:
+		'Other addresses this account may send as, separated by commas: its aliases, or shared mailboxes it has ' +
+		"Send As rights to. The node's Identity list offers them. On Microsoft 365 an identity that is neither the " +
+		'mailbox nor one of these is stopped before sending, since Exchange would refuse it (5.2.252 SendAsDenied).',
+};
+
 export const ALLOW_SELF_SIGNED_FIELD: INodeProperties = {
 	displayName: 'Allow Self-Signed Certificates',
 	name: 'allowSelfSigned',

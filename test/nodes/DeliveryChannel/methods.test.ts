@@ -26,20 +26,49 @@ describe('searchIdentities', () => {
 			{ deliveryChannelSmtpApi: { user: 'rep@example.com' } },
 		);
 		await expect(node.methods.listSearch.searchIdentities.call(context)).resolves.toEqual({
-			results: [{ name: 'rep@example.com', value: 'rep@example.com' }],
+			results: [{ name: 'rep@example.com (mailbox)', value: 'rep@example.com' }],
 		});
 		await expect(node.methods.listSearch.searchIdentities.call(context, 'nobody')).resolves.toEqual(
 			{ results: [] },
 		);
 	});
 
-	it('offers nothing when the SMTP login is not an address', async () => {
+	it("offers the mailbox and the credential's Send-As Addresses, each once", async () => {
+		const context = loadOptionsContext(
+			{ channel: 'smtp' },
+			{
+				deliveryChannelSmtpApi: {
+					user: 'rep@example.com',
+					sendAs: 'Team <team@example.com>; REP@example.com, sales@example.com',
+				},
+			},
+		);
+		await expect(node.methods.listSearch.searchIdentities.call(context)).resolves.toEqual({
+			results: [
+				{ name: 'rep@example.com (mailbox)', value: 'rep@example.com' },
+				{ name: 'team@example.com (send as)', value: 'team@example.com' },
+				{ name: 'sales@example.com (send as)', value: 'sales@example.com' },
+			],
+		});
+	});
+
+	it('says why the list is empty when the SMTP login is not an address and no Send-As Addresses are set', async () => {
 		const context = loadOptionsContext(
 			{ channel: 'smtp' },
 			{ deliveryChannelSmtpApi: { user: 'AD\\\\rep' } },
 		);
+		await expect(node.methods.listSearch.searchIdentities.call(context)).rejects.toThrow(
+			/User is "AD\\\\rep", a login name, not an email address, and its Send-As Addresses are empty/,
+		);
+	});
+
+	it('offers the Send-As Addresses when the SMTP login is not an address', async () => {
+		const context = loadOptionsContext(
+			{ channel: 'smtp' },
+			{ deliveryChannelSmtpApi: { user: 'AD\\\\rep', sendAs: 'rep@example.com' } },
+		);
 		await expect(node.methods.listSearch.searchIdentities.call(context)).resolves.toEqual({
-			results: [],
+			results: [{ name: 'rep@example.com (send as)', value: 'rep@example.com' }],
 		});
 	});
 

@@ -2,7 +2,6 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import type { SendingLimits } from '../../../../core/coordination';
-import { isValidAddress } from '../../../../core/message/addresses';
 import { channelCredentialType } from '../authentication';
 import { defineChannel } from '../define';
 import type {
@@ -18,7 +17,8 @@ import { mailboxNotConfigured, mailboxSettings } from './imap/settings';
 import { AccessTokens, n8nRefresher, SMTP_OAUTH2_CREDENTIAL } from './oauth2';
 import { sendMessage } from './send';
 import { smtpSettings } from './settings';
-import { smtpLimits } from './limits';
+import { checkIdentity, noIdentities, sendAsAddresses, smtpIdentities } from './identities';
+import { isMicrosoft365, smtpLimits } from './limits';
 import { SmtpPool } from './transport';
 
 export const SMTP_CREDENTIAL = 'deliveryChannelSmtpApi';
@@ -54,6 +54,8 @@ class SmtpSession implements ChannelSession {
 		private readonly signal?: AbortSignal,
 		private readonly notices: MailboxNotices = {},
 		limits: SendingLimits = {},
+		/** Whether the account is on Microsoft 365, which refuses identities it was not granted. */
+		private readonly microsoft = false,
 	) {
 		this.concurrency = pool.size;
 		this.limits = limits;
@@ -62,6 +64,7 @@ class SmtpSession implements ChannelSession {
 	}
 
 	async send(message: OutgoingMessage) {
+		checkIdentity(message.identity, this.credentials, this.microsoft);
 		return await sendMessage(this.pool, message, this.signal);
 	}
 
@@ -99,6 +102,8 @@ export const smtpChannel: Channel = defineChannel({
 				? new AccessTokens(credentials, n8nRefresher(context, type))
 				: undefined;
 		const settings = smtpSettings(credentials, tokens);
+		// A wrong Send-As Addresses entry stops here, naming the field, rather than at the first item.
+		sendAsAddresses(credentials);
 		const logger = (context as { logger?: { warn(message: string): void } }).logger;
 		const notices: MailboxNotices = {
 			warn: (message) => logger?.warn(`Delivery Channel (Custom SMTP): ${message}`),
@@ -116,6 +121,7 @@ export const smtpChannel: Channel = defineChannel({
 			signal,
 			notices,
 			{ maxConnections, ...daily },
+			isMicrosoft365(settings.host) || credentials.provider === 'microsoft365',
 		);
 	},
 
@@ -127,7 +133,14 @@ export const smtpChannel: Channel = defineChannel({
 
 	async listIdentities(context) {
 		const credentials = await context.getCredentials(channelCredentialType(smtpChannel, context));
-		const user = String(credentials.user ?? '').trim();
-		return isValidAddress(user) ? [{ address: user }] : [];
+		const identities = smtpIdentities(credentials);
+		if (identities.length === 0) throw noIdentities(credentials);
+		const mailbox = String(credentials.user ?? '')
+			.trim()
+			.toLowerCase();
+		return identities.map((address) => ({
+			address,
+			note: address.toLowerCase() === mailbox ? 'mailbox' : 'send as',
+		}));
 	},
 });
