@@ -7,6 +7,7 @@ import type {
 
 import {
 	authenticationParameters,
+	channelNotices,
 	channelNameExpression,
 	channelCredentials,
 	channelParameter,
@@ -37,6 +38,7 @@ export class DeliveryChannel implements INodeType {
 		properties: [
 			channelParameter('Which service sends the email and knows about its failed deliveries'),
 			...authenticationParameters(),
+			...channelNotices(),
 			{
 				displayName: 'Operation',
 				name: 'operation',

@@ -7,6 +7,7 @@ import type {
 
 import {
 	authenticationParameters,
+	channelNotices,
 	channelNameExpression,
 	channelCredentials,
 	channelParameter,
@@ -38,6 +39,7 @@ export class DeliveryChannelTrigger implements INodeType {
 		properties: [
 			channelParameter('Which service sent the email and knows about its failed deliveries'),
 			...authenticationParameters(),
+			...channelNotices(),
 			{
 				displayName: 'Event',
 				name: 'event',

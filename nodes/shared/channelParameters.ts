@@ -74,3 +74,16 @@ export function channelParameter(description: string): INodeProperties {
 		description,
 	};
 }
+
+/** One notice per channel, shown when it is selected: what the channel means and how to switch. */
+export function channelNotices(): INodeProperties[] {
+	return channelList().map((channel) => ({
+		displayName:
+			`${channel.notice} To use another channel, pick or create a credential of that channel under ` +
+			'Credential (MSC Servers, Gmail or Custom SMTP).',
+		name: `${channel.key}ChannelNotice`,
+		type: 'notice' as const,
+		default: '',
+		displayOptions: { show: { channel: [channel.key] } },
+	}));
+}

@@ -110,18 +110,39 @@ describe('the editor in Chromium (n8n with the package installed from npm pack)'
 	}
 
 	const channels = [
-		{ node: 'Via MSC', shot: 'editor-parameters-msc', subtitle: 'Send via MSC Servers' },
-		{ node: 'Via Gmail', shot: 'editor-parameters-gmail', subtitle: 'Send via Gmail' },
-		{ node: 'Via SMTP', shot: 'editor-parameters-smtp', subtitle: 'Send via Custom SMTP' },
+		{
+			node: 'Via MSC',
+			shot: 'editor-parameters-msc',
+			subtitle: 'Send via MSC Servers',
+			notice: 'MSC Servers:',
+		},
+		{
+			node: 'Via Gmail',
+			shot: 'editor-parameters-gmail',
+			subtitle: 'Send via Gmail',
+			notice: 'Gmail:',
+		},
+		{
+			node: 'Via SMTP',
+			shot: 'editor-parameters-smtp',
+			subtitle: 'Send via Custom SMTP',
+			notice: 'Custom SMTP:',
+		},
 	];
+	const notices = channels.map((channel) => channel.notice);
 	const seen: Record<string, string[]> = {};
 
 	test.each(channels)(
-		'$node: the Send fields in order, the subtitle says the channel',
-		async ({ node, shot, subtitle }) => {
+		'$node: the channel notice, the Send fields in order, the subtitle says the channel',
+		async ({ node, shot, subtitle, notice }) => {
 			const fields = await openNode(node);
 			seen[node] = fields;
-			note([`fields: ${fields.join(', ')}`]);
+			const text = await page.locator('[data-test-id="node-parameters"]').innerText();
+			const shown = text.split('\n').find((line) => line.startsWith(notice)) ?? '';
+			note([`fields: ${fields.join(', ')}`, `notice: ${shown}`]);
+			// The channel is folded into the credential picker: its notice says which one and how to switch.
+			expect(shown).toContain('To use another channel, pick or create a credential');
+			for (const other of notices.filter((n) => n !== notice)) expect(text).not.toContain(other);
 			await lib.screenshot(page, shot);
 			// Identity, To, Subject come in this order on every channel.
 			const order = ['identity', 'to', 'subject'].map((f) => fields.indexOf(f));

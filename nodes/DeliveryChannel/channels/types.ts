@@ -109,6 +109,11 @@ export interface Channel {
 	/** The option name users pick in the Channel parameter. */
 	displayName: string;
 	description: string;
+	/**
+	 * What choosing this channel means, shown at the top of the node's and the trigger's parameters
+	 * (n8n folds the Channel parameter into the credential picker, so its description never shows).
+	 */
+	notice: string;
 	credentialType: string;
 	/**
 	 * Ways to sign in when there is more than one: the node's Authentication parameter (shown for this

@@ -123,6 +123,10 @@ export const gmailChannel: Channel = defineChannel({
 	key: 'gmail',
 	displayName: 'Gmail',
 	description: "Sends from the company's Google account, no 'via'",
+	notice:
+		'Gmail: sends from the company\'s Google account through the Gmail API, with no "via" and your ' +
+		"domain's reputation; sent mail lands in Gmail's Sent folder. Gmail sends only as the account or" +
+		' its verified send-as aliases. Failed Deliveries reads the bounce reports in the mailbox.',
 	credentialType: GMAIL_CREDENTIAL,
 	// A keyed send is marked started right before the send or upload request (send.ts).
 	marksTransmit: true,

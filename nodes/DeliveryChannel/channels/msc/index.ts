@@ -36,6 +36,10 @@ export function mscChannelWithPolicy(policy: RetryPolicy): Channel {
 		key: 'msc',
 		displayName: 'MSC Servers',
 		description: 'The managed sending service; knows every failed delivery',
+		notice:
+			"MSC Servers: the managed sending service sends as the rep's Email Identity. Some recipients see" +
+			' "via" the service\'s domain, which signs the mail and receives the bounces, so Failed ' +
+			"Deliveries knows every failed delivery. Needs an MSC server (see the package's README).",
 		credentialType: MSC_CREDENTIAL,
 		keepsIdempotencyKeys: true,
 

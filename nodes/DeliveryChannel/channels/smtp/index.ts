@@ -88,6 +88,10 @@ export const smtpChannel: Channel = defineChannel({
 	key: 'smtp',
 	displayName: 'Custom SMTP',
 	description: 'Your own mail server or Microsoft Exchange / 365',
+	notice:
+		'Custom SMTP: sends through your own mail server or Microsoft Exchange / 365, with no "via" and ' +
+		"your domain's reputation. Failed Deliveries reads the bounce reports in the mailbox over IMAP " +
+		"(the credential's IMAP Host).",
 	credentialType: SMTP_CREDENTIAL,
 	// The pool marks a keyed send started right before MAIL FROM (transport.ts).
 	marksTransmit: true,
