@@ -88,7 +88,7 @@ async function scenario({ name, inject }) {
 				subject: '={{ $json.subject }}',
 				emailFormat: 'text',
 				text: 'Benchmark message',
-				gmailOptions: { sendsPerMinute: RATE * 60 },
+				options: { sendsPerMinute: RATE * 60 },
 			},
 			{ credentials: ['deliveryChannelGmailOAuth2Api'], onError: 'continueRegularOutput' },
 		);

@@ -4,9 +4,9 @@ import type { INodeProperties } from 'n8n-workflow';
 import { channelList } from '../channels/registry';
 import { operations } from './router';
 
-/** Attaches a display rule once to a group of fields: shown only when `parameter` is `value`. */
+/** Attaches a display rule once to a group of fields: shown only when the root parameter `parameter` is `value`. */
 function showOnlyWhen(
-	parameter: 'operation' | 'channel',
+	parameter: string,
 	value: string,
 	properties: INodeProperties[],
 ): INodeProperties[] {
@@ -19,14 +19,33 @@ function showOnlyWhen(
 	}));
 }
 
-/** Parameters that only one channel shows, then each operation's fields. */
+/**
+ * The Send operation's Options collection with each channel's own options added, shown only for
+ * that channel ('/channel': a root parameter seen from inside the collection), sorted by name.
+ */
+function withChannelOptions(properties: INodeProperties[]): INodeProperties[] {
+	const extra = channelList().flatMap((channel) =>
+		showOnlyWhen('/channel', channel.key, channel.sendOptions ?? []),
+	);
+	return properties.map((property) =>
+		property.name === 'options' && property.type === 'collection' && extra.length
+			? {
+					...property,
+					options: [...(property.options as INodeProperties[]), ...extra].sort((a, b) =>
+						a.displayName.localeCompare(b.displayName),
+					),
+				}
+			: property,
+	);
+}
+
+/** Each operation's fields; the Send operation's Options carry the channels' own options. */
 export function channelAndOperationFields(): INodeProperties[] {
-	return [
-		...channelList().flatMap((channel) =>
-			showOnlyWhen('channel', channel.key, channel.properties ?? []),
+	return Object.entries(operations).flatMap(([name, operation]) =>
+		showOnlyWhen(
+			'operation',
+			name,
+			name === 'send' ? withChannelOptions(operation.description) : operation.description,
 		),
-		...Object.entries(operations).flatMap(([name, operation]) =>
-			showOnlyWhen('operation', name, operation.description),
-		),
-	];
+	);
 }

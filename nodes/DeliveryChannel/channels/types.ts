@@ -133,10 +133,13 @@ export interface Channel {
 	 * started before the channel's send is called.
 	 */
 	marksTransmit?: boolean;
-	/** Node parameters that only this channel shows; displayed for this channel only. */
-	properties?: INodeProperties[];
 	/**
-	 * Reads and checks this channel's own parameters (`properties`) for one item. The one place a
+	 * Fields this channel adds to the Send operation's Options collection, shown for this channel
+	 * only (one Options collection per operation; the required fields come first).
+	 */
+	sendOptions?: INodeProperties[];
+	/**
+	 * Reads and checks this channel's own options (`sendOptions`) for one item. The one place a
 	 * channel's node options are read: the router calls it once per item, before anything is sent,
 	 * and hands the result to `open` (the first item's) and to `send`.
 	 */

@@ -91,10 +91,13 @@ function sendScenario(spec: SendCase): FaultScenario {
 				const run = await runGmail({
 					items: mails(itemsIn),
 					parameters: sendParameters({
-						...(spec.attachmentBytes
-							? { options: { attachments: { attachment: [{ binaryPropertyName: 'data' }] } } }
-							: {}),
 						...spec.parameters,
+						options: {
+							...(spec.parameters?.options as IDataObject | undefined),
+							...(spec.attachmentBytes
+								? { attachments: { attachment: [{ binaryPropertyName: 'data' }] } }
+								: {}),
+						},
 					}),
 					credential: gmailCredential(fake, tokens),
 					...attachment,
@@ -160,7 +163,7 @@ const sends: SendCase[] = [
 		name: '403 dailyLimitExceeded after 2 sends (rest not sent)',
 		items: 5,
 		fake: { dailyLimit: 2 },
-		parameters: { gmailOptions: { sendsPerMinute: 60 } },
+		parameters: { options: { sendsPerMinute: 60 } },
 		check: (items) => {
 			const codes = items.map((item) => item.code ?? item.status);
 			const problems: string[] = [];
@@ -225,14 +228,14 @@ const sends: SendCase[] = [
 	},
 	{
 		name: 'timeout after storing (Timeout 1 s, read scope)',
-		parameters: { gmailOptions: { sendsPerMinute: 6000, timeoutSeconds: 1 } },
+		parameters: { options: { sendsPerMinute: 6000, timeoutSeconds: 1 } },
 		setup: (fake) => fake.inject('send', 'noAnswer', { stored: true }),
 		check: (items) => expectCodes(items, ['sent']),
 	},
 	{
 		name: 'timeout after storing, no read scope',
 		readScope: false,
-		parameters: { gmailOptions: { sendsPerMinute: 6000, timeoutSeconds: 1 } },
+		parameters: { options: { sendsPerMinute: 6000, timeoutSeconds: 1 } },
 		setup: (fake) => fake.inject('send', 'noAnswer', { stored: true }),
 		check: (items) => expectCodes(items, ['EUNKNOWN']),
 	},

@@ -17,7 +17,7 @@ import { sendAsIdentities, type SendAsIdentity } from './identity';
 import {
 	DEFAULT_SENDS_PER_MINUTE,
 	gmailOptions,
-	gmailProperties,
+	gmailSendOptions,
 	readGmailOptions,
 } from './options';
 import { TokenBucket } from './pacing';
@@ -130,7 +130,7 @@ export const gmailChannel: Channel = defineChannel({
 	credentialType: GMAIL_CREDENTIAL,
 	// A keyed send is marked started right before the send or upload request (send.ts).
 	marksTransmit: true,
-	properties: gmailProperties,
+	sendOptions: gmailSendOptions,
 	readOptions: readGmailOptions,
 
 	async open(context, options) {

@@ -1,6 +1,7 @@
 /**
- * The Gmail channel's own node options: the pace (Sends per Minute), the time for one answer, and
- * what to do with an identity Gmail would replace. Read per item through `readGmailOptions`.
+ * The Gmail channel's own Send options (in the Send operation's Options collection): the pace (Sends
+ * per Minute), the time for one answer, and what to do with an identity Gmail would replace. Read per
+ * item through `readGmailOptions`.
  */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
@@ -25,14 +26,16 @@ export const DEFAULT_GMAIL_OPTIONS: GmailOptions = {
 	unverifiedIdentity: 'fail',
 };
 
-export const gmailProperties: INodeProperties[] = [
+/** Gmail's fields in the Send operation's Options collection (shown for Gmail only). */
+export const gmailSendOptions: INodeProperties[] = [
 	{
 		displayName: 'If the Identity Is Not Verified',
-		name: 'gmailUnverifiedIdentity',
+		name: 'unverifiedIdentity',
 		type: 'options',
 		default: 'fail',
 		description:
-			'Gmail silently replaces a From that is not the account address or one of its verified send-as aliases. Choose what happens instead.',
+			'Gmail silently replaces a From that is not the account address or one of its verified send-as aliases. ' +
+			'Choose what happens instead.',
 		options: [
 			{
 				name: 'Fail the Item',
@@ -46,37 +49,26 @@ export const gmailProperties: INodeProperties[] = [
 					'Send from the account address; the item shows the requested and the used identity and a warning',
 			},
 		],
-		displayOptions: { show: { operation: ['send'] } },
 	},
 	{
-		displayName: 'Gmail Options',
-		name: 'gmailOptions',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		displayOptions: { show: { operation: ['send'] } },
-		options: [
-			{
-				displayName: 'Sends per Minute',
-				name: 'sendsPerMinute',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 10000 },
-				default: DEFAULT_SENDS_PER_MINUTE,
-				description:
-					"Pace sends to the account's Gmail API quota: 6,000 units per user per minute by default, and a send costs 100 units. " +
-					'Raise it only if your Google Cloud project has a higher quota.',
-			},
-			{
-				displayName: 'Timeout (Seconds)',
-				name: 'timeoutSeconds',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 600 },
-				default: 60,
-				description:
-					"How long to wait for Google's answer to each request. A send that gets no answer in time may still have gone out: " +
-					'the node then looks for it in Sent (with read access to the mailbox) and never sends it twice.',
-			},
-		],
+		displayName: 'Sends per Minute',
+		name: 'sendsPerMinute',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 10000 },
+		default: DEFAULT_SENDS_PER_MINUTE,
+		description:
+			"Pace sends to the account's Gmail API quota: 6,000 units per user per minute by default, and a send costs 100 units. " +
+			'Raise it only if your Google Cloud project has a higher quota.',
+	},
+	{
+		displayName: 'Timeout (Seconds)',
+		name: 'timeoutSeconds',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 600 },
+		default: 60,
+		description:
+			"How long to wait for Google's answer to each request. A send that gets no answer in time may still have gone out: " +
+			'the node then looks for it in Sent (with read access to the mailbox) and never sends it twice.',
 	},
 ];
 
@@ -90,7 +82,7 @@ function sendsPerMinute(options: IDataObject): number {
 			`Sends per Minute must be between 1 and 10000, got ${JSON.stringify(options.sendsPerMinute)}`,
 			{
 				code: 'EINPUT',
-				field: 'gmailOptions.sendsPerMinute',
+				field: 'options.sendsPerMinute',
 				stopsBatch: true,
 			},
 		);
@@ -106,7 +98,7 @@ function timeoutMs(options: IDataObject): number {
 			`Timeout (Seconds) must be between 1 and 600, got ${JSON.stringify(options.timeoutSeconds)}`,
 			{
 				code: 'EINPUT',
-				field: 'gmailOptions.timeoutSeconds',
+				field: 'options.timeoutSeconds',
 				stopsBatch: true,
 			},
 		);
@@ -118,7 +110,7 @@ function identityPolicy(value: unknown): UnverifiedIdentityPolicy {
 	if (value !== 'fail' && value !== 'sendAsAccount') {
 		const shown = JSON.stringify(value);
 		throw inputError(
-			'gmailUnverifiedIdentity',
+			'options.unverifiedIdentity',
 			`If the Identity Is Not Verified must be "fail" or "sendAsAccount", got ${shown}`,
 		);
 	}
@@ -127,13 +119,12 @@ function identityPolicy(value: unknown): UnverifiedIdentityPolicy {
 
 /** One item's Gmail options, each checked; a wrong pace or timeout stops the batch. */
 export function readGmailOptions(context: IExecuteFunctions, itemIndex: number): GmailOptions {
-	const options = (context.getNodeParameter('gmailOptions', itemIndex, {}) ?? {}) as IDataObject;
+	// Failed Deliveries has no such options: the defaults.
+	const options = (context.getNodeParameter('options', itemIndex, {}) ?? {}) as IDataObject;
 	return {
 		sendsPerMinute: sendsPerMinute(options),
 		timeoutMs: timeoutMs(options),
-		unverifiedIdentity: identityPolicy(
-			context.getNodeParameter('gmailUnverifiedIdentity', itemIndex, 'fail'),
-		),
+		unverifiedIdentity: identityPolicy(options.unverifiedIdentity ?? 'fail'),
 	};
 }
 

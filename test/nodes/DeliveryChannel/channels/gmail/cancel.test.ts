@@ -68,7 +68,7 @@ async function openSession(
 	signal: AbortSignal,
 	tokens?: ReturnType<FakeGmail['issueTokens']>,
 ): Promise<ChannelSession> {
-	const context = channelContext(fake, { gmailOptions }, tokens);
+	const context = channelContext(fake, { options: gmailOptions }, tokens);
 	return await gmailChannel.open(context, {
 		signal,
 		options: gmailChannel.readOptions!(context as IExecuteFunctions, 0),

@@ -85,8 +85,8 @@ export function sendParameters(extra: INodeParameters = {}): INodeParameters {
 		emailFormat: 'text',
 		text: '={{ $json.text }}',
 		// Fast pacing for tests; the pacing itself is tested in pacing.test.ts and the benchmark.
-		gmailOptions: { sendsPerMinute: 6000 },
 		...extra,
+		options: { sendsPerMinute: 6000, ...(extra.options as IDataObject | undefined) },
 	};
 }
 
@@ -103,7 +103,7 @@ export function channelContext(
 	parameters: IDataObject = {},
 	tokenData: OAuthTokenData | IDataObject = fake.issueTokens(),
 ): ChannelContext {
-	const values: IDataObject = { gmailUnverifiedIdentity: 'fail', ...parameters };
+	const values: IDataObject = { ...parameters };
 	return {
 		getCredentials: async () => gmailCredential(fake, tokenData),
 		getNodeParameter: (name: string, _index: number, fallback: unknown) => values[name] ?? fallback,

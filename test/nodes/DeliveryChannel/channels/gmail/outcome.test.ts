@@ -144,7 +144,7 @@ describe('no answer after storing', () => {
 		fake.inject('send', 'noAnswer', { stored: true });
 		const started = Date.now();
 		const item = await sendOne({
-			extra: { gmailOptions: { sendsPerMinute: 6000, timeoutSeconds: 1 } },
+			extra: { options: { sendsPerMinute: 6000, timeoutSeconds: 1 } },
 		});
 		expect(item).toMatchObject({ status: 'sent' });
 		expect(fake.storedMessageIds()).toEqual([item.messageId]);
@@ -214,7 +214,7 @@ describe('Retry-After is never slept through when it is long', () => {
 		const started = Date.now();
 		const run = await runGmail({
 			items: [mail('One'), mail('Two')],
-			parameters: sendParameters({ gmailOptions: { sendsPerMinute: 60 } }),
+			parameters: sendParameters({ options: { sendsPerMinute: 60 } }),
 			credential: gmailCredential(fake, tokens),
 		});
 		const items = run.output(NODE).map((entry) => entry.json);

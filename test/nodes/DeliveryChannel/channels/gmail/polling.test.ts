@@ -39,7 +39,7 @@ afterEach(async () => {
 
 async function list(query: Partial<FailedDeliveryQuery>): Promise<FailedDeliveryList> {
 	// Fast pacing: the quota bucket is tested in units.test.ts; here only requests are counted.
-	const context = channelContext(fake, { gmailOptions: { sendsPerMinute: 6000 } });
+	const context = channelContext(fake, { options: { sendsPerMinute: 6000 } });
 	const session = await gmailChannel.open(context, {
 		options: gmailChannel.readOptions!(context as IExecuteFunctions, 0),
 	});

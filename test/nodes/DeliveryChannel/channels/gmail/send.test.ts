@@ -107,7 +107,7 @@ describe('identity', () => {
 	test('"send as the connected account" sends from the account and warns, instead of the silent rewrite', async () => {
 		const run = await runGmail({
 			items: [mail('Bob Seller <someone@other.example>')],
-			parameters: sendParameters({ gmailUnverifiedIdentity: 'sendAsAccount' }),
+			parameters: sendParameters({ options: { unverifiedIdentity: 'sendAsAccount' } }),
 			credential: gmailCredential(fake),
 		});
 		const [item] = json(run.output(NODE));
