@@ -221,6 +221,10 @@ const NOT_REACHED: Record<string, string> = {
 	EAI_AGAIN: 'the host name could not be looked up',
 	EHOSTUNREACH: 'no route to the host',
 	ENETUNREACH: 'no route to the network',
+	// Only the credential test shows these here; the node says "did not answer in time" (networkFailure).
+	ETIMEDOUT: 'no answer in time',
+	ECONNABORTED: 'no answer in time',
+	ECONNRESET: 'the connection was cut',
 };
 
 /**

@@ -4,7 +4,7 @@
  * Servers is, how to start the server this package ships, and that Gmail or Custom SMTP can be
  * picked instead. The API key never appears in what they say.
  */
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 
 import { CredentialTestContext } from 'n8n-core';
 import type {
@@ -51,7 +51,30 @@ const failedDeliveries: INodeParameters = {
 	returnAll: true,
 };
 
-async function run(baseUrl: string, parameters: INodeParameters, continueOnFail = false) {
+/** A 127.0.0.1 port that takes connections and never answers (a hung server, a black hole). */
+async function silentServer(): Promise<{ url: string; close(): Promise<void> }> {
+	const sockets = new Set<Socket>();
+	const server = createServer((socket) => {
+		sockets.add(socket);
+		socket.on('close', () => sockets.delete(socket));
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	return {
+		url: `http://127.0.0.1:${port}`,
+		close: async () => {
+			for (const socket of sockets) socket.destroy();
+			await new Promise<void>((resolve) => server.close(() => resolve()));
+		},
+	};
+}
+
+async function run(
+	baseUrl: string,
+	parameters: INodeParameters,
+	continueOnFail = false,
+	timeout = 5,
+) {
 	const nodes: INode[] = [
 		manualTrigger(),
 		itemsNode('Leads', [{ email: 'lead@example.org' }]),
@@ -63,7 +86,7 @@ async function run(baseUrl: string, parameters: INodeParameters, continueOnFail 
 	const result = await runWorkflow({
 		workflow: { nodes, connections: chain(...nodes) },
 		nodeTypes: { [TYPE]: new DeliveryChannel() },
-		credentials: { deliveryChannelMscApi: { baseUrl, apiKey: API_KEY, timeout: 5 } },
+		credentials: { deliveryChannelMscApi: { baseUrl, apiKey: API_KEY, timeout } },
 		credentialTypes: { deliveryChannelMscApi: new DeliveryChannelMscApi() },
 	});
 	const items = continueOnFail
@@ -139,5 +162,28 @@ describe.each(cases)('MSC server unreachable: %s', (_name, url, reason) => {
 		expect(tested.message).toMatch(reason);
 		expectGuidance(tested.message);
 		expect(tested.message).not.toContain(API_KEY);
+	});
+});
+
+describe('MSC server that does not answer', () => {
+	it('Failed Deliveries and the credential test: no answer in time, with the same guidance', async () => {
+		const silent = await silentServer();
+		try {
+			const { result } = await run(silent.url, failedDeliveries, false, 1);
+			const error = result.error as unknown as { message: string; description?: string };
+			expect(error?.message).toContain(`The MSC server at ${silent.url} did not answer in time`);
+			expect(error.description).toContain('If no MSC server runs at that address');
+			expectGuidance(error.description ?? undefined);
+			expect(JSON.stringify(result.error)).not.toContain(API_KEY);
+
+			const tested = await testCredential({ baseUrl: silent.url, apiKey: API_KEY, timeout: 1 });
+			expect(tested.message).toContain(
+				`Could not reach the MSC server at ${silent.url} (no answer in time)`,
+			);
+			expectGuidance(tested.message);
+			expect(tested.message).not.toContain(API_KEY);
+		} finally {
+			await silent.close();
+		}
 	});
 });
