@@ -1,6 +1,6 @@
 /**
- * The sandbox's settings: defaults, then a JSON config file (--config), then command-line flags.
- * Everything listens on 127.0.0.1 unless told otherwise.
+ * The MSC server's settings and their defaults; the command line (a JSON config file, MSC_*
+ * variables, flags) is read in args.ts. Everything listens on 127.0.0.1 unless told otherwise.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
