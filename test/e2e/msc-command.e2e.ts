@@ -16,8 +16,12 @@ describe('MSC server command', () => {
 		result = await command.runMscCommand(part());
 	}, SETUP_TIMEOUT);
 
-	test('MSC server command: delivery-channel-msc from the installed tarball answers the credential test, sends one message, stops on SIGTERM, keeps its state', () => {
-		if (!result) throw new Error('the MSC command run did not complete');
-		return verify(result);
-	});
+	test(
+		'MSC server command: delivery-channel-msc from the installed tarball answers the credential test, ' +
+			'sends one message, stops on SIGTERM, keeps its state',
+		() => {
+			if (!result) throw new Error('the MSC command run did not complete');
+			return verify(result);
+		},
+	);
 });
