@@ -3,7 +3,8 @@
 // Checks for what a user gets from npm, run by .ci/run:
 //   node .ci/check-package.js anchors         every credential's documentationUrl anchor is a README heading
 //   node .ci/check-package.js tarball FILE    the packed tarball holds what package.json's n8n field loads,
-//                                             the core, and every file a packed module requires
+//                                             the core, every file a packed module requires, and each
+//                                             bin command (the MSC server) as a node script
 
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -73,6 +74,12 @@ function checkTarball(tarball) {
 	const problems = needed.filter((name) => !files.has(name)).map((name) => `missing ${name}`);
 	if (![...files].some((name) => name.startsWith('dist/core/') && name.endsWith('.js')))
 		problems.push('no dist/core/**/*.js');
+	for (const [command, target] of Object.entries(pkg.bin ?? {})) {
+		const file = String(target).replace(/^\.\//, '');
+		if (!files.has(file)) problems.push(`bin ${command}: ${file} is not in the tarball`);
+		else if (!read(file).startsWith('#!/usr/bin/env node\n'))
+			problems.push(`bin ${command}: ${file} does not start with #!/usr/bin/env node`);
+	}
 	for (const name of files) {
 		if (/\.ts$/.test(name) && !name.endsWith('.d.ts'))
 			problems.push(`TypeScript source packed: ${name}`);

@@ -22,8 +22,8 @@ export class DeliveryChannelMscApi implements ICredentialType {
 			default: 'http://127.0.0.1:8025',
 			description:
 				'Address of the MSC API, without /v1. It must start with https://; plain http:// is accepted ' +
-				'only for this computer (localhost, 127.0.0.1, ::1), such as the local sandbox (npm run msc-sandbox) ' +
-				'on http://127.0.0.1:8025. Redirects are never followed.',
+				'only for this computer (localhost, 127.0.0.1, ::1), such as the MSC server this package ships ' +
+				'(npx delivery-channel-msc) on http://127.0.0.1:8025. Redirects are never followed.',
 		},
 		{
 			displayName: 'API Key',
@@ -32,7 +32,8 @@ export class DeliveryChannelMscApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			description:
-				"The account's API key (msc_sk_...). The local sandbox prints its demo key once, when it creates the demo account.",
+				"The account's API key (msc_sk_...). The MSC server this package ships takes the one given in " +
+				'MSC_API_KEY, or makes one on its first start into <data dir>/api-key.',
 		},
 		{
 			displayName: 'Timeout',

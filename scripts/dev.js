@@ -5,25 +5,29 @@
 //  - starts a local mail catcher: SMTP on 127.0.0.1:1025 (prints one line per message) and a small
 //    page listing the messages on http://127.0.0.1:1080;
 //  - starts the MSC sandbox relaying to the catcher: API on 127.0.0.1:8025, inbound reports by SMTP
-//    on 127.0.0.1:2526 (either one on a free port when taken, e.g. by a second `npm run dev`);
+//    on 127.0.0.1:2526 (each of these four on a free port when its default is taken, e.g. by a second
+//    `npm run dev -- --port 5679`; the credentials point at the ports in use);
 //  - imports the credentials "Local mail catcher (SMTP)" and "MSC sandbox (local)" and
 //    examples/send-first-email.json;
 //  - starts `n8n start` on http://127.0.0.1:5678 with this package loaded via N8N_CUSTOM_EXTENSIONS,
-//    everything kept in .dev/ (git-ignored). The owner account is created from environment
-//    variables (N8N_INSTANCE_OWNER_MANAGED_BY_ENV), so there is no setup screen; its password is
-//    written to .dev/owner-login.txt (never printed).
+//    everything kept in .dev/ (.dev-<port>/ for another --port; git-ignored). The owner account is
+//    created from environment variables (N8N_INSTANCE_OWNER_MANAGED_BY_ENV), so there is no setup
+//    screen; its password is written to <dev folder>/owner-login.txt (never printed).
 // Options (--help): --check, --reset, --port, --smtp-port, --http-port, --no-http, --msc-port, --msc-smtp-port.
 // The steps live in scripts/lib/dev-*.js.
 
 const { stop } = require('./lib/proc');
 const { parseArgs } = require('./lib/dev-options');
-const { say, prepareDevFolder } = require('./lib/dev-folder');
+const { say, chooseDevFolder, prepareDevFolder } = require('./lib/dev-folder');
+const { checkEditorPort } = require('./lib/dev-ports');
 const { startMailServices } = require('./lib/dev-services');
 const { prepareN8n, importDemo, ownerLogin, startEditor, printWelcome } = require('./lib/dev-n8n');
 const { createChecks, checkExampleRun, checkEditor } = require('./lib/dev-check');
 
 async function main() {
 	const args = parseArgs(process.argv.slice(2));
+	await checkEditorPort(args.port);
+	chooseDevFolder(args.port);
 	prepareDevFolder(args.reset);
 	const { paths, dist, n8n } = await prepareN8n();
 	const services = await startMailServices(args, dist);

@@ -1,9 +1,9 @@
 /**
- * The sandbox's settings: defaults, then a JSON config file (--config), then command-line flags.
- * Everything listens on 127.0.0.1 unless told otherwise.
+ * The MSC server's settings and their defaults; the command line (a JSON config file, MSC_*
+ * variables, flags) is read in args.ts. Everything listens on 127.0.0.1 unless told otherwise.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 
 export type UpstreamSecurity = 'tls' | 'starttls' | 'starttlsWhenOffered' | 'none';
 
@@ -70,6 +70,9 @@ export interface SandboxConfig {
 	retry: { scheduleSeconds: number[]; maxAgeSeconds: number; checkSeconds: number };
 }
 
+/** Where the server keeps its state when no --data-dir / --db is given. */
+export const DEFAULT_DATA_DIR = join(homedir(), '.delivery-channel-msc');
+
 export const DEFAULT_CONFIG: SandboxConfig = {
 	host: '127.0.0.1',
 	port: 8025,
@@ -77,7 +80,7 @@ export const DEFAULT_CONFIG: SandboxConfig = {
 	domain: 'msc-sandbox.localhost',
 	// Mail and any relay password never cross a network unencrypted unless the config says 'none'.
 	upstream: { host: '127.0.0.1', port: 1025, security: 'starttls' },
-	db: '.dev/msc-sandbox/sandbox.sqlite',
+	db: join(DEFAULT_DATA_DIR, 'msc.sqlite'),
 	demo: {
 		enabled: true,
 		accountName: 'Demo Company',
@@ -173,87 +176,4 @@ function validate(config: SandboxConfig): void {
 	}
 }
 
-export const USAGE = `Usage: npm run msc-sandbox -- [options]
-
-  --config FILE          JSON file with any of the settings below (flags win)
-  --host ADDRESS         listen address for the API and the inbound SMTP port (default 127.0.0.1)
-  --port N               HTTP API port (default 8025)
-  --smtp-port N          inbound SMTP port for bounce reports (default 2526)
-  --upstream HOST:PORT   where messages are relayed (default 127.0.0.1:1025, a local mail catcher)
-  --upstream-security S  starttls | tls | starttlsWhenOffered | none (default starttls; a local
-                         mail catcher without TLS needs none)
-  --db FILE              SQLite database (default .dev/msc-sandbox/sandbox.sqlite; :memory: keeps nothing)
-  --domain NAME          the sandbox's domain: bounce addresses and sending domain (default msc-sandbox.localhost)
-  --demo-api-key KEY     API key of the demo account created on first start (default: random, printed once)
-  --no-demo              do not create the demo account
-  --rate-limit N         requests per second per account before 429 (default 50)
-  --help                 this text
-`;
-
-/** Reads --config first, then applies the other flags on top of it. */
-export function parseArgs(argv: string[]): SandboxOptions & { help?: boolean } {
-	const flags = new Map<string, string | true>();
-	for (let index = 0; index < argv.length; index++) {
-		const arg = argv[index];
-		if (!arg.startsWith('--')) throw new Error(`Unexpected argument: ${arg}\n\n${USAGE}`);
-		const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-		if (['help', 'no-demo'].includes(name)) {
-			flags.set(name, true);
-			continue;
-		}
-		const value = inline ?? argv[++index];
-		if (value === undefined) throw new Error(`--${name} needs a value\n\n${USAGE}`);
-		flags.set(name, value);
-	}
-	if (flags.has('help')) return { help: true };
-
-	let options: SandboxOptions = {};
-	const file = flags.get('config');
-	if (typeof file === 'string') {
-		try {
-			options = JSON.parse(readFileSync(resolve(file), 'utf8')) as SandboxOptions;
-		} catch (error) {
-			throw new Error(`Cannot read config file ${file}: ${(error as Error).message}`);
-		}
-	}
-	const number = (name: string): number | undefined => {
-		const value = flags.get(name);
-		if (value === undefined) return undefined;
-		const parsed = Number(value);
-		if (!Number.isFinite(parsed))
-			throw new Error(`--${name} must be a number, got ${JSON.stringify(value)}`);
-		return parsed;
-	};
-	const text = (name: string): string | undefined => {
-		const value = flags.get(name);
-		return typeof value === 'string' ? value : undefined;
-	};
-	const upstream = { ...options.upstream };
-	const hostPort = text('upstream');
-	if (hostPort) {
-		const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(hostPort);
-		if (!match) throw new Error(`--upstream must be HOST:PORT, got ${JSON.stringify(hostPort)}`);
-		upstream.host = match[1];
-		upstream.port = Number(match[2]);
-	}
-	if (text('upstream-security')) upstream.security = text('upstream-security') as UpstreamSecurity;
-	const demo = { ...options.demo };
-	if (text('demo-api-key')) demo.apiKey = text('demo-api-key');
-	if (flags.has('no-demo')) demo.enabled = false;
-	const rateLimit = { ...options.rateLimit };
-	if (number('rate-limit') !== undefined) {
-		rateLimit.perSecond = number('rate-limit');
-		rateLimit.burst = Math.max(1, Math.ceil(2 * number('rate-limit')!));
-	}
-	return {
-		...options,
-		host: text('host') ?? options.host,
-		port: number('port') ?? options.port,
-		smtpPort: number('smtp-port') ?? options.smtpPort,
-		db: text('db') ?? options.db,
-		domain: text('domain') ?? options.domain,
-		upstream,
-		demo,
-		rateLimit,
-	};
-}
+export { parseArgs, USAGE } from './args';

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // `npm run msc-sandbox`: builds the package when dist/sandbox is missing or older than its sources,
-// then runs dist/sandbox/msc/cli.js with the given flags.
+// then runs dist/sandbox/msc/cli.js (the package's `delivery-channel-msc`) with the given flags,
+// keeping its state in .dev/msc-sandbox/ unless --data-dir, --db, MSC_DATA_DIR or MSC_DB say otherwise.
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
@@ -26,9 +27,12 @@ if (!built || sources.some((dir) => newest(dir) > built)) {
 	const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
 	if (result.status !== 0) process.exit(result.status ?? 1);
 }
+const args = process.argv.slice(2);
+if (!process.env.MSC_DATA_DIR && !process.env.MSC_DB)
+	args.unshift('--data-dir', path.join(root, '.dev', 'msc-sandbox'));
 require(cli)
-	.main(process.argv.slice(2))
+	.main(args)
 	.catch((error) => {
-		process.stderr.write(`MSC sandbox failed to start: ${(error && error.message) || error}\n`);
+		process.stderr.write(`MSC server failed to start: ${(error && error.message) || error}\n`);
 		process.exit(1);
 	});

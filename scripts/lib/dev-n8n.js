@@ -1,13 +1,20 @@
 'use strict';
 // The n8n side of `npm run dev`: the cached n8n and the build, the demo credentials and example
 // workflow, the owner account made from environment variables (no setup screen; its password stays
-// in .dev/owner-login.txt), and the editor.
+// in <dev folder>/owner-login.txt), and the editor.
 
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const n8nLib = require('./n8n');
-const { USER_FOLDER, say, devSecret, readDevFile, writeDevFile } = require('./dev-folder');
+const {
+	userFolder,
+	devDirName,
+	say,
+	devSecret,
+	readDevFile,
+	writeDevFile,
+} = require('./dev-folder');
 
 const { REPO_ROOT, N8n, NODE_TYPE_CUSTOM, NODE_TYPE_PACKAGE } = n8nLib;
 const EXAMPLE = path.join(REPO_ROOT, 'examples', 'send-first-email.json');
@@ -15,7 +22,7 @@ const CREDENTIAL = { id: 'dcDevMailCatch01', name: 'Local mail catcher (SMTP)' }
 const MSC_CREDENTIAL = { id: 'dcDevMscSandbox1', name: 'MSC sandbox (local)' };
 const OWNER_EMAIL = 'dev@example.com';
 
-/** Installs n8n when needed (cached), builds the package, and configures n8n on .dev/n8n. */
+/** Installs n8n when needed (cached), builds the package, and configures n8n on <dev folder>/n8n. */
 async function prepareN8n() {
 	say('checking the n8n install (first run: a few minutes) ...');
 	const paths = await n8nLib.installN8n();
@@ -24,7 +31,7 @@ async function prepareN8n() {
 	const dist = await n8nLib.buildPackage();
 	const encryptionKey = devSecret('encryption-key', () => crypto.randomBytes(24).toString('hex'));
 	const n8n = await N8n.create(paths, {
-		userFolder: USER_FOLDER,
+		userFolder: userFolder(),
 		encryptionKey,
 		customExtensions: dist,
 	});
@@ -86,8 +93,8 @@ async function importDemo(n8n, services) {
 }
 
 /**
- * The owner's password (made once, kept in .dev/) and its bcrypt hash for n8n; writes
- * .dev/owner-login.txt. Nothing of it is printed.
+ * The owner's password (made once, kept in the dev folder) and its bcrypt hash for n8n; writes
+ * <dev folder>/owner-login.txt. Nothing of it is printed.
  */
 function ownerLogin(paths) {
 	const password = devSecret(
@@ -137,7 +144,7 @@ function printWelcome(server, workflow, services) {
 	console.log('');
 	say(`editor:           ${server.url}/`);
 	say(`example workflow: ${server.url}/workflow/${workflow.id}`);
-	say(`sign in as ${OWNER_EMAIL}; the password is in .dev/owner-login.txt`);
+	say(`sign in as ${OWNER_EMAIL}; the password is in ${devDirName()}owner-login.txt`);
 	if (services.pageUrl) say(`caught mail:      ${services.pageUrl}`);
 	say(`mail catcher:     SMTP on 127.0.0.1:${services.catcher.port}`);
 	say(

@@ -6,10 +6,12 @@ const USAGE = [
 	'                   [--msc-port 8025] [--msc-smtp-port 2526]',
 	'  --check          execute the example workflow headless, check the catcher got the mail, start the',
 	'                   editor, check it answers and the owner can sign in, then stop',
-	'  --reset          delete .dev/ first',
-	'  --port           the n8n editor',
-	'  --smtp-port      the mail catcher (SMTP)',
-	'  --http-port      the page listing the caught mail (--no-http: no page)',
+	'  --reset          delete the dev folder first (.dev/, or .dev-<port>/ with another --port)',
+	'  --port           the n8n editor; another port than 5678 has its own dev folder .dev-<port>/, so',
+	'                   two npm run dev run side by side (the other ports below give way by themselves)',
+	'  --smtp-port      the mail catcher (SMTP); when not given and 1025 is taken, any free port',
+	'  --http-port      the page listing the caught mail (--no-http: no page); when not given and 1080',
+	'                   is taken, any free port',
 	'  --msc-port       the MSC sandbox API; when not given and 8025 is taken, any free port',
 	'  --msc-smtp-port  the MSC sandbox inbound SMTP (bounce reports); when not given and 2526 is taken,',
 	'                   any free port',
@@ -25,8 +27,8 @@ const USAGE = [
  * @property {boolean} http  serve the page
  * @property {number} mscPort  the MSC sandbox API (default 8025)
  * @property {number} mscSmtpPort  the MSC sandbox's inbound SMTP for reports (default 2526)
- * @property {Set<string>} given  the port options given on the command line (a taken default MSC
- *   port is replaced by a free one; a taken port that was asked for is an error)
+ * @property {Set<string>} given  the port options given on the command line (a taken default port
+ *   is replaced by a free one; a taken port that was asked for is an error)
  */
 
 /** @returns {DevOptions} */

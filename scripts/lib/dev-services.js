@@ -1,12 +1,13 @@
 'use strict';
 // The mail side of `npm run dev`: the mail catcher (SMTP, one line per message), its page, and the
-// MSC sandbox relaying to the catcher with a demo account whose key stays in .dev/ (never printed).
+// MSC sandbox relaying to the catcher with a demo account whose key stays in the dev folder
+// (never printed). A default port that is taken gives way to a free one (dev-ports.js).
 
 const crypto = require('node:crypto');
-const net = require('node:net');
 const path = require('node:path');
 const { startMailCatcher, startMailPage, formatAddress } = require('./mail-catcher');
-const { DEV_DIR, say, devSecret } = require('./dev-folder');
+const { devDir, say, devSecret } = require('./dev-folder');
+const { portFor } = require('./dev-ports');
 
 /** @typedef {import('./dev-options').DevOptions} DevOptions */
 
@@ -21,58 +22,36 @@ function printMessage(m) {
 
 /** @param {DevOptions} args */
 async function startCatcher(args) {
-	const catcher = await startMailCatcher({ port: args.smtpPort, onMessage: printMessage }).catch(
-		(err) => {
-			throw new Error(
-				`cannot start the mail catcher on 127.0.0.1:${args.smtpPort} (${err.code || err.message}); ` +
-					'is another one running? Use --smtp-port.',
-			);
-		},
-	);
+	const port = await portFor(args, '--smtp-port', args.smtpPort, 'the mail catcher', say);
+	const catcher = await startMailCatcher({ port, onMessage: printMessage }).catch((err) => {
+		throw new Error(
+			`cannot start the mail catcher on 127.0.0.1:${port || 'a free port'} (${err.code || err.message}); ` +
+				'use --smtp-port.',
+		);
+	});
 	say(`mail catcher: SMTP on 127.0.0.1:${catcher.port}`);
 	return catcher;
 }
 
-/** The page listing the caught mail, or null (--no-http, or its port is taken: a warning only). */
+/** The page listing the caught mail and its URL, or nulls (--no-http, or it cannot listen: a warning only). */
 async function startPage(args, catcher) {
-	if (!args.http) return null;
-	const page = await startMailPage(catcher, args.httpPort).catch((err) => {
+	if (!args.http) return { page: null, pageUrl: null };
+	const port = await portFor(args, '--http-port', args.httpPort, 'the mail page', say);
+	const page = await startMailPage(catcher, port).catch((err) => {
 		say(
-			`warning: mail page not started on 127.0.0.1:${args.httpPort} (${err.code || err.message}); use --http-port`,
+			`warning: mail page not started on 127.0.0.1:${port} (${err.code || err.message}); use --http-port`,
 		);
 		return null;
 	});
-	if (page) say(`mail catcher page: http://127.0.0.1:${args.httpPort}/`);
-	return page;
-}
-
-/** @param {number} port */
-function portIsFree(port) {
-	return new Promise((resolve) => {
-		const probe = net.createServer();
-		probe.once('error', () => resolve(false));
-		probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-	});
-}
-
-/**
- * The port to ask the sandbox for: the one given on the command line, else the default when it is
- * free, else 0 (any free port), so a second `npm run dev` does not collide with the first.
- * @param {DevOptions} args
- * @param {'--msc-port' | '--msc-smtp-port'} option
- * @param {number} wanted
- */
-async function sandboxPort(args, option, wanted) {
-	if (args.given.has(option) || (await portIsFree(wanted))) return wanted;
-	say(
-		`127.0.0.1:${wanted} is taken; the MSC sandbox takes a free port instead (${option} picks one)`,
-	);
-	return 0;
+	if (!page) return { page: null, pageUrl: null };
+	const pageUrl = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (page.address()).port}/`;
+	say(`mail catcher page: ${pageUrl}`);
+	return { page, pageUrl };
 }
 
 /**
  * The MSC sandbox from the build in `dist`, relaying to the catcher. Its demo account's key is made
- * once and kept in .dev/msc-api-key.
+ * once and kept in the dev folder (msc-api-key).
  * @param {DevOptions} args
  * @param {string} dist
  * @param {{ port: number }} catcher
@@ -84,9 +63,9 @@ async function startMscSandbox(args, dist, catcher) {
 	);
 	const { startSandbox } = require(path.join(dist, 'sandbox', 'msc', 'server.js'));
 	const options = {
-		port: await sandboxPort(args, '--msc-port', args.mscPort),
-		smtpPort: await sandboxPort(args, '--msc-smtp-port', args.mscSmtpPort),
-		db: path.join(DEV_DIR, 'msc-sandbox', 'sandbox.sqlite'),
+		port: await portFor(args, '--msc-port', args.mscPort, 'the MSC sandbox', say),
+		smtpPort: await portFor(args, '--msc-smtp-port', args.mscSmtpPort, 'the MSC sandbox', say),
+		db: path.join(devDir(), 'msc-sandbox', 'sandbox.sqlite'),
 		upstream: { host: '127.0.0.1', port: catcher.port, security: 'none' },
 		demo: { apiKey },
 	};
@@ -112,7 +91,7 @@ async function startMscSandbox(args, dist, catcher) {
  */
 async function startMailServices(args, dist) {
 	const catcher = await startCatcher(args);
-	const page = await startPage(args, catcher);
+	const { page, pageUrl } = await startPage(args, catcher);
 	const { msc, apiKey } = await startMscSandbox(args, dist, catcher).catch(async (err) => {
 		if (page) page.close();
 		await catcher.close();
@@ -121,7 +100,7 @@ async function startMailServices(args, dist) {
 	return {
 		catcher,
 		page,
-		pageUrl: page ? `http://127.0.0.1:${args.httpPort}/` : null,
+		pageUrl,
 		msc,
 		mscApiKey: apiKey,
 		async close() {

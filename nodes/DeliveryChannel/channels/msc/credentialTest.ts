@@ -10,7 +10,13 @@ import type {
 } from 'n8n-workflow';
 
 import { DeliveryError } from '../../../../core/errors';
-import { problemError, readProblem, redirectError } from './errors';
+import {
+	MSC_UNREACHABLE_HINT,
+	problemError,
+	readProblem,
+	redirectError,
+	unreachableMessage,
+} from './errors';
 import { baseUrlOf, timeoutOf, type RetryPolicy } from './settings';
 
 interface LegacyFullResponse {
@@ -60,11 +66,10 @@ export async function testMscCredential(
 		const code =
 			(error as { code?: unknown; cause?: { code?: unknown } }).code ??
 			(error as { cause?: { code?: unknown } }).cause?.code;
+		const known = typeof code === 'string' && /^E[A-Z_]+$/.test(code) ? code : undefined;
 		return {
 			status: 'Error',
-			message:
-				`Could not reach the MSC API at ${baseUrl}${typeof code === 'string' ? ` (${code})` : ''}. ` +
-				'Check the Base URL; for the local sandbox, start it with "npm run msc-sandbox".',
+			message: `${unreachableMessage(baseUrl, known)}. ${MSC_UNREACHABLE_HINT}`,
 		};
 	}
 	const status = response.statusCode;

@@ -203,6 +203,40 @@ export function problemError(problem: MscProblem, status: number): DeliveryError
 	return make('EPROTOCOL', `Unexpected answer from the MSC API (HTTP ${status}): ${detail}`);
 }
 
+/**
+ * What to do when no MSC server answers at the Base URL: what MSC Servers is, how to start the one
+ * this package ships, and the other channels. The node shows it as the error's description; the
+ * credential test appends it to its message.
+ */
+export const MSC_UNREACHABLE_HINT =
+	'MSC Servers, the default channel, sends through an MSC server, and this package ships one: start it ' +
+	'next to n8n with "npx delivery-channel-msc" in ~/.n8n/nodes (anywhere else: ' +
+	'"npx --package n8n-nodes-delivery-channel delivery-channel-msc"). It listens on http://127.0.0.1:8025, ' +
+	"the credential's default Base URL, and says where it keeps its API key (README: Running the MSC server). " +
+	'Or pick Gmail or Custom SMTP as the Channel to send without an MSC server.';
+
+const NOT_REACHED: Record<string, string> = {
+	ECONNREFUSED: 'connection refused: nothing listens there',
+	ENOTFOUND: 'host not found',
+	EAI_AGAIN: 'the host name could not be looked up',
+	EHOSTUNREACH: 'no route to the host',
+	ENETUNREACH: 'no route to the network',
+	// Only the credential test shows these here; the node says "did not answer in time" (networkFailure).
+	ETIMEDOUT: 'no answer in time',
+	ECONNABORTED: 'no answer in time',
+	ECONNRESET: 'the connection was cut',
+};
+
+/**
+ * "Could not reach the MSC server at <url> (connection refused: ...)", without the hint. Plain words
+ * only: n8n replaces a node error's whole message by its own generic text when the message holds a
+ * network code such as ECONNREFUSED or ENOTFOUND.
+ */
+export function unreachableMessage(where: string, code: string | undefined): string {
+	const why = (code && NOT_REACHED[code]) ?? 'no connection could be made';
+	return `Could not reach the MSC server at ${where} (${why})`;
+}
+
 /** A network failure talking to the API: not reached at all, timed out, or cut. */
 export function networkFailure(
 	where: string,
@@ -211,23 +245,26 @@ export function networkFailure(
 	reached: boolean,
 ): DeliveryError {
 	if (!reached) {
-		return new DeliveryError(`Could not reach the MSC API at ${where} (${code})`, {
+		return new DeliveryError(unreachableMessage(where, code), {
 			code: 'ECONNECTION',
 			retryable: true,
 			stopsBatch: true,
-			hint: 'Check the Base URL of the MSC credential. For the local sandbox, start it with "npm run msc-sandbox".',
+			hint: `Check the Base URL of the MSC credential. ${MSC_UNREACHABLE_HINT}`,
 			cause,
 		});
 	}
 	const timedOut = code === 'ETIMEDOUT' || code === 'ECONNABORTED';
 	return new DeliveryError(
 		timedOut
-			? `The MSC API at ${where} did not answer in time`
+			? `The MSC server at ${where} did not answer in time`
 			: `The connection to the MSC API at ${where} broke (${code ?? (cause as Error)?.message})`,
 		{
 			code: timedOut ? 'ETIMEDOUT' : 'ECONNECTION',
 			retryable: true,
 			cause,
+			...(timedOut
+				? { hint: `If no MSC server runs at that address: ${MSC_UNREACHABLE_HINT}` }
+				: {}),
 		},
 	);
 }

@@ -288,7 +288,7 @@ describe('Send via Delivery Channel on MSC', () => {
 		});
 		expect(down.output('MSC')[0].json).toMatchObject({
 			code: 'ECONNECTION',
-			hint: expect.stringContaining('npm run msc-sandbox'),
+			hint: expect.stringContaining('npx delivery-channel-msc'),
 		});
 		expect(target.upstream.received).toHaveLength(0);
 	});
