@@ -86,6 +86,8 @@ export interface MicrosoftIdentity {
 	expireAccessTokens(options?: { user?: string; inSeconds?: number }): number;
 	/** expires_in of the tokens issued from now on. */
 	setAccessTokenLifetime(seconds: number): void;
+	/** Every access and refresh token issued so far (for a secret scan of what saw them). */
+	issuedTokens(): { accessTokens: string[]; refreshTokens: string[] };
 	/** Requests to the token endpoint so far, in order (the count is its length). */
 	readonly tokenRequests: readonly TokenRequestRecord[];
 	readonly authorizeRequests: number;
@@ -206,6 +208,7 @@ export async function startMicrosoftIdentity(
 		setAccessTokenLifetime(seconds) {
 			store.accessTokenLifetimeSeconds = seconds;
 		},
+		issuedTokens: () => store.issuedTokens(),
 		get tokenRequests() {
 			return state.tokenRequests;
 		},
