@@ -16,6 +16,7 @@
  *   const tokens = await idp.signIn();        // authorize + code redemption, as after Connect
  *   idp.expireAccessTokens();                 // or { inSeconds: 5 }; idp.revoke() for invalid_grant
  *   const again = await idp.refresh(tokens.refresh_token!);
+ *   idp.issuedTokens();                       // every access and refresh token so far (secret scans)
  *   await idp.stop();
  */
 import { createServer, type Server } from 'node:http';
