@@ -5,7 +5,7 @@
 const path = require('node:path');
 const Sequencer = require('@jest/test-sequencer').default;
 
-const ORDER = ['smtp', 'community-package', 'msc-command', 'msc', 'gmail', 'mailsystem'];
+const ORDER = ['smtp', 'community-package', 'msc-command', 'msc', 'gmail', 'mailsystem', 'oauth2'];
 const LAST = 'seeded-secrets';
 
 /** @param {{ path: string }} test */

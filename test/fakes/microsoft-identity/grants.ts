@@ -159,6 +159,14 @@ export class GrantStore {
 		return set;
 	}
 
+	/** Every access and refresh token issued so far (a test's secret scan searches its outputs for them). */
+	issuedTokens(): { accessTokens: string[]; refreshTokens: string[] } {
+		return {
+			accessTokens: [...this.accessTokens.keys()],
+			refreshTokens: [...this.refreshTokens.keys()],
+		};
+	}
+
 	introspect(token: string): Introspection {
 		const access = this.accessTokens.get(token);
 		const grant = access && this.grants.get(access.grantId);

@@ -16,6 +16,7 @@
  *   const tokens = await idp.signIn();        // authorize + code redemption, as after Connect
  *   idp.expireAccessTokens();                 // or { inSeconds: 5 }; idp.revoke() for invalid_grant
  *   const again = await idp.refresh(tokens.refresh_token!);
+ *   idp.issuedTokens();                       // every access and refresh token so far (secret scans)
  *   await idp.stop();
  */
 import { createServer, type Server } from 'node:http';
@@ -86,6 +87,8 @@ export interface MicrosoftIdentity {
 	expireAccessTokens(options?: { user?: string; inSeconds?: number }): number;
 	/** expires_in of the tokens issued from now on. */
 	setAccessTokenLifetime(seconds: number): void;
+	/** Every access and refresh token issued so far (for a secret scan of what saw them). */
+	issuedTokens(): { accessTokens: string[]; refreshTokens: string[] };
 	/** Requests to the token endpoint so far, in order (the count is its length). */
 	readonly tokenRequests: readonly TokenRequestRecord[];
 	readonly authorizeRequests: number;
@@ -206,6 +209,7 @@ export async function startMicrosoftIdentity(
 		setAccessTokenLifetime(seconds) {
 			store.accessTokenLifetimeSeconds = seconds;
 		},
+		issuedTokens: () => store.issuedTokens(),
 		get tokenRequests() {
 			return state.tokenRequests;
 		},
