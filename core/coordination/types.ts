@@ -102,6 +102,8 @@ export interface SendingLimits {
 	messagesPerMinute?: number;
 	messagesPerDay?: number;
 	recipientsPerDay?: number;
+	/** To, CC and BCC together in one message; a message over it is not sent (an input error). */
+	recipientsPerMessage?: number;
 }
 
 /** A daily count that would pass its cap: not sent, and when the count starts again. */

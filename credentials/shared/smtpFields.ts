@@ -110,6 +110,16 @@ export const LIMIT_FIELDS: INodeProperties[] = [
 			'At most this many recipients in 24 hours with this credential; a message that would pass it is not sent ' +
 			'(code EQUOTA, with the time the count resets). 0: automatic (10,000 for Microsoft 365, no limit otherwise).',
 	},
+	{
+		displayName: 'Recipients per Message',
+		name: 'recipientsPerMessage',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 0,
+		description:
+			'At most this many recipients (To, CC and BCC together) in one message; a message with more is not sent ' +
+			'(an item error before anything goes out). 0: automatic (500 for Microsoft 365, no limit otherwise).',
+	},
 ];
 
 /** Addresses besides the mailbox the account may send as: the Identity list, Microsoft 365's check. */

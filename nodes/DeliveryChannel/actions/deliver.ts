@@ -36,6 +36,7 @@ export interface DeliverRequest {
 
 export async function deliver(request: DeliverRequest): Promise<Delivered> {
 	const { channel, session, message, shared } = request;
+	checkRecipientsPerMessage(session, message);
 	const send = async (): Promise<SendResult> => {
 		const place = await respectLimits(request);
 		try {
@@ -70,6 +71,23 @@ export async function deliver(request: DeliverRequest): Promise<Delivered> {
 		sentAt: outcome.entry.sentAt,
 		deliveryId: outcome.entry.deliveryId,
 	};
+}
+
+/** A message over the account's recipients per message is refused before anything (key, limits, server). */
+function checkRecipientsPerMessage(session: ChannelSession, message: OutgoingMessage): void {
+	const cap = session.limits?.recipientsPerMessage;
+	const count = allRecipients(message).length;
+	if (!cap || count <= cap) return;
+	throw new DeliveryError(
+		`The message has ${count} recipients (To, CC and BCC together); this account takes at most ${cap} per message`,
+		{
+			code: 'EINPUT',
+			field: 'to',
+			hint:
+				'Split the recipients over several items (one item per lead is usual), or raise Recipients per Message in ' +
+				'the credential if the server allows more (Microsoft 365 allows 500).',
+		},
+	);
 }
 
 async function respectLimits({

@@ -1,14 +1,20 @@
 /**
  * The sending limits of a Custom SMTP account, from its credential. 0 (the default) is automatic:
  * Microsoft 365's documented limits for its hosts (3 connections per mailbox, 30 messages per
- * minute, 10,000 recipients per day), 5 connections and no other limit elsewhere.
+ * minute, 10,000 recipients per day, 500 recipients per message), 5 connections and no other limit
+ * elsewhere.
  */
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import type { SendingLimits } from '../../../../core/coordination';
 import type { SmtpSettings } from './settings';
 
-const MICROSOFT_365 = { maxConnections: 3, messagesPerMinute: 30, recipientsPerDay: 10_000 };
+const MICROSOFT_365 = {
+	maxConnections: 3,
+	messagesPerMinute: 30,
+	recipientsPerDay: 10_000,
+	recipientsPerMessage: 500,
+};
 
 export function isMicrosoft365(host: string): boolean {
 	return /(^|\.)(office365\.com|outlook\.com)$/i.test(host.trim());
@@ -32,5 +38,7 @@ export function smtpLimits(
 			configured(credentials.messagesPerMinute, 100_000) ?? preset?.messagesPerMinute,
 		recipientsPerDay:
 			configured(credentials.recipientsPerDay, 10_000_000) ?? preset?.recipientsPerDay,
+		recipientsPerMessage:
+			configured(credentials.recipientsPerMessage, 100_000) ?? preset?.recipientsPerMessage,
 	};
 }

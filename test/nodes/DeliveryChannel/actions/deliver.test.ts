@@ -235,6 +235,20 @@ describe('Shared limits of a Custom SMTP account', () => {
 		expect(smtp.received).toHaveLength(3);
 	});
 
+	test('Recipients per Message: a message over it fails before its key is taken or the server is asked; the others go', async () => {
+		const smtp = await smtpServer();
+		const cap = { recipientsPerMessage: 2 };
+		const many = { ...lead('m'), email: 'a@example.org, b@example.org, c@example.org' };
+		const out = await runSmtp(smtp, [lead('x'), many, lead('y')], keyed, cap);
+		expect(out.map((j) => j.code ?? j.status)).toEqual(['sent', 'EINPUT', 'sent']);
+		expect(String(out[1].error)).toMatch(/has 3 recipients .*at most 2 per message/);
+		expect(smtp.received).toHaveLength(2);
+		// The key was not taken: with the recipients fixed, the same key sends.
+		const again = await runSmtp(smtp, [{ ...many, email: 'a@example.org' }], keyed, cap);
+		expect(again[0].status).toBe('sent');
+		expect(smtp.received).toHaveLength(3);
+	});
+
 	test('Max Connections holds across executions running at once', async () => {
 		const smtp = await smtpServer();
 		let peak = 0;

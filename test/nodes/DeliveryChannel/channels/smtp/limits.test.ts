@@ -19,6 +19,7 @@ describe('smtpLimits', () => {
 			maxConnections: 3,
 			messagesPerMinute: 30,
 			recipientsPerDay: 10_000,
+			recipientsPerMessage: 500,
 		});
 		expect(limitsFor('smtp-mail.outlook.com')).toMatchObject({
 			maxConnections: 3,
@@ -34,6 +35,7 @@ describe('smtpLimits', () => {
 			maxConnections: 5,
 			messagesPerMinute: undefined,
 			recipientsPerDay: undefined,
+			recipientsPerMessage: undefined,
 		});
 	});
 
@@ -43,11 +45,13 @@ describe('smtpLimits', () => {
 				maxConnections: 2,
 				messagesPerMinute: 10,
 				recipientsPerDay: 500,
+				recipientsPerMessage: 100,
 			}),
 		).toEqual({
 			maxConnections: 2,
 			messagesPerMinute: 10,
 			recipientsPerDay: 500,
+			recipientsPerMessage: 100,
 		});
 		expect(limitsFor('mail.example.com', { maxConnections: 500 }).maxConnections).toBe(50);
 	});
