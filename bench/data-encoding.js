@@ -10,22 +10,9 @@
  */
 'use strict';
 const crypto = require('node:crypto');
-const fs = require('node:fs');
 const path = require('node:path');
-const ts = require('typescript');
 
-require.extensions['.ts'] = (module, filename) => {
-	const source = fs.readFileSync(filename, 'utf8');
-	const { outputText } = ts.transpileModule(source, {
-		fileName: filename,
-		compilerOptions: {
-			module: ts.ModuleKind.CommonJS,
-			target: ts.ScriptTarget.ES2022,
-			esModuleInterop: true,
-		},
-	});
-	module._compile(outputText, filename);
-};
+require('./lib/load-ts');
 
 const { useFastDataEncoding } = require(
 	path.join(__dirname, '../nodes/DeliveryChannel/channels/smtp/dataEncoding.ts'),

@@ -11,22 +11,9 @@
  * Runs from the TypeScript sources (transpiled on load); no build needed.
  */
 'use strict';
-const fs = require('node:fs');
 const path = require('node:path');
-const ts = require('typescript');
 
-require.extensions['.ts'] = (module, filename) => {
-	const source = fs.readFileSync(filename, 'utf8');
-	const { outputText } = ts.transpileModule(source, {
-		fileName: filename,
-		compilerOptions: {
-			module: ts.ModuleKind.CommonJS,
-			target: ts.ScriptTarget.ES2022,
-			esModuleInterop: true,
-		},
-	});
-	module._compile(outputText, filename);
-};
+require('./lib/load-ts');
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
