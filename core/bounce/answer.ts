@@ -166,6 +166,8 @@ export function readAnswer(letter: Letter, report: BounceReport): MailAnswer | u
 	};
 	const date = isoDate(view.headers.get('date'));
 	if (date) answer.date = date;
+	const messageId = messageIdOf(view.headers.get('message-id'));
+	if (messageId) answer.messageId = messageId;
 	if (auto) {
 		const sub = autoReplyKindOf(subject, text, letter.exclude, outOfOfficeHeaders(letter));
 		answer.autoReplyKind = sub.kind;

@@ -73,6 +73,8 @@ export interface MailAnswer {
 	excerpt: string;
 	/** The answer's Date header (ISO 8601). */
 	date?: string;
+	/** The answer's own Message-ID. */
+	messageId?: string;
 	/** The message answered: In-Reply-To, References (newest first), then subject and sender. */
 	links: OriginalLink[];
 }

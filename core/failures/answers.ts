@@ -96,7 +96,12 @@ export async function replyFromReport(
 		excerpt: answer.excerpt,
 		receivedAt: source.receivedAt ?? answer.date,
 		...linked,
-		details: { reportId: source.reportId, reportReceivedAt: source.receivedAt, ...source.details },
+		details: {
+			reportId: source.reportId,
+			reportReceivedAt: source.receivedAt,
+			replyMessageId: answer.messageId,
+			...source.details,
+		},
 	};
 	if (answer.kind === 'autoreply') reply.autoReplyKind = answer.autoReplyKind ?? 'other';
 	if (answer.newAddress) reply.newAddress = answer.newAddress;
