@@ -81,8 +81,8 @@ export async function readReport(
 
 /**
  * How many of a report's failures (and its answer, when replies are asked for) the query wants,
- * judged before linking (linking only adds facts about the sent message). A failure whose recipient only the Sent copy can tell is given the
- * benefit of the doubt on the recipient filter.
+ * judged before linking (linking only adds facts about the sent message). A failure whose
+ * recipient only the Sent copy can tell is given the benefit of the doubt on the recipient filter.
  */
 export async function wantedFailures(
 	{ report, source }: ParsedReport,
