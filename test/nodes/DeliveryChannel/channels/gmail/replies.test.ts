@@ -4,7 +4,7 @@
  * and Failed Deliveries lists them only with Include Replies and Auto-Replies, linked to Sent.
  * An inbox message that answers none of our messages is never downloaded.
  */
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { startFakeGmail, type FakeGmail } from '../../../../fakes/gmail';
 import {
@@ -61,7 +61,7 @@ afterAll(async () => {
 	await fake.close();
 });
 
-async function list(filters: IDataObject = {}) {
+async function list(filters: INodeParameters = {}) {
 	const run = await runGmail({
 		items: [{}],
 		parameters: failedParameters({ filters }),
