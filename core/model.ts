@@ -110,6 +110,34 @@ export interface FailedDelivery extends FailureVerdict {
 	details?: DataObject;
 }
 
+/** What an automatic answer is about (the bounce engine's AutoReplyKind). */
+export type AutoReplyKind = 'out-of-office' | 'moved' | 'auto-acknowledgement' | 'other';
+
+/**
+ * A reply or an auto-reply to a message that was sent: never a failure, so it has no hard/soft,
+ * reason or status. Listed beside the failures when the query asks for replies.
+ */
+export interface MailboxReply {
+	channel: ChannelKey;
+	kind: 'reply' | 'autoreply';
+	/** Only on an auto-reply: out of office, moved (the address changed), auto-acknowledgement, other. */
+	autoReplyKind?: AutoReplyKind;
+	/** Who answered: the recipient of the sent message, as the answer's From names them. */
+	recipient: string;
+	from: string;
+	/** A moved notice's new address, when its text gives one. */
+	newAddress?: string;
+	subject: string;
+	/** The start of what they wrote (not the quoted message), at most 300 characters. */
+	excerpt: string;
+	/** When the answer reached the mailbox (ISO 8601). */
+	receivedAt?: string;
+	/** The sent message it answers, linked the same way failures are. */
+	message: DataObject;
+	link: FailedDelivery['link'];
+	details?: DataObject;
+}
+
 export interface FailedDeliveryQuery {
 	since?: Date;
 	until?: Date;
@@ -123,6 +151,11 @@ export interface FailedDeliveryQuery {
 	verdict: 'all' | 'hard' | 'soft';
 	includeDelays: boolean;
 	includeComplaints: boolean;
+	/**
+	 * Also list replies and auto-replies to the messages sent (`FailedDeliveryList.replies`). Channels
+	 * that read a mailbox widen what they read only when this is set.
+	 */
+	includeReplies?: boolean;
 	/** Undefined means Return All. */
 	limit?: number;
 	/**
@@ -142,6 +175,13 @@ export interface FailedDeliveryList {
 	 * Opaque to callers; JSON-safe, kept in the workflow's static data.
 	 */
 	checkpoint?: DataObject;
+	/** Replies and auto-replies, when the query asked for them (same order as `failures`). */
+	replies?: MailboxReply[];
+	/**
+	 * The query asked for replies and the channel cannot list them: why, in words for the user
+	 * (shown as a hint by the operation; the trigger stops with it).
+	 */
+	repliesUnavailable?: string;
 	/** True when matching reports were left unread because of a cap; the next call goes on from the checkpoint. */
 	truncated: boolean;
 	/** Why the listing stopped early, in words for the user, when `truncated`. */

@@ -2,6 +2,7 @@
  * The path of one mail, top down: read the mail → decide its kind and extract its entries (the
  * first format reader of READERS that knows it) → classify the entries → link the original.
  */
+import { readAnswer } from './answer';
 import { isBounceLike } from './autoreply';
 import { finish, kindOf, select, writtenByFilterGateway } from './entries';
 import type { EntryContext } from './entries';
@@ -27,6 +28,10 @@ export async function parseMail(
 	const found = await extract(letter);
 	const report = isWhole(found) ? found.report : assemble(letter, found);
 	if (view.truncated) report.truncated = true;
+	if (!isWhole(found)) {
+		const answer = readAnswer(letter, report);
+		if (answer) report.answer = answer;
+	}
 	return report;
 }
 

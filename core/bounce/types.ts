@@ -53,6 +53,32 @@ export interface OriginalMessage {
 	links: OriginalLink[];
 }
 
+/** What an automatic answer is about (core/bounce/answer.ts). */
+export type AutoReplyKind = 'out-of-office' | 'moved' | 'auto-acknowledgement' | 'other';
+
+/**
+ * A mail that answers a message and is no delivery report: a person's reply or an automatic one.
+ * Never a failure; read beside the report's kind, which keeps the bounce vocabulary.
+ */
+export interface MailAnswer {
+	kind: 'reply' | 'autoreply';
+	/** Only for kind 'autoreply'. */
+	autoReplyKind?: AutoReplyKind;
+	/** Who answered (the answer's From). */
+	from: string;
+	/** Where a moved notice says to write instead, when its text names one address for it. */
+	newAddress?: string;
+	subject: string;
+	/** The start of the new text (not the quoted message), squashed, at most 300 characters. */
+	excerpt: string;
+	/** The answer's Date header (ISO 8601). */
+	date?: string;
+	/** The answer's own Message-ID. */
+	messageId?: string;
+	/** The message answered: In-Reply-To, References (newest first), then subject and sender. */
+	links: OriginalLink[];
+}
+
 export interface BounceReport {
 	kind: ReportKind;
 	failures: BounceRecipient[];
@@ -66,6 +92,8 @@ export interface BounceReport {
 	 * cut are missing. `problems` says which cap.
 	 */
 	truncated?: boolean;
+	/** Set when the mail answers a message instead of reporting on its delivery (answer.ts). */
+	answer?: MailAnswer;
 }
 
 /** One recipient as found by a parser, before classification. */

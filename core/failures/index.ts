@@ -129,3 +129,4 @@ export function matchesQuery(failure: FailedDelivery, query: FailedDeliveryQuery
 	}
 	return true;
 }
+export * from './answers';

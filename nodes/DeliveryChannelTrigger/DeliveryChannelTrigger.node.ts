@@ -30,7 +30,7 @@ export class DeliveryChannelTrigger implements INodeType {
 		version: 1,
 		subtitle: `={{ "Failed deliveries: " + ${channelNames} }}`,
 		description:
-			'Starts the workflow when a delivery fails: one item per failed recipient, each emitted once',
+			'Starts the workflow when a delivery fails, or when a recipient replies or auto-replies: each emitted once',
 		defaults: { name: 'Delivery Channel Trigger' },
 		polling: true,
 		inputs: [],
@@ -41,19 +41,33 @@ export class DeliveryChannelTrigger implements INodeType {
 			...authenticationParameters(),
 			...channelNotices(),
 			{
-				displayName: 'Event',
-				name: 'event',
-				type: 'options',
+				// Several at once: one workflow can stop a sequence on a reply and pause it on an out-of-office.
+				displayName: 'Events',
+				name: 'events',
+				type: 'multiOptions',
 				noDataExpression: true,
 				options: [
 					{
-						// n8n's node panel prefixes trigger events with "On"
+						name: 'Auto-Reply',
+						value: 'autoReply',
+						description:
+							'An automatic answer to a message sent: out of office, moved (the address changed), auto-acknowledgement. Never a failure.',
+					},
+					{
 						name: 'Failed Delivery',
 						value: 'failedDelivery',
 						description: 'A recipient could not be reached (each failed recipient is emitted once)',
 					},
+					{
+						name: 'Reply',
+						value: 'reply',
+						description: 'A person answered a message sent (each reply is emitted once)',
+					},
 				],
-				default: 'failedDelivery',
+				default: ['failedDelivery'],
+				description:
+					'What starts the workflow. Replies and auto-replies are read from the mailbox they reach (Gmail, Custom SMTP); ' +
+					'MSC cannot list them.',
 			},
 			{
 				displayName: 'Filters',

@@ -9,7 +9,10 @@ import { createHash } from 'node:crypto';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import type { FailedDelivery } from '../DeliveryChannel/channels/types';
+import type { FailedDelivery, MailboxReply } from '../DeliveryChannel/channels/types';
+
+/** What the trigger emits: a failed recipient, or a reply or auto-reply to a message sent. */
+export type TriggerEvent = FailedDelivery | MailboxReply;
 
 export interface TriggerState {
 	version: 1;
@@ -41,7 +44,7 @@ function text(value: unknown): string {
 }
 
 /** The sent message a failure belongs to, or the report it came from when the message is unknown. */
-function messageKey(failure: FailedDelivery): string {
+function messageKey(failure: TriggerEvent): string {
 	// What the report itself says comes first: it is the same in every poll, whatever linking found.
 	const message = failure.message ?? {};
 	const envelopeId = text(message.envelopeId);
@@ -52,16 +55,26 @@ function messageKey(failure: FailedDelivery): string {
 	if (deliveryId) return `envelope:${deliveryId}`;
 	const reportId = text(failure.details?.reportId);
 	if (reportId) return `report:${reportId}`;
+	if ('excerpt' in failure) return `time:${failure.receivedAt ?? ''}:${failure.subject}`;
 	return `time:${failure.failedAt ?? ''}:${failure.status}:${failure.diagnostic}`;
 }
 
-export function failureKey(failure: FailedDelivery): string {
+export function failureKey(failure: TriggerEvent): string {
+	if ('excerpt' in failure) return replyKey(failure);
 	const raw = [
 		failure.channel,
 		failure.kind,
 		failure.recipient.toLowerCase(),
 		messageKey(failure),
 	].join('\n');
+	return createHash('sha256').update(raw).digest('base64url').slice(0, 22);
+}
+
+/** A reply is one mail: the same one found again (a copy in another folder, a second poll) is not new. */
+function replyKey(reply: MailboxReply): string {
+	const own = text(reply.details?.replyMessageId).replace(/^<|>$/g, '').toLowerCase();
+	const id = own ? `reply:${own}` : `report:${text(reply.details?.reportId)}:${messageKey(reply)}`;
+	const raw = [reply.channel, reply.kind, reply.recipient.toLowerCase(), id].join('\n');
 	return createHash('sha256').update(raw).digest('base64url').slice(0, 22);
 }
 
@@ -104,14 +117,14 @@ export function windowStart(state: TriggerState): Date {
  * poll it runs on activation, so swallowing the first findings would lose the failures that arrive
  * between activation and the first scheduled poll.
  */
-export function takeNew(
+export function takeNew<T extends TriggerEvent>(
 	previous: TriggerState | undefined,
-	failures: FailedDelivery[],
+	failures: T[],
 	pollStartedAt: number,
 	listing: { truncated: boolean; checkpoint?: TriggerState['checkpoint'] } = { truncated: false },
-): { fresh: FailedDelivery[]; state: TriggerState } {
+): { fresh: T[]; state: TriggerState } {
 	const seen: Record<string, number> = { ...(previous?.seen ?? {}) };
-	const fresh: FailedDelivery[] = [];
+	const fresh: T[] = [];
 	for (const failure of failures) {
 		const key = failureKey(failure);
 		if (key in seen) continue;

@@ -18,11 +18,30 @@ import { DeliveryError } from '../../core/errors';
 import { getChannel } from '../DeliveryChannel/channels/registry';
 import type {
 	ChannelSession,
-	FailedDelivery,
 	FailedDeliveryList,
 	FailedDeliveryQuery,
 } from '../DeliveryChannel/channels/types';
-import { readState, takeNew, windowStart, writeState } from './dedupe';
+import { readState, takeNew, windowStart, writeState, type TriggerEvent } from './dedupe';
+
+export type EventName = 'failedDelivery' | 'autoReply' | 'reply';
+const EVENT_NAMES: readonly EventName[] = ['failedDelivery', 'autoReply', 'reply'];
+
+/** The chosen events; a workflow saved before Events existed (no value) watches failed deliveries. */
+export function chosenEvents(value: unknown): EventName[] {
+	const list = Array.isArray(value) ? value : value === undefined || value === '' ? [] : [value];
+	const events = EVENT_NAMES.filter((name) => list.includes(name));
+	return events.length ? events : ['failedDelivery'];
+}
+
+/** The items of a listing for the chosen events, oldest first. */
+export function eventsOf(listing: FailedDeliveryList, events: EventName[]): TriggerEvent[] {
+	const items: TriggerEvent[] = events.includes('failedDelivery') ? [...listing.failures] : [];
+	for (const reply of listing.replies ?? []) {
+		if (reply.kind === 'reply' ? events.includes('reply') : events.includes('autoReply'))
+			items.push(reply);
+	}
+	return items;
+}
 
 /** How many failures a manual run shows. */
 export const MANUAL_LIMIT = 10;
@@ -37,6 +56,7 @@ export async function pollFailedDeliveries(
 	this: IPollFunctions,
 ): Promise<INodeExecutionData[][] | null> {
 	const filters = this.getNodeParameter('filters', {}) as IDataObject;
+	const events = chosenEvents(this.getNodeParameter('events', ['failedDelivery']));
 	const manual = this.getMode() === 'manual';
 	// A manual run does not even read the state: reading it creates it.
 	const staticData = manual ? undefined : this.getWorkflowStaticData('node');
@@ -47,6 +67,7 @@ export async function pollFailedDeliveries(
 		verdict: (filters.verdict as FailedDeliveryQuery['verdict']) || 'all',
 		includeDelays: filters.includeDelays === true,
 		includeComplaints: filters.includeComplaints === true,
+		includeReplies: events.includes('reply') || events.includes('autoReply'),
 	};
 	if (manual) query.limit = MANUAL_LIMIT;
 	else
@@ -73,17 +94,28 @@ export async function pollFailedDeliveries(
 			);
 		}
 		listing = await session.listFailedDeliveries(query);
+		if (listing.repliesUnavailable) {
+			throw new DeliveryError(listing.repliesUnavailable, {
+				code: 'ENOTAVAILABLE',
+				hint: 'Choose only Failed Delivery under Events, or another channel.',
+			});
+		}
 	} catch (error) {
 		throw toNodeError(this, error as Error);
 	} finally {
 		await session?.close().catch(() => undefined);
 	}
 
-	const { failures } = listing;
+	const failures = eventsOf(listing, events);
 	if (!staticData) {
-		return failures.length
-			? [this.helpers.returnJsonArray(failures as unknown as IDataObject[])]
-			: null;
+		// The channel lists newest first; replies join them by time, unknown times last.
+		const shown = listing.replies?.length
+			? oldestFirst(failures)
+					.reverse()
+					.sort((a, b) => Number(reportTime(a) === Infinity) - Number(reportTime(b) === Infinity))
+					.slice(0, MANUAL_LIMIT)
+			: failures;
+		return shown.length ? [this.helpers.returnJsonArray(shown as unknown as IDataObject[])] : null;
 	}
 	if (listing.truncated) {
 		this.logger.warn(
@@ -103,13 +135,14 @@ export async function pollFailedDeliveries(
 }
 
 /** When the report reached the channel, else when the failure happened; unknown times go last. */
-function reportTime(failure: FailedDelivery): number {
-	const time = Date.parse(String(failure.details?.reportReceivedAt ?? failure.failedAt ?? ''));
+function reportTime(failure: TriggerEvent): number {
+	const happened = 'excerpt' in failure ? failure.receivedAt : failure.failedAt;
+	const time = Date.parse(String(failure.details?.reportReceivedAt ?? happened ?? ''));
 	return Number.isNaN(time) ? Number.POSITIVE_INFINITY : time;
 }
 
 /** Oldest first, the order in which they happened, whatever order the channel listed them in. */
-function oldestFirst(failures: FailedDelivery[]): FailedDelivery[] {
+function oldestFirst(failures: TriggerEvent[]): TriggerEvent[] {
 	return failures
 		.map((failure, index) => ({ failure, index, time: reportTime(failure) }))
 		.sort((a, b) => a.time - b.time || a.index - b.index)

@@ -29,3 +29,17 @@ export const failureKindFilters: INodeProperties[] = [
 		default: 'all',
 	},
 ];
+
+/**
+ * Failed Deliveries' option for replies and auto-replies (the trigger has events for them instead).
+ * What each channel can return is in the README: MSC returns none and says so.
+ */
+export const includeRepliesFilter: INodeProperties = {
+	displayName: 'Include Replies and Auto-Replies',
+	name: 'includeReplies',
+	type: 'boolean',
+	default: false,
+	description:
+		'Whether to also return replies and auto-replies (out of office, moved, auto-acknowledgement) to the messages sent; ' +
+		'they are never failures',
+};

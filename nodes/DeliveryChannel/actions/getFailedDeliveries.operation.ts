@@ -6,8 +6,8 @@ import type {
 } from 'n8n-workflow';
 
 import { DeliveryError, inputError } from '../../../core/errors';
-import type { FailedDeliveryQuery } from '../channels/types';
-import { failureKindFilters } from '../../shared/failureFilters';
+import type { FailedDelivery, FailedDeliveryQuery, MailboxReply } from '../channels/types';
+import { failureKindFilters, includeRepliesFilter } from '../../shared/failureFilters';
 import type { OperationContext } from './types';
 
 export const concurrent = false;
@@ -37,6 +37,7 @@ export const description: INodeProperties[] = [
 		default: {},
 		options: [
 			...failureKindFilters.slice(0, 2),
+			includeRepliesFilter,
 			{
 				displayName: 'Recipient',
 				name: 'recipient',
@@ -100,6 +101,7 @@ export async function execute(
 		verdict: (filters.verdict as FailedDeliveryQuery['verdict']) ?? 'all',
 		includeDelays: filters.includeDelays === true,
 		includeComplaints: filters.includeComplaints === true,
+		includeReplies: filters.includeReplies === true,
 		limit: returnAll ? undefined : (this.getNodeParameter('limit', itemIndex, 50) as number),
 	};
 	if (query.since && query.until && query.since > query.until) {
@@ -108,7 +110,12 @@ export async function execute(
 			`Until (${query.until.toISOString()}) is before Since (${query.since.toISOString()})`,
 		);
 	}
-	const { failures, truncated, truncatedReason } = await session.listFailedDeliveries(query);
+	const listing = await session.listFailedDeliveries(query);
+	const { failures, truncated, truncatedReason } = listing;
+	if (listing.repliesUnavailable) {
+		// Asked for replies, and the channel has none to give: never an empty answer without a word.
+		this.addExecutionHints({ message: listing.repliesUnavailable, location: 'outputPane' });
+	}
 	if (truncated) {
 		// The items are right but not all there are: say so where the user looks at them.
 		this.addExecutionHints({
@@ -118,5 +125,23 @@ export async function execute(
 			location: 'outputPane',
 		});
 	}
-	return failures.map((failure) => ({ json: failure as unknown as IDataObject }));
+	const items = listing.replies?.length ? newestFirst([...failures, ...listing.replies]) : failures;
+	const shown = query.limit === undefined ? items : items.slice(0, query.limit);
+	return shown.map((item) => ({ json: item as unknown as IDataObject }));
+}
+
+/** When it reached the channel (a failure: else when it happened); newest first, unknown times last. */
+function newestFirst(
+	items: Array<FailedDelivery | MailboxReply>,
+): Array<FailedDelivery | MailboxReply> {
+	const time = (item: FailedDelivery | MailboxReply) => {
+		const at =
+			item.details?.reportReceivedAt ?? ('excerpt' in item ? item.receivedAt : item.failedAt);
+		const parsed = Date.parse(String(at ?? ''));
+		return Number.isNaN(parsed) ? Number.NEGATIVE_INFINITY : parsed;
+	};
+	return items
+		.map((item, index) => ({ item, index, at: time(item) }))
+		.sort((a, b) => b.at - a.at || a.index - b.index)
+		.map((entry) => entry.item);
 }

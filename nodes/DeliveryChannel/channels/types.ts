@@ -32,6 +32,7 @@ export type {
 	FailedDelivery,
 	FailedDeliveryQuery,
 	FailedDeliveryList,
+	MailboxReply,
 } from '../../../core/model';
 
 /**

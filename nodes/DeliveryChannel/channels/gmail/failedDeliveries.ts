@@ -17,7 +17,12 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { SentMessageResolver } from '../../../../core/failures';
 import { mapBounded } from '../../../../core/retry';
-import type { FailedDelivery, FailedDeliveryList, FailedDeliveryQuery } from '../types';
+import type {
+	FailedDelivery,
+	FailedDeliveryList,
+	FailedDeliveryQuery,
+	MailboxReply,
+} from '../types';
 import { nextCheckpoint, readCheckpoint, type GmailCheckpoint } from './checkpoint';
 import {
 	listReportIds,
@@ -51,6 +56,8 @@ const MAX_LISTED_IDS = 5_000;
 /** What one listing did; turned into the FailedDeliveryList at the end. */
 interface Progress {
 	failures: FailedDelivery[];
+	/** Replies and auto-replies, when the query asks for them. */
+	replies: MailboxReply[];
 	/** Reports decided (read, or skipped as too large), in the order they were decided. */
 	done: Candidate[];
 	oversized: Candidate[];
@@ -94,6 +101,7 @@ export class GmailFailureFinder {
 		const upper = query.until?.getTime();
 		const progress: Progress = {
 			failures: [],
+			replies: [],
 			done: [],
 			oversized: [],
 			reportsRead: 0,
@@ -103,7 +111,9 @@ export class GmailFailureFinder {
 		};
 		if (oldestFirst) await this.readOldestFirst(query, lower, upper, previous, progress);
 		else await this.readNewestFirst(query, lower, upper, progress);
-		return this.result(progress, lower, previous, startedAt);
+		const list = this.result(progress, lower, previous, startedAt);
+		if (query.includeReplies) list.replies = progress.replies;
+		return list;
 	}
 
 	/** Lists the whole window (narrowing it while it holds too many ids), then reads from its oldest end. */
@@ -163,13 +173,17 @@ export class GmailFailureFinder {
 			const candidates = await mapBounded(
 				ids.slice(start, start + FETCH_CONCURRENCY),
 				FETCH_CONCURRENCY,
-				(id) => readCandidate(this.api, id),
+				(id) => readCandidate(this.api, id, query.includeReplies),
 			);
 			const batch: Candidate[] = [];
 			const decided: Candidate[] = [];
 			for (const candidate of candidates) {
 				if (!candidate) continue; // deleted since it was listed
 				if (lower !== undefined && candidate.internalDate < lower) continue; // the search's second of slack
+				if (candidate.skip) {
+					decided.push(candidate); // an inbox message that answers none of ours: not downloaded
+					continue;
+				}
 				if (candidate.size > MAX_REPORT_BYTES) {
 					progress.oversized.push(candidate);
 					decided.push(candidate);
@@ -194,16 +208,20 @@ export class GmailFailureFinder {
 			);
 			progress.reportsRead += batch.length;
 			progress.bytesRead += batch.reduce((sum, entry) => sum + entry.size, 0);
-			for (const entries of reports) progress.failures.push(...entries);
+			for (const read of reports) {
+				progress.failures.push(...read.failures);
+				if (read.reply) progress.replies.push(read.reply);
+			}
 			progress.done.push(...decided);
 			if (
 				!progress.stoppedBy &&
 				query.limit !== undefined &&
-				progress.failures.length >= query.limit
+				progress.failures.length + progress.replies.length >= query.limit
 			) {
 				// Newest first, the limit cuts inside a report as it always did; oldest first, a report's
 				// failures stay together, so the checkpoint can pass the report.
-				if (!progress.oldestFirst) progress.failures.length = query.limit;
+				if (!progress.oldestFirst && progress.failures.length > query.limit)
+					progress.failures.length = query.limit;
 				if (start + FETCH_CONCURRENCY < ids.length || morePages) progress.stoppedBy = 'limit';
 			}
 		}

@@ -9,13 +9,18 @@ import type { gmail_v1 } from '@googleapis/gmail';
 import { parseBounce } from '../../../../core/bounce';
 import { DeliveryError } from '../../../../core/errors';
 import {
+	ANSWER_HEADERS,
+	answerMayMatch,
 	failuresFromReport,
 	matchesQuery,
+	mayAnswerOurs,
+	replyFromReport,
+	replyMatchesQuery,
 	type SentMessageResolver,
 } from '../../../../core/failures';
-import type { FailedDelivery, FailedDeliveryQuery } from '../types';
+import type { FailedDelivery, FailedDeliveryQuery, MailboxReply } from '../types';
 import { READ_SCOPE_HINT } from './auth';
-import { reportSearch } from './search';
+import { REPORT_FROM, reportSearch } from './search';
 import { isoFromInternalDate } from './sentResolver';
 import { UNITS, type GmailApi } from './transport';
 
@@ -26,6 +31,14 @@ export interface Candidate {
 	id: string;
 	internalDate: number;
 	size: number;
+	/** Listed only because replies were asked for, and its headers say it is none: not downloaded. */
+	skip?: boolean;
+}
+
+/** What one downloaded message gave: its failures, and the reply it is, when replies were asked for. */
+export interface ReadReport {
+	failures: FailedDelivery[];
+	reply?: MailboxReply;
 }
 
 function yieldToEventLoop(): Promise<void> {
@@ -78,22 +91,51 @@ export async function listReportIds(
 	return { ids, complete: true };
 }
 
-/** The report's internal date and size (format=minimal: a few hundred bytes), before its raw bytes are fetched. */
-export async function readCandidate(api: GmailApi, id: string): Promise<Candidate | undefined> {
+/**
+ * The report's internal date and size (format=minimal: a few hundred bytes), before its raw bytes
+ * are fetched. With `answers` (replies asked for, so the whole inbox was listed) a few header fields
+ * too (format=metadata), and a message that is neither a likely report nor a likely answer to one of
+ * our messages is marked `skip`.
+ */
+export async function readCandidate(
+	api: GmailApi,
+	id: string,
+	answers = false,
+): Promise<Candidate | undefined> {
 	try {
 		const { data } = await api.call(
 			{ units: UNITS.get, what: 'read the size of a bounce report', scopeHint: READ_SCOPE_HINT },
-			(options) => api.gmail.users.messages.get({ userId: 'me', id, format: 'minimal' }, options),
+			(options) =>
+				api.gmail.users.messages.get(
+					answers
+						? { userId: 'me', id, format: 'metadata', metadataHeaders: SCREEN_HEADERS }
+						: { userId: 'me', id, format: 'minimal' },
+					options,
+				),
 		);
-		return {
+		const candidate: Candidate = {
 			id,
 			internalDate: Number(data.internalDate) || 0,
 			size: Number(data.sizeEstimate) || 0,
 		};
+		if (answers && !worthReading(data)) candidate.skip = true;
+		return candidate;
 	} catch (error) {
 		if (isGone(error)) return undefined;
 		throw error;
 	}
+}
+
+const SCREEN_HEADERS = ['From', 'Subject', 'Content-Type', ...ANSWER_HEADERS];
+
+/** A likely report (from a mailer daemon, or a multipart/report) or a likely answer to one of ours. */
+function worthReading(data: gmail_v1.Schema$Message): boolean {
+	const fields = data.payload?.headers ?? [];
+	const get = (name: string) =>
+		fields.find((field) => field.name?.toLowerCase() === name.toLowerCase())?.value ?? '';
+	if (REPORT_FROM.test(get('From')) || /^multipart\/report/i.test(get('Content-Type'))) return true;
+	const text = fields.map((field) => `${field.name ?? ''}: ${field.value ?? ''}`).join('\n');
+	return mayAnswerOurs(text, get('Subject'));
 }
 
 /** Downloads, parses and filters one report; only what passes the filters is linked to Sent. */
@@ -102,7 +144,7 @@ export async function readReport(
 	candidate: Candidate,
 	query: FailedDeliveryQuery,
 	resolver: SentMessageResolver,
-): Promise<FailedDelivery[]> {
+): Promise<ReadReport> {
 	let data: gmail_v1.Schema$Message;
 	try {
 		({ data } = await api.call(
@@ -111,10 +153,10 @@ export async function readReport(
 				api.gmail.users.messages.get({ userId: 'me', id: candidate.id, format: 'raw' }, options),
 		));
 	} catch (error) {
-		if (isGone(error)) return [];
+		if (isGone(error)) return { failures: [] };
 		throw error;
 	}
-	if (!data.raw) return [];
+	if (!data.raw) return { failures: [] };
 	await yieldToEventLoop();
 	const report = await parseBounce(Buffer.from(data.raw, 'base64url'));
 	const source = {
@@ -122,10 +164,16 @@ export async function readReport(
 		reportId: candidate.id,
 		details: { gmailReportThreadId: data.threadId ?? undefined },
 	};
+	const read: ReadReport = { failures: [] };
+	if (answerMayMatch(report, query, source.receivedAt)) {
+		const reply = await replyFromReport(report, 'gmail', source, resolver);
+		if (reply && replyMatchesQuery(reply, query)) read.reply = reply;
+	}
 	const unlinked = (await failuresFromReport(report, 'gmail', source)).filter((failure) =>
 		matchesQuery(failure, query),
 	);
-	if (!unlinked.length) return [];
+	if (!unlinked.length) return read;
 	const linked = await failuresFromReport(report, 'gmail', source, resolver);
-	return linked.filter((failure) => matchesQuery(failure, query));
+	read.failures = linked.filter((failure) => matchesQuery(failure, query));
+	return read;
 }

@@ -9,18 +9,24 @@ function quoted(value: string): string {
 	return `"${value.replace(/["{}]/g, ' ').trim()}"`;
 }
 
+/** What a listed message's From says when it is a bounce report: the senders searched for above. */
+export const REPORT_FROM = /mailer-daemon|postmaster|mail delivery/i;
+
 /**
  * The Gmail search (`q`) for bounce reports that arrived in [afterMs, beforeMs) and match the
  * query. Gmail's `after:` takes whole seconds, so it starts one second early; the internal date of
  * each report decides exactly.
  */
 export function reportSearch(
-	query: Pick<FailedDeliveryQuery, 'includeComplaints' | 'recipient'>,
+	query: Pick<FailedDeliveryQuery, 'includeComplaints' | 'includeReplies' | 'recipient'>,
 	afterMs?: number,
 	beforeMs?: number,
 ): string {
 	const senders = [...REPORT_SENDERS];
 	if (query.includeComplaints) senders.push('"feedback-type"');
+	// Replies come from the leads' own addresses: the whole inbox of the window is listed, and only
+	// the messages whose headers point to one of our messages (or mark an auto-reply) are downloaded.
+	if (query.includeReplies) senders.push('in:inbox');
 	const terms = [`{${senders.join(' ')}}`];
 	if (afterMs !== undefined) terms.push(`after:${Math.floor(afterMs / 1000) - 1}`);
 	if (beforeMs !== undefined) terms.push(`before:${Math.ceil(beforeMs / 1000)}`);

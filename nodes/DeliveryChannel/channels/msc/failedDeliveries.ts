@@ -29,9 +29,23 @@ export async function listFailedDeliveries(
 	query: FailedDeliveryQuery,
 ): Promise<FailedDeliveryList> {
 	const start = checkpointCursor(query.checkpoint);
-	if (start || query.receivedSince) return await listInArrivalOrder(api, query, start);
-	return await listNewestFirst(api, query);
+	const list =
+		start || query.receivedSince
+			? await listInArrivalOrder(api, query, start)
+			: await listNewestFirst(api, query);
+	if (query.includeReplies) list.repliesUnavailable = MSC_REPLIES_UNAVAILABLE;
+	return list;
 }
+
+/**
+ * Why MSC lists no replies: a person's reply goes to the sender's own mailbox, which MSC never
+ * sees; the RFC 3834 auto-replies that answer the envelope sender do reach MSC's bounce address,
+ * but its API keeps failures only (docs/msc-api.md), so the channel has none to return.
+ */
+export const MSC_REPLIES_UNAVAILABLE =
+	'MSC lists no replies or auto-replies: people reply to your own mailbox, which MSC does not read, ' +
+	'and its API keeps failed deliveries only (auto-replies that reach its bounce address are not kept). ' +
+	'To see replies and auto-replies, read the mailbox they reach with the Gmail or Custom SMTP channel.';
 
 async function listNewestFirst(
 	api: MscApi,

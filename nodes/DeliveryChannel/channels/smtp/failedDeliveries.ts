@@ -10,8 +10,19 @@
  */
 import type { ImapFlow, ImapFlowOptions } from 'imapflow';
 
-import { failuresFromReport, matchesQuery } from '../../../../core/failures';
-import type { FailedDelivery, FailedDeliveryList, FailedDeliveryQuery } from '../types';
+import {
+	answerMayMatch,
+	failuresFromReport,
+	matchesQuery,
+	replyFromReport,
+	replyMatchesQuery,
+} from '../../../../core/failures';
+import type {
+	FailedDelivery,
+	FailedDeliveryList,
+	FailedDeliveryQuery,
+	MailboxReply,
+} from '../types';
 import {
 	dateBounds,
 	screenMessages,
@@ -88,18 +99,21 @@ export class Mailbox {
 		const marks = readCheckpoint(query.checkpoint, this.mailboxKey());
 		const queues = await this.findCandidates(folders.scan, marks, query, resuming);
 		const { reports, stoppedBy } = await this.readReports(queues, query, resuming);
-		const failures = await this.link(reports, query, folders.sent);
+		const { failures, replies } = await this.link(reports, query, folders.sent);
 
 		const unread = queues.reduce((sum, queue) => sum + queue.candidates.length - queue.read, 0);
 		const unscanned = queues.reduce((sum, queue) => sum + queue.unscanned.length, 0);
 		if (!resuming) {
 			failures.sort((a, b) => receivedTime(b) - receivedTime(a));
+			replies.sort((a, b) => receivedTime(b) - receivedTime(a));
 			if (query.limit !== undefined) failures.length = Math.min(failures.length, query.limit);
+			if (query.limit !== undefined) replies.length = Math.min(replies.length, query.limit);
 		}
 		// Without a checkpoint, reaching the limit is what was asked for; with one, whatever is left is
 		// still to come, and the caller must know not to move its own window on.
 		const cut = unread + unscanned > 0 && (resuming || stoppedBy !== 'limit');
 		const list: FailedDeliveryList = { failures, truncated: cut };
+		if (query.includeReplies) list.replies = replies;
 		if (cut)
 			list.truncatedReason = this.cutShortReason(
 				unread,
@@ -174,7 +188,7 @@ export class Mailbox {
 			const looked = resuming ? uids.slice(0, share) : uids.slice(uids.length - share);
 			const unscanned = resuming ? uids.slice(share) : uids.slice(0, uids.length - share);
 			const candidates = await this.imap.call((client) =>
-				screenMessages(client, selection, looked, bounds.receivedFrom),
+				screenMessages(client, selection, looked, bounds.receivedFrom, query.includeReplies),
 			);
 			// Without a checkpoint, newest first by arrival time (a message put in a folder later may carry
 			// an older date); with one, in UID order, so the checkpoint can stop between two of them.
@@ -228,23 +242,27 @@ export class Mailbox {
 		}
 	}
 
-	/** Links the wanted reports to the sent messages and keeps the failures that match the query. */
+	/** Links the wanted reports to the sent messages and keeps the failures (and replies) that match the query. */
 	private async link(
 		reports: ParsedReport[],
 		query: FailedDeliveryQuery,
 		sentFolder: string | undefined,
-	): Promise<FailedDelivery[]> {
+	): Promise<{ failures: FailedDelivery[]; replies: MailboxReply[] }> {
 		const resolver = sentResolver(this.imap, sentFolder);
 		const failures: FailedDelivery[] = [];
+		const replies: MailboxReply[] = [];
 		try {
 			for (const { report, source } of reports) {
 				const found = await failuresFromReport(report, 'smtp', source, resolver.resolve);
 				failures.push(...found.filter((failure) => matchesQuery(failure, query)));
+				if (!answerMayMatch(report, query, source.receivedAt)) continue;
+				const reply = await replyFromReport(report, 'smtp', source, resolver.resolve);
+				if (reply && replyMatchesQuery(reply, query)) replies.push(reply);
 			}
 		} finally {
 			resolver.release();
 		}
-		return failures;
+		return { failures, replies };
 	}
 
 	/** Per folder: after the last message read, and never past one left unread. */
@@ -290,7 +308,7 @@ export class Mailbox {
 	}
 }
 
-function receivedTime(failure: FailedDelivery): number {
+function receivedTime(failure: FailedDelivery | MailboxReply): number {
 	return Date.parse(String(failure.details?.reportReceivedAt ?? '')) || 0;
 }
 

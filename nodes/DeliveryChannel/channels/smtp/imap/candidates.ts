@@ -5,6 +5,7 @@
  */
 import type { FetchMessageObject, ImapFlow, MessageStructureObject, SearchObject } from 'imapflow';
 
+import { ANSWER_HEADERS, mayAnswerOurs } from '../../../../../core/failures';
 import type { FailedDeliveryQuery } from '../../types';
 import type { FolderMark } from './checkpoint';
 
@@ -100,6 +101,17 @@ export function looksLikeReport(
 	if (/^content-type:\s*multipart\/report/im.test(headers)) return true;
 	if (/^feedback-type:/im.test(headers)) return true;
 	return false;
+}
+
+/** Headers that tell a reply or an auto-reply, fetched only when replies are asked for. */
+const ANSWER_FIELDS = ANSWER_HEADERS.map((name) => name.toLowerCase());
+
+/** Whether a message may answer one we sent (core/failures/answers.ts `mayAnswerOurs`). */
+export function looksLikeAnswer(
+	message: Pick<FetchMessageObject, 'envelope' | 'headers'>,
+): boolean {
+	const headers = message.headers ? message.headers.toString('latin1') : '';
+	return mayAnswerOurs(headers, message.envelope?.subject ?? '');
 }
 
 function startOfUtcDay(time: number): Date {
@@ -229,12 +241,16 @@ export async function selectMessages(
 	}
 }
 
-/** Fetches envelopes, structure and a few headers of these messages and keeps the likely reports, lowest UID first. */
+/**
+ * Fetches envelopes, structure and a few headers of these messages and keeps the likely reports
+ * (with `answers`, also the likely replies and auto-replies to our messages), lowest UID first.
+ */
 export async function screenMessages(
 	client: ImapFlow,
 	selection: FolderSelection,
 	uids: number[],
 	receivedFrom?: number,
+	answers = false,
 ): Promise<Candidate[]> {
 	if (!uids.length) return [];
 	const lock = await client.getMailboxLock(selection.folder, { readOnly: true });
@@ -250,14 +266,20 @@ export async function screenMessages(
 				envelope: true,
 				internalDate: true,
 				bodyStructure: true,
-				headers: ['return-path', 'x-failed-recipients', 'content-type', 'feedback-type'],
+				headers: [
+					'return-path',
+					'x-failed-recipients',
+					'content-type',
+					'feedback-type',
+					...(answers ? ANSWER_FIELDS : []),
+				],
 			},
 			{ uid: true },
 		);
 		for await (const message of messages) {
 			const receivedAt = new Date(message.internalDate ?? 0);
 			if (receivedFrom !== undefined && receivedAt.getTime() < receivedFrom) continue;
-			if (looksLikeReport(message))
+			if (looksLikeReport(message) || (answers && looksLikeAnswer(message)))
 				candidates.push({ folder: selection.folder, uid: message.uid, receivedAt });
 		}
 		return candidates.sort((a, b) => a.uid - b.uid);

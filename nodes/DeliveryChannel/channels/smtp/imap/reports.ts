@@ -5,7 +5,12 @@
  */
 import { parseBounce } from '../../../../../core/bounce';
 import type { BounceReport } from '../../../../../core/bounce/types';
-import { failuresFromReport, matchesQuery, type ReportSource } from '../../../../../core/failures';
+import {
+	answerMayMatch,
+	failuresFromReport,
+	matchesQuery,
+	type ReportSource,
+} from '../../../../../core/failures';
 import type { FailedDeliveryQuery } from '../../types';
 import type { Candidate } from './candidates';
 import type { ImapConnection } from './connection';
@@ -50,7 +55,7 @@ export async function downloadReports(
 
 /**
  * Parses one downloaded report (looked up among `sources`); one that is gone, unreadable or holds
- * no failure is dismissed.
+ * neither a failure nor an answer (a reply or an auto-reply) is dismissed.
  */
 export async function readReport(
 	candidate: Candidate,
@@ -65,7 +70,7 @@ export async function readReport(
 		// One malformed mail must not stop the reading of the others (nor hold the checkpoint back forever).
 		return undefined;
 	}
-	if (!report.failures.length) return undefined;
+	if (!report.failures.length && !report.answer) return undefined;
 	const source: ReportSource = {
 		receivedAt: candidate.receivedAt.toISOString(),
 		reportId: `${candidate.folder}/${candidate.uid}`,
@@ -75,19 +80,20 @@ export async function readReport(
 }
 
 /**
- * How many of a report's failures the query wants, judged before linking (linking only adds facts
- * about the sent message). A failure whose recipient only the Sent copy can tell is given the
- * benefit of the doubt on the recipient filter.
+ * How many of a report's failures (and its answer, when replies are asked for) the query wants,
+ * judged before linking (linking only adds facts about the sent message). A failure whose
+ * recipient only the Sent copy can tell is given the benefit of the doubt on the recipient filter.
  */
 export async function wantedFailures(
 	{ report, source }: ParsedReport,
 	query: FailedDeliveryQuery,
 ): Promise<number> {
 	const unlinked = await failuresFromReport(report, 'smtp', source);
-	return unlinked.filter((failure) =>
+	const failures = unlinked.filter((failure) =>
 		matchesQuery(
 			failure.recipient || !query.recipient ? failure : { ...failure, recipient: query.recipient },
 			query,
 		),
 	).length;
+	return failures + (answerMayMatch(report, query, source.receivedAt) ? 1 : 0);
 }

@@ -232,3 +232,25 @@ describe('MSC failures and time filters', () => {
 		expect(matchesQuery(failure({}), base)).toBe(true);
 	});
 });
+
+describe('replies on MSC', () => {
+	it('lists none and says why: the trigger stops with the reason when a reply event is chosen', async () => {
+		const { target } = await setUp(0);
+		await sendToUnknownUser(target);
+		const node = {
+			...trigger,
+			parameters: { channel: 'msc', events: ['failedDelivery', 'autoReply'], filters: {} },
+		};
+		await expect(
+			pollOnce({
+				node,
+				nodeType,
+				credentials: { deliveryChannelMscApi: { baseUrl: counter!.url, apiKey: env!.apiKey } },
+				credentialTypes: { deliveryChannelMscApi: new DeliveryChannelMscApi() },
+				staticData: {},
+			}),
+		).rejects.toThrow(/MSC lists no replies or auto-replies: people reply to your own mailbox/);
+		// Failed Delivery alone goes on as before.
+		expect((await poll({})).emitted).toEqual([UNKNOWN_USER]);
+	});
+});
