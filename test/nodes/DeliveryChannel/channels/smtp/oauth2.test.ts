@@ -265,7 +265,7 @@ describe('the OAuth2 credential and the Authentication parameter', () => {
 		});
 	});
 
-	it("Microsoft 365's limits apply to the preset whatever its host: 3 connections, 30 a minute, 10,000 recipients a day", () => {
+	it("Microsoft 365's limits apply to the preset whatever its host: 3 connections, 30 a minute, 10,000 recipients a day, 500 a message", () => {
 		const credentials = {
 			provider: 'microsoft365',
 			host: 'smtp-relay.example.com',
@@ -276,6 +276,7 @@ describe('the OAuth2 credential and the Authentication parameter', () => {
 			maxConnections: 3,
 			messagesPerMinute: 30,
 			recipientsPerDay: 10_000,
+			recipientsPerMessage: 500,
 		});
 		expect(settings.auth).toBeUndefined();
 		expect(settings.oauth?.user).toBe('a@example.com');
