@@ -5,7 +5,7 @@
  * STATE_LIMITS.overlapMs (one hour). A listing cut short by a channel's cap keeps the window where it
  * was and stores the channel's checkpoint, which never passes a report left unread: the rest comes
  * with the next polls. A manual run ("Fetch Test Event") shows the most recent failures and leaves
- * the state alone.
+ * the state alone; with none it says so (n8n would show nothing at all).
  */
 import {
 	NodeOperationError,
@@ -31,6 +31,17 @@ function toNodeError(context: IPollFunctions, error: Error): NodeOperationError 
 	if (error instanceof NodeOperationError) return error;
 	const description = error instanceof DeliveryError ? error.hint : undefined;
 	return new NodeOperationError(context.getNode(), error.message, { description });
+}
+
+/** What "Fetch Test Event" says when the channel lists no failure: how to get one. */
+function noFailureYet(context: IPollFunctions): NodeOperationError {
+	return new NodeOperationError(context.getNode(), 'No failed delivery found', {
+		description:
+			'The channel lists no failed delivery that matches the filters yet. To get one, send an email ' +
+			'to an address that does not exist (for example nobody@ a domain you own), wait for its bounce ' +
+			'report to reach the channel, then fetch again. Once the workflow is active, each new failed ' +
+			'delivery starts a run.',
+	});
 }
 
 export async function pollFailedDeliveries(
@@ -81,9 +92,8 @@ export async function pollFailedDeliveries(
 
 	const { failures } = listing;
 	if (!staticData) {
-		return failures.length
-			? [this.helpers.returnJsonArray(failures as unknown as IDataObject[])]
-			: null;
+		if (!failures.length) throw noFailureYet(this);
+		return [this.helpers.returnJsonArray(failures as unknown as IDataObject[])];
 	}
 	if (listing.truncated) {
 		this.logger.warn(
