@@ -38,7 +38,7 @@ function noFailureYet(context: IPollFunctions): NodeOperationError {
 	return new NodeOperationError(context.getNode(), 'No failed delivery found', {
 		description:
 			'The channel lists no failed delivery that matches the filters yet. To get one, send an email ' +
-			'to an address that does not exist (for example nobody@ a domain you own), wait for its bounce ' +
+			'to an address that does not exist (a made-up mailbox at your own domain), wait for its bounce ' +
 			'report to reach the channel, then fetch again. Once the workflow is active, each new failed ' +
 			'delivery starts a run.',
 	});
