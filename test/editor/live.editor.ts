@@ -272,9 +272,8 @@ describe('the editor in Chromium against live servers', () => {
 			const input = page.locator('[data-test-id="ndv-input-panel"]');
 			await input.waitFor();
 			await page.waitForTimeout(1500);
-			// n8n 2.40.7 lists the trigger folded here; unfolded, a schema preview names the fields.
-			await input.getByText('On Failed Delivery', { exact: true }).first().click();
-			await page.waitForTimeout(800);
+			// n8n 2.40.7 fetches the schema here but still shows "Execute previous nodes" in this panel:
+			// whether the fields show is reported, not asserted.
 			const text = await input.innerText();
 			note([
 				...schemaAnswers.map((a) => `${a.status} ${a.url.replace(url, '')}`),
