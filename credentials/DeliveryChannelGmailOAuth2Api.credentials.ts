@@ -38,17 +38,6 @@ export class DeliveryChannelGmailOAuth2Api implements ICredentialType {
 			default: 'https://oauth2.googleapis.com/token',
 		},
 		{
-			displayName:
-				'Scopes: gmail.send sends the email. gmail.settings.basic reads the send-as aliases, ' +
-				'so a From Gmail would replace is caught before sending. gmail.readonly reads the mailbox ' +
-				'for bounce reports (Failed Deliveries) and also covers the aliases. Google classes gmail.send ' +
-				'as sensitive and the other two as restricted: an app used outside your own Workspace ' +
-				"organisation needs Google's verification for them.",
-			name: 'scopesNotice',
-			type: 'notice',
-			default: '',
-		},
-		{
 			displayName: 'Read Mailbox for Failed Deliveries',
 			name: 'readMailbox',
 			type: 'boolean',
@@ -58,21 +47,6 @@ export class DeliveryChannelGmailOAuth2Api implements ICredentialType {
 				'bounce reports. When off, the credential asks for gmail.send and gmail.settings.basic only. ' +
 				'Reconnect after changing it.',
 		},
-		{
-			displayName: 'Scope',
-			name: 'scope',
-			type: 'hidden',
-			default: `={{ $self["readMailbox"] === false ? "${SEND} ${SETTINGS}" : "${SEND} ${READ}" }}`,
-		},
-		{
-			displayName: 'Auth URI Query Parameters',
-			name: 'authQueryParameters',
-			type: 'hidden',
-			// offline: a refresh token, so n8n can renew the access token; consent: Google only returns
-			// a refresh token on consent, and reconnecting must get a new one.
-			default: 'access_type=offline&prompt=consent',
-		},
-		{ displayName: 'Authentication', name: 'authentication', type: 'hidden', default: 'body' },
 		{
 			displayName: 'Use Custom API Base URL',
 			name: 'useCustomApiBaseUrl',
@@ -95,5 +69,29 @@ export class DeliveryChannelGmailOAuth2Api implements ICredentialType {
 				'A redirect from it is reported as an error and never followed with the token.',
 			displayOptions: { show: { useCustomApiBaseUrl: [true] } },
 		},
+		{
+			displayName:
+				'Scopes asked for: gmail.send to send, and gmail.readonly with Read Mailbox on, otherwise ' +
+				'gmail.settings.basic (to check that the From address is one of your send-as aliases). ' +
+				'Outside your own Workspace organisation, Google must verify an app before it may ask for the last two.',
+			name: 'scopesNotice',
+			type: 'notice',
+			default: '',
+		},
+		{
+			displayName: 'Scope',
+			name: 'scope',
+			type: 'hidden',
+			default: `={{ $self["readMailbox"] === false ? "${SEND} ${SETTINGS}" : "${SEND} ${READ}" }}`,
+		},
+		{
+			displayName: 'Auth URI Query Parameters',
+			name: 'authQueryParameters',
+			type: 'hidden',
+			// offline: a refresh token, so n8n can renew the access token; consent: Google only returns
+			// a refresh token on consent, and reconnecting must get a new one.
+			default: 'access_type=offline&prompt=consent',
+		},
+		{ displayName: 'Authentication', name: 'authentication', type: 'hidden', default: 'body' },
 	];
 }

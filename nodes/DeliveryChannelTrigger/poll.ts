@@ -5,7 +5,7 @@
  * STATE_LIMITS.overlapMs (one hour). A listing cut short by a channel's cap keeps the window where it
  * was and stores the channel's checkpoint, which never passes a report left unread: the rest comes
  * with the next polls. A manual run ("Fetch Test Event") shows the most recent failures and leaves
- * the state alone.
+ * the state alone; with none it says so (n8n would show nothing at all).
  */
 import {
 	NodeOperationError,
@@ -50,6 +50,25 @@ function toNodeError(context: IPollFunctions, error: Error): NodeOperationError 
 	if (error instanceof NodeOperationError) return error;
 	const description = error instanceof DeliveryError ? error.hint : undefined;
 	return new NodeOperationError(context.getNode(), error.message, { description });
+}
+
+/** What "Fetch Test Event" says when the channel lists nothing for the chosen events: how to get one. */
+function noFailureYet(context: IPollFunctions, events: EventName[]): NodeOperationError {
+	const answers = events.filter((event) => event !== 'failedDelivery');
+	const also = answers.length
+		? ` Replies and auto-replies count only when they answer an email this node sent (${answers.join(', ')} chosen).`
+		: '';
+	const what = answers.length
+		? 'No failed delivery, reply or auto-reply found'
+		: 'No failed delivery found';
+	return new NodeOperationError(context.getNode(), what, {
+		description:
+			'The channel lists no failed delivery that matches the filters yet. To get one, send an email ' +
+			'to an address that does not exist (a made-up mailbox at your own domain), wait for its bounce ' +
+			'report to reach the channel, then fetch again. Once the workflow is active, each new failed ' +
+			'delivery starts a run.' +
+			also,
+	});
 }
 
 export async function pollFailedDeliveries(
@@ -115,7 +134,8 @@ export async function pollFailedDeliveries(
 					.sort((a, b) => Number(reportTime(a) === Infinity) - Number(reportTime(b) === Infinity))
 					.slice(0, MANUAL_LIMIT)
 			: failures;
-		return shown.length ? [this.helpers.returnJsonArray(shown as unknown as IDataObject[])] : null;
+		if (!shown.length) throw noFailureYet(this, events);
+		return [this.helpers.returnJsonArray(shown as unknown as IDataObject[])];
 	}
 	if (listing.truncated) {
 		this.logger.warn(

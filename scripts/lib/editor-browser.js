@@ -14,16 +14,19 @@ const OWNER = { email: 'owner@example.com', firstName: 'Editor', lastName: 'Test
 
 /**
  * Installs the run's tarball as a community package, starts `n8n start` and makes the owner account.
+ * `prepare` runs before the start (imports: the n8n CLI while no server holds the database).
  * @param {import('./e2e-run').E2eRun} run
+ * @param {{ name?: string, prepare?: (n8n: import('./n8n-instance').N8n) => Promise<void> }} [options]
  */
-async function startEditorN8n(run) {
-	const userFolder = path.join(run.work, 'editor');
+async function startEditorN8n(run, { name = 'editor', prepare } = {}) {
+	const userFolder = path.join(run.work, name);
 	await installCommunityPackage(userFolder, run.tarball.file);
 	const n8n = await N8n.create(run.n8n, {
 		userFolder,
 		encryptionKey: crypto.randomBytes(24).toString('hex'),
 		logLevel: 'info',
 	});
+	if (prepare) await prepare(n8n);
 	const server = await n8n.startServer({
 		timeoutMs: 180000,
 		extraEnv: { N8N_DISABLED_MODULES: 'mcp-registry' }, // it polls api.n8n.io at start

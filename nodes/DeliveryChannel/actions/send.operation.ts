@@ -60,7 +60,7 @@ export const description: INodeProperties[] = [
 				typeOptions: { searchListMethod: 'searchIdentities', searchable: true },
 			},
 			{
-				displayName: 'By Address',
+				displayName: 'Address',
 				name: 'address',
 				type: 'string',
 				placeholder: 'Jane Doe <jane@example.com>',

@@ -18,8 +18,13 @@ import type { Channel, ChannelContext, ChannelSession, OpenOptions } from './typ
 export interface IdentityChoice {
 	address: string;
 	name?: string;
-	/** Shown in parentheses after the address ("not verified", "account"). */
+	/** Shown in parentheses after the address ("account", "mailbox"). */
 	note?: string;
+	/**
+	 * Shown before the address ("Not verified"): what the user must see even when the editor's list
+	 * cuts a long entry at its end.
+	 */
+	flag?: string;
 }
 
 /** What a channel gives `defineChannel`: the Channel's fields, with its hooks as plain functions. */
@@ -37,9 +42,15 @@ export interface ChannelParts extends Omit<Channel, 'open' | 'testCredential' | 
 }
 
 /** An identity as an entry of the editor's Identity list: the address as From shows it. */
-export function identityOption({ address, name, note }: IdentityChoice): INodeListSearchItems {
+export function identityOption({
+	address,
+	name,
+	note,
+	flag,
+}: IdentityChoice): INodeListSearchItems {
 	const value = formatAddress({ name: name ?? '', address });
-	return { name: note ? `${value} (${note})` : value, value };
+	const shown = [flag ? `${flag}:` : '', value, note ? `(${note})` : ''].filter(Boolean).join(' ');
+	return { name: shown, value };
 }
 
 export function defineChannel(parts: ChannelParts): Channel {

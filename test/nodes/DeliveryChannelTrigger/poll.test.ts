@@ -264,6 +264,20 @@ describe('Delivery Channel Trigger polls', () => {
 		expect(staticData).toEqual({});
 	});
 
+	it('a manual run with no failure says so and how to get one (n8n would show nothing)', async () => {
+		const staticData: IDataObject = {};
+		const { error } = await runWorkflow({
+			workflow: { nodes: [triggerNode()], connections: {}, staticData },
+			nodeTypes: { [TYPE]: nodeType },
+			credentials: { deliveryChannelSmtpApi: { host: 'unused' } },
+		});
+		expect(error?.message).toBe('No failed delivery found');
+		expect(String((error as { description?: string }).description)).toMatch(
+			/send an email to an address that does not exist/,
+		);
+		expect(staticData).toEqual({});
+	});
+
 	it('hands the channel its checkpoint from the previous poll and keeps the new one', async () => {
 		const listed = jest.fn(async (query: FailedDeliveryQuery) => ({
 			failures: [],

@@ -59,7 +59,7 @@ export function mscChannelWithPolicy(policy: RetryPolicy): Channel {
 			return (response.body?.data ?? []).map((identity) => ({
 				address: identity.address,
 				name: identity.name,
-				note: identity.verified ? undefined : 'not verified',
+				flag: identity.verified ? undefined : 'Not verified',
 			}));
 		},
 	});

@@ -45,7 +45,7 @@ export function noIdentities(credentials: ICredentialDataDecryptedObject): Deliv
 		{
 			code: 'EINPUT',
 			field: 'identity',
-			hint: `Enter the address to send as with "By Address", or add it to the credential's ${SEND_AS_LABEL}.`,
+			hint: `Enter the address to send as with "Address", or add it to the credential's ${SEND_AS_LABEL}.`,
 		},
 	);
 }

@@ -218,7 +218,7 @@ describe('Send via Delivery Channel on MSC', () => {
 		} as unknown as ILoadOptionsFunctions;
 		expect(await mscChannel.listIdentities!.call(context)).toEqual([
 			{ name: `Acme Sales <${VERIFIED}>`, value: `Acme Sales <${VERIFIED}>` },
-			{ name: `New Rep <${UNVERIFIED}> (not verified)`, value: `New Rep <${UNVERIFIED}>` },
+			{ name: `Not verified: New Rep <${UNVERIFIED}>`, value: `New Rep <${UNVERIFIED}>` },
 		]);
 	});
 
