@@ -9,11 +9,14 @@
 //    `npm run dev -- --port 5679`; the credentials point at the ports in use);
 //  - imports the credentials "Local mail catcher (SMTP)" and "MSC sandbox (local)" and
 //    examples/send-first-email.json;
-//  - starts `n8n start` on http://127.0.0.1:5678 with this package loaded via N8N_CUSTOM_EXTENSIONS,
+//  - packs the package and installs it into the dev n8n's .n8n/nodes as users install it (so the
+//    editor runs credential tests; --custom-extensions loads dist/ through N8N_CUSTOM_EXTENSIONS);
+//  - starts `n8n start` on http://127.0.0.1:5678,
 //    everything kept in .dev/ (.dev-<port>/ for another --port; git-ignored). The owner account is
 //    created from environment variables (N8N_INSTANCE_OWNER_MANAGED_BY_ENV), so there is no setup
 //    screen; its password is written to <dev folder>/owner-login.txt (never printed).
-// Options (--help): --check, --reset, --port, --smtp-port, --http-port, --no-http, --msc-port, --msc-smtp-port.
+// Options (--help): --check, --reset, --port, --smtp-port, --http-port, --no-http, --msc-port, --msc-smtp-port,
+// --custom-extensions.
 // The steps live in scripts/lib/dev-*.js.
 
 const { stop } = require('./lib/proc');
@@ -29,9 +32,9 @@ async function main() {
 	await checkEditorPort(args.port);
 	chooseDevFolder(args.port);
 	prepareDevFolder(args.reset);
-	const { paths, dist, n8n } = await prepareN8n();
+	const { paths, dist, n8n, nodeType } = await prepareN8n(args);
 	const services = await startMailServices(args, dist);
-	const workflow = await importDemo(n8n, services);
+	const workflow = await importDemo(n8n, services, nodeType);
 	const checks = args.check ? createChecks() : null;
 	if (checks) await checkExampleRun(checks, n8n, workflow, services.catcher);
 	const owner = ownerLogin(paths);
@@ -39,7 +42,7 @@ async function main() {
 	printWelcome(server, workflow, services);
 
 	if (checks) {
-		await checkEditor(checks, server, owner, workflow);
+		await checkEditor(checks, server, owner, workflow, nodeType);
 		await stop(server.handle, 15000);
 		await services.close();
 		process.exit(checks.summary());

@@ -8,7 +8,7 @@ const n8nLib = require('./n8n');
 const { CREDENTIAL } = require('./dev-n8n');
 const { say } = require('./dev-folder');
 
-const { NODE_TYPE_CUSTOM, nodeItems, runError } = n8nLib;
+const { nodeItems, runError } = n8nLib;
 const MSC_SUBJECT = 'Hello from n8n via the MSC sandbox';
 
 /** Prints PASS/FAIL lines and counts them; summary() prints the totals and returns the exit code. */
@@ -85,13 +85,12 @@ function postJson(url, body) {
 }
 
 /** Whether the workflow from the REST API has our node with the catcher's credential. */
-function usesDemoCredential(body) {
+function usesDemoCredential(body, nodeType) {
 	try {
 		const parsed = JSON.parse(body);
 		const nodes = (parsed.data || parsed).nodes || [];
 		return nodes.some(
-			(n) =>
-				n.type === NODE_TYPE_CUSTOM && n.credentials?.deliveryChannelSmtpApi?.id === CREDENTIAL.id,
+			(n) => n.type === nodeType && n.credentials?.deliveryChannelSmtpApi?.id === CREDENTIAL.id,
 		);
 	} catch {
 		return false;
@@ -104,8 +103,9 @@ function usesDemoCredential(body) {
  * @param {{ url: string }} server
  * @param {{ email: string, password: string }} owner
  * @param {{ id: string }} workflow
+ * @param {string} nodeType  the type the dev n8n knows the node by (installed package or custom extension)
  */
-async function checkEditor(checks, server, owner, workflow) {
+async function checkEditor(checks, server, owner, workflow, nodeType) {
 	const editor = await n8nLib.httpGet(`${server.url}/`);
 	checks.check(
 		editor.status === 200 && /<html/i.test(editor.body),
@@ -126,12 +126,12 @@ async function checkEditor(checks, server, owner, workflow) {
 			.catch((e) => ({ status: 0, body: String(e) }));
 	const types = await get('/types/nodes.json');
 	checks.check(
-		types.status === 200 && types.body.includes(`"${NODE_TYPE_CUSTOM}"`),
-		`editor lists the node type ${NODE_TYPE_CUSTOM} (/types/nodes.json: HTTP ${types.status})`,
+		types.status === 200 && types.body.includes(`"${nodeType}"`),
+		`editor lists the node type ${nodeType} (/types/nodes.json: HTTP ${types.status})`,
 	);
 	const wf = await get(`/rest/workflows/${workflow.id}`);
 	checks.check(
-		wf.status === 200 && usesDemoCredential(wf.body),
+		wf.status === 200 && usesDemoCredential(wf.body, nodeType),
 		`example workflow and its credential are in the editor (GET /rest/workflows/${workflow.id}: HTTP ${wf.status})`,
 	);
 }

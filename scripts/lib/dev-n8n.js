@@ -22,26 +22,40 @@ const CREDENTIAL = { id: 'dcDevMailCatch01', name: 'Local mail catcher (SMTP)' }
 const MSC_CREDENTIAL = { id: 'dcDevMscSandbox1', name: 'MSC sandbox (local)' };
 const OWNER_EMAIL = 'dev@example.com';
 
-/** Installs n8n when needed (cached), builds the package, and configures n8n on <dev folder>/n8n. */
-async function prepareN8n() {
+/**
+ * Installs n8n when needed (cached), builds the package, and configures n8n on <dev folder>/n8n with
+ * the package installed as users install it: packed and `npm install`ed into <user folder>/.n8n/nodes
+ * (n8n runs credential tests only for such packages). With `customExtensions`, dist/ is loaded through
+ * N8N_CUSTOM_EXTENSIONS instead. Returns the node type the editor knows the node by.
+ * @param {{ customExtensions?: boolean }} [options]
+ */
+async function prepareN8n({ customExtensions = false } = {}) {
 	say('checking the n8n install (first run: a few minutes) ...');
 	const paths = await n8nLib.installN8n();
 	say(`n8n ${paths.version} at ${paths.dir}`);
 	say('building the package (npm run build) ...');
 	const dist = await n8nLib.buildPackage();
 	const encryptionKey = devSecret('encryption-key', () => crypto.randomBytes(24).toString('hex'));
+	const folder = userFolder();
+	if (!customExtensions) {
+		say('installing the packed package into the dev n8n (as a community package) ...');
+		fs.rmSync(path.join(folder, '.n8n', 'nodes'), { recursive: true, force: true });
+		const packed = await n8nLib.packPackage(REPO_ROOT, path.join(folder, 'pack'));
+		await n8nLib.installCommunityPackage(folder, packed.file);
+		fs.rmSync(path.join(folder, 'pack'), { recursive: true, force: true });
+	}
 	const n8n = await N8n.create(paths, {
-		userFolder: userFolder(),
+		userFolder: folder,
 		encryptionKey,
-		customExtensions: dist,
+		...(customExtensions ? { customExtensions: dist } : {}),
 	});
-	return { paths, dist, n8n };
+	return { paths, dist, n8n, nodeType: customExtensions ? NODE_TYPE_CUSTOM : NODE_TYPE_PACKAGE };
 }
 
-/** examples/send-first-email.json, its node loaded as a custom extension here. */
-function exampleWorkflow() {
+/** examples/send-first-email.json, its node under the type this dev n8n knows it by. */
+function exampleWorkflow(nodeType) {
 	const wf = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8'));
-	for (const n of wf.nodes) if (n.type === NODE_TYPE_PACKAGE) n.type = NODE_TYPE_CUSTOM;
+	for (const n of wf.nodes) if (n.type === NODE_TYPE_PACKAGE) n.type = nodeType;
 	return wf;
 }
 
@@ -74,9 +88,9 @@ function demoCredentials(services) {
  * in the editor survive restarts); the credentials always point at the current ports. Returns the
  * workflow.
  */
-async function importDemo(n8n, services) {
+async function importDemo(n8n, services, nodeType) {
 	const credentials = demoCredentials(services);
-	const workflow = exampleWorkflow();
+	const workflow = exampleWorkflow(nodeType);
 	const stamp = crypto
 		.createHash('sha256')
 		.update(JSON.stringify({ credentials, workflow }))

@@ -15,12 +15,15 @@ const USAGE = [
 	'  --msc-port       the MSC sandbox API; when not given and 8025 is taken, any free port',
 	'  --msc-smtp-port  the MSC sandbox inbound SMTP (bounce reports); when not given and 2526 is taken,',
 	'                   any free port',
+	'  --custom-extensions  load dist/ through N8N_CUSTOM_EXTENSIONS instead of installing the packed',
+	'                   package (quicker after a rebuild, but the editor then runs no credential test)',
 ].join('\n');
 
 /**
  * @typedef {object} DevOptions
  * @property {boolean} check
  * @property {boolean} reset
+ * @property {boolean} customExtensions  load dist/ as a custom extension, not as an installed package
  * @property {number} port  the n8n editor
  * @property {number} smtpPort  the mail catcher's SMTP port
  * @property {number} httpPort  the mail catcher's page
@@ -43,6 +46,7 @@ function parseArgs(argv) {
 		http: true,
 		mscPort: 8025,
 		mscSmtpPort: 2526,
+		customExtensions: false,
 		given: new Set(),
 	};
 	for (let i = 0; i < argv.length; i++) {
@@ -59,6 +63,7 @@ function parseArgs(argv) {
 		else if (k === '--smtp-port') a.smtpPort = num();
 		else if (k === '--http-port') a.httpPort = num();
 		else if (k === '--no-http') a.http = false;
+		else if (k === '--custom-extensions') a.customExtensions = true;
 		else if (k === '--msc-port') a.mscPort = num();
 		else if (k === '--msc-smtp-port') a.mscSmtpPort = num();
 		else if (k === '--help' || k === '-h') {
