@@ -97,6 +97,19 @@ function usesDemoCredential(body, nodeType) {
 	}
 }
 
+/** Whether n8n lists our node among the Custom SMTP credential's supported nodes. */
+function testedInEditor(body, nodeType) {
+	try {
+		const types = JSON.parse(body);
+		const smtp = (Array.isArray(types) ? types : []).find(
+			(t) => t.name === 'deliveryChannelSmtpApi',
+		);
+		return Array.isArray(smtp?.supportedNodes) && smtp.supportedNodes.includes(nodeType);
+	} catch {
+		return false;
+	}
+}
+
 /**
  * Checks the running editor: its page, the owner's sign-in, the node type and the example workflow.
  * @param {Checks} checks
@@ -129,6 +142,20 @@ async function checkEditor(checks, server, owner, workflow, nodeType) {
 		types.status === 200 && types.body.includes(`"${nodeType}"`),
 		`editor lists the node type ${nodeType} (/types/nodes.json: HTTP ${types.status})`,
 	);
+	// The editor runs a credential's test only when the credential type names the nodes it serves
+	// (n8n gives them to installed packages, not to custom extensions).
+	const credentialTypes = await get('/types/credentials.json');
+	const tested = credentialTypes.status === 200 && testedInEditor(credentialTypes.body, nodeType);
+	if (nodeType.startsWith('CUSTOM.'))
+		console.log(
+			`NOTE --custom-extensions: the editor runs credential tests: ${tested ? 'yes' : 'no'}`,
+		);
+	else
+		checks.check(
+			tested,
+			`the Custom SMTP credential names ${nodeType} among its supported nodes, so the editor runs its test ` +
+				`(/types/credentials.json: HTTP ${credentialTypes.status})`,
+		);
 	const wf = await get(`/rest/workflows/${workflow.id}`);
 	checks.check(
 		wf.status === 200 && usesDemoCredential(wf.body, nodeType),
