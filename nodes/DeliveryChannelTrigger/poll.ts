@@ -22,6 +22,8 @@ import type {
 	FailedDeliveryList,
 	FailedDeliveryQuery,
 } from '../DeliveryChannel/channels/types';
+import { sendingAccount } from '../shared/coordination';
+import { recordFailures } from '../shared/suppressions';
 import { readState, takeNew, windowStart, writeState } from './dedupe';
 
 /** How many failures a manual run shows. */
@@ -73,6 +75,8 @@ export async function pollFailedDeliveries(
 			);
 		}
 		listing = await session.listFailedDeliveries(query);
+		// Recorded before the state moves on: a store that cannot be reached leaves them for the next poll.
+		await recordFailures(listing.failures, `Trigger (${sendingAccount(this, channel)})`);
 	} catch (error) {
 		throw toNodeError(this, error as Error);
 	} finally {

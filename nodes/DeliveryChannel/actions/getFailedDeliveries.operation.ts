@@ -7,7 +7,9 @@ import type {
 
 import { DeliveryError, inputError } from '../../../core/errors';
 import type { FailedDeliveryQuery } from '../channels/types';
+import { sendingAccount } from '../../shared/coordination';
 import { failureKindFilters } from '../../shared/failureFilters';
+import { recordFailures } from '../../shared/suppressions';
 import type { OperationContext } from './types';
 
 export const concurrent = false;
@@ -109,6 +111,8 @@ export async function execute(
 		);
 	}
 	const { failures, truncated, truncatedReason } = await session.listFailedDeliveries(query);
+	// Hard failures and complaints are suppressed for later sends (Skip Suppressed Recipients).
+	await recordFailures(failures, `Failed Deliveries (${sendingAccount(this, channel)})`);
 	if (truncated) {
 		// The items are right but not all there are: say so where the user looks at them.
 		this.addExecutionHints({
