@@ -264,7 +264,7 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 	const options = read('options', {}) as IDataObject;
 	const maxMb = maxAttachmentMb(options.maxAttachmentSizeMb);
 	const { idempotencyKey, deliveryId } = readIdempotencyKey(this, options.idempotencyKey);
-	const suppressionSettings = suppression.readSuppressionSettings(options);
+	const suppressionSettings = await suppression.readSuppressionSettings(this, itemIndex, options);
 
 	const input = {
 		identity,

@@ -4,11 +4,13 @@
  * left out, or the whole message is held. Checked before the Idempotency Key is reserved and before
  * the message reaches the channel, so a held message never opens a connection.
  */
-import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { Suppression, SuppressionStore } from '../../../core/coordination';
 import { suppressionKey } from '../../../core/coordination/suppressions';
+import { inputError } from '../../../core/errors';
 import { parseAddressList } from '../../../core/message/addresses';
+import { findBinary } from './attachments';
 import type { MailAddress, OutgoingMessage } from '../channels/types';
 import { sharedSuppressions } from '../../shared/suppressions';
 
@@ -51,26 +53,75 @@ export const suppressionOptions: INodeProperties[] = [
 			'More addresses never to send to, such as an unsubscribe list: an expression giving a list, ' +
 			'or addresses separated by commas or new lines. Applies even when Skip Suppressed Recipients is off.',
 	},
+	{
+		displayName: 'Suppressed Recipients File',
+		name: 'suppressedListFile',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. data',
+		description:
+			'Name of the input binary field holding a CSV file of addresses never to send to (every cell that is an email ' +
+			'address counts, e.g. an unsubscribe export). Applies even when Skip Suppressed Recipients is off.',
+	},
 ];
 
 export interface SuppressionSettings {
 	/** Check the suppression list. */
 	useStore: boolean;
-	/** The item's own list, by comparison key. */
-	listed: string[];
+	/** The item's own list and file: comparison key → where it was listed. */
+	listed: Map<string, string>;
 	hold: boolean;
 }
 
-/** What the Send options say for one item; a bad address in the list is an input error. */
-export function readSuppressionSettings(options: IDataObject): SuppressionSettings {
+/**
+ * What the Send options say for one item: a bad address in the list, or a file field the item does
+ * not have, is an input error.
+ */
+export async function readSuppressionSettings(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	options: IDataObject,
+): Promise<SuppressionSettings> {
 	const raw = options.suppressedList;
 	const value = typeof raw === 'string' ? raw.replace(/[\r\n]+/g, ',') : raw;
 	const listed = parseAddressList('options.suppressedList', 'Suppressed Recipients List', value);
+	const file =
+		typeof options.suppressedListFile === 'string' ? options.suppressedListFile.trim() : '';
+	const fromFile = file ? await csvAddresses(context, itemIndex, file) : [];
 	return {
 		useStore: options.skipSuppressed !== false,
-		listed: listed.map((entry) => suppressionKey(entry.address)),
+		listed: new Map([
+			...fromFile.map(
+				(address) => [suppressionKey(address), 'Suppressed Recipients File'] as const,
+			),
+			...listed.map(
+				(entry) => [suppressionKey(entry.address), 'Suppressed Recipients List'] as const,
+			),
+		]),
 		hold: options.ifSuppressed === 'hold',
 	};
+}
+
+const BARE_ADDRESS = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
+
+/** Every cell of a CSV file (an input binary field) that is a bare email address. */
+async function csvAddresses(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	property: string,
+): Promise<string[]> {
+	const found = findBinary(context, itemIndex, property);
+	if (!found.data)
+		throw inputError(
+			'options.suppressedListFile',
+			`Suppressed Recipients File: the item has no binary field "${property}"`,
+			`Its binary fields: ${found.available.join(', ') || 'none'}.`,
+		);
+	const text = (await context.helpers.getBinaryDataBuffer(itemIndex, found.path)).toString('utf8');
+	return text
+		.split(/[\r\n,;\t]+/)
+		.map((cell) => cell.trim().replace(/^"|"$/g, '').trim())
+		.filter((cell) => BARE_ADDRESS.test(cell));
 }
 
 /** One recipient left out, as the output item shows it. */
@@ -113,16 +164,11 @@ export async function checkSuppressions(
 	if (settings.useStore && recipients.length)
 		for (const entry of await store().find(recipients))
 			found.set(suppressionKey(entry.address), shown(entry));
-	const listed = new Set(settings.listed);
 	for (const address of recipients) {
 		const key = suppressionKey(address);
-		if (listed.has(key) && !found.has(key))
-			found.set(key, {
-				address,
-				reason: 'list',
-				recordedAt: null,
-				source: 'Suppressed Recipients List',
-			});
+		const source = settings.listed.get(key);
+		if (source && !found.has(key))
+			found.set(key, { address, reason: 'list', recordedAt: null, source });
 	}
 	if (!found.size) return { message, suppressed: [], held: false, notSentTo: [] };
 	const keep = (entries: MailAddress[]) =>

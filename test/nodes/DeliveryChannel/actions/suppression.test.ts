@@ -10,7 +10,14 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import { DeliveryChannel } from '../../../../nodes/DeliveryChannel/DeliveryChannel.node';
 import { channels } from '../../../../nodes/DeliveryChannel/channels/registry';
 import type { FailedDelivery } from '../../../../nodes/DeliveryChannel/channels/types';
-import { chain, itemsNode, manualTrigger, node, runWorkflow } from '../../../helpers/n8n';
+import {
+	chain,
+	itemsNode,
+	manualTrigger,
+	node,
+	runWorkflow,
+	setBinaryDataNode,
+} from '../../../helpers/n8n';
 import { startSmtpServer, type TestSmtpServer } from '../../../helpers/smtp-server';
 
 const TYPE = 'CUSTOM.deliveryChannel';
@@ -43,9 +50,17 @@ function failure(recipient: string, extra: Partial<FailedDelivery>): FailedDeliv
 	} as FailedDelivery;
 }
 
-async function run(parameters: INodeParameters, items: IDataObject[]) {
+async function run(parameters: INodeParameters, items: IDataObject[], csv?: string) {
 	const trigger = manualTrigger();
 	const source = itemsNode('Leads', items);
+	const file =
+		csv === undefined
+			? []
+			: [
+					setBinaryDataNode('File', [
+						{ propertyName: 'unsubscribes', fileName: 'u.csv', content: csv },
+					]),
+				];
 	const step = node(
 		'Step',
 		TYPE,
@@ -55,7 +70,7 @@ async function run(parameters: INodeParameters, items: IDataObject[]) {
 			onError: 'continueRegularOutput',
 		},
 	);
-	const nodes = [trigger, source, step];
+	const nodes = [trigger, source, ...file, step];
 	const result = await runWorkflow({
 		workflow: { nodes, connections: chain(...nodes) },
 		nodeTypes: { [TYPE]: new DeliveryChannel() },
@@ -73,7 +88,7 @@ async function run(parameters: INodeParameters, items: IDataObject[]) {
 	return result.output('Step');
 }
 
-function send(options: IDataObject = {}, to = '={{ $json.to }}') {
+function send(options: INodeParameters = {}, to = '={{ $json.to }}'): INodeParameters {
 	return {
 		operation: 'send',
 		identity: { __rl: true, mode: 'address', value: 'Jane Doe <jane@example.com>' },
@@ -222,4 +237,34 @@ it('a held item does not use its Idempotency Key: once lifted, the same key send
 	expect((await run(keyed, [{ to: 'spam@example.org' }]))[0].json.status).toBe('sent');
 	expect((await run(keyed, [{ to: 'spam@example.org' }]))[0].json.status).toBe('duplicate');
 	expect(recipientsOf(before)).toEqual(['spam@example.org']);
+});
+
+it('a CSV file in a binary field (an unsubscribe export) is not sent to', async () => {
+	const before = server.received.length;
+	const csv = 'email,name\r\n"eve@example.org","Eve, Smith"\r\nfay@example.org;Fay\r\n';
+	const output = await run(
+		send({ suppressedListFile: 'unsubscribes' }),
+		[
+			{ to: 'eve@example.org, gus@example.org' },
+			{ to: 'FAY@example.org' },
+			{ to: 'hal@example.org' },
+		],
+		csv,
+	);
+	expect(output.map((item) => item.json.status)).toEqual(['sent', 'suppressed', 'sent']);
+	expect(output[0].json.suppressed).toEqual([
+		{
+			address: 'eve@example.org',
+			reason: 'list',
+			recordedAt: null,
+			source: 'Suppressed Recipients File',
+		},
+	]);
+	expect(recipientsOf(before)).toEqual(['gus@example.org', 'hal@example.org']);
+	const missing = await run(send({ suppressedListFile: 'nope' }), [{ to: 'ann@example.org' }], csv);
+	expect(missing[0].json).toMatchObject({
+		status: 'failed',
+		code: 'EINPUT',
+		field: 'options.suppressedListFile',
+	});
 });
