@@ -14,6 +14,9 @@ import { join } from 'node:path';
 import { inputError } from '../errors';
 import { LocalCoordinator } from './local';
 import { RedisCoordinator, type RedisSettings } from './redis';
+import type { SuppressionStore } from './suppressions';
+import { LocalSuppressions } from './suppressionsLocal';
+import { RedisSuppressions } from './suppressionsRedis';
 import type { Coordinator } from './types';
 
 export type {
@@ -24,6 +27,8 @@ export type {
 	Reservation,
 	SendingLimits,
 } from './types';
+export type { Suppression, SuppressionReason, SuppressionStore } from './suppressions';
+export { normalAddress, SUPPRESSION_REASONS } from './suppressions';
 export { KEY_RETENTION_DAYS, deliveryIdForKey, keyProblem } from './keys';
 
 /** The longest one send waits for its turn (a connection slot, a place in the minute window). */
@@ -114,4 +119,31 @@ export function coordinatorFor(choice: CoordinationChoice): Coordinator {
 /** The coordinator this process's environment names. */
 export function processCoordinator(env: Env = process.env): Coordinator {
 	return coordinatorFor(coordinationFromEnv(env));
+}
+
+const suppressionStores = new Map<string, SuppressionStore>();
+
+/**
+ * The process-wide suppression list for a choice: in the coordinator's SQLite file (local), or in
+ * the same Redis (queue mode), so it holds for every execution, workflow and worker.
+ */
+export function suppressionsFor(choice: CoordinationChoice): SuppressionStore {
+	const id =
+		choice.kind === 'local'
+			? `local:${choice.file}`
+			: `redis:${choice.settings.host}:${choice.settings.port}/${choice.settings.db ?? 0}:${choice.settings.prefix ?? ''}`;
+	let store = suppressionStores.get(id);
+	if (!store) {
+		store =
+			choice.kind === 'local'
+				? new LocalSuppressions(choice.file)
+				: new RedisSuppressions(choice.settings);
+		suppressionStores.set(id, store);
+	}
+	return store;
+}
+
+/** The suppression list this process's environment names. */
+export function processSuppressions(env: Env = process.env): SuppressionStore {
+	return suppressionsFor(coordinationFromEnv(env));
 }

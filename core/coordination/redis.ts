@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { Semaphore } from 'redis-semaphore';
 
@@ -19,6 +19,7 @@ import { cancelledWhileWaiting, MINUTE_MS, waitTooLong } from './memory';
 import type * as T from './types';
 import { LEDGER_SCRIPTS, RESTAMP_SCRIPT, WINDOW_SCRIPT } from './redisScripts';
 import { announceWaiter, anyWaiter } from './redisWaiters';
+import { redisOptions } from './redisClient';
 
 export interface RedisSettings {
 	host: string;
@@ -45,19 +46,7 @@ export class RedisCoordinator implements T.Coordinator {
 	constructor(settings: RedisSettings) {
 		this.where = `Redis at ${settings.host}:${settings.port}`;
 		this.prefix = settings.prefix ?? 'delivery-channel:';
-		const options: RedisOptions = {
-			host: settings.host,
-			port: settings.port,
-			db: settings.db ?? 0,
-			username: settings.username || undefined,
-			password: settings.password || undefined,
-			tls: settings.tls ? {} : undefined,
-			lazyConnect: true,
-			connectTimeout: 5_000,
-			maxRetriesPerRequest: 2,
-			enableOfflineQueue: true,
-		};
-		this.client = new Redis(options);
+		this.client = new Redis(redisOptions(settings));
 		// Without a listener an 'error' event would end the process; failures reach the callers.
 		this.client.on('error', () => undefined);
 		this.client.defineCommand('dcWindow', { numberOfKeys: 1, lua: WINDOW_SCRIPT });

@@ -27,7 +27,9 @@ export class DeliveryChannel implements INodeType {
 		icon: { light: 'file:deliveryChannel.svg', dark: 'file:deliveryChannel.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: `={{ ($parameter["operation"] === "send" ? "Send via " : "Failed deliveries: ") + ${channelNames} }}`,
+		subtitle:
+			'={{ /Suppression/.test($parameter["operation"]) ? "Suppressions" : ' +
+			`($parameter["operation"] === "send" ? "Send via " : "Failed deliveries: ") + ${channelNames} }}`,
 		description:
 			'Send email through a delivery channel (MSC servers, Gmail or your own SMTP) and list the deliveries that failed',
 		defaults: { name: 'Delivery Channel' },
@@ -46,10 +48,28 @@ export class DeliveryChannel implements INodeType {
 				noDataExpression: true,
 				options: [
 					{
+						name: 'Add Suppression',
+						value: 'addSuppression',
+						description: 'Never send to an address again, e.g. after an unsubscribe',
+						action: 'Add a suppression',
+					},
+					{
 						name: 'Failed Deliveries',
 						value: 'getFailedDeliveries',
 						description: 'List deliveries that failed, one item per failed recipient',
 						action: 'Get failed deliveries',
+					},
+					{
+						name: 'List Suppressions',
+						value: 'listSuppressions',
+						description: 'List the addresses that are never sent to, and why',
+						action: 'List suppressions',
+					},
+					{
+						name: 'Remove Suppression',
+						value: 'removeSuppression',
+						description: 'Send to an address again',
+						action: 'Remove a suppression',
 					},
 					{
 						name: 'Send via Delivery Channel',

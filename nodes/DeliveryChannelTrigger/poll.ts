@@ -21,6 +21,8 @@ import type {
 	FailedDeliveryList,
 	FailedDeliveryQuery,
 } from '../DeliveryChannel/channels/types';
+import { sendingAccount } from '../shared/coordination';
+import { recordFailures } from '../shared/suppressions';
 import { readState, takeNew, windowStart, writeState, type TriggerEvent } from './dedupe';
 
 export type EventName = 'failedDelivery' | 'autoReply' | 'reply';
@@ -119,6 +121,8 @@ export async function pollFailedDeliveries(
 				hint: 'Choose only Failed Delivery under Events, or another channel.',
 			});
 		}
+		// Recorded before the state moves on: a store that cannot be reached leaves them for the next poll.
+		await recordFailures(listing.failures, `Trigger (${sendingAccount(this, channel)})`);
 	} catch (error) {
 		throw toNodeError(this, error as Error);
 	} finally {

@@ -243,4 +243,45 @@ function checkOnError(run, received, upstreamBefore) {
 	};
 }
 
-module.exports = { checkSend, checkRelayed, checkFailedDeliveries, checkErrorOutputAndRejectedKey };
+/**
+ * Check 5: the hard failure Failed Deliveries listed (check 3) is on the suppression list, so the
+ * send workflow run again leaves that recipient out: Bob's message goes to Bob alone, its item names
+ * the suppressed address, and the upstream is never offered it. The soft bounce is still sent to.
+ * @param {Msc} ctx
+ * @returns {Promise<Check>}
+ */
+async function checkSuppression({ upstream, n8n, sendWf }) {
+	const f = [];
+	const before = upstream.received.length;
+	const { run } = await n8n.execute(sendWf.id);
+	const [alice, bob] = nodeItems(run, EMAIL_NODE).map((item) => item.json || {});
+	if (!alice || alice.status !== 'sent')
+		f.push(`item 0: ${short(alice)}, expected sent (a soft bounce)`);
+	const suppressed = (bob && bob.suppressed) || [];
+	if (!bob || bob.status !== 'sent' || (bob.rejected || []).length)
+		f.push(`item 1: ${short(bob)}, expected sent with nobody rejected`);
+	if (
+		suppressed.length !== 1 ||
+		suppressed[0].address !== REFUSED ||
+		suppressed[0].reason !== 'hard-bounce'
+	)
+		f.push(`item 1: suppressed ${short(suppressed)}, expected ${REFUSED} as hard-bounce`);
+	else if (!String(suppressed[0].source).startsWith('Failed Deliveries (msc:'))
+		f.push(`item 1: suppression source ${short(suppressed[0].source)}`);
+	const relayed = upstream.received.slice(before);
+	const offered = relayed.flatMap((m) => m.to);
+	if (offered.includes(REFUSED)) f.push(`the upstream was offered ${REFUSED} again`);
+	if (relayed.length !== 2) f.push(`the upstream received ${relayed.length} messages, expected 2`);
+	return {
+		failures: f,
+		details: [`relayed to ${offered.join(', ')}; suppressed ${short(suppressed)}`],
+	};
+}
+
+module.exports = {
+	checkSend,
+	checkRelayed,
+	checkFailedDeliveries,
+	checkErrorOutputAndRejectedKey,
+	checkSuppression,
+};

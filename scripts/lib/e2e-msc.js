@@ -194,6 +194,7 @@ async function setupMsc({ run, secrets }) {
 			sandbox,
 			domain: sandbox.config.domain,
 			n8n,
+			sendWf,
 			failWf,
 			onErrorWf,
 			sendRun,

@@ -13,6 +13,7 @@ const checks = require('../../scripts/lib/e2e-msc-checks') as {
 	checkRelayed(ctx: State): Check;
 	checkFailedDeliveries(ctx: State): Promise<Check>;
 	checkErrorOutputAndRejectedKey(ctx: State): Promise<Check>;
+	checkSuppression(ctx: State): Promise<Check>;
 };
 
 const part = usePart('msc');
@@ -46,4 +47,7 @@ describe('MSC channel', () => {
 			'a rejected API key fails clearly',
 		() => verify(checks.checkErrorOutputAndRejectedKey(state())),
 	);
+
+	test('MSC in real n8n: the hard failure Failed Deliveries listed is suppressed on the next send', () =>
+		verify(checks.checkSuppression(state())));
 });

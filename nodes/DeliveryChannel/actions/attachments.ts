@@ -29,7 +29,7 @@ interface AttachmentOption {
  * Finds an item's binary field. n8n 2.x may keep files under json._files (workflow setting
  * "binaryMode: combined") instead of item.binary; both are the user's "Input Binary Field".
  */
-function findBinary(context: IExecuteFunctions, itemIndex: number, property: string) {
+export function findBinary(context: IExecuteFunctions, itemIndex: number, property: string) {
 	const item = context.getInputData()[itemIndex];
 	const direct = item?.binary?.[property];
 	if (direct) return { data: direct, path: property };

@@ -7,7 +7,9 @@ import type {
 
 import { DeliveryError, inputError } from '../../../core/errors';
 import type { FailedDelivery, FailedDeliveryQuery, MailboxReply } from '../channels/types';
+import { sendingAccount } from '../../shared/coordination';
 import { failureKindFilters, includeRepliesFilter } from '../../shared/failureFilters';
+import { recordFailures } from '../../shared/suppressions';
 import type { OperationContext } from './types';
 
 export const concurrent = false;
@@ -112,6 +114,8 @@ export async function execute(
 	}
 	const listing = await session.listFailedDeliveries(query);
 	const { failures, truncated, truncatedReason } = listing;
+	// Hard failures and complaints are suppressed for later sends (Skip Suppressed Recipients).
+	await recordFailures(failures, `Failed Deliveries (${sendingAccount(this, channel)})`);
 	if (listing.repliesUnavailable) {
 		// Asked for replies, and the channel has none to give: never an empty answer without a word.
 		this.addExecutionHints({ message: listing.repliesUnavailable, location: 'outputPane' });

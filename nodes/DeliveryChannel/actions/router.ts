@@ -20,9 +20,10 @@ import { sharedCoordinator, sendingAccount } from '../../shared/coordination';
 import type { Channel, ChannelOptions, ChannelSession, OpenOptions } from '../channels/types';
 import * as getFailedDeliveries from './getFailedDeliveries.operation';
 import * as send from './send.operation';
+import { suppressionOperations as suppressions } from './suppressions.operation';
 import type { Operation } from './types';
 
-export const operations: Record<string, Operation> = { send, getFailedDeliveries };
+export const operations: Record<string, Operation> = { send, getFailedDeliveries, ...suppressions };
 
 interface ItemFailure {
 	itemIndex: number;

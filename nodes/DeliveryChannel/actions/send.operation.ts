@@ -17,6 +17,7 @@ import { deliver } from './deliver';
 import { duplicateItem, sentItem } from './sendOutput';
 import { idempotencyKeyOption, readIdempotencyKey } from './idempotencyKey';
 import { itemParameter, parameterError, parameterLabels } from './parameters';
+import * as suppression from './suppression';
 import type { OperationContext } from './types';
 
 export const concurrent = true;
@@ -220,6 +221,7 @@ export const description: INodeProperties[] = [
 				placeholder: 'replies@example.com',
 				description: 'The address replies go to, when not the identity',
 			},
+			...suppression.suppressionOptions,
 		],
 	},
 ];
@@ -239,6 +241,7 @@ export interface PreparedSend {
 	requested: string;
 	/** What the node changed on the way (duplicate recipients left out, folders cut from file names). */
 	warnings: string[];
+	suppression: suppression.SuppressionSettings;
 }
 
 const labels = parameterLabels(description);
@@ -261,6 +264,7 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 	const options = read('options', {}) as IDataObject;
 	const maxMb = maxAttachmentMb(options.maxAttachmentSizeMb);
 	const { idempotencyKey, deliveryId } = readIdempotencyKey(this, options.idempotencyKey);
+	const suppressionSettings = await suppression.readSuppressionSettings(this, itemIndex, options);
 
 	const input = {
 		identity,
@@ -281,7 +285,8 @@ export async function prepare(this: IExecuteFunctions, itemIndex: number): Promi
 	const attachments = checkedAttachments(found, warnings);
 	checkAttachmentSize(attachments, Math.round(maxMb * 1024 * 1024));
 	if (idempotencyKey) message.idempotencyKey = idempotencyKey;
-	return { message, attachments, requested: formatAddress(message.identity), warnings };
+	const requested = formatAddress(message.identity);
+	return { message, attachments, requested, warnings, suppression: suppressionSettings };
 }
 
 /** Max Attachment Size (MB): a number of zero or more; an expression may give it as text ("10"). */
@@ -311,13 +316,16 @@ export async function execute(
 ): Promise<INodeExecutionData[]> {
 	const ready = (prepared as PreparedSend | undefined) ?? (await prepare.call(this, itemIndex));
 	const { requested, warnings } = ready;
-	// The files are read now, so only the emails on their way hold theirs.
-	const attachments = await readAttachments(this, itemIndex, ready.attachments);
-	const message: OutgoingMessage = { ...ready.message, attachments };
 	const base: IDataObject = {
 		channel: channel.key,
-		...(message.idempotencyKey ? { idempotencyKey: message.idempotencyKey } : {}),
+		...(ready.message.idempotencyKey ? { idempotencyKey: ready.message.idempotencyKey } : {}),
 	};
+	// Before the key is reserved and the channel used: a held message touches neither.
+	const check = await suppression.checkSuppressions(ready.message, ready.suppression);
+	if (check.held) return [{ json: suppression.suppressedItem(base, check, requested) }];
+	// The files are read now, so only the emails on their way hold theirs.
+	const attachments = await readAttachments(this, itemIndex, ready.attachments);
+	const message: OutgoingMessage = { ...check.message, attachments };
 	try {
 		const delivered = shared
 			? await deliver({ channel, session, options, message, shared, signal })
@@ -325,7 +333,7 @@ export async function execute(
 		if (delivered.kind === 'duplicate')
 			return [{ json: duplicateItem(base, delivered, message, requested) }];
 		const json = sentItem(base, delivered.result, message, requested, warnings);
-		return [{ json }];
+		return [{ json: suppression.withSuppressed(json, check) }];
 	} catch (error) {
 		if (error instanceof DeliveryError) {
 			error.context = {

@@ -17,6 +17,7 @@ import { STATE_LIMITS } from '../../../nodes/DeliveryChannelTrigger/dedupe';
 import { MANUAL_LIMIT } from '../../../nodes/DeliveryChannelTrigger/poll';
 import { runWorkflow } from '../../helpers/n8n';
 import { pollOnce } from '../../support/poll';
+import { processSuppressions } from '../../../core/coordination';
 
 const TYPE = 'CUSTOM.deliveryChannelTrigger';
 const nodeType = new DeliveryChannelTrigger();
@@ -366,5 +367,28 @@ describe('Delivery Channel Trigger polls', () => {
 			.spyOn(channels.smtp, 'open')
 			.mockResolvedValueOnce({ concurrency: 1, send: jest.fn(), close: async () => undefined });
 		await expect(poll({})).rejects.toThrow(/cannot list failed deliveries/);
+	});
+});
+
+describe('suppressions', () => {
+	it('a poll records the hard failures and complaints it finds, not delays, before the state moves on', async () => {
+		mailbox.push(failure('nosuch-s@example.net', 'failure', MINUTE));
+		mailbox.push(failure('slow-s@example.net', 'delay', MINUTE));
+		mailbox.push(failure('angry-s@example.net', 'complaint', MINUTE, { feedbackType: 'abuse' }));
+		const first = await poll({}, { includeDelays: true, includeComplaints: true });
+		expect(first.emitted).toHaveLength(3);
+		const found = await processSuppressions().find([
+			'nosuch-s@example.net',
+			'slow-s@example.net',
+			'angry-s@example.net',
+		]);
+		expect(found.map((entry) => [entry.address, entry.reason, entry.source])).toEqual([
+			['nosuch-s@example.net', 'hard-bounce', 'Trigger (smtp:1)'],
+			['angry-s@example.net', 'complaint', 'Trigger (smtp:1)'],
+		]);
+		expect(found[0]).toMatchObject({
+			deliveryId: 'dc-nosuch-s@example.net',
+			failedAt: mailbox[0].failedAt,
+		});
 	});
 });
