@@ -29,8 +29,11 @@ export class DeliveryChannelTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: `={{ "Failed deliveries: " + ${channelNames} }}`,
+		// n8n's node panel shows one entry for the node and its trigger, with the trigger's description
+		// (its generateMergedNodesAndActions), so this one speaks for both.
 		description:
-			'Starts the workflow when a delivery fails, or when a recipient replies or auto-replies: each emitted once',
+			'Send email through MSC servers, Gmail or your own SMTP, and start a workflow when a delivery fails ' +
+			'or a recipient replies or auto-replies (each event once)',
 		defaults: { name: 'Delivery Channel Trigger' },
 		polling: true,
 		inputs: [],

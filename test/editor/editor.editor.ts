@@ -86,10 +86,12 @@ describe('the editor in Chromium (n8n with the package installed from npm pack)'
 				.filter({ hasText: 'Delivery Channel' })
 				.first();
 			const text = await item.innerText();
-			// n8n 2.40.7 lists one entry for both nodes here, the trigger's (renamed without
-			// "Trigger"), so its description is the trigger's: reported, not asserted.
+			// n8n 2.40.7 lists one entry for both nodes here, named like the node, with the trigger's
+			// description (generateMergedNodesAndActions), which therefore speaks for both.
 			note([`entry: ${text.replace(/\n+/g, ' | ')}`]);
 			await lib.screenshot(page, 'editor-node-panel-action');
+			expect(text).toMatch(/Send email through/);
+			expect(text).toMatch(/when a delivery fails/);
 			expect(text).toContain('Delivery Channel');
 			await page.keyboard.press('Escape');
 		},
