@@ -5,6 +5,7 @@
  */
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
+import { processCoordinator, processSuppressions } from '../../../../core/coordination';
 import { RedisSuppressions } from '../../../../core/coordination/suppressionsRedis';
 import { DeliveryChannel } from '../../../../nodes/DeliveryChannel/DeliveryChannel.node';
 import { chain, itemsNode, manualTrigger, node, runWorkflow } from '../../../helpers/n8n';
@@ -91,6 +92,9 @@ describeWithRedis('in queue mode (Redis)', () => {
 		process.env.DELIVERY_CHANNEL_REDIS_URL = `redis://${redis.host}:${redis.port}/0`;
 	});
 	afterAll(async () => {
+		// The node's process-wide connections to this Redis: left open, they would retry it forever.
+		await processSuppressions().close();
+		await processCoordinator().close();
 		delete process.env.DELIVERY_CHANNEL_REDIS_URL;
 		await redis?.stop();
 	});
