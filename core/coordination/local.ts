@@ -5,10 +5,9 @@
  * every n8n process that uses the same folder.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 
+import { inTransaction, openDatabase } from './sqlite';
 import { KEY_RETENTION_MS, keyDigest } from './keys';
 import { LocalSemaphores, SlidingWindows } from './memory';
 import type * as T from './types';
@@ -30,34 +29,19 @@ export class LocalCoordinator implements T.Coordinator {
 	}
 
 	private database(): DatabaseSync {
-		if (this.db) return this.db;
-		mkdirSync(dirname(this.file), { recursive: true });
-		// Loaded on first use: node:sqlite prints an experimental-feature warning when loaded.
-		const { DatabaseSync: Database } = require('node:sqlite') as typeof import('node:sqlite');
-		const db = new Database(this.file);
-		db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000;');
-		db.exec(
+		this.db ??= openDatabase(
+			this.file,
 			'CREATE TABLE IF NOT EXISTS ledger (scope TEXT NOT NULL, digest TEXT NOT NULL, entry TEXT NOT NULL, ' +
 				'expires INTEGER NOT NULL, PRIMARY KEY (scope, digest));' +
 				'CREATE TABLE IF NOT EXISTS daily (account TEXT PRIMARY KEY, started INTEGER NOT NULL, ' +
 				'messages INTEGER NOT NULL, recipients INTEGER NOT NULL);',
 		);
-		this.db = db;
-		return db;
+		return this.db;
 	}
 
 	/** Runs `work` in one write transaction, so other processes on the same file wait their turn. */
 	private transaction<T>(work: (db: DatabaseSync) => T): T {
-		const db = this.database();
-		db.exec('BEGIN IMMEDIATE');
-		try {
-			const result = work(db);
-			db.exec('COMMIT');
-			return result;
-		} catch (error) {
-			db.exec('ROLLBACK');
-			throw error;
-		}
+		return inTransaction(this.database(), work);
 	}
 
 	private read(db: DatabaseSync, scope: string, digest: string): T.LedgerEntry | undefined {

@@ -2,10 +2,9 @@
  * The suppression list in the SQLite file of the local coordinator (its own connection to the same
  * file, table `suppressions`), shared by every n8n process that uses the same user folder.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 
+import { inTransaction, openDatabase } from './sqlite';
 import {
 	active,
 	merged,
@@ -25,32 +24,17 @@ export class LocalSuppressions implements SuppressionStore {
 	}
 
 	private database(): DatabaseSync {
-		if (this.db) return this.db;
-		mkdirSync(dirname(this.file), { recursive: true });
-		// Loaded on first use: node:sqlite prints an experimental-feature warning when loaded.
-		const { DatabaseSync: Database } = require('node:sqlite') as typeof import('node:sqlite');
-		const db = new Database(this.file);
-		db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000;');
-		db.exec(
+		this.db ??= openDatabase(
+			this.file,
 			'CREATE TABLE IF NOT EXISTS suppressions (key TEXT PRIMARY KEY, entry TEXT NOT NULL, ' +
 				'recorded TEXT NOT NULL, removed INTEGER NOT NULL DEFAULT 0);' +
 				'CREATE INDEX IF NOT EXISTS suppressions_recorded ON suppressions (removed, recorded);',
 		);
-		this.db = db;
-		return db;
+		return this.db;
 	}
 
 	private transaction<T>(work: (db: DatabaseSync) => T): T {
-		const db = this.database();
-		db.exec('BEGIN IMMEDIATE');
-		try {
-			const result = work(db);
-			db.exec('COMMIT');
-			return result;
-		} catch (error) {
-			db.exec('ROLLBACK');
-			throw error;
-		}
+		return inTransaction(this.database(), work);
 	}
 
 	private read(db: DatabaseSync, key: string): StoredSuppression | undefined {
