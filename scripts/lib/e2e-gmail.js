@@ -157,7 +157,9 @@ function checkFailedDeliveries({ first, sent }) {
 }
 
 /**
- * Check 3: n8n stored the refreshed token (a second run needs no refresh).
+ * Check 3: n8n stored the refreshed token (a second run needs no refresh), and the address the first
+ * run's Failed Deliveries found dead is suppressed in the second (Skip Suppressed Recipients is on
+ * by default): two more messages, not three.
  * @param {Gmail} ctx
  * @returns {Promise<Check>}
  */
@@ -170,9 +172,18 @@ async function checkTokenStored({ fake, n8n, workflow }) {
 		f.push(
 			`the second run refreshed again (${refreshes} token requests): the token was not stored`,
 		);
-	if (fake.sent().length !== 6)
-		f.push(`the fake has ${fake.sent().length} sent messages after two runs, expected 6`);
-	return { failures: f, details: [] };
+	const items = nodeItems(second, 'Send via Gmail').map((item) => item.json || {});
+	const statuses = items.map((item) => item.status);
+	const held = items[1] || {};
+	const reason = ((held.suppressed || [])[0] || {}).reason;
+	if (statuses.join() !== 'sent,suppressed,sent' || reason !== 'hard-bounce')
+		f.push(`second run: ${statuses.join()} (suppressed: ${JSON.stringify(held.suppressed)})`);
+	if (fake.sent().length !== 5)
+		f.push(`the fake has ${fake.sent().length} sent messages after two runs, expected 5`);
+	return {
+		failures: f,
+		details: [`second run: ${statuses.join(', ')}; nosuchuser@example.net: ${reason}`],
+	};
 }
 
 /**

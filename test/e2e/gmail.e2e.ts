@@ -36,7 +36,7 @@ describe('Gmail channel', () => {
 	test('Failed Deliveries finds the Gmail bounce report and links it to the message in Sent', () =>
 		verify(gmail.checkFailedDeliveries(state())));
 
-	test('the refreshed token was stored by n8n (second run needs no refresh)', () =>
+	test('the refreshed token was stored by n8n (second run needs no refresh); the bounced address is then suppressed', () =>
 		verify(gmail.checkTokenStored(state())));
 
 	test(
