@@ -21,10 +21,13 @@ export function sendingAccount(
 	return `${channel.key}:${credential?.id ?? credential?.name ?? 'default'}`;
 }
 
-/** The coordinator of this n8n process; a wrong setting in its environment stops the batch. */
-export function sharedCoordinator(): Coordinator {
+/**
+ * Opens a process-wide store the environment configures; a wrong setting there stops the batch and
+ * says where to fix it.
+ */
+export function fromEnvironment<T>(open: () => T): T {
 	try {
-		return processCoordinator();
+		return open();
 	} catch (error) {
 		if (error instanceof DeliveryError) {
 			throw new DeliveryError(`${error.message} (an environment variable of the n8n process)`, {
@@ -36,4 +39,9 @@ export function sharedCoordinator(): Coordinator {
 		}
 		throw error;
 	}
+}
+
+/** The coordinator of this n8n process; a wrong setting in its environment stops the batch. */
+export function sharedCoordinator(): Coordinator {
+	return fromEnvironment(() => processCoordinator());
 }

@@ -8,24 +8,12 @@ import {
 	type Suppression,
 	type SuppressionStore,
 } from '../../core/coordination';
-import { DeliveryError } from '../../core/errors';
 import type { FailedDelivery } from '../DeliveryChannel/channels/types';
+import { fromEnvironment } from './coordination';
 
 /** The suppression list of this n8n process; a wrong setting in its environment stops the batch. */
 export function sharedSuppressions(): SuppressionStore {
-	try {
-		return processSuppressions();
-	} catch (error) {
-		if (error instanceof DeliveryError) {
-			throw new DeliveryError(`${error.message} (an environment variable of the n8n process)`, {
-				code: 'EINPUT',
-				field: error.field,
-				stopsBatch: true,
-				hint: 'Fix the variable where n8n is started (docker-compose, systemd unit, shell) and restart n8n.',
-			});
-		}
-		throw error;
-	}
+	return fromEnvironment(() => processSuppressions());
 }
 
 function text(value: unknown): string | undefined {

@@ -10,27 +10,13 @@ import type { FailedDelivery, FailedDeliveryQuery, MailboxReply } from '../chann
 import { sendingAccount } from '../../shared/coordination';
 import { failureKindFilters, includeRepliesFilter } from '../../shared/failureFilters';
 import { recordFailures } from '../../shared/suppressions';
+import { RETURN_ALL_AND_LIMIT } from './parameters';
 import type { OperationContext } from './types';
 
 export const concurrent = false;
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Return All',
-		name: 'returnAll',
-		type: 'boolean',
-		default: false,
-		description: 'Whether to return all results or only up to a given limit',
-	},
-	{
-		displayName: 'Limit',
-		name: 'limit',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 50,
-		description: 'Max number of results to return',
-		displayOptions: { show: { returnAll: [false] } },
-	},
+	...RETURN_ALL_AND_LIMIT,
 	{
 		displayName: 'Filters',
 		name: 'filters',

@@ -156,3 +156,23 @@ export function parameterError(
 		hint ?? "Check the expression in the editor against this item's data.",
 	);
 }
+
+/** Return All and its Limit, as n8n's list operations have them. */
+export const RETURN_ALL_AND_LIMIT: INodeProperties[] = [
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to return all results or only up to a given limit',
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 50,
+		description: 'Max number of results to return',
+		displayOptions: { show: { returnAll: [false] } },
+	},
+];

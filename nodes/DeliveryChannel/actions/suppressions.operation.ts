@@ -14,6 +14,7 @@ import type { Suppression, SuppressionReason } from '../../../core/coordination'
 import { parseAddressList } from '../../../core/message/addresses';
 import { sendingAccount } from '../../shared/coordination';
 import { sharedSuppressions } from '../../shared/suppressions';
+import { RETURN_ALL_AND_LIMIT } from './parameters';
 import type { Operation, OperationContext } from './types';
 
 const emailField = (description: string): INodeProperties => ({
@@ -33,24 +34,7 @@ function address(context: IExecuteFunctions, itemIndex: number): string {
 
 const list: Operation = {
 	concurrent: false,
-	description: [
-		{
-			displayName: 'Return All',
-			name: 'returnAll',
-			type: 'boolean',
-			default: false,
-			description: 'Whether to return all results or only up to a given limit',
-		},
-		{
-			displayName: 'Limit',
-			name: 'limit',
-			type: 'number',
-			typeOptions: { minValue: 1 },
-			default: 50,
-			description: 'Max number of results to return',
-			displayOptions: { show: { returnAll: [false] } },
-		},
-	],
+	description: RETURN_ALL_AND_LIMIT,
 	async execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
 		const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
 		const limit = returnAll ? undefined : (this.getNodeParameter('limit', itemIndex, 50) as number);
